@@ -1,0 +1,3 @@
+//! sim-core: caplab's deterministic discrete-event engine.
+pub mod rng;
+pub mod time;
