@@ -1,1 +1,3 @@
-mod x{}
+//! caplab's integration and property tests: one binary, a module per topic.
+mod engine;
+mod queueing;

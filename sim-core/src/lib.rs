@@ -1,3 +1,11 @@
 //! sim-core: caplab's deterministic discrete-event engine.
+pub mod dist;
+pub mod error;
+pub mod event_queue;
+pub mod fault;
+pub mod metrics;
+pub mod network;
 pub mod rng;
+pub mod simulation;
 pub mod time;
+pub mod twin;

@@ -1,0 +1,713 @@
+//! The event loop: components, their context, faults, run control and the trace digest.
+//!
+//! A run reads top to bottom: `Simulation::new(seed, link)` → `add_component` for each node
+//! → `schedule_fault` for the fault schedule → `run(limits)` → read `digest()`, `net_stats()`
+//! and the world (`world()`), the shared state components record metrics into.
+//!
+//! Each processed event is folded into a 64-bit digest as (time, kind, target, source), so
+//! two runs of the same setup can be compared at a glance; `crate::twin::twin_run` uses
+//! checkpoints of the digest to name the first event where two runs part.
+
+use crate::error::SimError;
+use crate::event_queue::{EventHandle, EventQueue};
+use crate::fault::Fault;
+use crate::network::{LinkSpec, NetStats, Network, NodeId, Route};
+use crate::rng::SimRng;
+use crate::time::{SimDuration, SimTime};
+use std::fmt::Debug;
+
+/// What a component receives.
+#[derive(Debug)]
+pub enum Event<M> {
+    /// Once, when the simulation starts (or when the component is added to a running one).
+    Init,
+    /// A timer the component set for itself fired.
+    Timer(M),
+    /// A message from another node (or itself) arrived over the network.
+    Message {
+        /// The sender.
+        from: NodeId,
+        /// The payload.
+        msg: M,
+    },
+}
+
+/// A node: a state machine driven by events through its context. `M` is the message type of
+/// the simulation, `W` the shared world state (metrics, ledgers) every component can reach.
+pub trait Component<M, W> {
+    /// Handles one event. All effects go through `ctx`: timers, sends, randomness, metrics.
+    fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>);
+
+    /// The node crashed: drop volatile state. No context: a dead node does nothing.
+    fn on_crash(&mut self) {}
+
+    /// The node came back after a crash; typically re-arms timers.
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, M, W>) {
+        let _ = ctx;
+    }
+}
+
+/// Names a timer so that it can be cancelled.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TimerId(EventHandle);
+
+/// Why `run` returned.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopReason {
+    /// No event left.
+    Idle,
+    /// The next event is past the time limit.
+    TimeLimit,
+    /// The event budget is spent.
+    EventBudget,
+    /// Too many events outstanding (`event_queue::MAX_OUTSTANDING`): the model floods.
+    QueueFull,
+}
+
+/// When a run stops: the first limit reached wins.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RunLimits {
+    /// Events at or before this instant are processed; later ones are not.
+    pub until: SimTime,
+    /// At most this many events are processed (counting from the start of the simulation).
+    pub max_events: u64,
+}
+
+impl RunLimits {
+    /// Runs until idle.
+    pub const UNLIMITED: RunLimits = RunLimits {
+        until: SimTime::MAX,
+        max_events: u64::MAX,
+    };
+
+    /// Runs until `until`, with no event budget.
+    pub fn until(until: SimTime) -> RunLimits {
+        RunLimits {
+            until,
+            max_events: u64::MAX,
+        }
+    }
+}
+
+/// One processed event, as recorded by the trace window or printed by single-step mode.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct EventRecord {
+    /// 0-based index of the event in the run.
+    pub index: u64,
+    /// When it ran.
+    pub time: SimTime,
+    /// The node it was addressed to (`None` for engine events such as faults).
+    pub target: Option<NodeId>,
+    /// `init`, `timer`, `message`, `dropped`, `restart`, or a fault's name.
+    pub kind: &'static str,
+    /// The payload's `Debug` form.
+    pub detail: String,
+}
+
+const KIND_INIT: u64 = 1;
+const KIND_TIMER: u64 = 2;
+const KIND_MESSAGE: u64 = 3;
+const KIND_FAULT: u64 = 4;
+const KIND_DROPPED: u64 = 5;
+const KIND_RESTART: u64 = 6;
+const ENGINE: u32 = u32::MAX;
+
+#[derive(Clone)]
+enum Pending<M> {
+    Init,
+    Timer(M),
+    Message { from: NodeId, msg: M },
+    Restart,
+    Fault(Box<Fault>),
+}
+
+struct Scheduled<M> {
+    target: u32,
+    incarnation: u32,
+    what: Pending<M>,
+}
+
+struct NodeState {
+    name: String,
+    up: bool,
+    /// Bumped at each crash: events scheduled for an earlier incarnation are dropped.
+    incarnation: u32,
+    rng: SimRng,
+    net_rng: SimRng,
+    slow_factor: f64,
+    clock_offset_ns: i64,
+    clock_drift_ppb: i64,
+}
+
+/// Everything but the components, so that a component can hold a context while the loop
+/// holds the component.
+pub struct Core<M, W> {
+    seed: u64,
+    now: SimTime,
+    queue: EventQueue<Scheduled<M>>,
+    nodes: Vec<NodeState>,
+    network: Network,
+    world: W,
+    digest: u64,
+    events: u64,
+    queue_full_drops: u64,
+    checkpoint_every: u64,
+    checkpoints: Vec<u64>,
+    trace_from: u64,
+    trace_to: u64,
+    trace: Vec<EventRecord>,
+    /// Keeps a copy of the last event processed (twin runs), formatted only when asked.
+    keep_last: bool,
+    last: Option<(u64, SimTime, u32, u64, Pending<M>)>,
+}
+
+/// A simulation: components, the engine core, and the world they share.
+pub struct Simulation<M, W> {
+    components: Vec<Box<dyn Component<M, W>>>,
+    core: Core<M, W>,
+}
+
+/// What a component sees of the engine while it handles an event.
+pub struct Ctx<'a, M, W> {
+    core: &'a mut Core<M, W>,
+    me: NodeId,
+}
+
+#[inline]
+fn fold(digest: u64, word: u64) -> u64 {
+    (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
+}
+
+impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
+    /// A simulation seeded by `seed`, every link behaving like `default_link` unless set
+    /// otherwise, with `world` as the shared state.
+    pub fn new(seed: u64, default_link: LinkSpec, world: W) -> Result<Self, SimError> {
+        default_link.validate()?;
+        Ok(Simulation {
+            components: Vec::new(),
+            core: Core {
+                seed,
+                now: SimTime::ZERO,
+                queue: EventQueue::new(),
+                nodes: Vec::new(),
+                network: Network::new(default_link),
+                world,
+                digest: fold(0, seed),
+                events: 0,
+                queue_full_drops: 0,
+                checkpoint_every: 0,
+                checkpoints: Vec::new(),
+                trace_from: u64::MAX,
+                trace_to: 0,
+                trace: Vec::new(),
+                keep_last: false,
+                last: None,
+            },
+        })
+    }
+
+    /// Adds a node named `name` (names seed its random streams, so keep them stable and
+    /// unique: streams do not depend on the order nodes are added in). It receives
+    /// `Event::Init` at the current time.
+    pub fn add_component(
+        &mut self,
+        name: impl Into<String>,
+        component: Box<dyn Component<M, W>>,
+    ) -> NodeId {
+        let name = name.into();
+        let id = NodeId(self.components.len() as u32);
+        let seed = self.core.seed;
+        self.core.nodes.push(NodeState {
+            rng: SimRng::stream(seed, &format!("node/{name}"), 0),
+            net_rng: SimRng::stream(seed, &format!("net/{name}"), 0),
+            name,
+            up: true,
+            incarnation: 0,
+            slow_factor: 1.0,
+            clock_offset_ns: 0,
+            clock_drift_ppb: 0,
+        });
+        self.core.network.add_node();
+        self.components.push(component);
+        let now = self.core.now;
+        self.core.push(now, id.0, 0, Pending::Init);
+        id
+    }
+
+    /// Sets the behaviour of every link that has no specific setting.
+    pub fn set_default_link(&mut self, spec: LinkSpec) -> Result<(), SimError> {
+        spec.validate()?;
+        self.core.network.set_default(spec);
+        Ok(())
+    }
+
+    /// Sets the behaviour of the directed link `from → to`.
+    pub fn set_link(&mut self, from: NodeId, to: NodeId, spec: LinkSpec) -> Result<(), SimError> {
+        self.core.check_node(from)?;
+        self.core.check_node(to)?;
+        spec.validate()?;
+        self.core.network.set_link(from, to, spec);
+        Ok(())
+    }
+
+    /// Applies `fault` at `at` (validated now: unknown nodes and bad values are errors).
+    pub fn schedule_fault(&mut self, at: SimTime, fault: Fault) -> Result<(), SimError> {
+        for n in fault.nodes() {
+            self.core.check_node(n)?;
+        }
+        match &fault {
+            Fault::Slow { factor, .. } if !(factor.is_finite() && *factor >= 0.0) => {
+                return Err(SimError::invalid(
+                    "factor",
+                    format!("must be a finite number >= 0, got {factor}"),
+                ));
+            }
+            _ => {}
+        }
+        self.core
+            .push(at, ENGINE, 0, Pending::Fault(Box::new(fault)));
+        Ok(())
+    }
+
+    /// Records the digest after every `every` events (0 turns it off); see `checkpoints`.
+    pub fn set_checkpoint_every(&mut self, every: u64) {
+        self.core.checkpoint_every = every;
+    }
+
+    /// Records an `EventRecord` for each event whose index is in `from..to`.
+    pub fn set_trace_window(&mut self, from: u64, to: u64) {
+        self.core.trace_from = from;
+        self.core.trace_to = to;
+    }
+
+    /// Processes events until a limit is reached or nothing is left.
+    pub fn run(&mut self, limits: RunLimits) -> StopReason {
+        while self.core.events < limits.max_events {
+            if self.core.queue_full_drops > 0 {
+                return StopReason::QueueFull;
+            }
+            match self.core.queue.pop_until(limits.until) {
+                Some((time, ev)) => self.dispatch(time, ev),
+                None if self.core.queue.is_empty() => return StopReason::Idle,
+                None => {
+                    self.core.now = self.core.now.max(limits.until);
+                    return StopReason::TimeLimit;
+                }
+            }
+        }
+        if self.core.queue_full_drops > 0 {
+            StopReason::QueueFull
+        } else {
+            StopReason::EventBudget
+        }
+    }
+
+    /// Processes exactly one event, if any; returns its record (for single-step mode).
+    pub fn step_traced(&mut self) -> Option<EventRecord> {
+        self.step_within(RunLimits::UNLIMITED).ok()?;
+        self.last_event()
+    }
+
+    /// Processes the next event if `limits` allow it; otherwise says why not.
+    pub fn step_within(&mut self, limits: RunLimits) -> Result<(), StopReason> {
+        if self.core.queue_full_drops > 0 {
+            return Err(StopReason::QueueFull);
+        }
+        if self.core.events >= limits.max_events {
+            return Err(StopReason::EventBudget);
+        }
+        self.core.keep_last = true;
+        match self.core.queue.pop_until(limits.until) {
+            Some((time, ev)) => {
+                self.dispatch(time, ev);
+                Ok(())
+            }
+            None if self.core.queue.is_empty() => Err(StopReason::Idle),
+            None => Err(StopReason::TimeLimit),
+        }
+    }
+
+    /// The last event processed by `step_within` or `step_traced`, formatted.
+    pub fn last_event(&self) -> Option<EventRecord> {
+        let (index, time, target, kind, what) = self.core.last.as_ref()?;
+        Some(Core::<M, W>::describe(*index, *time, *target, *kind, what))
+    }
+
+    #[inline]
+    fn dispatch(&mut self, time: SimTime, ev: Scheduled<M>) {
+        let core = &mut self.core;
+        debug_assert!(time >= core.now, "time went backwards");
+        core.now = time;
+        let index = core.events;
+        core.events += 1;
+        let target = ev.target;
+        let (kind, source) = match &ev.what {
+            Pending::Init => (KIND_INIT, 0),
+            Pending::Timer(_) => (KIND_TIMER, 0),
+            Pending::Message { from, .. } => (KIND_MESSAGE, u64::from(from.0)),
+            Pending::Restart => (KIND_RESTART, 0),
+            Pending::Fault(_) => (KIND_FAULT, 0),
+        };
+        let live = target == ENGINE
+            || matches!(ev.what, Pending::Restart)
+            || core.nodes[target as usize].up
+                && core.nodes[target as usize].incarnation == ev.incarnation;
+        let kind = if live { kind } else { KIND_DROPPED };
+        core.digest = fold(
+            fold(core.digest, time.0),
+            kind << 56 ^ u64::from(target) << 24 ^ source,
+        );
+        if index >= core.trace_from && index < core.trace_to {
+            core.record(index, time, target, kind, &ev.what);
+        }
+        if core.keep_last {
+            core.last = Some((index, time, target, kind, ev.what.clone()));
+        }
+        if core.checkpoint_every != 0 && core.events % core.checkpoint_every == 0 {
+            core.checkpoints.push(core.digest);
+        }
+        if !live {
+            if let Pending::Message { .. } = ev.what {
+                core.network.stats.to_down_node += 1;
+            }
+            return;
+        }
+        let me = NodeId(target);
+        let event = match ev.what {
+            Pending::Init => Event::Init,
+            Pending::Timer(m) => Event::Timer(m),
+            Pending::Message { from, msg } => {
+                core.network.stats.delivered += 1;
+                Event::Message { from, msg }
+            }
+            Pending::Restart => return self.restart(me),
+            Pending::Fault(f) => return self.apply_fault(*f),
+        };
+        let mut ctx = Ctx { core, me };
+        self.components[target as usize].on_event(event, &mut ctx);
+    }
+
+    fn restart(&mut self, node: NodeId) {
+        let state = &mut self.core.nodes[node.index()];
+        if state.up {
+            return;
+        }
+        state.up = true;
+        let mut ctx = Ctx {
+            core: &mut self.core,
+            me: node,
+        };
+        self.components[node.index()].on_restart(&mut ctx);
+    }
+
+    fn apply_fault(&mut self, fault: Fault) {
+        let now = self.core.now;
+        let net = &mut self.core.network;
+        match fault {
+            Fault::Crash {
+                node,
+                restart_after,
+            } => {
+                let state = &mut self.core.nodes[node.index()];
+                if state.up {
+                    state.up = false;
+                    state.incarnation = state.incarnation.wrapping_add(1);
+                    self.components[node.index()].on_crash();
+                }
+                if let Some(d) = restart_after {
+                    self.core.push(now + d, node.0, 0, Pending::Restart);
+                }
+            }
+            Fault::Restart { node } => self.restart(node),
+            Fault::Partition { groups } => net.partition(&groups),
+            Fault::OneWayPartition { from, to } => net.partition_one_way(&from, &to),
+            Fault::Heal => net.heal(),
+            Fault::Slow { node, factor } => self.core.nodes[node.index()].slow_factor = factor,
+            Fault::LatencySpike { nodes, extra } => {
+                if nodes.is_empty() {
+                    for i in 0..self.core.nodes.len() {
+                        net.set_extra_latency(NodeId(i as u32), extra);
+                    }
+                } else {
+                    for n in nodes {
+                        net.set_extra_latency(n, extra);
+                    }
+                }
+            }
+            Fault::ClockSkew {
+                node,
+                offset_ns,
+                drift_ppb,
+            } => {
+                let state = &mut self.core.nodes[node.index()];
+                state.clock_offset_ns = offset_ns;
+                state.clock_drift_ppb = drift_ppb;
+            }
+        }
+    }
+
+    /// The current simulated time.
+    pub fn now(&self) -> SimTime {
+        self.core.now
+    }
+    /// The 64-bit digest of every event processed so far.
+    pub fn digest(&self) -> u64 {
+        self.core.digest
+    }
+    /// Events processed so far.
+    pub fn events_processed(&self) -> u64 {
+        self.core.events
+    }
+    /// Live events waiting in the queue.
+    pub fn events_pending(&self) -> usize {
+        self.core.queue.len()
+    }
+    /// Events dropped because the queue was full (the run stops with `QueueFull`).
+    pub fn queue_full_drops(&self) -> u64 {
+        self.core.queue_full_drops
+    }
+    /// What the network did with the messages so far.
+    pub fn net_stats(&self) -> &NetStats {
+        &self.core.network.stats
+    }
+    /// The shared world state.
+    pub fn world(&self) -> &W {
+        &self.core.world
+    }
+    /// The shared world state, mutably (for setup between runs).
+    pub fn world_mut(&mut self) -> &mut W {
+        &mut self.core.world
+    }
+    /// Takes the world out, ending the simulation.
+    pub fn into_world(self) -> W {
+        self.core.world
+    }
+    /// Digest checkpoints recorded so far (see `set_checkpoint_every`).
+    pub fn checkpoints(&self) -> &[u64] {
+        &self.core.checkpoints
+    }
+    /// Events recorded in the trace window so far.
+    pub fn trace(&self) -> &[EventRecord] {
+        &self.core.trace
+    }
+    /// Number of nodes.
+    pub fn node_count(&self) -> usize {
+        self.core.nodes.len()
+    }
+    /// The name a node was added with.
+    pub fn node_name(&self, node: NodeId) -> Option<&str> {
+        self.core.nodes.get(node.index()).map(|n| n.name.as_str())
+    }
+    /// `true` while the node is up.
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.core.nodes.get(node.index()).is_some_and(|n| n.up)
+    }
+    /// `true` when the network would drop a message from `from` to `to` now.
+    pub fn is_partitioned(&self, from: NodeId, to: NodeId) -> bool {
+        self.core.network.blocked(from, to)
+    }
+}
+
+impl<M: Clone + Debug, W> Core<M, W> {
+    #[inline]
+    fn push(
+        &mut self,
+        at: SimTime,
+        target: u32,
+        incarnation: u32,
+        what: Pending<M>,
+    ) -> Option<EventHandle> {
+        let handle = self.queue.push(
+            at,
+            Scheduled {
+                target,
+                incarnation,
+                what,
+            },
+        );
+        if handle.is_none() {
+            self.queue_full_drops += 1;
+        }
+        handle
+    }
+
+    fn check_node(&self, node: NodeId) -> Result<(), SimError> {
+        if node.index() < self.nodes.len() {
+            Ok(())
+        } else {
+            Err(SimError::unknown_node(node.0, self.nodes.len()))
+        }
+    }
+
+    #[cold]
+    fn record(&mut self, index: u64, time: SimTime, target: u32, kind: u64, what: &Pending<M>) {
+        let record = Self::describe(index, time, target, kind, what);
+        self.trace.push(record);
+    }
+
+    fn describe(
+        index: u64,
+        time: SimTime,
+        target: u32,
+        kind: u64,
+        what: &Pending<M>,
+    ) -> EventRecord {
+        let (name, detail) = match what {
+            _ if kind == KIND_DROPPED => ("dropped", String::new()),
+            Pending::Init => ("init", String::new()),
+            Pending::Timer(m) => ("timer", format!("{m:?}")),
+            Pending::Message { from, msg } => ("message", format!("from {} {msg:?}", from.0)),
+            Pending::Restart => ("restart", String::new()),
+            Pending::Fault(f) => (f.kind_name(), format!("{f:?}")),
+        };
+        EventRecord {
+            index,
+            time,
+            target: (target != ENGINE).then_some(NodeId(target)),
+            kind: name,
+            detail,
+        }
+    }
+}
+
+impl<M: Clone + Debug, W> Ctx<'_, M, W> {
+    /// The simulator's true time (what an outside observer sees).
+    #[inline]
+    pub fn now(&self) -> SimTime {
+        self.core.now
+    }
+
+    /// This node's id.
+    #[inline]
+    pub fn me(&self) -> NodeId {
+        self.me
+    }
+
+    /// This node's name.
+    pub fn name(&self) -> &str {
+        &self.core.nodes[self.me.index()].name
+    }
+
+    /// This node's own clock: true time shifted by its offset and drift (clock-skew faults).
+    /// Leases and last-writer-wins must read this, not `now`.
+    pub fn local_time(&self) -> SimTime {
+        let n = &self.core.nodes[self.me.index()];
+        let t = i128::from(self.core.now.0);
+        let local =
+            t + i128::from(n.clock_offset_ns) + t * i128::from(n.clock_drift_ppb) / 1_000_000_000;
+        SimTime(local.clamp(0, i128::from(u64::MAX)) as u64)
+    }
+
+    /// This node's own random stream (named after the node).
+    #[inline]
+    pub fn rng(&mut self) -> &mut SimRng {
+        &mut self.core.nodes[self.me.index()].rng
+    }
+
+    /// A new stream for a purpose of this node, independent of every other stream.
+    pub fn stream(&self, purpose: &str) -> SimRng {
+        let name = &self.core.nodes[self.me.index()].name;
+        SimRng::stream(self.core.seed, &format!("node/{name}/{purpose}"), 0)
+    }
+
+    /// The scenario seed (to derive streams shared across designs, such as arrivals).
+    pub fn seed(&self) -> u64 {
+        self.core.seed
+    }
+
+    /// Delivers `msg` back to this node after `delay`; cancellable through the returned id.
+    #[inline]
+    pub fn set_timer(&mut self, delay: SimDuration, msg: M) -> TimerId {
+        let at = self.core.now + delay;
+        let inc = self.core.nodes[self.me.index()].incarnation;
+        match self.core.push(at, self.me.0, inc, Pending::Timer(msg)) {
+            Some(h) => TimerId(h),
+            // The queue is full and the run is about to stop; a dead handle is harmless.
+            None => TimerId(EventHandle::dangling()),
+        }
+    }
+
+    /// Cancels a timer; `false` when it already fired or was cancelled.
+    #[inline]
+    pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
+        self.core.queue.cancel(timer.0)
+    }
+
+    /// Sends `msg` to `to` over the network (no size: no serialisation delay).
+    #[inline]
+    pub fn send(&mut self, to: NodeId, msg: M) -> Result<(), SimError> {
+        self.send_sized(to, msg, 0)
+    }
+
+    /// Sends a message of `bytes` bytes: bandwidth-limited links add its transmission time.
+    pub fn send_sized(&mut self, to: NodeId, msg: M, bytes: u64) -> Result<(), SimError> {
+        self.core.check_node(to)?;
+        let core = &mut *self.core;
+        core.network.stats.sent += 1;
+        let now = core.now;
+        // A message is delivered iff its target is up when it arrives and has not crashed
+        // since it was sent: the incarnation at send time is checked at delivery.
+        let target_inc = core.nodes[to.index()].incarnation;
+        let from = self.me;
+        if from == to {
+            core.push(now, to.0, target_inc, Pending::Message { from, msg });
+            return Ok(());
+        }
+        let rng = &mut core.nodes[from.index()].net_rng;
+        match core.network.route(now, from, to, bytes, rng) {
+            Route::Lost => core.network.stats.lost += 1,
+            Route::Partitioned => core.network.stats.partitioned += 1,
+            Route::Deliver(delay, copy) => {
+                if let Some(d) = copy {
+                    core.network.stats.duplicated += 1;
+                    let dup = Pending::Message {
+                        from,
+                        msg: msg.clone(),
+                    };
+                    core.push(now + d, to.0, target_inc, dup);
+                }
+                core.push(
+                    now + delay,
+                    to.0,
+                    target_inc,
+                    Pending::Message { from, msg },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// Multiplier on this node's work durations (slow-node faults); 1.0 normally.
+    #[inline]
+    pub fn slow_factor(&self) -> f64 {
+        self.core.nodes[self.me.index()].slow_factor
+    }
+
+    /// `work` stretched by this node's slow factor.
+    #[inline]
+    pub fn work(&self, work: SimDuration) -> SimDuration {
+        let f = self.slow_factor();
+        if f == 1.0 {
+            work
+        } else {
+            work.mul_f64(f)
+        }
+    }
+
+    /// The shared world state (metrics, ledgers).
+    #[inline]
+    pub fn world(&mut self) -> &mut W {
+        &mut self.core.world
+    }
+
+    /// Number of nodes in the simulation.
+    pub fn node_count(&self) -> usize {
+        self.core.nodes.len()
+    }
+
+    /// Oracle view: `true` while `node` is up. Real nodes cannot know this; use it for
+    /// instrumentation, or for models of a perfect failure detector.
+    pub fn is_up(&self, node: NodeId) -> bool {
+        self.core.nodes.get(node.index()).is_some_and(|n| n.up)
+    }
+}

@@ -1,0 +1,495 @@
+//! `caplab bench`: the engine against a bare `BinaryHeap` + ChaCha loop doing the same work,
+//! measured in the same process, alternating, median of several rounds.
+//!
+//! Three models: the hold model (each event schedules one more at now + Exp(1 ms)) with 1,000
+//! and 100,000 events outstanding; an M/M/c queue run to a number of completed customers;
+//! and a timer-heavy model in which 99% of timeouts are cancelled.
+
+use sim_core::dist::Dist;
+use sim_core::network::{LinkSpec, NodeId};
+use sim_core::rng::SimRng;
+use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+use sim_core::time::{SimDuration, SimTime};
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::time::Instant;
+
+/// One measured model: events processed and wall seconds for the engine and the bare loop.
+pub struct BenchRow {
+    /// What was measured.
+    pub name: String,
+    /// Events (live) processed per run.
+    pub events: u64,
+    /// Median engine events per wall second.
+    pub engine_eps: f64,
+    /// Median bare-loop events per wall second.
+    pub bare_eps: f64,
+}
+
+impl BenchRow {
+    /// Engine speed over bare-loop speed (> 1: the engine is faster).
+    pub fn ratio(&self) -> f64 {
+        self.engine_eps / self.bare_eps
+    }
+}
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(f64::total_cmp);
+    v[v.len() / 2]
+}
+
+/// Times `engine` and `bare` alternately `rounds` times; both return the events they ran.
+fn measure(
+    name: &str,
+    rounds: usize,
+    engine: impl Fn() -> u64,
+    bare: impl Fn() -> u64,
+) -> BenchRow {
+    let (mut e, mut b) = (Vec::new(), Vec::new());
+    let mut events = 0;
+    for _ in 0..rounds {
+        let t = Instant::now();
+        events = engine();
+        e.push(events as f64 / t.elapsed().as_secs_f64());
+        let t = Instant::now();
+        let bare_events = bare();
+        b.push(bare_events as f64 / t.elapsed().as_secs_f64());
+        assert_eq!(
+            events, bare_events,
+            "{name}: engine and bare loop did different work"
+        );
+    }
+    BenchRow {
+        name: name.to_string(),
+        events,
+        engine_eps: median(e),
+        bare_eps: median(b),
+    }
+}
+
+// ---------------------------------------------------------------- hold model
+
+struct Hold {
+    outstanding: usize,
+    delay: Dist,
+}
+
+impl Component<u32, ()> for Hold {
+    fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, ()>) {
+        if let Event::Init = event {
+            for _ in 0..self.outstanding {
+                let d = self.delay.sample_duration(ctx.rng());
+                ctx.set_timer(d, 0);
+            }
+        } else {
+            let d = self.delay.sample_duration(ctx.rng());
+            ctx.set_timer(d, 0);
+        }
+    }
+}
+
+fn hold_engine(outstanding: usize, events: u64) -> u64 {
+    let Ok(mut sim) = Simulation::new(1, LinkSpec::constant_ms(0.0), ()) else {
+        unreachable!("a constant zero-latency link is valid")
+    };
+    sim.add_component(
+        "hold",
+        Box::new(Hold {
+            outstanding,
+            delay: Dist::exponential(1.0),
+        }),
+    );
+    sim.run(RunLimits {
+        until: SimTime::MAX,
+        max_events: events,
+    });
+    std::hint::black_box(sim.digest());
+    sim.events_processed()
+}
+
+fn hold_bare(outstanding: usize, events: u64) -> u64 {
+    let delay = Dist::exponential(1.0);
+    let mut rng = SimRng::stream(1, "node/hold", 0);
+    let mut heap = BinaryHeap::with_capacity(outstanding);
+    let mut seq = 0u64;
+    // The engine's Init event counts as one event.
+    let mut done = 1;
+    for _ in 0..outstanding {
+        heap.push(Reverse((delay.sample_duration(&mut rng).0, seq, 0u32)));
+        seq += 1;
+    }
+    while done < events {
+        let Some(Reverse((t, _, target))) = heap.pop() else {
+            break;
+        };
+        done += 1;
+        let d = delay.sample_duration(&mut rng).0;
+        heap.push(Reverse((t + d, seq, target)));
+        seq += 1;
+    }
+    std::hint::black_box(heap.len());
+    done
+}
+
+// ---------------------------------------------------------------- M/M/c
+
+#[derive(Clone, Debug)]
+enum Mmc {
+    Arrival,
+    Departure,
+}
+
+struct MmcWorld {
+    completed: u64,
+    target: u64,
+    wait_ns_sum: u128,
+}
+
+struct Source {
+    station: NodeId,
+    interarrival: Dist,
+}
+
+impl Component<Mmc, MmcWorld> for Source {
+    fn on_event(&mut self, event: Event<Mmc>, ctx: &mut Ctx<'_, Mmc, MmcWorld>) {
+        if !matches!(event, Event::Init) {
+            let _ = ctx.send(self.station, Mmc::Arrival);
+        }
+        if ctx.world().completed < ctx.world().target {
+            let d = self.interarrival.sample_duration(ctx.rng());
+            ctx.set_timer(d, Mmc::Arrival);
+        }
+    }
+}
+
+struct Station {
+    servers: usize,
+    busy: usize,
+    queue: VecDeque<SimTime>,
+    service: Dist,
+}
+
+impl Component<Mmc, MmcWorld> for Station {
+    fn on_event(&mut self, event: Event<Mmc>, ctx: &mut Ctx<'_, Mmc, MmcWorld>) {
+        match event {
+            Event::Init => {}
+            Event::Message { .. } => {
+                if self.busy < self.servers {
+                    self.busy += 1;
+                    let d = self.service.sample_duration(ctx.rng());
+                    ctx.set_timer(d, Mmc::Departure);
+                } else {
+                    self.queue.push_back(ctx.now());
+                }
+            }
+            Event::Timer(_) => {
+                ctx.world().completed += 1;
+                match self.queue.pop_front() {
+                    Some(arrived) => {
+                        let wait = (ctx.now() - arrived).as_nanos();
+                        ctx.world().wait_ns_sum += u128::from(wait);
+                        let d = self.service.sample_duration(ctx.rng());
+                        ctx.set_timer(d, Mmc::Departure);
+                    }
+                    None => self.busy -= 1,
+                }
+            }
+        }
+    }
+}
+
+const MMC_SERVERS: usize = 4;
+const MMC_SERVICE_MS: f64 = 1.0;
+const MMC_RHO: f64 = 0.9;
+
+fn mmc_engine(customers: u64) -> u64 {
+    let world = MmcWorld {
+        completed: 0,
+        target: customers,
+        wait_ns_sum: 0,
+    };
+    let Ok(mut sim) = Simulation::new(2, LinkSpec::constant_ms(0.0), world) else {
+        unreachable!("a constant zero-latency link is valid")
+    };
+    let station = NodeId(1);
+    let interarrival = Dist::exponential(MMC_SERVICE_MS / (MMC_RHO * MMC_SERVERS as f64));
+    sim.add_component(
+        "source",
+        Box::new(Source {
+            station,
+            interarrival,
+        }),
+    );
+    sim.add_component(
+        "station",
+        Box::new(Station {
+            servers: MMC_SERVERS,
+            busy: 0,
+            queue: VecDeque::new(),
+            service: Dist::exponential(MMC_SERVICE_MS),
+        }),
+    );
+    sim.run(RunLimits::UNLIMITED);
+    std::hint::black_box(sim.world().wait_ns_sum);
+    sim.events_processed()
+}
+
+fn mmc_bare(customers: u64) -> u64 {
+    #[derive(PartialEq, Eq, PartialOrd, Ord)]
+    enum Kind {
+        Timer,
+        Delivery,
+    }
+    let interarrival = Dist::exponential(MMC_SERVICE_MS / (MMC_RHO * MMC_SERVERS as f64));
+    let service = Dist::exponential(MMC_SERVICE_MS);
+    let mut source_rng = SimRng::stream(2, "node/source", 0);
+    let mut station_rng = SimRng::stream(2, "node/station", 0);
+    let mut heap = BinaryHeap::new();
+    let mut seq = 0u64;
+    let mut queue: VecDeque<u64> = VecDeque::new();
+    let (mut busy, mut completed, mut wait_sum, mut events) = (0usize, 0u64, 0u128, 2u64);
+    heap.push(Reverse((
+        interarrival.sample_duration(&mut source_rng).0,
+        seq,
+        0u8,
+        Kind::Timer,
+    )));
+    seq += 1;
+    while let Some(Reverse((now, _, node, kind))) = heap.pop() {
+        events += 1;
+        match (node, kind) {
+            (0, _) => {
+                heap.push(Reverse((now, seq, 1, Kind::Delivery)));
+                seq += 1;
+                if completed < customers {
+                    let d = interarrival.sample_duration(&mut source_rng).0;
+                    heap.push(Reverse((now + d, seq, 0, Kind::Timer)));
+                    seq += 1;
+                }
+            }
+            (_, Kind::Delivery) => {
+                if busy < MMC_SERVERS {
+                    busy += 1;
+                    let d = service.sample_duration(&mut station_rng).0;
+                    heap.push(Reverse((now + d, seq, 1, Kind::Timer)));
+                    seq += 1;
+                } else {
+                    queue.push_back(now);
+                }
+            }
+            (_, Kind::Timer) => {
+                completed += 1;
+                match queue.pop_front() {
+                    Some(arrived) => {
+                        wait_sum += u128::from(now - arrived);
+                        let d = service.sample_duration(&mut station_rng).0;
+                        heap.push(Reverse((now + d, seq, 1, Kind::Timer)));
+                        seq += 1;
+                    }
+                    None => busy -= 1,
+                }
+            }
+        }
+    }
+    std::hint::black_box(wait_sum);
+    events
+}
+
+// ---------------------------------------------------------------- timer-heavy
+
+#[derive(Clone, Debug)]
+enum Rpc {
+    Reply(u64),
+    Timeout,
+}
+
+struct Caller {
+    issued: u64,
+    limit: u64,
+    pending: Option<(u64, sim_core::simulation::TimerId)>,
+}
+
+const RPC_TIMEOUT: SimDuration = SimDuration::from_secs(1);
+const RPC_REPLY_PROB: f64 = 0.99;
+
+impl Caller {
+    fn issue(&mut self, ctx: &mut Ctx<'_, Rpc, ()>) {
+        if self.issued == self.limit {
+            return;
+        }
+        let id = self.issued;
+        self.issued += 1;
+        let timer = ctx.set_timer(RPC_TIMEOUT, Rpc::Timeout);
+        self.pending = Some((id, timer));
+        if ctx.rng().chance(RPC_REPLY_PROB) {
+            let d = Dist::exponential(5.0).sample_duration(ctx.rng());
+            ctx.set_timer(d, Rpc::Reply(id));
+        }
+    }
+}
+
+impl Component<Rpc, ()> for Caller {
+    fn on_event(&mut self, event: Event<Rpc>, ctx: &mut Ctx<'_, Rpc, ()>) {
+        match event {
+            Event::Timer(Rpc::Reply(id)) => {
+                if let Some((p, timer)) = self.pending {
+                    if p == id {
+                        ctx.cancel_timer(timer);
+                        self.issue(ctx);
+                    }
+                }
+            }
+            Event::Timer(Rpc::Timeout) | Event::Init => self.issue(ctx),
+            Event::Message { .. } => {}
+        }
+    }
+}
+
+fn timers_engine(callers: usize, per_caller: u64) -> u64 {
+    let Ok(mut sim) = Simulation::new(3, LinkSpec::constant_ms(0.0), ()) else {
+        unreachable!("a constant zero-latency link is valid")
+    };
+    for i in 0..callers {
+        sim.add_component(
+            format!("caller{i}"),
+            Box::new(Caller {
+                issued: 0,
+                limit: per_caller,
+                pending: None,
+            }),
+        );
+    }
+    sim.run(RunLimits::UNLIMITED);
+    std::hint::black_box(sim.digest());
+    sim.events_processed()
+}
+
+/// (time, seq, caller, is_reply, request id)
+type BareTimer = (u64, u64, u32, bool, u64);
+
+struct BareCallers {
+    rngs: Vec<SimRng>,
+    reply: Dist,
+    heap: BinaryHeap<Reverse<BareTimer>>,
+    cancelled: Vec<bool>,
+    issued: Vec<u64>,
+    pending: Vec<u64>,
+    per_caller: u64,
+    seq: u64,
+}
+
+impl BareCallers {
+    fn issue(&mut self, c: usize, now: u64) {
+        if self.issued[c] == self.per_caller {
+            return;
+        }
+        self.issued[c] += 1;
+        let id = self.cancelled.len() as u64;
+        self.cancelled.push(false);
+        self.pending[c] = id;
+        self.heap.push(Reverse((
+            now + RPC_TIMEOUT.0,
+            self.seq,
+            c as u32,
+            false,
+            id,
+        )));
+        self.seq += 1;
+        if self.rngs[c].chance(RPC_REPLY_PROB) {
+            let d = self.reply.sample_duration(&mut self.rngs[c]).0;
+            self.heap
+                .push(Reverse((now + d, self.seq, c as u32, true, id)));
+            self.seq += 1;
+        }
+    }
+}
+
+fn timers_bare(callers: usize, per_caller: u64) -> u64 {
+    // The usual hand-written loop: cancelled timeouts stay in the heap, flagged in a table
+    // indexed by request id, and are skipped when they surface.
+    let mut b = BareCallers {
+        rngs: (0..callers)
+            .map(|i| SimRng::stream(3, &format!("node/caller{i}"), 0))
+            .collect(),
+        reply: Dist::exponential(5.0),
+        heap: BinaryHeap::new(),
+        cancelled: Vec::new(),
+        issued: vec![0; callers],
+        pending: vec![u64::MAX; callers],
+        per_caller,
+        seq: 0,
+    };
+    let mut events = callers as u64;
+    for c in 0..callers {
+        b.issue(c, 0);
+    }
+    while let Some(Reverse((now, _, c, is_reply, id))) = b.heap.pop() {
+        if !is_reply && b.cancelled[id as usize] {
+            continue;
+        }
+        events += 1;
+        let c = c as usize;
+        if is_reply {
+            if b.pending[c] == id {
+                b.cancelled[id as usize] = true;
+                b.issue(c, now);
+            }
+        } else {
+            b.issue(c, now);
+        }
+    }
+    events
+}
+
+/// Runs every engine benchmark; `scale` multiplies the work (1.0 = full size).
+pub fn run_engine_benches(scale: f64, rounds: usize) -> Vec<BenchRow> {
+    let n = |x: f64| (x * scale).max(1.0) as u64;
+    let hold_events = n(5_000_000.0);
+    let customers = n(1_000_000.0);
+    let per_caller = n(2_000.0);
+    vec![
+        measure(
+            "hold, 1,000 outstanding",
+            rounds,
+            || hold_engine(1_000, hold_events),
+            || hold_bare(1_000, hold_events),
+        ),
+        measure(
+            "hold, 100,000 outstanding",
+            rounds,
+            || hold_engine(100_000, hold_events),
+            || hold_bare(100_000, hold_events),
+        ),
+        measure(
+            "M/M/4 at rho 0.9, 1M customers",
+            rounds,
+            || mmc_engine(customers),
+            || mmc_bare(customers),
+        ),
+        measure(
+            "timeouts, 99% cancelled, 1,000 callers",
+            rounds,
+            || timers_engine(1_000, per_caller),
+            || timers_bare(1_000, per_caller),
+        ),
+    ]
+}
+
+/// The table `caplab bench` prints.
+pub fn format_rows(rows: &[BenchRow]) -> String {
+    let mut out = format!(
+        "{:<42} {:>12} {:>16} {:>16} {:>8}\n",
+        "model", "events", "engine ev/s", "bare loop ev/s", "ratio"
+    );
+    for r in rows {
+        out.push_str(&format!(
+            "{:<42} {:>12} {:>16.0} {:>16.0} {:>8.2}\n",
+            r.name,
+            r.events,
+            r.engine_eps,
+            r.bare_eps,
+            r.ratio()
+        ));
+    }
+    out
+}
