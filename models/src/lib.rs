@@ -1,1 +1,3 @@
-//! placeholder
+//! models: caplab's architecture building blocks and the scenario file they are built from.
+pub mod results;
+pub mod scenario;

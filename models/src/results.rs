@@ -1,0 +1,146 @@
+//! What a run produces, per design: the contract of `results.json`.
+//!
+//! Every field is plain data with a stable order (structs in declaration order, maps
+//! sorted), no timestamps and no paths, so the same scenario and seed give byte-identical
+//! files. Latencies are in milliseconds, rates per second, times in seconds.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The results of one `caplab run`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RunResults {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The seed used (the file's, or `--seed`).
+    pub seed: u64,
+    /// The caplab version that produced the file.
+    pub caplab_version: String,
+    /// Simulated seconds per design run, warm-up included.
+    pub duration_s: f64,
+    /// Leading seconds excluded from the metrics.
+    pub warmup_s: f64,
+    /// Width of a time-series window, in seconds.
+    pub window_s: f64,
+    /// One entry per design run, in file order.
+    pub designs: Vec<DesignResult>,
+}
+
+/// The results of one design.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DesignResult {
+    /// The design's name.
+    pub name: String,
+    /// 64-bit digest of the run's event trace, 16 hex digits: equal digests, equal runs.
+    pub digest: String,
+    /// Events processed.
+    pub events: u64,
+    /// Why the run stopped: `time_limit`, `idle`, `event_budget` or `queue_full`.
+    pub stop: String,
+    /// Requests issued after the warm-up, and how each ended.
+    pub requests: RequestCounts,
+    /// Latency of successful requests.
+    pub latency_ms: LatencySummary,
+    /// Non-ok requests over completed requests (in-flight ones excluded).
+    pub failure_rate: f64,
+    /// Successful requests per simulated second of the measured period.
+    pub throughput_per_s: f64,
+    /// Non-ok requests by cause (`timeout: client`, `rejected: queue full`, ...).
+    pub causes: BTreeMap<String, u64>,
+    /// The same figures per endpoint (request class).
+    pub endpoints: BTreeMap<String, EndpointResult>,
+    /// What the network did with messages.
+    pub network: NetworkSummary,
+    /// One row per time window (the CSV time series).
+    pub series: Vec<WindowRow>,
+}
+
+/// Requests and their outcomes. `total` = the sum of `by_outcome`, in flight included.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCounts {
+    /// Requests issued after the warm-up.
+    pub total: u64,
+    /// Of which succeeded.
+    pub ok: u64,
+    /// Counts for `ok`, `error`, `timeout`, `rejected` and `in_flight` (always all five).
+    pub by_outcome: BTreeMap<String, u64>,
+}
+
+/// A latency distribution, in milliseconds (zeros when nothing succeeded).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LatencySummary {
+    /// Mean (exact).
+    pub mean: f64,
+    /// Median (histogram estimate, within 0.4%).
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// 99.9th percentile.
+    pub p999: f64,
+    /// Largest (exact).
+    pub max: f64,
+}
+
+/// Per-endpoint figures.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointResult {
+    /// Requests and outcomes.
+    pub requests: RequestCounts,
+    /// Latency of successful requests.
+    pub latency_ms: LatencySummary,
+    /// Non-ok over completed.
+    pub failure_rate: f64,
+    /// Successes per second.
+    pub throughput_per_s: f64,
+}
+
+/// Message accounting of the network.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSummary {
+    /// Messages sent.
+    pub sent: u64,
+    /// Copies delivered.
+    pub delivered: u64,
+    /// Lost at random.
+    pub lost: u64,
+    /// Dropped by a partition.
+    pub partitioned: u64,
+    /// Dropped at a node that was down or crashed meanwhile.
+    pub to_down_node: u64,
+    /// Extra copies from duplication.
+    pub duplicated: u64,
+}
+
+/// One time window. Requests are counted in the window in which they end (issued: in
+/// which they start).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowRow {
+    /// Window start, in seconds.
+    pub start_s: f64,
+    /// Requests issued.
+    pub issued: u64,
+    /// Requests that succeeded.
+    pub ok: u64,
+    /// Requests that failed with an error.
+    pub error: u64,
+    /// Requests that timed out.
+    pub timeout: u64,
+    /// Requests rejected.
+    pub rejected: u64,
+    /// Mean latency of successes (0 when none).
+    pub latency_mean_ms: f64,
+    /// 99th-percentile latency of successes (0 when none; coarse, within 6.25%).
+    pub latency_p99_ms: f64,
+}
+
+/// The five ways a request can be at the end of a run, in the order reports list them.
+pub const OUTCOMES: [&str; 5] = ["ok", "error", "timeout", "rejected", "in_flight"];

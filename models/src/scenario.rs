@@ -1,0 +1,456 @@
+//! The scenario file: one question, several designs facing the same workload and faults.
+//!
+//! This module holds the file's shape exactly as written (serde, `deny_unknown_fields`,
+//! units last in field names). `validate` checks what serde cannot (ranges, references
+//! between parts) and reports every problem at once with its JSON path; `build` turns a
+//! valid design into engine components.
+
+use serde::{Deserialize, Serialize};
+use sim_core::dist::Dist;
+use std::collections::BTreeMap;
+
+/// The scenario-file format version this build reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A whole scenario file.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// Optional JSON Schema reference for editors; ignored by caplab.
+    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    pub schema: Option<String>,
+    /// Format version; must be 1.
+    pub version: u32,
+    /// Short name (used in results and reports).
+    pub name: String,
+    /// What the scenario asks and every assumption it makes.
+    pub description: String,
+    /// The scenario seed; `caplab run --seed` overrides it.
+    pub seed: u64,
+    /// Simulated time of one run, in seconds (measured part plus warm-up).
+    pub duration_s: f64,
+    /// Leading seconds excluded from metrics (requests issued before it are not counted).
+    #[serde(default)]
+    pub warmup_s: f64,
+    /// Width of a time-series window, in seconds.
+    #[serde(default = "default_window_s")]
+    pub window_s: f64,
+    /// Safety limits that stop a runaway scenario.
+    #[serde(default)]
+    pub limits: Limits,
+    /// The network between every pair of nodes.
+    #[serde(default)]
+    pub network: NetworkSpec,
+    /// The load every design faces.
+    pub workload: Workload,
+    /// The faults every design faces.
+    #[serde(default)]
+    pub faults: Vec<FaultSpec>,
+    /// The designs compared.
+    pub designs: Vec<Design>,
+}
+
+fn default_window_s() -> f64 {
+    1.0
+}
+
+/// Limits that keep a huge scenario from exhausting the machine.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// Most events one design's run may process; the run stops there and says so.
+    #[serde(default = "default_max_events")]
+    pub max_events: u64,
+    /// Most time-series windows (duration / window).
+    #[serde(default = "default_max_windows")]
+    pub max_windows: usize,
+    /// Most requests in flight at once in one design (further arrivals are rejected).
+    #[serde(default = "default_max_in_flight")]
+    pub max_in_flight: u64,
+}
+
+fn default_max_events() -> u64 {
+    2_000_000_000
+}
+fn default_max_windows() -> usize {
+    100_000
+}
+fn default_max_in_flight() -> u64 {
+    1_000_000
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_events: default_max_events(),
+            max_windows: default_max_windows(),
+            max_in_flight: default_max_in_flight(),
+        }
+    }
+}
+
+/// The network every message crosses (between any two distinct nodes).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkSpec {
+    /// One-way latency, in milliseconds.
+    #[serde(default = "default_latency_ms")]
+    pub latency_ms: Dist,
+    /// Probability that a message is lost.
+    #[serde(default)]
+    pub loss: f64,
+    /// Probability that a message is delivered twice.
+    #[serde(default)]
+    pub duplicate: f64,
+}
+
+fn default_latency_ms() -> Dist {
+    Dist::constant(0.25)
+}
+
+impl Default for NetworkSpec {
+    fn default() -> Self {
+        NetworkSpec {
+            latency_ms: default_latency_ms(),
+            loss: 0.0,
+            duplicate: 0.0,
+        }
+    }
+}
+
+/// Who sends requests, how often, and to which endpoints.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workload {
+    /// The arrival process.
+    pub arrivals: Arrivals,
+    /// Request classes and their mix.
+    pub classes: Vec<RequestClass>,
+}
+
+/// How requests arrive.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Arrivals {
+    /// Open loop: a Poisson process at a constant rate.
+    Poisson {
+        /// Requests per second.
+        rate_per_s: f64,
+    },
+    /// Open loop: a Poisson process whose rate changes at given times (peaks, spikes).
+    Piecewise {
+        /// Segments in increasing `from_s`; the first starts at 0.
+        segments: Vec<RateSegment>,
+    },
+    /// Closed loop: each user sends a request, waits for its outcome, thinks, repeats.
+    Closed {
+        /// Number of users.
+        users: u32,
+        /// Think time between a user's requests, in milliseconds.
+        think_ms: Dist,
+    },
+}
+
+/// From `from_s` on (until the next segment), requests arrive at `rate_per_s`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateSegment {
+    /// Start of the segment, in seconds.
+    pub from_s: f64,
+    /// Requests per second during the segment.
+    pub rate_per_s: f64,
+}
+
+/// A kind of request: which endpoint of the entry service it calls, how often, and how long
+/// the client waits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestClass {
+    /// The endpoint of the design's entry service.
+    pub endpoint: String,
+    /// Relative weight in the mix.
+    #[serde(default = "one")]
+    pub weight: f64,
+    /// The client gives up after this long (the request ends as a timeout).
+    #[serde(default = "default_client_timeout_ms")]
+    pub timeout_ms: f64,
+}
+
+fn one() -> f64 {
+    1.0
+}
+fn default_client_timeout_ms() -> f64 {
+    30_000.0
+}
+
+/// A fault at a time, optionally undone after a duration.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultSpec {
+    /// When the fault starts, in seconds.
+    pub at_s: f64,
+    /// How long it lasts; it is then undone (restart, heal, normal speed, no spike).
+    #[serde(default)]
+    pub duration_s: Option<f64>,
+    /// What happens.
+    pub action: FaultAction,
+}
+
+/// A fault. Targets name nodes of the designs: a service name (all its instances), a
+/// service instance `name#i`, a database name, or `client`. Every design must have them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum FaultAction {
+    /// The target crashes (volatile state lost); with `duration_s`, it restarts after it.
+    Crash {
+        /// Node(s) to crash.
+        target: String,
+    },
+    /// Groups of targets that cannot reach each other (the rest form one more group).
+    Partition {
+        /// The groups.
+        groups: Vec<Vec<String>>,
+    },
+    /// Messages from `from` to `to` are dropped.
+    OneWayPartition {
+        /// Cut-off senders.
+        from: Vec<String>,
+        /// Unreachable receivers.
+        to: Vec<String>,
+    },
+    /// The target's work takes `factor` times longer.
+    Slow {
+        /// Node(s) slowed.
+        target: String,
+        /// Multiplier on work durations.
+        factor: f64,
+    },
+    /// Messages from or to the targets take `extra_ms` longer.
+    LatencySpike {
+        /// Node(s) affected; empty means all.
+        #[serde(default)]
+        targets: Vec<String>,
+        /// Added one-way latency in milliseconds.
+        extra_ms: f64,
+    },
+    /// The target's clock is offset and drifts.
+    ClockSkew {
+        /// Node(s) whose clocks change.
+        target: String,
+        /// Offset in milliseconds (may be negative).
+        offset_ms: f64,
+        /// Drift in parts per million.
+        #[serde(default)]
+        drift_ppm: f64,
+    },
+}
+
+/// One architecture answering the scenario's question.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    /// Short name, unique in the file.
+    pub name: String,
+    /// What the design is.
+    #[serde(default)]
+    pub description: String,
+    /// The service that receives the clients' requests.
+    pub entry: String,
+    /// Services (deployable processes), by name.
+    pub services: BTreeMap<String, Service>,
+    /// Databases, by name.
+    #[serde(default)]
+    pub databases: BTreeMap<String, Database>,
+}
+
+/// A deployable process, possibly several instances behind a load balancer. Endpoints of
+/// one service call each other in-process: same worker, same pools, same fate.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// Number of instances.
+    #[serde(default = "one_u32")]
+    pub instances: u32,
+    /// How callers spread requests over the instances.
+    #[serde(default)]
+    pub balancer: Balancer,
+    /// Worker threads per instance: requests handled at once.
+    pub workers: u32,
+    /// Requests waiting for a worker, per instance; beyond it requests are rejected.
+    /// Absent: unbounded (up to `limits.max_in_flight`).
+    #[serde(default)]
+    pub queue_capacity: Option<u32>,
+    /// Database connection pools of each instance, by name.
+    #[serde(default)]
+    pub pools: BTreeMap<String, Pool>,
+    /// Endpoint handlers: the steps each runs in order.
+    pub handlers: BTreeMap<String, Vec<Step>>,
+}
+
+fn one_u32() -> u32 {
+    1
+}
+
+/// Load-balancing policy over a service's instances (applied by each caller).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Balancer {
+    /// Each caller cycles through the instances.
+    #[default]
+    RoundRobin,
+    /// Uniformly at random.
+    Random,
+    /// The instance with the fewest calls outstanding from this caller.
+    LeastOutstanding,
+    /// Two random instances, the one with fewer outstanding calls.
+    PowerOfTwoChoices,
+}
+
+/// A connection pool to a database.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Pool {
+    /// The database the connections go to.
+    pub database: String,
+    /// Connections in the pool.
+    pub size: u32,
+    /// A query waits at most this long for a connection, then is rejected.
+    #[serde(default = "default_acquire_timeout_ms")]
+    pub acquire_timeout_ms: f64,
+}
+
+fn default_acquire_timeout_ms() -> f64 {
+    1_000.0
+}
+
+/// A database server.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// Queries executed at once; more wait in line. Absent: unlimited.
+    #[serde(default)]
+    pub max_concurrency: Option<u32>,
+}
+
+/// One step of an endpoint handler.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Step {
+    /// Use the worker for a while.
+    Compute {
+        /// Work time in milliseconds (stretched by slow-node faults).
+        ms: Dist,
+    },
+    /// Call an endpoint and wait for its answer.
+    Call(CallSpec),
+    /// Call several endpoints at once and wait for all, the first, or k of them.
+    Parallel {
+        /// The calls.
+        calls: Vec<CallSpec>,
+        /// How many successes end the wait.
+        #[serde(default)]
+        wait: Wait,
+    },
+    /// Run a query through a pool: acquire a connection, query, release.
+    Query {
+        /// The pool (of this service).
+        pool: String,
+        /// Query time on the database, in milliseconds.
+        ms: Dist,
+    },
+    /// Fail with a probability (a bug, a bad input, a dependency's own errors).
+    Fail {
+        /// Probability of failing at this step.
+        probability: f64,
+        /// The cause reported.
+        #[serde(default = "default_fail_cause")]
+        cause: String,
+    },
+}
+
+fn default_fail_cause() -> String {
+    "handler error".to_string()
+}
+
+/// A call to an endpoint, in-process (no `service`) or over the network.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CallSpec {
+    /// The service called; absent means an endpoint of the same service, in-process.
+    #[serde(default)]
+    pub service: Option<String>,
+    /// The endpoint called.
+    pub endpoint: String,
+    /// Give up on an attempt after this long (network calls only). Absent: wait forever.
+    #[serde(default)]
+    pub timeout_ms: Option<f64>,
+    /// Attempts after the first one, on error or timeout (network calls only).
+    #[serde(default)]
+    pub retries: u32,
+    /// Delay before retry `k` (from 0): `min(max_ms, base_ms * 2^k)`, with full jitter.
+    #[serde(default)]
+    pub backoff: Backoff,
+    /// Stop calling a failing service for a while.
+    #[serde(default)]
+    pub circuit_breaker: Option<CircuitBreaker>,
+}
+
+/// Exponential backoff between retries.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Backoff {
+    /// First delay, in milliseconds.
+    #[serde(default = "default_backoff_base_ms")]
+    pub base_ms: f64,
+    /// Largest delay, in milliseconds.
+    #[serde(default = "default_backoff_max_ms")]
+    pub max_ms: f64,
+    /// Full jitter: the delay is uniform in [0, computed delay].
+    #[serde(default = "yes")]
+    pub jitter: bool,
+}
+
+fn default_backoff_base_ms() -> f64 {
+    10.0
+}
+fn default_backoff_max_ms() -> f64 {
+    1_000.0
+}
+fn yes() -> bool {
+    true
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            base_ms: default_backoff_base_ms(),
+            max_ms: default_backoff_max_ms(),
+            jitter: true,
+        }
+    }
+}
+
+/// A circuit breaker, per calling instance and called service: after `failure_threshold`
+/// consecutive failures it opens and rejects calls for `open_ms`, then lets one probe
+/// through (half-open): success closes it, failure opens it again.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CircuitBreaker {
+    /// Consecutive failures that open the breaker.
+    pub failure_threshold: u32,
+    /// How long it stays open, in milliseconds.
+    pub open_ms: f64,
+}
+
+/// How many calls of a parallel step must succeed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Wait {
+    /// Every call must succeed.
+    #[default]
+    All,
+    /// The first success ends the step.
+    First,
+    /// `k` successes end the step.
+    Quorum(u32),
+}
