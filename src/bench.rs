@@ -493,3 +493,36 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
     }
     out
 }
+
+/// Runs the bundled request/response scenarios scaled to about 1,000,000 requests and
+/// reports simulated requests and engine events per wall second.
+pub fn run_scenario_benches(scale: f64) -> Result<String, String> {
+    let mut out = format!(
+        "\n{:<44} {:>12} {:>12} {:>14} {:>14} {:>10}\n",
+        "scenario (design)", "requests", "events", "requests/s", "events/s", "ev/request"
+    );
+    for file in ["scenarios/saas-fanout.json", "scenarios/inventory-sync-vs-async.json"] {
+        let scenario = models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+        for design in &scenario.designs {
+            let mut s = scenario.clone();
+            // Stretch the run so that about a million requests are issued.
+            let probe = models::run::run_design(&s, design, s.seed)?;
+            let per_s = probe.requests.total as f64 / (s.duration_s - s.warmup_s);
+            s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
+            s.limits.max_windows = usize::MAX;
+            let t = Instant::now();
+            let r = models::run::run_design(&s, design, s.seed)?;
+            let wall = t.elapsed().as_secs_f64();
+            out.push_str(&format!(
+                "{:<44} {:>12} {:>12} {:>14.0} {:>14.0} {:>10.1}\n",
+                format!("{} ({})", scenario.name, design.name),
+                r.requests.total,
+                r.events,
+                r.requests.total as f64 / wall,
+                r.events as f64 / wall,
+                r.events as f64 / r.requests.total.max(1) as f64
+            ));
+        }
+    }
+    Ok(out)
+}

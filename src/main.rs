@@ -1,12 +1,249 @@
-//! The `caplab` command line: parse, run, report. Only this crate touches files and the
-//! wall clock.
+//! The `caplab` command line: parse, run, report. Only this crate touches files, the
+//! terminal and the wall clock.
+
 mod bench;
 
-fn main() {
-    let scale: f64 = std::env::args()
-        .nth(1)
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1.0);
-    let rows = bench::run_engine_benches(scale, 3);
-    print!("{}", bench::format_rows(&rows));
+use clap::{Parser, Subcommand, ValueEnum};
+use models::scenario::Scenario;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Deterministic discrete-event simulator of distributed-system architectures: run a
+/// scenario's designs against the same workload and faults, with a seed, and compare them.
+#[derive(Parser)]
+#[command(name = "caplab", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a scenario: every design (or those given) under one seed; print tables, write results.
+    Run {
+        /// The scenario file (JSON).
+        file: PathBuf,
+        /// Seed overriding the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Run only this design (repeatable).
+        #[arg(long = "design", value_name = "NAME")]
+        designs: Vec<String>,
+        /// Directory for results.json and the CSV files (default: out/<scenario name>).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// What to print on standard output.
+        #[arg(long, value_enum, default_value_t = Format::Table)]
+        format: Format,
+        /// Print nothing on success (files are still written).
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Check scenario files without running them; exit code 2 on any problem.
+    Validate {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// Print the JSON Schema of scenario files (for editors: reference it with "$schema").
+    Schema,
+    /// List the bundled scenarios with their descriptions.
+    List {
+        /// Directory to list.
+        #[arg(long, default_value = "scenarios")]
+        dir: PathBuf,
+    },
+    /// Measure the engine against a bare BinaryHeap loop doing the same work.
+    Bench {
+        /// Multiplier on the work of each model (1.0 = full size).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
+        /// Rounds per model; the median is reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// Also run the scenario benchmarks (1,000,000 requests each).
+        #[arg(long)]
+        scenarios: bool,
+    },
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    /// Aligned tables.
+    Table,
+    /// results.json on standard output.
+    Json,
+    /// The per-endpoint CSV on standard output.
+    Csv,
+}
+
+/// Bad input (scenario problems, bad arguments).
+const EXIT_INPUT: u8 = 2;
+/// A run that could not complete.
+const EXIT_FAILURE: u8 = 1;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Run {
+            file,
+            seed,
+            designs,
+            out,
+            format,
+            quiet,
+        } => run(&file, seed, &designs, out, format, quiet),
+        Command::Validate { files } => validate(&files),
+        Command::Schema => {
+            match serde_json::to_string_pretty(&models::schema::json_schema()) {
+                Ok(s) => println!("{s}"),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::from(EXIT_FAILURE);
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Command::List { dir } => list(&dir),
+        Command::Bench {
+            scale,
+            rounds,
+            scenarios,
+        } => {
+            if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
+                eprintln!("error: --scale must be > 0 and --rounds at least 1");
+                return ExitCode::from(EXIT_INPUT);
+            }
+            let rows = bench::run_engine_benches(scale, rounds);
+            print!("{}", bench::format_rows(&rows));
+            if scenarios {
+                match bench::run_scenario_benches(scale) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                }
+            }
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+fn load(file: &Path) -> Result<Scenario, ExitCode> {
+    models::load::load_file(file).map_err(|e| {
+        eprint!("{e}");
+        if !e.to_string().ends_with('\n') {
+            eprintln!();
+        }
+        ExitCode::from(EXIT_INPUT)
+    })
+}
+
+fn run(
+    file: &Path,
+    seed: Option<u64>,
+    designs: &[String],
+    out: Option<PathBuf>,
+    format: Format,
+    quiet: bool,
+) -> ExitCode {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    for d in designs {
+        if !scenario.designs.iter().any(|x| &x.name == d) {
+            let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
+            eprintln!(
+                "{}: --design {d}: no such design (the file has: {})",
+                file.display(),
+                known.join(", ")
+            );
+            return ExitCode::from(EXIT_INPUT);
+        }
+    }
+    let seed = seed.unwrap_or(scenario.seed);
+    let results = match models::run::run_scenario(&scenario, seed, designs) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let dir = out.unwrap_or_else(|| Path::new("out").join(sanitise(&scenario.name)));
+    let written = match reports::files::write_run(&dir, &results) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: cannot write results: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    if !quiet {
+        match format {
+            Format::Table => {
+                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                print!(
+                    "{}",
+                    reports::table::render_text_styled(&results, reports::table::Style { color })
+                );
+                println!("\nwrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+                println!(
+                    "replay: caplab run {} --seed {seed}",
+                    file.display()
+                );
+            }
+            Format::Json => print!("{}", reports::files::results_json(&results)),
+            Format::Csv => print!("{}", reports::files::endpoints_csv(&results)),
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn sanitise(name: &str) -> String {
+    name.chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect()
+}
+
+fn validate(files: &[PathBuf]) -> ExitCode {
+    let mut failed = false;
+    for f in files {
+        match load(f) {
+            Ok(s) => println!("{}: ok ({} designs)", f.display(), s.designs.len()),
+            Err(_) => failed = true,
+        }
+    }
+    if failed {
+        ExitCode::from(EXIT_INPUT)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn list(dir: &Path) -> ExitCode {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(e) => {
+            eprintln!("error: cannot list {}: {e}", dir.display());
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for f in files {
+        match models::load::load_file(&f) {
+            Ok(s) => {
+                let first = s.description.split(". ").next().unwrap_or("").trim_end_matches('.');
+                let designs: Vec<&str> = s.designs.iter().map(|d| d.name.as_str()).collect();
+                println!("{:<44} {}.\n{:<44} designs: {}", f.display(), first, "", designs.join(", "));
+            }
+            Err(e) => println!("{:<44} (invalid: {} problems)", f.display(), e.problems.len()),
+        }
+    }
+    ExitCode::SUCCESS
 }

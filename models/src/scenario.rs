@@ -122,7 +122,8 @@ impl Default for NetworkSpec {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
-    /// The arrival process.
+    /// The shared arrival process: each request picks a class (without its own
+    /// `arrivals`) by weight.
     pub arrivals: Arrivals,
     /// Request classes and their mix.
     pub classes: Vec<RequestClass>,
@@ -174,6 +175,10 @@ pub struct RequestClass {
     /// The client gives up after this long (the request ends as a timeout).
     #[serde(default = "default_client_timeout_ms")]
     pub timeout_ms: f64,
+    /// An arrival process of the class's own (a storm of one kind of request, say); the
+    /// class then takes no part in the shared mix and its `weight` is ignored.
+    #[serde(default)]
+    pub arrivals: Option<Arrivals>,
 }
 
 fn one() -> f64 {
@@ -317,10 +322,17 @@ pub struct Pool {
     /// A query waits at most this long for a connection, then is rejected.
     #[serde(default = "default_acquire_timeout_ms")]
     pub acquire_timeout_ms: f64,
+    /// A query without an answer after this long fails and frees its connection (the
+    /// driver's socket timeout), so a crashed database does not leak connections for ever.
+    #[serde(default = "default_query_timeout_ms")]
+    pub query_timeout_ms: f64,
 }
 
 fn default_acquire_timeout_ms() -> f64 {
     1_000.0
+}
+fn default_query_timeout_ms() -> f64 {
+    30_000.0
 }
 
 /// A database server.

@@ -1,0 +1,467 @@
+//! A design compiled for the event loop: names resolved to dense ids, durations to
+//! nanoseconds, failure causes interned. Built once per run from a validated scenario and
+//! shared (read-only) by every component of that run.
+
+use crate::scenario::{self, Arrivals, Balancer, Design, Scenario, Step, Wait};
+use sim_core::dist::Dist;
+use sim_core::network::NodeId;
+use sim_core::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+
+/// Index of a service in `Plan::services`.
+pub type ServiceIx = u16;
+/// Index of an endpoint in `ServicePlan::endpoints`.
+pub type EndpointIx = u16;
+/// Index of an interned failure cause in `Plan::causes`.
+pub type CauseId = u16;
+
+/// The compiled design plus the workload it faces.
+#[derive(Debug)]
+pub struct Plan {
+    /// Services, in name order.
+    pub services: Vec<ServicePlan>,
+    /// Databases, in name order, with their node.
+    pub databases: Vec<DatabasePlan>,
+    /// The service that receives client requests.
+    pub entry: ServiceIx,
+    /// Request classes in file order.
+    pub classes: Vec<ClassPlan>,
+    /// Arrival processes: the shared one (if any class uses it) first, then one per class
+    /// with arrivals of its own.
+    pub sources: Vec<SourcePlan>,
+    /// Interned failure causes (`"inventory: call timeout"`...).
+    pub causes: Vec<String>,
+    /// Cause of a client-side timeout.
+    pub cause_client_timeout: CauseId,
+    /// Cause of a request refused because too many are in flight.
+    pub cause_client_overload: CauseId,
+    /// The client node.
+    pub client: NodeId,
+    /// Requests issued before this are not counted in the metrics.
+    pub warmup: SimTime,
+    /// End of the run; open-loop arrivals stop here.
+    pub end: SimTime,
+    /// Most requests in flight at once.
+    pub max_in_flight: u64,
+}
+
+/// A request class.
+#[derive(Debug)]
+pub struct ClassPlan {
+    /// The endpoint's name, used as the class label in results.
+    pub name: String,
+    /// Endpoint of the entry service.
+    pub endpoint: EndpointIx,
+    /// Client-side timeout.
+    pub timeout: SimDuration,
+}
+
+/// One arrival process and the classes its requests are drawn from.
+#[derive(Debug)]
+pub struct SourcePlan {
+    /// Name of its random streams (`shared` or the class's endpoint and index).
+    pub name: String,
+    /// When requests arrive.
+    pub arrivals: ArrivalPlan,
+    /// `(class, cumulative weight)`, the weights normalised to end at 1.
+    pub classes: Vec<(usize, f64)>,
+    /// Closed loop: the id of this source's first user (users are numbered across sources).
+    pub first_user: u32,
+}
+
+/// The arrival process, in engine units.
+#[derive(Debug)]
+pub enum ArrivalPlan {
+    /// Poisson with a piecewise-constant rate: `(from, rate per second)`, sorted.
+    Open(Vec<(SimTime, f64)>),
+    /// Closed loop.
+    Closed {
+        /// Users.
+        users: u32,
+        /// Think time, in milliseconds.
+        think_ms: Dist,
+    },
+}
+
+/// One service.
+#[derive(Debug)]
+pub struct ServicePlan {
+    /// Its name.
+    pub name: String,
+    /// Nodes of its instances.
+    pub instances: Vec<NodeId>,
+    /// How callers pick an instance.
+    pub balancer: Balancer,
+    /// Workers per instance.
+    pub workers: u32,
+    /// Queue capacity per instance (`None`: unbounded).
+    pub queue_capacity: Option<u32>,
+    /// Connection pools of each instance.
+    pub pools: Vec<PoolPlan>,
+    /// Endpoints, in name order.
+    pub endpoints: Vec<EndpointPlan>,
+    /// Cause of a rejection because the queue is full.
+    pub cause_queue_full: CauseId,
+}
+
+/// A connection pool.
+#[derive(Debug)]
+pub struct PoolPlan {
+    /// Its name.
+    pub name: String,
+    /// The database's index.
+    pub database: usize,
+    /// Connections.
+    pub size: u32,
+    /// Longest wait for a connection.
+    pub acquire_timeout: SimDuration,
+    /// Longest wait for a query's answer.
+    pub query_timeout: SimDuration,
+    /// Cause of an acquire timeout.
+    pub cause_acquire: CauseId,
+    /// Cause of a query timeout.
+    pub cause_query: CauseId,
+}
+
+/// An endpoint's handler.
+#[derive(Debug)]
+pub struct EndpointPlan {
+    /// Its name.
+    pub name: String,
+    /// Its steps.
+    pub steps: Vec<StepPlan>,
+}
+
+/// A compiled handler step.
+#[derive(Debug)]
+pub enum StepPlan {
+    /// Hold the worker for a while.
+    Compute(Dist),
+    /// In-process call: run another endpoint of the same service on the same worker.
+    Local(EndpointIx),
+    /// Network calls; `needed` successes end the step.
+    Calls {
+        /// The calls (one for a plain call step).
+        calls: Vec<CallPlan>,
+        /// Successes needed.
+        needed: u16,
+    },
+    /// A query through a pool.
+    Query {
+        /// Pool index.
+        pool: u16,
+        /// Query time in milliseconds.
+        ms: Dist,
+    },
+    /// Fail with a probability.
+    Fail {
+        /// Probability.
+        probability: f64,
+        /// Cause reported.
+        cause: CauseId,
+    },
+}
+
+/// A compiled network call.
+#[derive(Debug)]
+pub struct CallPlan {
+    /// The callee service.
+    pub service: ServiceIx,
+    /// The callee endpoint.
+    pub endpoint: EndpointIx,
+    /// Per-attempt timeout (`None`: wait forever).
+    pub timeout: Option<SimDuration>,
+    /// Attempts after the first.
+    pub retries: u32,
+    /// Backoff base, cap and jitter.
+    pub backoff_base: SimDuration,
+    /// Backoff cap.
+    pub backoff_max: SimDuration,
+    /// Full jitter.
+    pub jitter: bool,
+    /// `(consecutive failures, open time)`.
+    pub breaker: Option<(u32, SimDuration)>,
+    /// Cause of an attempt timeout.
+    pub cause_timeout: CauseId,
+    /// Cause of a rejection by the open breaker.
+    pub cause_breaker: CauseId,
+}
+
+/// A database.
+#[derive(Debug)]
+pub struct DatabasePlan {
+    /// Its name.
+    pub name: String,
+    /// Its node.
+    pub node: NodeId,
+    /// Queries at once (`None`: unlimited).
+    pub max_concurrency: Option<u32>,
+}
+
+struct Interner(BTreeMap<String, CauseId>, Vec<String>);
+
+impl Interner {
+    fn id(&mut self, s: String) -> CauseId {
+        if let Some(&id) = self.0.get(&s) {
+            return id;
+        }
+        let id = self.1.len() as CauseId;
+        self.0.insert(s.clone(), id);
+        self.1.push(s);
+        id
+    }
+}
+
+fn ms(x: f64) -> SimDuration {
+    SimDuration::from_millis_f64(x)
+}
+
+fn secs(x: f64) -> SimTime {
+    SimTime(SimDuration::from_secs_f64(x).as_nanos())
+}
+
+/// The node layout of a design: the client is node 0, then every service's instances in
+/// service-name order, then the databases in name order.
+pub fn node_names(design: &Design) -> Vec<String> {
+    let mut names = vec!["client".to_string()];
+    for (name, s) in &design.services {
+        for i in 0..s.instances {
+            names.push(format!("{name}#{i}"));
+        }
+    }
+    names.extend(design.databases.keys().cloned());
+    names
+}
+
+/// Compiles design `design` of a validated scenario. Errors only on what validation should
+/// have caught; the message says what.
+pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
+    let mut causes = Interner(BTreeMap::new(), Vec::new());
+    let cause_client_timeout = causes.id("client: timeout".to_string());
+    let cause_client_overload = causes.id("client: too many in flight".to_string());
+    let service_ix: BTreeMap<&str, ServiceIx> = design
+        .services
+        .keys()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i as ServiceIx))
+        .collect();
+    let endpoint_ix = |svc: &str, ep: &str| -> Result<EndpointIx, String> {
+        let s = design
+            .services
+            .get(svc)
+            .ok_or_else(|| format!("no service {svc}"))?;
+        s.handlers
+            .keys()
+            .position(|k| k == ep)
+            .map(|i| i as EndpointIx)
+            .ok_or_else(|| format!("service {svc} has no endpoint {ep}"))
+    };
+    let db_ix: BTreeMap<&str, usize> = design
+        .databases
+        .keys()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+
+    let mut next_node = 1u32;
+    let mut services = Vec::new();
+    for (name, svc) in &design.services {
+        let instances = (0..svc.instances)
+            .map(|i| NodeId(next_node + i))
+            .collect();
+        next_node += svc.instances;
+        let mut pools = Vec::new();
+        for (pool_name, p) in &svc.pools {
+            pools.push(PoolPlan {
+                name: pool_name.clone(),
+                database: *db_ix
+                    .get(p.database.as_str())
+                    .ok_or_else(|| format!("no database {}", p.database))?,
+                size: p.size,
+                acquire_timeout: ms(p.acquire_timeout_ms),
+                query_timeout: ms(p.query_timeout_ms),
+                cause_acquire: causes.id(format!("{name}.{pool_name}: pool timeout")),
+                cause_query: causes.id(format!("{name}.{pool_name}: query timeout")),
+            });
+        }
+        let mut endpoints = Vec::new();
+        for (ep_name, steps) in &svc.handlers {
+            let mut plan_steps = Vec::new();
+            for step in steps {
+                plan_steps.push(match step {
+                    Step::Compute { ms } => StepPlan::Compute(ms.clone()),
+                    Step::Call(c) if c.service.is_none() => {
+                        StepPlan::Local(endpoint_ix(name, &c.endpoint)?)
+                    }
+                    Step::Call(c) => StepPlan::Calls {
+                        calls: vec![compile_call(name, c, &service_ix, &endpoint_ix, &mut causes)?],
+                        needed: 1,
+                    },
+                    Step::Parallel { calls, wait } => {
+                        let mut compiled = Vec::new();
+                        for c in calls {
+                            if c.service.is_none() {
+                                return Err(format!(
+                                    "{name}.{ep_name}: a parallel step cannot make in-process calls"
+                                ));
+                            }
+                            compiled.push(compile_call(name, c, &service_ix, &endpoint_ix, &mut causes)?);
+                        }
+                        let needed = match wait {
+                            Wait::All => compiled.len() as u16,
+                            Wait::First => 1,
+                            Wait::Quorum(k) => (*k).min(compiled.len() as u32) as u16,
+                        };
+                        StepPlan::Calls {
+                            calls: compiled,
+                            needed,
+                        }
+                    }
+                    Step::Query { pool, ms } => StepPlan::Query {
+                        pool: svc
+                            .pools
+                            .keys()
+                            .position(|k| k == pool)
+                            .ok_or_else(|| format!("{name} has no pool {pool}"))?
+                            as u16,
+                        ms: ms.clone(),
+                    },
+                    Step::Fail { probability, cause } => StepPlan::Fail {
+                        probability: *probability,
+                        cause: causes.id(format!("{name}.{ep_name}: {cause}")),
+                    },
+                });
+            }
+            endpoints.push(EndpointPlan {
+                name: ep_name.clone(),
+                steps: plan_steps,
+            });
+        }
+        services.push(ServicePlan {
+            name: name.clone(),
+            instances,
+            balancer: svc.balancer,
+            workers: svc.workers,
+            queue_capacity: svc.queue_capacity,
+            pools,
+            endpoints,
+            cause_queue_full: causes.id(format!("{name}: queue full")),
+        });
+    }
+    let databases = design
+        .databases
+        .iter()
+        .enumerate()
+        .map(|(i, (name, db))| DatabasePlan {
+            name: name.clone(),
+            node: NodeId(next_node + i as u32),
+            max_concurrency: db.max_concurrency,
+        })
+        .collect();
+    let entry = *service_ix
+        .get(design.entry.as_str())
+        .ok_or_else(|| format!("no entry service {}", design.entry))?;
+    let mut classes = Vec::new();
+    for c in &scenario.workload.classes {
+        classes.push(ClassPlan {
+            name: c.endpoint.clone(),
+            endpoint: endpoint_ix(&design.entry, &c.endpoint)?,
+            timeout: ms(c.timeout_ms),
+        });
+    }
+    let arrival_plan = |a: &Arrivals| match a {
+        Arrivals::Poisson { rate_per_s } => ArrivalPlan::Open(vec![(SimTime::ZERO, *rate_per_s)]),
+        Arrivals::Piecewise { segments } => ArrivalPlan::Open(
+            segments
+                .iter()
+                .map(|s| (secs(s.from_s), s.rate_per_s))
+                .collect(),
+        ),
+        Arrivals::Closed { users, think_ms } => ArrivalPlan::Closed {
+            users: *users,
+            think_ms: think_ms.clone(),
+        },
+    };
+    let mut sources = Vec::new();
+    let shared: Vec<usize> = (0..classes.len())
+        .filter(|&i| scenario.workload.classes[i].arrivals.is_none())
+        .collect();
+    if !shared.is_empty() {
+        let total: f64 = shared.iter().map(|&i| scenario.workload.classes[i].weight).sum();
+        let mut acc = 0.0;
+        let mut mix: Vec<(usize, f64)> = shared
+            .iter()
+            .map(|&i| {
+                acc += scenario.workload.classes[i].weight / total;
+                (i, acc)
+            })
+            .collect();
+        if let Some(last) = mix.last_mut() {
+            last.1 = 1.0;
+        }
+        sources.push(SourcePlan {
+            name: "shared".to_string(),
+            arrivals: arrival_plan(&scenario.workload.arrivals),
+            classes: mix,
+            first_user: 0,
+        });
+    }
+    for (i, c) in scenario.workload.classes.iter().enumerate() {
+        if let Some(a) = &c.arrivals {
+            sources.push(SourcePlan {
+                name: format!("class/{i}/{}", c.endpoint),
+                arrivals: arrival_plan(a),
+                classes: vec![(i, 1.0)],
+                first_user: 0,
+            });
+        }
+    }
+    let mut users = 0u32;
+    for s in &mut sources {
+        s.first_user = users;
+        if let ArrivalPlan::Closed { users: n, .. } = s.arrivals {
+            users = users.saturating_add(n);
+        }
+    }
+    Ok(Plan {
+        services,
+        databases,
+        entry,
+        classes,
+        sources,
+        causes: causes.1,
+        cause_client_timeout,
+        cause_client_overload,
+        client: NodeId(0),
+        warmup: secs(scenario.warmup_s),
+        end: secs(scenario.duration_s),
+        max_in_flight: scenario.limits.max_in_flight,
+    })
+}
+
+fn compile_call(
+    caller: &str,
+    c: &scenario::CallSpec,
+    service_ix: &BTreeMap<&str, ServiceIx>,
+    endpoint_ix: &dyn Fn(&str, &str) -> Result<EndpointIx, String>,
+    causes: &mut Interner,
+) -> Result<CallPlan, String> {
+    let callee = c.service.as_deref().unwrap_or(caller);
+    Ok(CallPlan {
+        service: *service_ix
+            .get(callee)
+            .ok_or_else(|| format!("no service {callee}"))?,
+        endpoint: endpoint_ix(callee, &c.endpoint)?,
+        timeout: c.timeout_ms.map(ms),
+        retries: c.retries,
+        backoff_base: ms(c.backoff.base_ms),
+        backoff_max: ms(c.backoff.max_ms),
+        jitter: c.backoff.jitter,
+        breaker: c
+            .circuit_breaker
+            .as_ref()
+            .map(|b| (b.failure_threshold, ms(b.open_ms))),
+        cause_timeout: causes.id(format!("{caller}→{callee}: call timeout")),
+        cause_breaker: causes.id(format!("{caller}→{callee}: breaker open")),
+    })
+}

@@ -1,0 +1,365 @@
+//! One run of a scenario: for each design, compile it, build its nodes, apply the shared
+//! faults, run the event loop to the end, and summarise the ledger into results.
+
+use crate::client::Client;
+use crate::database::DatabaseNode;
+use crate::ledger::Ledger;
+use crate::msg::Msg;
+use crate::plan::{self, Plan};
+use crate::results::{
+    DesignResult, EndpointResult, LatencySummary, NetworkSummary, RequestCounts, RunResults,
+    WindowRow, OUTCOMES,
+};
+use crate::scenario::{Design, FaultAction, FaultSpec, Scenario};
+use crate::service::ServiceInstance;
+use sim_core::dist::Dist;
+use sim_core::fault::Fault;
+use sim_core::metrics::Histogram;
+use sim_core::network::{LinkSpec, NodeId};
+use sim_core::simulation::{RunLimits, Simulation, StopReason};
+use sim_core::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+/// The version written into results.
+pub const CAPLAB_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A design's simulation, built and ready to run.
+pub struct DesignRun {
+    /// The compiled plan.
+    pub plan: Rc<Plan>,
+    /// The simulation.
+    pub sim: Simulation<Msg, Ledger>,
+}
+
+/// Builds the simulation of `design` under `seed`: nodes, network, faults.
+pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRun, String> {
+    let plan = Rc::new(plan::compile(scenario, design)?);
+    let window = SimDuration::from_secs_f64(scenario.window_s);
+    let ledger = Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
+    let link = LinkSpec {
+        latency_ms: scenario.network.latency_ms.clone(),
+        loss: scenario.network.loss,
+        duplicate: scenario.network.duplicate,
+        bandwidth_bytes_per_s: None,
+    };
+    let mut sim = Simulation::new(seed, link, ledger).map_err(|e| format!("network.{e}"))?;
+    let names = plan::node_names(design);
+    sim.add_component("client", Box::new(Client::new(Rc::clone(&plan), seed)));
+    let mut next = 1;
+    for (ix, svc) in plan.services.iter().enumerate() {
+        for _ in &svc.instances {
+            let node = sim.add_component(
+                names[next].clone(),
+                Box::new(ServiceInstance::new(Rc::clone(&plan), ix as u16)),
+            );
+            debug_assert_eq!(node, svc.instances[node.index() - svc.instances[0].index()]);
+            next += 1;
+        }
+    }
+    for db in &plan.databases {
+        let node = sim.add_component(names[next].clone(), Box::new(DatabaseNode::new(db.max_concurrency)));
+        debug_assert_eq!(node, db.node);
+        next += 1;
+    }
+    for (i, f) in scenario.faults.iter().enumerate() {
+        for (at, fault) in engine_faults(f, design, &plan).map_err(|e| format!("faults[{i}]: {e}"))? {
+            sim.schedule_fault(at, fault).map_err(|e| format!("faults[{i}]: {e}"))?;
+        }
+    }
+    Ok(DesignRun { plan, sim })
+}
+
+/// Nodes a fault target names in this design.
+pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<NodeId>, String> {
+    if target == "client" {
+        return Ok(vec![plan.client]);
+    }
+    if let Some(db) = plan.databases.iter().find(|d| d.name == target) {
+        return Ok(vec![db.node]);
+    }
+    let (name, index) = match target.split_once('#') {
+        Some((n, i)) => (n, Some(i.parse::<usize>().map_err(|_| format!("bad instance in {target}"))?)),
+        None => (target, None),
+    };
+    let svc = plan
+        .services
+        .iter()
+        .find(|s| s.name == name)
+        .ok_or_else(|| format!("design {} has no node {target}", design.name))?;
+    match index {
+        None => Ok(svc.instances.clone()),
+        Some(i) => svc
+            .instances
+            .get(i)
+            .map(|n| vec![*n])
+            .ok_or_else(|| format!("design {} has no instance {target}", design.name)),
+    }
+}
+
+fn secs(s: f64) -> SimTime {
+    SimTime(SimDuration::from_secs_f64(s).as_nanos())
+}
+
+/// The engine faults (start and, with a duration, undo) for one fault of the file.
+fn engine_faults(f: &FaultSpec, design: &Design, plan: &Plan) -> Result<Vec<(SimTime, Fault)>, String> {
+    let at = secs(f.at_s);
+    let until = f.duration_s.map(|d| secs(f.at_s + d));
+    let resolve = |t: &str| resolve_target(t, design, plan);
+    let resolve_all = |ts: &[String]| -> Result<Vec<NodeId>, String> {
+        let mut v = Vec::new();
+        for t in ts {
+            v.extend(resolve(t)?);
+        }
+        Ok(v)
+    };
+    let mut out = Vec::new();
+    match &f.action {
+        FaultAction::Crash { target } => {
+            for node in resolve(target)? {
+                out.push((
+                    at,
+                    Fault::Crash {
+                        node,
+                        restart_after: f.duration_s.map(SimDuration::from_secs_f64),
+                    },
+                ));
+            }
+        }
+        FaultAction::Partition { groups } => {
+            let groups = groups.iter().map(|g| resolve_all(g)).collect::<Result<Vec<_>, _>>()?;
+            out.push((at, Fault::Partition { groups }));
+            if let Some(u) = until {
+                out.push((u, Fault::Heal));
+            }
+        }
+        FaultAction::OneWayPartition { from, to } => {
+            out.push((
+                at,
+                Fault::OneWayPartition {
+                    from: resolve_all(from)?,
+                    to: resolve_all(to)?,
+                },
+            ));
+            if let Some(u) = until {
+                out.push((u, Fault::Heal));
+            }
+        }
+        FaultAction::Slow { target, factor } => {
+            for node in resolve(target)? {
+                out.push((at, Fault::Slow { node, factor: *factor }));
+                if let Some(u) = until {
+                    out.push((u, Fault::Slow { node, factor: 1.0 }));
+                }
+            }
+        }
+        FaultAction::LatencySpike { targets, extra_ms } => {
+            let nodes = resolve_all(targets)?;
+            out.push((
+                at,
+                Fault::LatencySpike {
+                    nodes: nodes.clone(),
+                    extra: SimDuration::from_millis_f64(*extra_ms),
+                },
+            ));
+            if let Some(u) = until {
+                out.push((
+                    u,
+                    Fault::LatencySpike {
+                        nodes,
+                        extra: SimDuration::ZERO,
+                    },
+                ));
+            }
+        }
+        FaultAction::ClockSkew {
+            target,
+            offset_ms,
+            drift_ppm,
+        } => {
+            for node in resolve(target)? {
+                out.push((
+                    at,
+                    Fault::ClockSkew {
+                        node,
+                        offset_ns: (offset_ms * 1e6) as i64,
+                        drift_ppb: (drift_ppm * 1e3) as i64,
+                    },
+                ));
+                if let Some(u) = until {
+                    out.push((
+                        u,
+                        Fault::ClockSkew {
+                            node,
+                            offset_ns: 0,
+                            drift_ppb: 0,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Runs `design` to the end of the scenario and summarises it.
+pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignResult, String> {
+    let DesignRun { plan, mut sim } = build(scenario, design, seed)?;
+    let stop = sim.run(RunLimits {
+        until: plan.end,
+        max_events: scenario.limits.max_events,
+    });
+    Ok(summarise(scenario, design, &plan, &sim, stop))
+}
+
+fn latency_summary(h: &Histogram) -> LatencySummary {
+    if h.is_empty() {
+        return LatencySummary::default();
+    }
+    let ms = |ns: u64| ns as f64 / 1e6;
+    LatencySummary {
+        mean: h.mean() / 1e6,
+        p50: ms(h.quantile(0.5)),
+        p90: ms(h.quantile(0.9)),
+        p99: ms(h.quantile(0.99)),
+        p999: ms(h.quantile(0.999)),
+        max: ms(h.max().unwrap_or(0)),
+    }
+}
+
+fn counts(issued: u64, ended: [u64; 4]) -> RequestCounts {
+    let in_flight = issued - ended.iter().sum::<u64>();
+    let values = [ended[0], ended[1], ended[2], ended[3], in_flight];
+    RequestCounts {
+        total: issued,
+        ok: ended[0],
+        by_outcome: OUTCOMES.iter().map(|o| o.to_string()).zip(values).collect(),
+    }
+}
+
+fn rates(ended: [u64; 4], measured_s: f64) -> (f64, f64) {
+    let completed: u64 = ended.iter().sum();
+    let failure_rate = if completed == 0 {
+        0.0
+    } else {
+        (completed - ended[0]) as f64 / completed as f64
+    };
+    (failure_rate, ended[0] as f64 / measured_s)
+}
+
+fn summarise(
+    scenario: &Scenario,
+    design: &Design,
+    plan: &Plan,
+    sim: &Simulation<Msg, Ledger>,
+    stop: StopReason,
+) -> DesignResult {
+    let ledger = sim.world();
+    let measured_s = scenario.duration_s - scenario.warmup_s;
+    let mut endpoints = BTreeMap::new();
+    let mut total = crate::ledger::Tally::default();
+    for (class, tally) in plan.classes.iter().zip(&ledger.classes) {
+        total.issued += tally.issued;
+        for k in 0..4 {
+            total.ended[k] += tally.ended[k];
+        }
+        total.latency.merge(&tally.latency);
+        let (failure_rate, throughput_per_s) = rates(tally.ended, measured_s);
+        // Two classes may call the same endpoint: they merge under its name.
+        let entry = endpoints.entry(class.name.clone()).or_insert_with(|| crate::ledger::Tally::default());
+        entry.issued += tally.issued;
+        for k in 0..4 {
+            entry.ended[k] += tally.ended[k];
+        }
+        entry.latency.merge(&tally.latency);
+        let _ = (failure_rate, throughput_per_s);
+    }
+    let endpoints = endpoints
+        .into_iter()
+        .map(|(name, t)| {
+            let (failure_rate, throughput_per_s) = rates(t.ended, measured_s);
+            (
+                name,
+                EndpointResult {
+                    requests: counts(t.issued, t.ended),
+                    latency_ms: latency_summary(&t.latency),
+                    failure_rate,
+                    throughput_per_s,
+                },
+            )
+        })
+        .collect();
+    let (failure_rate, throughput_per_s) = rates(total.ended, measured_s);
+    let causes = plan
+        .causes
+        .iter()
+        .zip(&ledger.causes)
+        .filter(|(_, &n)| n > 0)
+        .map(|(c, &n)| (c.clone(), n))
+        .collect();
+    let s = &ledger.series;
+    let series = (0..s.window_count())
+        .map(|i| WindowRow {
+            start_s: s.window_start(i).as_secs_f64(),
+            issued: s.count(i, 0),
+            ok: s.count(i, 1),
+            error: s.count(i, 2),
+            timeout: s.count(i, 3),
+            rejected: s.count(i, 4),
+            latency_mean_ms: s.latency_mean_ms(i).unwrap_or(0.0),
+            latency_p99_ms: s.latency_quantile_ms(i, 0.99).unwrap_or(0.0),
+        })
+        .collect();
+    let n = sim.net_stats();
+    DesignResult {
+        name: design.name.clone(),
+        digest: format!("{:016x}", sim.digest()),
+        events: sim.events_processed(),
+        stop: match stop {
+            StopReason::Idle => "idle",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::EventBudget => "event_budget",
+            StopReason::QueueFull => "queue_full",
+        }
+        .to_string(),
+        requests: counts(total.issued, total.ended),
+        latency_ms: latency_summary(&total.latency),
+        failure_rate,
+        throughput_per_s,
+        causes,
+        endpoints,
+        network: NetworkSummary {
+            sent: n.sent,
+            delivered: n.delivered,
+            lost: n.lost,
+            partitioned: n.partitioned,
+            to_down_node: n.to_down_node,
+            duplicated: n.duplicated,
+        },
+        series,
+    }
+}
+
+/// Runs the designs named in `only` (all when empty), in file order, under `seed`.
+pub fn run_scenario(scenario: &Scenario, seed: u64, only: &[String]) -> Result<RunResults, String> {
+    let mut designs = Vec::new();
+    for d in &scenario.designs {
+        if only.is_empty() || only.contains(&d.name) {
+            designs.push(run_design(scenario, d, seed).map_err(|e| format!("design {}: {e}", d.name))?);
+        }
+    }
+    Ok(RunResults {
+        scenario: scenario.name.clone(),
+        seed,
+        caplab_version: CAPLAB_VERSION.to_string(),
+        duration_s: scenario.duration_s,
+        warmup_s: scenario.warmup_s,
+        window_s: scenario.window_s,
+        designs,
+    })
+}
+
+/// A constant distribution, for building scenarios in code.
+pub fn constant_ms(ms: f64) -> Dist {
+    Dist::constant(ms)
+}

@@ -1,0 +1,719 @@
+//! Semantic validation of a parsed [`Scenario`]: everything serde cannot check (ranges,
+//! references between parts, call cycles), every problem reported at once with its JSON path.
+//!
+//! Choices worth knowing:
+//! - `queue_capacity: 0` is allowed and means no waiting line: a request that finds every
+//!   worker busy is rejected at once.
+//! - A handler with no steps is allowed: an endpoint that answers at once.
+//! - Calls without `service` run in-process (same worker), so they cannot time out, retry or
+//!   trip a breaker; setting those on them is reported rather than silently ignored.
+//! - In-process call cycles are reported (the handler would recurse for ever on one worker);
+//!   network call cycles are not: they are legal, if unwise, and end in timeouts.
+//! - Names used as fault targets must be unambiguous: a service and a database of a design may
+//!   not share a name, and no node may be called `client` or contain `#`.
+
+use crate::load::Problem;
+use crate::scenario::{
+    Arrivals, CallSpec, Design, FaultAction, Scenario, Service, Step, Wait, FORMAT_VERSION,
+};
+use sim_core::dist::Dist;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Every semantic problem of `s`, in no particular order, with paths but no positions (see
+/// [`crate::load::PositionIndex`] for those). Empty when the scenario is valid.
+pub fn validate(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker::default();
+    c.top_level(s);
+    c.workload(s);
+    c.designs(s);
+    c.faults(s);
+    c.problems
+}
+
+/// `base.key`, or `key` at the root.
+fn key(base: &str, key: &str) -> String {
+    if base.is_empty() {
+        key.to_string()
+    } else {
+        format!("{base}.{key}")
+    }
+}
+
+/// `base[i]`.
+fn at(base: &str, i: usize) -> String {
+    format!("{base}[{i}]")
+}
+
+/// `a, b, c` in backquotes, or `none` — for messages listing what would have been valid.
+fn listing<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
+    if names.is_empty() {
+        "none".to_string()
+    } else {
+        names.join(", ")
+    }
+}
+
+/// Collects problems.
+#[derive(Default)]
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn report(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem::new(path, message));
+    }
+
+    /// Reports unless `x` is finite and `ok`; `want` describes the range (" > 0").
+    fn number(&mut self, path: &str, x: f64, ok: bool, want: &str) -> bool {
+        let good = x.is_finite() && ok;
+        if !good {
+            self.report(path, format!("must be a finite number{want}, got {x}"));
+        }
+        good
+    }
+
+    fn positive(&mut self, path: &str, x: f64) -> bool {
+        self.number(path, x, x > 0.0, " > 0")
+    }
+
+    fn non_negative(&mut self, path: &str, x: f64) -> bool {
+        self.number(path, x, x >= 0.0, " >= 0")
+    }
+
+    fn finite(&mut self, path: &str, x: f64) -> bool {
+        self.number(path, x, true, "")
+    }
+
+    fn probability(&mut self, path: &str, x: f64) -> bool {
+        self.number(path, x, (0.0..=1.0).contains(&x), " in [0, 1]")
+    }
+
+    fn at_least_one(&mut self, path: &str, n: u64, what: &str) {
+        if n < 1 {
+            self.report(path, format!("must be at least 1 ({what})"));
+        }
+    }
+
+    fn dist(&mut self, path: &str, d: &Dist) {
+        if let Err(e) = d.validate() {
+            let full = if e.path.is_empty() {
+                path.to_string()
+            } else {
+                key(path, &e.path)
+            };
+            self.report(full, e.message);
+        }
+    }
+
+    fn top_level(&mut self, s: &Scenario) {
+        if s.version != FORMAT_VERSION {
+            self.report(
+                "version",
+                format!(
+                    "this caplab reads format version {FORMAT_VERSION}, the file has {}",
+                    s.version
+                ),
+            );
+        }
+        if s.name.trim().is_empty() {
+            self.report("name", "must not be empty (it names the results)");
+        }
+        let duration_ok = self.positive("duration_s", s.duration_s);
+        if self.non_negative("warmup_s", s.warmup_s) && duration_ok && s.warmup_s >= s.duration_s {
+            self.report(
+                "warmup_s",
+                format!(
+                    "the warm-up ({} s) must end before the run does (duration_s = {} s), or \
+                     nothing is measured",
+                    s.warmup_s, s.duration_s
+                ),
+            );
+        }
+        let window_ok = self.positive("window_s", s.window_s);
+        let limits = &s.limits;
+        self.at_least_one("limits.max_events", limits.max_events, "a run needs events");
+        self.at_least_one(
+            "limits.max_windows",
+            limits.max_windows as u64,
+            "a run needs a time-series window",
+        );
+        self.at_least_one(
+            "limits.max_in_flight",
+            limits.max_in_flight,
+            "a run needs a request in flight",
+        );
+        if duration_ok && window_ok {
+            let windows = (s.duration_s / s.window_s).ceil();
+            // As f64: a count past usize's range must fail, not wrap.
+            if windows > limits.max_windows as f64 {
+                self.report(
+                    "window_s",
+                    format!(
+                        "duration_s / window_s gives {windows} time-series windows, more than \
+                         limits.max_windows = {}: widen the window or raise the limit",
+                        limits.max_windows
+                    ),
+                );
+            }
+        }
+        self.dist("network.latency_ms", &s.network.latency_ms);
+        self.probability("network.loss", s.network.loss);
+        self.probability("network.duplicate", s.network.duplicate);
+    }
+
+    fn workload(&mut self, s: &Scenario) {
+        let base = "workload.arrivals";
+        match &s.workload.arrivals {
+            Arrivals::Poisson { rate_per_s } => {
+                self.non_negative(&key(base, "poisson.rate_per_s"), *rate_per_s);
+            }
+            Arrivals::Piecewise { segments } => {
+                let path = key(base, "piecewise.segments");
+                if segments.is_empty() {
+                    self.report(&path, "needs at least one segment");
+                }
+                let mut previous: Option<f64> = None;
+                for (i, seg) in segments.iter().enumerate() {
+                    let seg_path = at(&path, i);
+                    let from_path = key(&seg_path, "from_s");
+                    if self.non_negative(&from_path, seg.from_s) {
+                        if i == 0 && seg.from_s != 0.0 {
+                            self.report(
+                                &from_path,
+                                format!(
+                                    "the first segment must start at 0 (the rate before it \
+                                     would be undefined), got {}",
+                                    seg.from_s
+                                ),
+                            );
+                        }
+                        if let Some(prev) = previous.filter(|&p| seg.from_s <= p) {
+                            self.report(
+                                &from_path,
+                                format!(
+                                    "segments must start in strictly increasing order: {} \
+                                     follows {prev}",
+                                    seg.from_s
+                                ),
+                            );
+                        }
+                        previous = Some(seg.from_s);
+                    }
+                    self.non_negative(&key(&seg_path, "rate_per_s"), seg.rate_per_s);
+                }
+            }
+            Arrivals::Closed { users, think_ms } => {
+                let path = key(base, "closed");
+                self.at_least_one(
+                    &key(&path, "users"),
+                    u64::from(*users),
+                    "a closed loop needs a user",
+                );
+                self.dist(&key(&path, "think_ms"), think_ms);
+            }
+        }
+        let classes = &s.workload.classes;
+        if classes.is_empty() {
+            self.report("workload.classes", "needs at least one request class");
+        }
+        let mut weights_ok = true;
+        for (j, class) in classes.iter().enumerate() {
+            let path = at("workload.classes", j);
+            weights_ok &= self.positive(&key(&path, "weight"), class.weight);
+            self.positive(&key(&path, "timeout_ms"), class.timeout_ms);
+        }
+        // Each weight is finite, but their sum could overflow and break the mix.
+        if weights_ok && !classes.iter().map(|c| c.weight).sum::<f64>().is_finite() {
+            self.report(
+                "workload.classes",
+                "the weights' sum overflows: scale them down",
+            );
+        }
+    }
+
+    fn designs(&mut self, s: &Scenario) {
+        if s.designs.is_empty() {
+            self.report("designs", "needs at least one design");
+        }
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for (i, design) in s.designs.iter().enumerate() {
+            let path = at("designs", i);
+            if design.name.trim().is_empty() {
+                self.report(
+                    key(&path, "name"),
+                    "must not be empty (it names the results)",
+                );
+            } else if let Some(first) = seen.insert(&design.name, i) {
+                self.report(
+                    key(&path, "name"),
+                    format!(
+                        "design name `{}` is already used by designs[{first}]",
+                        design.name
+                    ),
+                );
+                // Keep pointing later duplicates at the first one.
+                seen.insert(&design.name, first);
+            }
+            self.design(s, &path, design);
+        }
+    }
+
+    fn design(&mut self, s: &Scenario, path: &str, design: &Design) {
+        let name = &design.name;
+        match design.services.get(&design.entry) {
+            None => self.report(
+                key(path, "entry"),
+                format!(
+                    "`{}` is not a service of design `{name}` (services: {})",
+                    design.entry,
+                    listing(design.services.keys())
+                ),
+            ),
+            Some(entry) => {
+                for (j, class) in s.workload.classes.iter().enumerate() {
+                    if !entry.handlers.contains_key(&class.endpoint) {
+                        self.report(
+                            key(&at("workload.classes", j), "endpoint"),
+                            format!(
+                                "`{}` is not an endpoint of design `{name}`'s entry service \
+                                 `{}` (endpoints: {})",
+                                class.endpoint,
+                                design.entry,
+                                listing(entry.handlers.keys())
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        let services_path = key(path, "services");
+        if design.services.is_empty() {
+            self.report(&services_path, "needs at least one service");
+        }
+        let databases_path = key(path, "databases");
+        for (db_name, db) in &design.databases {
+            let db_path = key(&databases_path, db_name);
+            self.node_name(&db_path, db_name);
+            if design.services.contains_key(db_name) {
+                self.report(
+                    &db_path,
+                    format!(
+                        "`{db_name}` names both a service and a database of design `{name}`; \
+                         fault targets would be ambiguous"
+                    ),
+                );
+            }
+            if db.max_concurrency == Some(0) {
+                self.report(
+                    key(&db_path, "max_concurrency"),
+                    "must be at least 1 (0 would run no query ever; leave it out for unlimited)",
+                );
+            }
+        }
+        for (svc_name, service) in &design.services {
+            let svc_path = key(&services_path, svc_name);
+            self.node_name(&svc_path, svc_name);
+            self.service(design, &svc_path, svc_name, service);
+        }
+    }
+
+    /// Node names appear in fault targets (`name`, `name#i`, `client`), which must parse one
+    /// way only.
+    fn node_name(&mut self, path: &str, name: &str) {
+        if name.is_empty() {
+            self.report(path, "a node name must not be empty");
+        } else if name == "client" {
+            self.report(
+                path,
+                "`client` is reserved for the load generator in fault targets",
+            );
+        } else if name.contains('#') {
+            self.report(
+                path,
+                format!("`{name}` contains `#`, which fault targets use for instances (`name#0`)"),
+            );
+        }
+    }
+
+    fn service(&mut self, design: &Design, path: &str, svc_name: &str, service: &Service) {
+        self.at_least_one(
+            &key(path, "instances"),
+            u64::from(service.instances),
+            "a service runs somewhere",
+        );
+        self.at_least_one(
+            &key(path, "workers"),
+            u64::from(service.workers),
+            "requests need a worker",
+        );
+        let handlers_path = key(path, "handlers");
+        if service.handlers.is_empty() {
+            self.report(&handlers_path, "needs at least one endpoint");
+        }
+        for (pool_name, pool) in &service.pools {
+            let pool_path = key(&key(path, "pools"), pool_name);
+            if !design.databases.contains_key(&pool.database) {
+                self.report(
+                    key(&pool_path, "database"),
+                    format!(
+                        "`{}` is not a database of design `{}` (databases: {})",
+                        pool.database,
+                        design.name,
+                        listing(design.databases.keys())
+                    ),
+                );
+            }
+            self.at_least_one(
+                &key(&pool_path, "size"),
+                u64::from(pool.size),
+                "queries need a connection",
+            );
+            self.non_negative(
+                &key(&pool_path, "acquire_timeout_ms"),
+                pool.acquire_timeout_ms,
+            );
+        }
+        for (handler, steps) in &service.handlers {
+            let h_path = key(&handlers_path, handler);
+            for (k, step) in steps.iter().enumerate() {
+                self.step(design, svc_name, service, &at(&h_path, k), step);
+            }
+        }
+        self.in_process_cycles(&handlers_path, service);
+    }
+
+    fn step(
+        &mut self,
+        design: &Design,
+        svc_name: &str,
+        service: &Service,
+        path: &str,
+        step: &Step,
+    ) {
+        match step {
+            Step::Compute { ms } => self.dist(&key(path, "compute.ms"), ms),
+            Step::Query { pool, ms } => {
+                if !service.pools.contains_key(pool) {
+                    self.report(
+                        key(path, "query.pool"),
+                        format!(
+                            "`{pool}` is not a pool of service `{svc_name}` in design `{}` \
+                             (pools: {})",
+                            design.name,
+                            listing(service.pools.keys())
+                        ),
+                    );
+                }
+                self.dist(&key(path, "query.ms"), ms);
+            }
+            Step::Fail { probability, .. } => {
+                self.probability(&key(path, "fail.probability"), *probability);
+            }
+            Step::Call(call) => self.call(design, svc_name, service, &key(path, "call"), call),
+            Step::Parallel { calls, wait } => {
+                let p_path = key(path, "parallel");
+                let calls_path = key(&p_path, "calls");
+                if calls.is_empty() {
+                    self.report(&calls_path, "needs at least one call");
+                }
+                for (c, call) in calls.iter().enumerate() {
+                    self.call(design, svc_name, service, &at(&calls_path, c), call);
+                }
+                if let Wait::Quorum(k) = *wait {
+                    if k < 1 || k as usize > calls.len() {
+                        self.report(
+                            key(&p_path, "wait.quorum"),
+                            format!(
+                                "a quorum of {k} is impossible with {} call(s): it must be \
+                                 between 1 and the number of calls",
+                                calls.len()
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    fn call(
+        &mut self,
+        design: &Design,
+        svc_name: &str,
+        service: &Service,
+        path: &str,
+        call: &CallSpec,
+    ) {
+        match &call.service {
+            Some(target) => match design.services.get(target) {
+                None => self.report(
+                    key(path, "service"),
+                    format!(
+                        "`{target}` is not a service of design `{}` (services: {})",
+                        design.name,
+                        listing(design.services.keys())
+                    ),
+                ),
+                Some(callee) => {
+                    if !callee.handlers.contains_key(&call.endpoint) {
+                        self.report(
+                            key(path, "endpoint"),
+                            format!(
+                                "`{}` is not an endpoint of service `{target}` (endpoints: {})",
+                                call.endpoint,
+                                listing(callee.handlers.keys())
+                            ),
+                        );
+                    }
+                }
+            },
+            None => {
+                if !service.handlers.contains_key(&call.endpoint) {
+                    self.report(
+                        key(path, "endpoint"),
+                        format!(
+                            "`{}` is not an endpoint of this service `{svc_name}` (a call \
+                             without `service` stays in-process; endpoints: {})",
+                            call.endpoint,
+                            listing(service.handlers.keys())
+                        ),
+                    );
+                }
+                let why = "means nothing for an in-process call (no `service`): it runs on \
+                           the caller's worker and cannot be lost or time out";
+                if call.timeout_ms.is_some() {
+                    self.report(key(path, "timeout_ms"), format!("a timeout {why}"));
+                }
+                if call.retries != 0 {
+                    self.report(key(path, "retries"), format!("retrying {why}"));
+                }
+                if call.circuit_breaker.is_some() {
+                    self.report(
+                        key(path, "circuit_breaker"),
+                        format!("a circuit breaker {why}"),
+                    );
+                }
+            }
+        }
+        if let Some(t) = call.timeout_ms {
+            self.positive(&key(path, "timeout_ms"), t);
+        }
+        let b_path = key(path, "backoff");
+        let base_ok = self.non_negative(&key(&b_path, "base_ms"), call.backoff.base_ms);
+        let max_ok = self.non_negative(&key(&b_path, "max_ms"), call.backoff.max_ms);
+        if base_ok && max_ok && call.backoff.base_ms > call.backoff.max_ms {
+            self.report(
+                key(&b_path, "base_ms"),
+                format!(
+                    "the first delay ({} ms) must not exceed the largest (max_ms = {} ms)",
+                    call.backoff.base_ms, call.backoff.max_ms
+                ),
+            );
+        }
+        if let Some(cb) = &call.circuit_breaker {
+            let cb_path = key(path, "circuit_breaker");
+            self.at_least_one(
+                &key(&cb_path, "failure_threshold"),
+                u64::from(cb.failure_threshold),
+                "a breaker opens after some failure",
+            );
+            self.positive(&key(&cb_path, "open_ms"), cb.open_ms);
+        }
+    }
+
+    /// Reports each in-process call that closes a cycle among `service`'s handlers (they would
+    /// recurse for ever on one worker). Depth-first search, iterative so that a long chain of
+    /// handlers cannot overflow the stack; each back edge is one cycle, reported at its call.
+    fn in_process_cycles(&mut self, handlers_path: &str, service: &Service) {
+        // handler → [(callee, path of the call)], in file order for stable reports.
+        let mut edges: BTreeMap<&str, Vec<(&str, String)>> = BTreeMap::new();
+        for (handler, steps) in &service.handlers {
+            let h_path = key(handlers_path, handler);
+            let out = edges.entry(handler.as_str()).or_default();
+            for (k, step) in steps.iter().enumerate() {
+                let step_path = at(&h_path, k);
+                let calls: Vec<(&CallSpec, String)> = match step {
+                    Step::Call(c) => vec![(c, key(&step_path, "call"))],
+                    Step::Parallel { calls, .. } => calls
+                        .iter()
+                        .enumerate()
+                        .map(|(c, call)| (call, at(&key(&step_path, "parallel.calls"), c)))
+                        .collect(),
+                    _ => Vec::new(),
+                };
+                for (call, path) in calls {
+                    // Dangling endpoints are reported elsewhere; they close no cycle.
+                    if call.service.is_none() && service.handlers.contains_key(&call.endpoint) {
+                        out.push((call.endpoint.as_str(), path));
+                    }
+                }
+            }
+        }
+        let mut done: BTreeSet<&str> = BTreeSet::new();
+        for &root in edges.keys() {
+            if done.contains(root) {
+                continue;
+            }
+            // The current chain: (handler, index of the next edge to follow).
+            let mut stack: Vec<(&str, usize)> = vec![(root, 0)];
+            let mut on_stack: BTreeSet<&str> = BTreeSet::from([root]);
+            while let Some(&mut (node, ref mut next)) = stack.last_mut() {
+                let out = edges.get(node).map_or(&[][..], Vec::as_slice);
+                let Some((callee, path)) = out.get(*next) else {
+                    stack.pop();
+                    on_stack.remove(node);
+                    done.insert(node);
+                    continue;
+                };
+                *next += 1;
+                if on_stack.contains(callee) {
+                    let start = stack.iter().position(|&(n, _)| n == *callee).unwrap_or(0);
+                    let mut cycle: Vec<&str> = stack[start..].iter().map(|&(n, _)| n).collect();
+                    cycle.push(callee);
+                    self.report(
+                        path.clone(),
+                        format!(
+                            "in-process call cycle {}: it would recurse for ever on one \
+                             worker; break it or make a call go over the network (set `service`)",
+                            cycle.join(" -> ")
+                        ),
+                    );
+                } else if !done.contains(callee) {
+                    stack.push((callee, 0));
+                    on_stack.insert(callee);
+                }
+            }
+        }
+    }
+
+    fn faults(&mut self, s: &Scenario) {
+        for (i, fault) in s.faults.iter().enumerate() {
+            let path = at("faults", i);
+            let at_path = key(&path, "at_s");
+            let duration_ok = s.duration_s.is_finite() && s.duration_s > 0.0;
+            if self.non_negative(&at_path, fault.at_s) && duration_ok && fault.at_s >= s.duration_s
+            {
+                self.report(
+                    &at_path,
+                    format!(
+                        "the fault would start at or after the end of the run (duration_s = {} s)",
+                        s.duration_s
+                    ),
+                );
+            }
+            if let Some(d) = fault.duration_s {
+                self.positive(&key(&path, "duration_s"), d);
+            }
+            let a_path = key(&path, "action");
+            match &fault.action {
+                FaultAction::Crash { target } => {
+                    self.target(s, &key(&a_path, "crash.target"), target);
+                }
+                FaultAction::Partition { groups } => {
+                    let g_path = key(&a_path, "partition.groups");
+                    if groups.is_empty() {
+                        self.report(&g_path, "needs at least one group");
+                    }
+                    for (g, group) in groups.iter().enumerate() {
+                        let path = at(&g_path, g);
+                        if group.is_empty() {
+                            self.report(&path, "a group needs at least one target");
+                        }
+                        self.targets(s, &path, group);
+                    }
+                }
+                FaultAction::OneWayPartition { from, to } => {
+                    let base = key(&a_path, "one_way_partition");
+                    for (field, list) in [("from", from), ("to", to)] {
+                        let path = key(&base, field);
+                        if list.is_empty() {
+                            self.report(
+                                &path,
+                                "needs at least one target (else the fault does nothing)",
+                            );
+                        }
+                        self.targets(s, &path, list);
+                    }
+                }
+                FaultAction::Slow { target, factor } => {
+                    self.target(s, &key(&a_path, "slow.target"), target);
+                    self.non_negative(&key(&a_path, "slow.factor"), *factor);
+                }
+                FaultAction::LatencySpike { targets, extra_ms } => {
+                    self.targets(s, &key(&a_path, "latency_spike.targets"), targets);
+                    self.non_negative(&key(&a_path, "latency_spike.extra_ms"), *extra_ms);
+                }
+                FaultAction::ClockSkew {
+                    target,
+                    offset_ms,
+                    drift_ppm,
+                } => {
+                    self.target(s, &key(&a_path, "clock_skew.target"), target);
+                    self.finite(&key(&a_path, "clock_skew.offset_ms"), *offset_ms);
+                    self.finite(&key(&a_path, "clock_skew.drift_ppm"), *drift_ppm);
+                }
+            }
+        }
+    }
+
+    fn targets(&mut self, s: &Scenario, path: &str, targets: &[String]) {
+        for (k, target) in targets.iter().enumerate() {
+            self.target(s, &at(path, k), target);
+        }
+    }
+
+    /// A fault target must name a node in every design, since every design faces every fault.
+    fn target(&mut self, s: &Scenario, path: &str, target: &str) {
+        if target == "client" {
+            return;
+        }
+        if let Some((svc, instance)) = target.split_once('#') {
+            // A syntax error, the same in every design: say it once.
+            if instance.parse::<u32>().is_err() {
+                self.report(
+                    path,
+                    format!(
+                        "`{instance}` in `{target}` is not an instance number (write `{svc}#0`, \
+                         `{svc}#1`...)"
+                    ),
+                );
+                return;
+            }
+        }
+        for design in &s.designs {
+            if let Some(problem) = target_problem(design, target) {
+                self.report(path, problem);
+            }
+        }
+    }
+}
+
+/// Why `target` names no node of `design`, if it does not.
+fn target_problem(design: &Design, target: &str) -> Option<String> {
+    let name = &design.name;
+    if let Some((svc, instance)) = target.split_once('#') {
+        let Some(service) = design.services.get(svc) else {
+            return Some(format!(
+                "design `{name}` has no service `{svc}` (target `{target}`)"
+            ));
+        };
+        // The caller has checked the number.
+        let i = instance.parse::<u32>().unwrap_or(u32::MAX);
+        if i >= service.instances {
+            return Some(format!(
+                "design `{name}`'s service `{svc}` has {} instance(s), numbered from 0; there is \
+                 no `{target}`",
+                service.instances
+            ));
+        }
+        return None;
+    }
+    if design.services.contains_key(target) || design.databases.contains_key(target) {
+        return None;
+    }
+    Some(format!(
+        "design `{name}` has no service or database `{target}` (every design faces every fault, \
+         so every design needs the target)"
+    ))
+}

@@ -1,0 +1,445 @@
+//! Results files: `results.json`, `endpoints.csv` and one `series-<design>.csv` per design.
+//!
+//! The `*_json`/`*_csv` functions build the bytes (deterministic: same results, same
+//! text, LF line endings); only [`write_run`] and [`read_results`] touch the disk.
+//! Floats in CSV are rounded to 6 decimals with trailing zeros trimmed (`0.333333`,
+//! `4.5`, `12`); fields containing a comma, a quote or a line break are quoted, quotes
+//! doubled (RFC 4180).
+
+use models::results::{DesignResult, RunResults};
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// Header of a design's time-series CSV.
+const SERIES_HEADER: &str =
+    "start_s,issued,ok,error,timeout,rejected,latency_mean_ms,latency_p99_ms";
+
+/// Header of `endpoints.csv`.
+const ENDPOINTS_HEADER: &str = "design,endpoint,total,ok,error,timeout,rejected,in_flight,\
+failure_rate,throughput_per_s,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
+latency_p999_ms,latency_max_ms";
+
+/// `results.json`: pretty JSON (2-space indent) and a trailing newline. Deterministic:
+/// fields in declaration order, maps sorted.
+///
+/// Non-finite floats (which a correct run never produces) are written as `null`, which
+/// [`read_results`] then rejects.
+pub fn results_json(results: &RunResults) -> String {
+    let mut json = serde_json::to_string_pretty(results)
+        .expect("RunResults is plain data and always serialises");
+    json.push('\n');
+    json
+}
+
+/// A design's time series: the header
+/// `start_s,issued,ok,error,timeout,rejected,latency_mean_ms,latency_p99_ms` and one row
+/// per window, in order.
+pub fn series_csv(design: &DesignResult) -> String {
+    let mut out = String::from(SERIES_HEADER);
+    out.push('\n');
+    for w in &design.series {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{},{},{}",
+            float(w.start_s),
+            w.issued,
+            w.ok,
+            w.error,
+            w.timeout,
+            w.rejected,
+            float(w.latency_mean_ms),
+            float(w.latency_p99_ms),
+        );
+    }
+    out
+}
+
+/// `endpoints.csv`: one row per (design, endpoint), designs in file order and endpoints
+/// sorted, under the header `design,endpoint,total,ok,error,timeout,rejected,in_flight,
+/// failure_rate,throughput_per_s,latency_mean_ms,latency_p50_ms,latency_p90_ms,
+/// latency_p99_ms,latency_p999_ms,latency_max_ms`. Rates are fractions (not percent).
+pub fn endpoints_csv(results: &RunResults) -> String {
+    let mut out = String::from(ENDPOINTS_HEADER);
+    out.push('\n');
+    for d in &results.designs {
+        for (name, e) in &d.endpoints {
+            let n = |k: &str| e.requests.by_outcome.get(k).copied().unwrap_or(0);
+            let l = &e.latency_ms;
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+                field(&d.name),
+                field(name),
+                e.requests.total,
+                e.requests.ok,
+                n("error"),
+                n("timeout"),
+                n("rejected"),
+                n("in_flight"),
+                float(e.failure_rate),
+                float(e.throughput_per_s),
+                float(l.mean),
+                float(l.p50),
+                float(l.p90),
+                float(l.p99),
+                float(l.p999),
+                float(l.max),
+            );
+        }
+    }
+    out
+}
+
+/// The file name of each design's time series, in design order: `series-<name>.csv` with
+/// the name sanitised to `[A-Za-z0-9_-]` (anything else becomes `_`, an empty name
+/// `design`). Names that collide after sanitising get `-2`, `-3`, ... so no file
+/// overwrites another.
+pub fn series_file_names(results: &RunResults) -> Vec<String> {
+    let mut used = BTreeSet::new();
+    results
+        .designs
+        .iter()
+        .map(|d| {
+            let base = sanitise(&d.name);
+            let mut stem = base.clone();
+            let mut n = 1;
+            while !used.insert(stem.clone()) {
+                n += 1;
+                stem = format!("{base}-{n}");
+            }
+            format!("series-{stem}.csv")
+        })
+        .collect()
+}
+
+/// Writes a run's files into `dir` (created with its parents if missing): `results.json`,
+/// `endpoints.csv`, then one series file per design (see [`series_file_names`]). Returns
+/// the paths written, in that order. Existing files of the same names are replaced.
+pub fn write_run(dir: &Path, results: &RunResults) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut files = vec![
+        ("results.json".to_string(), results_json(results)),
+        ("endpoints.csv".to_string(), endpoints_csv(results)),
+    ];
+    files.extend(
+        series_file_names(results)
+            .into_iter()
+            .zip(&results.designs)
+            .map(|(name, d)| (name, series_csv(d))),
+    );
+    let mut written = Vec::with_capacity(files.len());
+    for (name, contents) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, contents).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Reads a `results.json`. Errors name the file and, for invalid contents, the line and
+/// column (`path:line:column: message`).
+pub fn read_results(path: &Path) -> Result<RunResults, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        let message = e.to_string();
+        let suffix = format!(" at line {} column {}", e.line(), e.column());
+        let message = message.strip_suffix(&suffix).unwrap_or(&message);
+        format!(
+            "{}:{}:{}: invalid results file: {message}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.
+fn float(x: f64) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let text = format!("{x:.6}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+/// A CSV text field, quoted when it contains a comma, a quote or a line break.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// A design name made safe for a file name: `[A-Za-z0-9_-]`, others replaced by `_`.
+fn sanitise(name: &str) -> String {
+    if name.is_empty() {
+        return "design".to_string();
+    }
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::sample;
+
+    /// A fresh directory under the system temp dir, unique per process and test.
+    struct TempDir(PathBuf);
+
+    impl TempDir {
+        fn new(tag: &str) -> Self {
+            let dir =
+                std::env::temp_dir().join(format!("caplab-reports-{}-{tag}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            TempDir(dir)
+        }
+    }
+
+    impl Drop for TempDir {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
+    #[test]
+    fn json_is_deterministic_and_ordered() {
+        let r = sample();
+        let json = results_json(&r);
+        assert_eq!(json, results_json(&r), "byte-identical on two calls");
+        assert!(json.ends_with("}\n"));
+        assert!(json.starts_with("{\n  \"scenario\": \"checkout\",\n  \"seed\": 42,\n"));
+        let positions = |keys: &[&str], from: usize| -> Vec<usize> {
+            keys.iter()
+                .map(|k| {
+                    from + json[from..]
+                        .find(&format!("\"{k}\":"))
+                        .unwrap_or_else(|| panic!("{k} missing"))
+                })
+                .collect()
+        };
+        let top = positions(
+            &[
+                "scenario",
+                "seed",
+                "caplab_version",
+                "duration_s",
+                "warmup_s",
+                "window_s",
+                "designs",
+            ],
+            0,
+        );
+        assert!(top.windows(2).all(|w| w[0] < w[1]), "{top:?}");
+        let design = positions(
+            &[
+                "name",
+                "digest",
+                "events",
+                "stop",
+                "requests",
+                "latency_ms",
+                "failure_rate",
+                "throughput_per_s",
+                "causes",
+                "endpoints",
+                "network",
+                "series",
+            ],
+            top[6],
+        );
+        assert!(design.windows(2).all(|w| w[0] < w[1]), "{design:?}");
+        // maps sorted: by_outcome keys alphabetical
+        let by_outcome = positions(&["total", "ok", "by_outcome"], design[4]);
+        assert!(by_outcome.windows(2).all(|w| w[0] < w[1]), "{by_outcome:?}");
+        let outcomes = positions(
+            &["error", "in_flight", "ok", "rejected", "timeout"],
+            by_outcome[2],
+        );
+        assert!(outcomes.windows(2).all(|w| w[0] < w[1]), "{outcomes:?}");
+        // 2-space indent
+        assert!(json.contains("\n    {\n      \"name\": \"leader\","));
+    }
+
+    #[test]
+    fn json_round_trips_through_write_and_read() {
+        let r = sample();
+        let back: RunResults = serde_json::from_str(&results_json(&r)).unwrap();
+        assert_eq!(back, r);
+
+        let tmp = TempDir::new("roundtrip");
+        let written = write_run(&tmp.0, &r).unwrap();
+        assert_eq!(read_results(&written[0]).unwrap(), r);
+        assert_eq!(
+            std::fs::read_to_string(&written[0]).unwrap(),
+            results_json(&r)
+        );
+    }
+
+    #[test]
+    fn read_results_names_file_line_and_column() {
+        let tmp = TempDir::new("bad");
+        std::fs::create_dir_all(&tmp.0).unwrap();
+        let path = tmp.0.join("results.json");
+        std::fs::write(
+            &path,
+            "{\n  \"scenario\": \"x\",\n  \"seed\": \"oops\"\n}\n",
+        )
+        .unwrap();
+        let err = read_results(&path).unwrap_err();
+        let prefix = format!("{}:3:", path.display());
+        assert!(err.starts_with(&prefix), "{err}");
+        assert!(err.contains("invalid results file"), "{err}");
+        assert!(!err.contains(" at line "), "location given once: {err}");
+
+        let missing = tmp.0.join("missing.json");
+        let err = read_results(&missing).unwrap_err();
+        assert!(
+            err.starts_with("cannot read ") && err.contains("missing.json"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn series_csv_header_and_rows() {
+        let r = sample();
+        let csv = series_csv(&r.designs[0]);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(lines[0], SERIES_HEADER);
+        assert_eq!(
+            lines[0],
+            "start_s,issued,ok,error,timeout,rejected,latency_mean_ms,latency_p99_ms"
+        );
+        assert_eq!(lines.len(), 1 + r.designs[0].series.len());
+        assert_eq!(lines[1], "10,1000,990,1,2,0,4.25,40");
+        assert_eq!(lines[3], "12,990,980,1,2,0,0.333333,0");
+        assert!(csv.ends_with('\n') && !csv.contains('\r'));
+        assert_eq!(csv, series_csv(&r.designs[0]));
+    }
+
+    #[test]
+    fn float_formatting() {
+        assert_eq!(float(0.0), "0");
+        assert_eq!(float(-0.0), "0");
+        assert_eq!(float(-1e-9), "0");
+        assert_eq!(float(12.0), "12");
+        assert_eq!(float(4.5), "4.5");
+        assert_eq!(float(1.0 / 3.0), "0.333333");
+        assert_eq!(float(2.0 / 3.0), "0.666667");
+        assert_eq!(float(1e15), "1000000000000000");
+    }
+
+    #[test]
+    fn endpoints_csv_rows_and_quoting() {
+        let mut r = sample();
+        let csv = endpoints_csv(&r);
+        let lines: Vec<&str> = csv.lines().collect();
+        assert_eq!(
+            lines[0],
+            "design,endpoint,total,ok,error,timeout,rejected,in_flight,failure_rate,\
+             throughput_per_s,latency_mean_ms,latency_p50_ms,latency_p90_ms,latency_p99_ms,\
+             latency_p999_ms,latency_max_ms"
+        );
+        assert_eq!(lines.len(), 1 + 3);
+        assert_eq!(
+            lines[1],
+            "leader,read,907000,900000,5000,2000,0,0,0.0077,15000,2.5,2,3,9.876,20,30"
+        );
+        assert!(lines[2].starts_with("leader,write,"));
+        assert!(lines[3].starts_with("quorum-3,read,98765,98000,200,100,0,465,0.005,"));
+
+        r.designs[1].name = "quorum, \"n=3\"".to_string();
+        let csv = endpoints_csv(&r);
+        let last = csv.lines().nth(3).unwrap();
+        assert!(
+            last.starts_with("\"quorum, \"\"n=3\"\"\",read,98765,"),
+            "{last}"
+        );
+        assert_eq!(field("plain"), "plain");
+        assert_eq!(field("a\nb"), "\"a\nb\"");
+    }
+
+    #[test]
+    fn file_names_are_sanitised_and_unique() {
+        let mut r = sample();
+        r.designs[0].name = "a,b c/é".to_string();
+        r.designs[1].name = "a_b_c__".to_string();
+        assert_eq!(
+            series_file_names(&r),
+            ["series-a_b_c__.csv", "series-a_b_c__-2.csv"]
+        );
+        r.designs[0].name = String::new();
+        r.designs[1].name = "Quorum_3-x".to_string();
+        assert_eq!(
+            series_file_names(&r),
+            ["series-design.csv", "series-Quorum_3-x.csv"]
+        );
+    }
+
+    #[test]
+    fn write_run_writes_the_expected_files() {
+        let mut r = sample();
+        r.designs[1].name = "quorum, n=3".to_string();
+        let tmp = TempDir::new("write");
+        let dir = tmp.0.join("nested").join("out");
+        let written = write_run(&dir, &r).unwrap();
+        let names: Vec<String> = written
+            .iter()
+            .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "results.json",
+                "endpoints.csv",
+                "series-leader.csv",
+                "series-quorum__n_3.csv"
+            ]
+        );
+        for p in &written {
+            assert_eq!(p.parent().unwrap(), dir);
+            assert!(p.is_file(), "{} missing", p.display());
+        }
+        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        on_disk.sort();
+        let mut expected = names.clone();
+        expected.sort();
+        assert_eq!(on_disk, expected, "nothing else written");
+        assert_eq!(
+            std::fs::read_to_string(&written[1]).unwrap(),
+            endpoints_csv(&r)
+        );
+        assert_eq!(
+            std::fs::read_to_string(&written[3]).unwrap(),
+            series_csv(&r.designs[1])
+        );
+        // writing again replaces the files with the same bytes
+        assert_eq!(write_run(&dir, &r).unwrap(), written);
+        drop(tmp);
+        assert!(!dir.exists(), "cleaned up");
+    }
+}

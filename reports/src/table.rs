@@ -1,0 +1,617 @@
+//! Terminal tables: designs side by side, per endpoint, and non-ok causes.
+//!
+//! Pure string builders. Columns are sized from their content (in `char`s), numbers are
+//! right-aligned and text left-aligned, every line of a table is padded to the same
+//! width and ends with `\n`. Colour (ANSI) only through [`render_text_styled`].
+
+use models::results::{RequestCounts, RunResults};
+use std::collections::BTreeSet;
+
+/// How to render text reports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Style {
+    /// Use ANSI escapes: bold headers, failure rates above 1% in red.
+    pub color: bool,
+}
+
+const BOLD: &str = "\x1b[1m";
+const RED: &str = "\x1b[31m";
+const RESET: &str = "\x1b[0m";
+/// Space between two columns.
+const GAP: &str = "  ";
+/// Failure rates above this fraction are highlighted.
+const ALERT_FAILURE_RATE: f64 = 0.01;
+
+/// One table of the summary: one row per design, compared side by side.
+///
+/// Columns: design, requests, ok, error, timeout, rejected, in flight, fail %,
+/// throughput/s, mean ms, p50 ms, p99 ms, p99.9 ms, max ms, digest. Always has its header
+/// and rule lines, even without designs.
+pub fn summary_table(results: &RunResults) -> String {
+    summary(results).render(Style::default())
+}
+
+/// One row per (endpoint, design), grouped by endpoint (endpoints sorted, designs in file
+/// order), so designs compare per endpoint. The endpoint name is printed on the first
+/// row of its group only. Empty string when no design has endpoints.
+pub fn endpoint_table(results: &RunResults) -> String {
+    endpoints(results).map_or_else(String::new, |t| t.render(Style::default()))
+}
+
+/// Non-ok requests by cause: one row per (cause, design), grouped by cause (causes sorted,
+/// designs in file order). Empty string when no design has any.
+pub fn causes_table(results: &RunResults) -> String {
+    causes(results).map_or_else(String::new, |t| t.render(Style::default()))
+}
+
+/// The whole text report without colour: see [`render_text_styled`].
+pub fn render_text(results: &RunResults) -> String {
+    render_text_styled(results, Style::default())
+}
+
+/// The whole text report: a title line
+/// (`scenario <name> · seed <seed> · <duration>s simulated (warm-up <w>s)`), then the
+/// summary, endpoint and causes tables (the last two when not empty) separated by blank
+/// lines, then one line per design: `<design>  digest <hex>  events <n>  stop <reason>`.
+pub fn render_text_styled(results: &RunResults, style: Style) -> String {
+    let title = format!(
+        "scenario {} · seed {} · {}s simulated (warm-up {}s)",
+        results.scenario,
+        results.seed,
+        seconds(results.duration_s),
+        seconds(results.warmup_s),
+    );
+    let mut out = String::new();
+    if style.color {
+        out.push_str(&format!("{BOLD}{title}{RESET}\n"));
+    } else {
+        out.push_str(&title);
+        out.push('\n');
+    }
+    let tables = [Some(summary(results)), endpoints(results), causes(results)];
+    for table in tables.into_iter().flatten() {
+        out.push('\n');
+        out.push_str(&table.render(style));
+    }
+    if !results.designs.is_empty() {
+        out.push('\n');
+        let name_width = results
+            .designs
+            .iter()
+            .map(|d| width(&d.name))
+            .max()
+            .unwrap_or(0);
+        for d in &results.designs {
+            out.push_str(&format!(
+                "{}{GAP}digest {}  events {}  stop {}\n",
+                pad(&d.name, name_width, Align::Left),
+                d.digest,
+                thousands(d.events),
+                d.stop,
+            ));
+        }
+    }
+    out
+}
+
+fn summary(results: &RunResults) -> Table {
+    use Align::{Left, Right};
+    let mut table = Table::new(&[
+        ("design", Left),
+        ("requests", Right),
+        ("ok", Right),
+        ("error", Right),
+        ("timeout", Right),
+        ("rejected", Right),
+        ("in flight", Right),
+        ("fail %", Right),
+        ("throughput/s", Right),
+        ("mean ms", Right),
+        ("p50 ms", Right),
+        ("p99 ms", Right),
+        ("p99.9 ms", Right),
+        ("max ms", Right),
+        ("digest", Left),
+    ]);
+    for d in &results.designs {
+        let r = &d.requests;
+        let l = &d.latency_ms;
+        table.rows.push(vec![
+            Cell::plain(d.name.clone()),
+            Cell::plain(thousands(r.total)),
+            Cell::plain(thousands(r.ok)),
+            Cell::plain(thousands(outcome(r, "error"))),
+            Cell::plain(thousands(outcome(r, "timeout"))),
+            Cell::plain(thousands(outcome(r, "rejected"))),
+            Cell::plain(thousands(outcome(r, "in_flight"))),
+            failure_cell(d.failure_rate),
+            Cell::plain(magnitude(d.throughput_per_s)),
+            Cell::plain(magnitude(l.mean)),
+            Cell::plain(magnitude(l.p50)),
+            Cell::plain(magnitude(l.p99)),
+            Cell::plain(magnitude(l.p999)),
+            Cell::plain(magnitude(l.max)),
+            Cell::plain(d.digest.clone()),
+        ]);
+    }
+    table
+}
+
+fn endpoints(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    let names: BTreeSet<&str> = results
+        .designs
+        .iter()
+        .flat_map(|d| d.endpoints.keys().map(String::as_str))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let mut table = Table::new(&[
+        ("endpoint", Left),
+        ("design", Left),
+        ("requests", Right),
+        ("ok", Right),
+        ("fail %", Right),
+        ("throughput/s", Right),
+        ("mean ms", Right),
+        ("p99 ms", Right),
+    ]);
+    for name in names {
+        let mut first = true;
+        for d in &results.designs {
+            let Some(e) = d.endpoints.get(name) else {
+                continue;
+            };
+            let label = if first {
+                name.to_string()
+            } else {
+                String::new()
+            };
+            first = false;
+            table.rows.push(vec![
+                Cell::plain(label),
+                Cell::plain(d.name.clone()),
+                Cell::plain(thousands(e.requests.total)),
+                Cell::plain(thousands(e.requests.ok)),
+                failure_cell(e.failure_rate),
+                Cell::plain(magnitude(e.throughput_per_s)),
+                Cell::plain(magnitude(e.latency_ms.mean)),
+                Cell::plain(magnitude(e.latency_ms.p99)),
+            ]);
+        }
+    }
+    Some(table)
+}
+
+fn causes(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    let names: BTreeSet<&str> = results
+        .designs
+        .iter()
+        .flat_map(|d| d.causes.keys().map(String::as_str))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let mut table = Table::new(&[("cause", Left), ("design", Left), ("count", Right)]);
+    for name in names {
+        let mut first = true;
+        for d in &results.designs {
+            let Some(&count) = d.causes.get(name) else {
+                continue;
+            };
+            let label = if first {
+                name.to_string()
+            } else {
+                String::new()
+            };
+            first = false;
+            table.rows.push(vec![
+                Cell::plain(label),
+                Cell::plain(d.name.clone()),
+                Cell::plain(thousands(count)),
+            ]);
+        }
+    }
+    Some(table)
+}
+
+/// The count of one outcome (0 when absent).
+fn outcome(counts: &RequestCounts, name: &str) -> u64 {
+    counts.by_outcome.get(name).copied().unwrap_or(0)
+}
+
+fn failure_cell(rate: f64) -> Cell {
+    Cell {
+        text: percent(rate),
+        alert: rate > ALERT_FAILURE_RATE,
+    }
+}
+
+/// `1234567` → `1,234,567`.
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A latency or a rate: 2 decimals below 10, 1 below 1000, none above (with thousands
+/// separators). The precision is chosen on the rounded value, so 9.999 gives `10.0`.
+/// Non-finite values give `-`.
+fn magnitude(x: f64) -> String {
+    if !x.is_finite() {
+        return "-".to_string();
+    }
+    let x = if x == 0.0 { 0.0 } else { x }; // no "-0.00"
+    let a = x.abs();
+    if a < 9.995 {
+        format!("{x:.2}")
+    } else if a < 999.95 {
+        format!("{x:.1}")
+    } else {
+        let rounded = a.round();
+        let sign = if x < 0.0 { "-" } else { "" };
+        if rounded < u64::MAX as f64 {
+            format!("{sign}{}", thousands(rounded as u64))
+        } else {
+            format!("{x:.0}")
+        }
+    }
+}
+
+/// A fraction as a percentage with 2 decimals (`0.0123` → `1.23`); `-` if not finite.
+fn percent(rate: f64) -> String {
+    if !rate.is_finite() {
+        return "-".to_string();
+    }
+    let p = rate * 100.0;
+    let p = if p == 0.0 { 0.0 } else { p };
+    format!("{p:.2}")
+}
+
+/// Seconds for the title: shortest form, at most 3 decimals (`70`, `0.5`).
+fn seconds(s: f64) -> String {
+    let text = format!("{s:.3}");
+    let text = if text.contains('.') {
+        text.trim_end_matches('0').trim_end_matches('.')
+    } else {
+        &text
+    };
+    if text == "-0" {
+        "0".to_string()
+    } else {
+        text.to_string()
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Align {
+    Left,
+    Right,
+}
+
+/// Display width, counted in `char`s (the tables use no wide characters of their own).
+fn width(s: &str) -> usize {
+    s.chars().count()
+}
+
+fn pad(s: &str, w: usize, align: Align) -> String {
+    let fill = " ".repeat(w.saturating_sub(width(s)));
+    match align {
+        Align::Left => format!("{s}{fill}"),
+        Align::Right => format!("{fill}{s}"),
+    }
+}
+
+struct Cell {
+    text: String,
+    /// Highlight in red when colour is on.
+    alert: bool,
+}
+
+impl Cell {
+    fn plain(text: String) -> Self {
+        Cell { text, alert: false }
+    }
+}
+
+struct Table {
+    headers: Vec<(&'static str, Align)>,
+    rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn new(headers: &[(&'static str, Align)]) -> Self {
+        Table {
+            headers: headers.to_vec(),
+            rows: Vec::new(),
+        }
+    }
+
+    fn render(&self, style: Style) -> String {
+        let widths: Vec<usize> = self
+            .headers
+            .iter()
+            .enumerate()
+            .map(|(i, (h, _))| {
+                self.rows
+                    .iter()
+                    .filter_map(|row| row.get(i))
+                    .map(|c| width(&c.text))
+                    .fold(width(h), usize::max)
+            })
+            .collect();
+        let total = widths.iter().sum::<usize>() + GAP.len() * widths.len().saturating_sub(1);
+
+        let mut out = String::new();
+        let header: Vec<String> = self
+            .headers
+            .iter()
+            .zip(&widths)
+            .map(|((h, align), &w)| pad(h, w, *align))
+            .collect();
+        let header = header.join(GAP);
+        if style.color {
+            out.push_str(&format!("{BOLD}{header}{RESET}\n"));
+        } else {
+            out.push_str(&header);
+            out.push('\n');
+        }
+        out.push_str(&"─".repeat(total));
+        out.push('\n');
+        for row in &self.rows {
+            let cells: Vec<String> = self
+                .headers
+                .iter()
+                .zip(&widths)
+                .enumerate()
+                .map(|(i, ((_, align), &w))| {
+                    let (text, alert) = row.get(i).map_or(("", false), |c| (&c.text, c.alert));
+                    let padded = pad(text, w, *align);
+                    if style.color && alert {
+                        format!("{RED}{padded}{RESET}")
+                    } else {
+                        padded
+                    }
+                })
+                .collect();
+            out.push_str(&cells.join(GAP));
+            out.push('\n');
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixtures::sample;
+
+    fn assert_aligned(table: &str) {
+        let widths: Vec<usize> = table.lines().map(width).collect();
+        assert!(widths.len() >= 2, "table too short:\n{table}");
+        assert!(
+            widths.iter().all(|&w| w == widths[0]),
+            "lines of different widths {widths:?}:\n{table}"
+        );
+    }
+
+    #[test]
+    fn thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(123_456), "123,456");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(u64::MAX), "18,446,744,073,709,551,615");
+    }
+
+    #[test]
+    fn precision_rules() {
+        assert_eq!(magnitude(0.0), "0.00");
+        assert_eq!(magnitude(-0.0), "0.00");
+        assert_eq!(magnitude(4.5678), "4.57");
+        assert_eq!(magnitude(9.99), "9.99");
+        assert_eq!(magnitude(9.999), "10.0");
+        assert_eq!(magnitude(45.678), "45.7");
+        assert_eq!(magnitude(999.9), "999.9");
+        assert_eq!(magnitude(999.99), "1,000");
+        assert_eq!(magnitude(1234.4), "1,234");
+        assert_eq!(magnitude(2_345_678.9), "2,345,679");
+        assert_eq!(magnitude(f64::NAN), "-");
+        assert_eq!(percent(0.0123), "1.23");
+        assert_eq!(percent(0.005), "0.50");
+        assert_eq!(percent(1.0), "100.00");
+        assert_eq!(percent(0.0), "0.00");
+        assert_eq!(seconds(70.0), "70");
+        assert_eq!(seconds(0.5), "0.5");
+    }
+
+    #[test]
+    fn summary_has_every_design_and_its_numbers() {
+        let t = summary_table(&sample());
+        for needle in [
+            "leader",
+            "quorum-3",
+            "1,234,567",
+            "1,219,000",
+            "10,000",
+            "5,000",
+            "567",
+            "1.23",
+            "20,317",
+            "4.57",
+            "3.20",
+            "45.7",
+            "1,234",
+            "2,346",
+            "0123456789abcdef",
+            "98,765",
+            "98,000",
+            "465",
+            "0.50",
+            "1,633",
+            "12.5",
+            "11.0",
+            "1,000",
+            "1,500",
+            "9,876",
+            "fedcba9876543210",
+        ] {
+            assert!(t.contains(needle), "{needle} missing:\n{t}");
+        }
+        // the header carries the units
+        let header = t.lines().next().unwrap();
+        for h in [
+            "design",
+            "fail %",
+            "throughput/s",
+            "mean ms",
+            "p99.9 ms",
+            "in flight",
+        ] {
+            assert!(header.contains(h), "{h} missing from header {header}");
+        }
+        assert!(t.lines().nth(1).unwrap().chars().all(|c| c == '─'));
+        assert_eq!(t.lines().count(), 2 + 2);
+        // the leader row, cell by cell
+        let leader: Vec<&str> = t.lines().nth(2).unwrap().split_whitespace().collect();
+        assert_eq!(
+            leader,
+            [
+                "leader",
+                "1,234,567",
+                "1,219,000",
+                "10,000",
+                "5,000",
+                "567",
+                "0",
+                "1.23",
+                "20,317",
+                "4.57",
+                "3.20",
+                "45.7",
+                "1,234",
+                "2,346",
+                "0123456789abcdef"
+            ]
+        );
+    }
+
+    #[test]
+    fn summary_columns_are_aligned() {
+        let mut r = sample();
+        r.designs[1].name = "a much longer design name".to_string();
+        let t = summary_table(&r);
+        assert_aligned(&t);
+        // numbers right-aligned: every row's "requests" cell ends where the header ends
+        let header = t.lines().next().unwrap();
+        let end = header.find("requests").unwrap() + "requests".len();
+        for line in t.lines().skip(2) {
+            let chars: Vec<char> = line.chars().collect();
+            assert!(chars[end - 1].is_ascii_digit(), "not right-aligned: {line}");
+            assert_eq!(chars[end], ' ');
+        }
+        // text left-aligned: design names start the line
+        assert!(t
+            .lines()
+            .nth(3)
+            .unwrap()
+            .starts_with("a much longer design name  "));
+    }
+
+    #[test]
+    fn endpoint_table_groups_by_endpoint() {
+        let t = endpoint_table(&sample());
+        assert_aligned(&t);
+        let rows: Vec<Vec<&str>> = t
+            .lines()
+            .skip(2)
+            .map(|l| l.split_whitespace().collect())
+            .collect();
+        assert_eq!(rows.len(), 3);
+        // read: leader then quorum-3 (file order), endpoint named once; then write
+        assert_eq!(&rows[0][..2], ["read", "leader"]);
+        assert_eq!(rows[1][0], "quorum-3");
+        assert_eq!(&rows[2][..2], ["write", "leader"]);
+        assert_eq!(
+            rows[0],
+            ["read", "leader", "907,000", "900,000", "0.77", "15,000", "2.50", "9.88"]
+        );
+        assert_eq!(
+            rows[2],
+            ["write", "leader", "327,567", "319,000", "2.62", "5,317", "10.3", "123.5"]
+        );
+        let mut none = sample();
+        for d in &mut none.designs {
+            d.endpoints.clear();
+        }
+        assert_eq!(endpoint_table(&none), "");
+    }
+
+    #[test]
+    fn causes_table_lists_causes_or_nothing() {
+        let r = sample();
+        let t = causes_table(&r);
+        assert_aligned(&t);
+        assert!(t.lines().next().unwrap().starts_with("cause"));
+        let rows: Vec<&str> = t.lines().skip(2).collect();
+        assert_eq!(rows.len(), 3);
+        assert!(rows[0].starts_with("error: replica down"));
+        assert!(rows[0].contains("leader") && rows[0].ends_with("10,000"));
+        assert!(rows[2].starts_with("timeout: client"));
+        let mut none = r.clone();
+        for d in &mut none.designs {
+            d.causes.clear();
+        }
+        assert_eq!(causes_table(&none), "");
+        assert!(!render_text(&none).contains("cause"));
+    }
+
+    #[test]
+    fn render_text_has_title_tables_and_digests() {
+        let r = sample();
+        let text = render_text(&r);
+        assert_eq!(
+            text.lines().next().unwrap(),
+            "scenario checkout · seed 42 · 70s simulated (warm-up 10s)"
+        );
+        let s = text.find(&summary_table(&r)).expect("summary");
+        let e = text.find(&endpoint_table(&r)).expect("endpoints");
+        let c = text.find(&causes_table(&r)).expect("causes");
+        assert!(s < e && e < c);
+        assert!(text.contains("\n\n") && text.ends_with('\n'));
+        assert!(
+            text.contains("leader    digest 0123456789abcdef  events 9,876,543  stop time_limit\n")
+        );
+        assert!(text.contains("quorum-3  digest fedcba9876543210  events 123  stop idle\n"));
+        assert!(!text.contains('\x1b'));
+        assert_eq!(render_text(&r), text, "deterministic");
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let r = sample();
+        let plain = render_text_styled(&r, Style { color: false });
+        assert!(!plain.contains('\x1b'));
+        assert_eq!(plain, render_text(&r));
+        let coloured = render_text_styled(&r, Style { color: true });
+        assert!(coloured.contains(BOLD));
+        // leader fails 1.23% > 1%: red; quorum-3's 0.50% is not
+        assert!(coloured.contains(&format!("{RED}  1.23{RESET}")));
+        assert!(!coloured.contains(&format!("{RED}  0.50")));
+        // stripping the escapes gives the plain report back
+        let stripped = coloured
+            .replace(BOLD, "")
+            .replace(RED, "")
+            .replace(RESET, "");
+        assert_eq!(stripped, plain);
+    }
+}
