@@ -654,14 +654,21 @@ mod tests {
         let text = MINIMAL.replace(r#"{"compute": {"ms""#, r#"{"comptue": {"ms""#);
         let p = only_problem(&text);
         assert_eq!(p.path, "designs[0].services.api.handlers.get[0]");
-        assert_eq!(
-            (p.line, p.column),
-            Some(find(&text, "\"comptue\"", 0))
-                .map(|(l, c)| (Some(l), Some(c)))
-                .unwrap_or_default()
-        );
+        // At the misspelt key, not at the step's `{` one column before.
+        assert_eq!((p.line, p.column), (Some(18), Some(33)));
         assert!(
             p.message.contains("expected one of `compute`"),
+            "{}",
+            p.message
+        );
+
+        // A unit variant written as a string: at the field's key.
+        let text = MINIMAL.replace(r#""workers": 4,"#, r#""workers": 4, "balancer": "rr","#);
+        let p = only_problem(&text);
+        assert_eq!(p.path, "designs[0].services.api.balancer");
+        assert_eq!((p.line, p.column), (Some(17), Some(25)));
+        assert!(
+            p.message.starts_with("unknown variant `rr`"),
             "{}",
             p.message
         );

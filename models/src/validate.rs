@@ -717,3 +717,389 @@ fn target_problem(design: &Design, target: &str) -> Option<String> {
          so every design needs the target)"
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::{json, Value};
+
+    /// A valid scenario with two designs, as JSON to mutate.
+    fn base() -> Value {
+        json!({
+            "version": 1,
+            "name": "v",
+            "description": "",
+            "seed": 1,
+            "duration_s": 10.0,
+            "workload": {
+                "arrivals": {"poisson": {"rate_per_s": 5.0}},
+                "classes": [{"endpoint": "get"}]
+            },
+            "designs": [
+                {
+                    "name": "one",
+                    "entry": "api",
+                    "services": {
+                        "api": {
+                            "workers": 2,
+                            "instances": 2,
+                            "pools": {"main": {"database": "db", "size": 4}},
+                            "handlers": {
+                                "get": [
+                                    {"compute": {"ms": {"constant": {"value": 1.0}}}},
+                                    {"query": {"pool": "main", "ms": {"exponential": {"mean": 2.0}}}},
+                                    {"call": {
+                                        "service": "cart",
+                                        "endpoint": "list",
+                                        "timeout_ms": 100.0,
+                                        "retries": 2,
+                                        "circuit_breaker": {"failure_threshold": 5, "open_ms": 1000.0}
+                                    }}
+                                ]
+                            }
+                        },
+                        "cart": {"workers": 1, "queue_capacity": 0, "handlers": {"list": []}}
+                    },
+                    "databases": {"db": {}}
+                },
+                {
+                    "name": "two",
+                    "entry": "api",
+                    "services": {
+                        "api": {
+                            "workers": 1,
+                            "handlers": {
+                                "get": [{"parallel": {
+                                    "calls": [{"endpoint": "helper"}, {"endpoint": "helper"}],
+                                    "wait": {"quorum": 2}
+                                }}],
+                                "helper": [{"fail": {"probability": 0.1}}]
+                            }
+                        }
+                    }
+                }
+            ],
+            "faults": [
+                {"at_s": 1.0, "duration_s": 2.0, "action": {"crash": {"target": "api"}}},
+                {"at_s": 2.0, "action": {"partition": {"groups": [["client"], ["api#0"]]}}}
+            ]
+        })
+    }
+
+    fn check(v: Value) -> Vec<Problem> {
+        let s: Scenario = serde_json::from_value(v).expect("the test's JSON fits the types");
+        validate(&s)
+    }
+
+    fn paths(problems: &[Problem]) -> Vec<&str> {
+        let mut p: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+        p.sort_unstable();
+        p
+    }
+
+    #[test]
+    fn the_base_scenario_is_valid() {
+        assert_eq!(check(base()), vec![]);
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let mut v = base();
+        v["version"] = json!(2);
+        v["name"] = json!(" ");
+        v["window_s"] = json!(0.0);
+        v["limits"] = json!({"max_in_flight": 0});
+        v["network"] = json!({
+            "loss": 1.5,
+            "latency_ms": {"mixture": {"parts": [{"weight": 1.0, "dist": {"uniform": {"low": 2.0, "high": 1.0}}}]}}
+        });
+        v["workload"]["classes"] = json!([{"endpoint": "get", "weight": 0.0, "timeout_ms": -1.0}]);
+        let one = &mut v["designs"][0];
+        one["databases"]["db"]["max_concurrency"] = json!(0);
+        let api = &mut one["services"]["api"];
+        api["workers"] = json!(0);
+        api["instances"] = json!(0);
+        api["pools"]["main"] = json!({"database": "nodb", "size": 0, "acquire_timeout_ms": -1.0});
+        api["handlers"]["get"][1]["query"]["pool"] = json!("other");
+        api["handlers"]["get"][2]["call"]["timeout_ms"] = json!(0.0);
+        api["handlers"]["get"][2]["call"]["backoff"] = json!({"base_ms": 100.0, "max_ms": 10.0});
+        api["handlers"]["get"][2]["call"]["circuit_breaker"] =
+            json!({"failure_threshold": 0, "open_ms": 0.0});
+        one["services"]["cart"]["handlers"] = json!({});
+        let two = &mut v["designs"][1];
+        two["name"] = json!("one");
+        two["entry"] = json!("gateway");
+        two["services"]["api"]["handlers"]["get"][0]["parallel"]["wait"] = json!({"quorum": 3});
+        two["services"]["api"]["handlers"]["helper"][0]["fail"]["probability"] = json!(2.0);
+        v["faults"] = json!([
+            {"at_s": 10.0, "duration_s": 0.0, "action": {"crash": {"target": "api"}}},
+            {"at_s": 1.0, "action": {"slow": {"target": "api", "factor": -1.0}}},
+            {"at_s": 1.0, "action": {"partition": {"groups": [[]]}}},
+            {"at_s": 1.0, "action": {"latency_spike": {"extra_ms": -1.0}}},
+            {"at_s": 1.0, "action": {"one_way_partition": {"from": [], "to": ["client"]}}}
+        ]);
+        let problems = check(v);
+        let api = "designs[0].services.api";
+        let expected = [
+            "version".to_string(),
+            "name".into(),
+            "window_s".into(),
+            "limits.max_in_flight".into(),
+            "network.loss".into(),
+            "network.latency_ms.mixture.parts[0].dist.uniform.high".into(),
+            "workload.classes[0].weight".into(),
+            "workload.classes[0].timeout_ms".into(),
+            "designs[0].databases.db.max_concurrency".into(),
+            format!("{api}.workers"),
+            format!("{api}.instances"),
+            format!("{api}.pools.main.database"),
+            format!("{api}.pools.main.size"),
+            format!("{api}.pools.main.acquire_timeout_ms"),
+            format!("{api}.handlers.get[1].query.pool"),
+            format!("{api}.handlers.get[2].call.endpoint"),
+            format!("{api}.handlers.get[2].call.timeout_ms"),
+            format!("{api}.handlers.get[2].call.backoff.base_ms"),
+            format!("{api}.handlers.get[2].call.circuit_breaker.failure_threshold"),
+            format!("{api}.handlers.get[2].call.circuit_breaker.open_ms"),
+            "designs[0].services.cart.handlers".into(),
+            "designs[1].name".into(),
+            "designs[1].entry".into(),
+            "designs[1].services.api.handlers.get[0].parallel.wait.quorum".into(),
+            "designs[1].services.api.handlers.helper[0].fail.probability".into(),
+            "faults[0].at_s".into(),
+            "faults[0].duration_s".into(),
+            "faults[1].action.slow.factor".into(),
+            "faults[2].action.partition.groups[0]".into(),
+            "faults[3].action.latency_spike.extra_ms".into(),
+            "faults[4].action.one_way_partition.from".into(),
+        ];
+        let mut expected: Vec<&str> = expected.iter().map(String::as_str).collect();
+        expected.sort_unstable();
+        assert_eq!(paths(&problems), expected, "{problems:#?}");
+        let by_path = |p: &str| {
+            problems
+                .iter()
+                .find(|x| x.path == p)
+                .map(|x| x.message.clone())
+                .unwrap_or_default()
+        };
+        assert!(by_path("designs[1].name").contains("already used by designs[0]"));
+        assert!(by_path("designs[1].entry").contains("`gateway` is not a service of design `one`"));
+        assert!(by_path("version").contains("format version 1"));
+    }
+
+    #[test]
+    fn piecewise_segments_start_at_zero_and_increase() {
+        let mut v = base();
+        v["workload"]["arrivals"] = json!({"piecewise": {"segments": []}});
+        assert_eq!(
+            paths(&check(v.clone())),
+            ["workload.arrivals.piecewise.segments"]
+        );
+        v["workload"]["arrivals"] = json!({"piecewise": {"segments": [
+            {"from_s": 1.0, "rate_per_s": 1.0},
+            {"from_s": 1.0, "rate_per_s": -1.0},
+            {"from_s": 0.5, "rate_per_s": 1.0},
+            {"from_s": 3.0, "rate_per_s": 1.0}
+        ]}});
+        let seg = "workload.arrivals.piecewise.segments";
+        assert_eq!(
+            paths(&check(v)),
+            [
+                format!("{seg}[0].from_s"),
+                format!("{seg}[1].from_s"),
+                format!("{seg}[1].rate_per_s"),
+                format!("{seg}[2].from_s"),
+            ]
+        );
+    }
+
+    #[test]
+    fn closed_loop_needs_users_and_a_valid_think_time() {
+        let mut v = base();
+        v["workload"]["arrivals"] =
+            json!({"closed": {"users": 0, "think_ms": {"exponential": {"mean": 0.0}}}});
+        assert_eq!(
+            paths(&check(v)),
+            [
+                "workload.arrivals.closed.think_ms.exponential.mean",
+                "workload.arrivals.closed.users"
+            ]
+        );
+    }
+
+    #[test]
+    fn warmup_must_end_before_the_run_and_windows_are_bounded() {
+        let mut v = base();
+        v["warmup_s"] = json!(10.0);
+        v["limits"] = json!({"max_windows": 9});
+        let problems = check(v);
+        assert_eq!(paths(&problems), ["warmup_s", "window_s"]);
+        assert!(
+            problems[1].message.contains("10 time-series windows"),
+            "{problems:?}"
+        );
+    }
+
+    #[test]
+    fn a_class_endpoint_missing_from_one_design_names_that_design() {
+        let mut v = base();
+        v["designs"][1]["services"]["api"]["handlers"]["fetch"] =
+            v["designs"][1]["services"]["api"]["handlers"]["get"].take();
+        v["designs"][1]["services"]["api"]["handlers"]
+            .as_object_mut()
+            .map(|h| h.remove("get"));
+        let problems = check(v);
+        assert_eq!(paths(&problems), ["workload.classes[0].endpoint"]);
+        let m = &problems[0].message;
+        assert!(m.contains("design `two`") && m.contains("`fetch`"), "{m}");
+    }
+
+    #[test]
+    fn in_process_cycles_are_reported_at_the_closing_call() {
+        let mut v = base();
+        v["designs"][1]["services"]["api"]["handlers"] = json!({
+            "get": [{"call": {"endpoint": "a"}}],
+            "a": [{"call": {"endpoint": "b"}}],
+            "b": [{"compute": {"ms": {"constant": {"value": 1.0}}}}, {"call": {"endpoint": "a"}}],
+            "c": [{"parallel": {"calls": [{"endpoint": "helper"}, {"endpoint": "c"}]}}],
+            "helper": []
+        });
+        let problems = check(v);
+        let h = "designs[1].services.api.handlers";
+        assert_eq!(
+            paths(&problems),
+            [
+                format!("{h}.b[1].call"),
+                format!("{h}.c[0].parallel.calls[1]")
+            ],
+            "{problems:#?}"
+        );
+        let msg = |p: &str| {
+            problems
+                .iter()
+                .find(|x| x.path == p)
+                .map(|x| x.message.as_str())
+        };
+        assert!(msg(&format!("{h}.b[1].call"))
+            .unwrap_or("")
+            .contains("a -> b -> a"));
+        assert!(msg(&format!("{h}.c[0].parallel.calls[1]"))
+            .unwrap_or("")
+            .contains("c -> c"));
+    }
+
+    #[test]
+    fn network_call_cycles_are_allowed() {
+        let mut v = base();
+        let services = &mut v["designs"][0]["services"];
+        // api → cart → api, and api → api, all over the network.
+        services["cart"]["handlers"]["list"] =
+            json!([{"call": {"service": "api", "endpoint": "get"}}]);
+        services["api"]["handlers"]["again"] =
+            json!([{"call": {"service": "api", "endpoint": "again"}}]);
+        assert_eq!(check(v), vec![]);
+    }
+
+    #[test]
+    fn in_process_calls_cannot_time_out_retry_or_break() {
+        let mut v = base();
+        v["designs"][1]["services"]["api"]["handlers"]["get"] = json!([{"call": {
+            "endpoint": "helper",
+            "timeout_ms": 5.0,
+            "retries": 1,
+            "circuit_breaker": {"failure_threshold": 1, "open_ms": 1.0}
+        }}]);
+        let c = "designs[1].services.api.handlers.get[0].call";
+        assert_eq!(
+            paths(&check(v.clone())),
+            [
+                format!("{c}.circuit_breaker"),
+                format!("{c}.retries"),
+                format!("{c}.timeout_ms")
+            ]
+        );
+        // And an in-process endpoint must exist in the same service.
+        v["designs"][1]["services"]["api"]["handlers"]["get"] =
+            json!([{"call": {"endpoint": "nothere"}}]);
+        assert_eq!(paths(&check(v)), [format!("{c}.endpoint")]);
+    }
+
+    #[test]
+    fn a_quorum_must_be_reachable() {
+        let mut v = base();
+        v["designs"][1]["services"]["api"]["handlers"]["get"][0]["parallel"]["wait"] =
+            json!({"quorum": 0});
+        assert_eq!(
+            paths(&check(v.clone())),
+            ["designs[1].services.api.handlers.get[0].parallel.wait.quorum"]
+        );
+        v["designs"][1]["services"]["api"]["handlers"]["get"][0]["parallel"] = json!({"calls": []});
+        assert_eq!(
+            paths(&check(v)),
+            ["designs[1].services.api.handlers.get[0].parallel.calls"]
+        );
+    }
+
+    #[test]
+    fn a_fault_target_missing_in_one_design_names_that_design() {
+        let mut v = base();
+        v["faults"] = json!([{"at_s": 1.0, "action": {"crash": {"target": "cart"}}}]);
+        let problems = check(v.clone());
+        assert_eq!(paths(&problems), ["faults[0].action.crash.target"]);
+        assert!(
+            problems[0].message.contains("design `two`"),
+            "{}",
+            problems[0].message
+        );
+        assert!(!problems[0].message.contains("design `one`"));
+
+        // Instances count from 0; design two's api has one.
+        v["faults"] =
+            json!([{"at_s": 1.0, "action": {"slow": {"target": "api#1", "factor": 2.0}}}]);
+        let problems = check(v.clone());
+        assert_eq!(paths(&problems), ["faults[0].action.slow.target"]);
+        assert!(problems[0].message.contains("design `two`"));
+
+        // Databases, `client`, list targets.
+        v["faults"] = json!([
+            {"at_s": 1.0, "action": {"latency_spike": {"targets": ["client", "db"], "extra_ms": 5.0}}},
+            {"at_s": 1.0, "action": {"clock_skew": {"target": "api#x", "offset_ms": -3.0}}}
+        ]);
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                "faults[0].action.latency_spike.targets[1]",
+                "faults[1].action.clock_skew.target"
+            ]
+        );
+        // A malformed instance number is said once, not once per design.
+        assert!(problems[1].message.contains("not an instance number"));
+    }
+
+    #[test]
+    fn node_names_must_make_targets_unambiguous() {
+        let mut v = base();
+        let one = &mut v["designs"][0];
+        one["databases"]["cart"] = json!({});
+        one["services"]["client"] = json!({"workers": 1, "handlers": {"x": []}});
+        one["services"]["a#b"] = json!({"workers": 1, "handlers": {"x": []}});
+        assert_eq!(
+            paths(&check(v)),
+            [
+                "designs[0].databases.cart",
+                "designs[0].services.a#b",
+                "designs[0].services.client"
+            ]
+        );
+    }
+
+    #[test]
+    fn designs_are_required() {
+        let mut v = base();
+        v["designs"] = json!([]);
+        // The class endpoint cannot be checked against no design: only the one problem.
+        assert_eq!(paths(&check(v)), ["designs"]);
+    }
+}
