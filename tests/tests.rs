@@ -1,3 +1,6 @@
 //! caplab's integration and property tests: one binary, a module per topic.
+mod accounting;
+mod cli;
 mod engine;
 mod queueing;
+mod scenarios;

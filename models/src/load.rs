@@ -125,10 +125,9 @@ pub fn load_str(file_label: &str, text: &str) -> Result<Scenario, ScenarioError>
 
     let index = PositionIndex::new(text);
     let mut problems = crate::validate::validate(&scenario);
-    for (path, (line, column)) in &index.duplicates {
+    for (path, key, (line, column)) in &index.duplicates {
         // serde keeps the last of duplicate map keys without a word; the earlier entry (a
         // service, a handler...) would silently vanish.
-        let key = path.rsplit('.').next().unwrap_or(path);
         problems.push(Problem {
             path: path.clone(),
             line: Some(*line),
@@ -297,9 +296,9 @@ const MAX_DEPTH: usize = 256;
 pub struct PositionIndex {
     /// Path → position.
     positions: HashMap<String, (usize, usize)>,
-    /// Object members whose key repeats an earlier key of the same object: path and position
-    /// of the later key. The index keeps the first.
-    duplicates: Vec<(String, (usize, usize))>,
+    /// Object members whose key repeats an earlier key of the same object: path, key and
+    /// position of the later one. The index keeps the first.
+    duplicates: Vec<(String, String, (usize, usize))>,
 }
 
 impl PositionIndex {
@@ -468,12 +467,13 @@ impl Scanner<'_> {
             self.expect(':')?;
             let mut child = path.to_string();
             push_key(&mut child, &key);
-            if keys.insert(key) {
+            if !keys.contains(&key) {
+                keys.insert(key);
                 self.value(&child, at, depth + 1)?;
             } else {
                 // The first occurrence keeps the index: serde meets it first, so its errors
                 // are there. The duplicate itself is reported by the loader.
-                self.index.duplicates.push((child.clone(), at));
+                self.index.duplicates.push((child.clone(), key, at));
                 self.muted += 1;
                 let scanned = self.value(&child, at, depth + 1);
                 self.muted -= 1;
@@ -844,7 +844,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("caplab-load-test-{}", std::process::id()));
         std::fs::create_dir_all(&dir).expect("temp dir");
         let missing = dir.join("missing.json");
-        let err = load_file(&missing).err().expect("missing file");
+        let err = load_file(&missing).expect_err("missing file");
         assert_eq!(err.problems.len(), 1);
         assert!(err.problems[0].message.starts_with("cannot read:"));
         assert_eq!(err.file, missing.display().to_string());
@@ -854,7 +854,7 @@ mod tests {
 
         let bad = dir.join("bad.json");
         std::fs::write(&bad, b"{\n  \"name\": \"\xff\"\n}").expect("write");
-        let err = load_file(&bad).err().expect("not utf-8");
+        let err = load_file(&bad).expect_err("not utf-8");
         let p = &err.problems[0];
         assert_eq!((p.line, p.column), (Some(2), Some(12)));
 

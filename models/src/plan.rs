@@ -289,7 +289,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             let mut plan_steps = Vec::new();
             for step in steps {
                 plan_steps.push(match step {
-                    Step::Compute { ms } => StepPlan::Compute(ms.clone()),
+                    Step::Compute { ms } => StepPlan::Compute(ms.prepared()),
                     Step::Call(c) if c.service.is_none() => {
                         StepPlan::Local(endpoint_ix(name, &c.endpoint)?)
                     }
@@ -324,7 +324,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                             .position(|k| k == pool)
                             .ok_or_else(|| format!("{name} has no pool {pool}"))?
                             as u16,
-                        ms: ms.clone(),
+                        ms: ms.prepared(),
                     },
                     Step::Fail { probability, cause } => StepPlan::Fail {
                         probability: *probability,
@@ -379,7 +379,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         ),
         Arrivals::Closed { users, think_ms } => ArrivalPlan::Closed {
             users: *users,
-            think_ms: think_ms.clone(),
+            think_ms: think_ms.prepared(),
         },
     };
     let mut sources = Vec::new();

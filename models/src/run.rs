@@ -38,7 +38,7 @@ pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRu
     let window = SimDuration::from_secs_f64(scenario.window_s);
     let ledger = Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
     let link = LinkSpec {
-        latency_ms: scenario.network.latency_ms.clone(),
+        latency_ms: scenario.network.latency_ms.prepared(),
         loss: scenario.network.loss,
         duplicate: scenario.network.duplicate,
         bandwidth_bytes_per_s: None,

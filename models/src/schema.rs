@@ -49,8 +49,14 @@ pub fn json_schema() -> Value {
                 positive("Width of a time-series window, in seconds."),
                 json!(1.0),
             ),
-            "limits": reference("Limits", "Safety limits that stop a runaway scenario."),
-            "network": reference("NetworkSpec", "The network between every pair of nodes."),
+            "limits": with_default(
+                reference("Limits", "Safety limits that stop a runaway scenario."),
+                json!({"max_events": 2_000_000_000_u64, "max_windows": 100_000, "max_in_flight": 1_000_000}),
+            ),
+            "network": with_default(
+                reference("NetworkSpec", "The network between every pair of nodes."),
+                json!({"latency_ms": {"constant": {"value": 0.25}}, "loss": 0.0, "duplicate": 0.0}),
+            ),
             "workload": reference("Workload", "The load every design faces."),
             "faults": with_default(
                 array(reference("FaultSpec", "A fault."), 0, "The faults every design faces."),
@@ -129,7 +135,11 @@ fn definitions() -> Vec<(&'static str, Value)> {
             Value::Object(object(
                 "Who sends requests, how often, and to which endpoints.",
                 json!({
-                    "arrivals": reference("Arrivals", "The arrival process."),
+                    "arrivals": reference(
+                        "Arrivals",
+                        "The shared arrival process: each request picks a class (without its \
+                         own `arrivals`) by weight."
+                    ),
                     "classes": array(
                         reference("RequestClass", "A request class."),
                         1,
@@ -203,6 +213,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                                   request ends as a timeout)."),
                         json!(30_000.0),
                     ),
+                    "arrivals": optional(reference(
+                        "Arrivals",
+                        "An arrival process of the class's own (a storm of one kind of request, \
+                         say); the class then takes no part in the shared mix and its `weight` \
+                         is ignored."
+                    )),
                 }),
                 &["endpoint"],
             )),
@@ -406,6 +422,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         non_negative("A query waits at most this long for a connection, in \
                                       milliseconds, then is rejected."),
                         json!(1_000.0),
+                    ),
+                    "query_timeout_ms": with_default(
+                        positive("A query without an answer after this long, in milliseconds, \
+                                  fails and frees its connection (the driver's socket timeout), \
+                                  so a crashed database does not leak connections for ever."),
+                        json!(30_000.0),
                     ),
                 }),
                 &["database", "size"],
@@ -771,4 +793,531 @@ fn optional(schema: Value) -> Value {
         "description": description,
         "anyOf": [schema, {"type": "null"}]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scenario::*;
+    use serde::de::DeserializeOwned;
+    use serde::Serialize;
+    use sim_core::dist::{Dist, MixturePart};
+    use std::collections::{BTreeMap, BTreeSet};
+
+    // Samples with every field set (struct literals: a new field fails to compile here until
+    // the sample, and then the schema, have it).
+
+    fn call() -> CallSpec {
+        CallSpec {
+            service: Some("db-api".into()),
+            endpoint: "read".into(),
+            timeout_ms: Some(50.0),
+            retries: 2,
+            backoff: Backoff {
+                base_ms: 5.0,
+                max_ms: 80.0,
+                jitter: false,
+            },
+            circuit_breaker: Some(CircuitBreaker {
+                failure_threshold: 3,
+                open_ms: 500.0,
+            }),
+        }
+    }
+
+    fn service() -> Service {
+        Service {
+            instances: 3,
+            balancer: Balancer::LeastOutstanding,
+            workers: 8,
+            queue_capacity: Some(16),
+            pools: BTreeMap::from([("main".to_string(), pool())]),
+            handlers: BTreeMap::from([("get".to_string(), steps())]),
+        }
+    }
+
+    fn pool() -> Pool {
+        Pool {
+            database: "db".into(),
+            size: 4,
+            acquire_timeout_ms: 20.0,
+            query_timeout_ms: 200.0,
+        }
+    }
+
+    fn database() -> Database {
+        Database {
+            max_concurrency: Some(32),
+        }
+    }
+
+    fn design() -> Design {
+        Design {
+            name: "d".into(),
+            description: "a design".into(),
+            entry: "api".into(),
+            services: BTreeMap::from([("api".to_string(), service())]),
+            databases: BTreeMap::from([("db".to_string(), database())]),
+        }
+    }
+
+    fn fault() -> FaultSpec {
+        FaultSpec {
+            at_s: 1.0,
+            duration_s: Some(2.0),
+            action: faults()[0].clone(),
+        }
+    }
+
+    fn scenario() -> Scenario {
+        Scenario {
+            schema: Some("caplab.schema.json".into()),
+            version: 1,
+            name: "s".into(),
+            description: "all fields".into(),
+            seed: 9,
+            duration_s: 60.0,
+            warmup_s: 5.0,
+            window_s: 2.0,
+            limits: limits(),
+            network: network(),
+            workload: workload(),
+            faults: vec![fault()],
+            designs: vec![design()],
+        }
+    }
+
+    fn limits() -> Limits {
+        Limits {
+            max_events: 10,
+            max_windows: 20,
+            max_in_flight: 30,
+        }
+    }
+
+    fn network() -> NetworkSpec {
+        NetworkSpec {
+            latency_ms: Dist::exponential(1.0),
+            loss: 0.01,
+            duplicate: 0.02,
+        }
+    }
+
+    fn workload() -> Workload {
+        Workload {
+            arrivals: arrivals()[0].clone(),
+            classes: vec![class()],
+        }
+    }
+
+    fn class() -> RequestClass {
+        RequestClass {
+            endpoint: "get".into(),
+            weight: 2.0,
+            timeout_ms: 100.0,
+            arrivals: Some(Arrivals::Poisson { rate_per_s: 1.0 }),
+        }
+    }
+
+    fn segment() -> RateSegment {
+        RateSegment {
+            from_s: 0.0,
+            rate_per_s: 3.0,
+        }
+    }
+
+    fn mixture_part() -> MixturePart {
+        MixturePart {
+            weight: 1.0,
+            dist: Dist::constant(1.0),
+        }
+    }
+
+    // Every variant of each enum; the `match` fails to compile when a variant is added.
+
+    fn arrivals() -> Vec<Arrivals> {
+        let all = vec![
+            Arrivals::Poisson { rate_per_s: 1.0 },
+            Arrivals::Piecewise {
+                segments: vec![segment()],
+            },
+            Arrivals::Closed {
+                users: 2,
+                think_ms: Dist::constant(1.0),
+            },
+        ];
+        for a in &all {
+            match a {
+                Arrivals::Poisson { .. } | Arrivals::Piecewise { .. } | Arrivals::Closed { .. } => {
+                }
+            }
+        }
+        all
+    }
+
+    fn faults() -> Vec<FaultAction> {
+        let targets = vec!["api".to_string()];
+        let all = vec![
+            FaultAction::Crash {
+                target: "api".into(),
+            },
+            FaultAction::Partition {
+                groups: vec![targets.clone()],
+            },
+            FaultAction::OneWayPartition {
+                from: targets.clone(),
+                to: targets.clone(),
+            },
+            FaultAction::Slow {
+                target: "api".into(),
+                factor: 2.0,
+            },
+            FaultAction::LatencySpike {
+                targets,
+                extra_ms: 3.0,
+            },
+            FaultAction::ClockSkew {
+                target: "api".into(),
+                offset_ms: -4.0,
+                drift_ppm: 5.0,
+            },
+        ];
+        for f in &all {
+            match f {
+                FaultAction::Crash { .. }
+                | FaultAction::Partition { .. }
+                | FaultAction::OneWayPartition { .. }
+                | FaultAction::Slow { .. }
+                | FaultAction::LatencySpike { .. }
+                | FaultAction::ClockSkew { .. } => {}
+            }
+        }
+        all
+    }
+
+    fn steps() -> Vec<Step> {
+        let all = vec![
+            Step::Compute {
+                ms: Dist::constant(1.0),
+            },
+            Step::Call(call()),
+            Step::Parallel {
+                calls: vec![call()],
+                wait: Wait::First,
+            },
+            Step::Query {
+                pool: "main".into(),
+                ms: Dist::constant(1.0),
+            },
+            Step::Fail {
+                probability: 0.5,
+                cause: "bug".into(),
+            },
+        ];
+        for s in &all {
+            match s {
+                Step::Compute { .. }
+                | Step::Call(_)
+                | Step::Parallel { .. }
+                | Step::Query { .. }
+                | Step::Fail { .. } => {}
+            }
+        }
+        all
+    }
+
+    fn balancers() -> Vec<Balancer> {
+        let all = vec![
+            Balancer::RoundRobin,
+            Balancer::Random,
+            Balancer::LeastOutstanding,
+            Balancer::PowerOfTwoChoices,
+        ];
+        for b in &all {
+            match b {
+                Balancer::RoundRobin
+                | Balancer::Random
+                | Balancer::LeastOutstanding
+                | Balancer::PowerOfTwoChoices => {}
+            }
+        }
+        all
+    }
+
+    fn waits() -> Vec<Wait> {
+        let all = vec![Wait::All, Wait::First, Wait::Quorum(2)];
+        for w in &all {
+            match w {
+                Wait::All | Wait::First | Wait::Quorum(_) => {}
+            }
+        }
+        all
+    }
+
+    fn dists() -> Vec<Dist> {
+        let all = vec![
+            Dist::Constant { value: 1.0 },
+            Dist::Uniform {
+                low: 1.0,
+                high: 2.0,
+            },
+            Dist::Exponential { mean: 1.0 },
+            Dist::Normal {
+                mean: 1.0,
+                std_dev: 0.5,
+            },
+            Dist::LogNormal {
+                mu: 0.0,
+                sigma: 1.0,
+            },
+            Dist::LogNormalMeanP99 {
+                mean: 1.0,
+                p99: 3.0,
+            },
+            Dist::Pareto {
+                scale: 1.0,
+                shape: 2.0,
+            },
+            Dist::Empirical {
+                points: vec![(0.0, 1.0), (100.0, 2.0)],
+            },
+            Dist::Mixture {
+                parts: vec![mixture_part()],
+            },
+        ];
+        for d in &all {
+            match d {
+                Dist::Constant { .. }
+                | Dist::Uniform { .. }
+                | Dist::Exponential { .. }
+                | Dist::Normal { .. }
+                | Dist::LogNormal { .. }
+                | Dist::LogNormalMeanP99 { .. }
+                | Dist::Pareto { .. }
+                | Dist::Empirical { .. }
+                | Dist::Mixture { .. } => {}
+            }
+        }
+        all
+    }
+
+    fn def<'a>(schema: &'a Value, name: &str) -> &'a Value {
+        let d = &schema["$defs"][name];
+        assert!(d.is_object(), "no $defs/{name}");
+        d
+    }
+
+    /// Follows a `$ref` to its definition.
+    fn resolve<'a>(schema: &'a Value, v: &'a Value) -> &'a Value {
+        match v["$ref"].as_str().and_then(|r| r.strip_prefix("#/$defs/")) {
+            Some(name) => def(schema, name),
+            None => v,
+        }
+    }
+
+    fn keys(v: &Value) -> BTreeSet<String> {
+        v.as_object()
+            .map(|m| m.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Checks an object schema against `full` (serde's output for a value with every field
+    /// set) and `reparse` (serde's verdict on an object: re-serialised if accepted): same
+    /// properties, `required` exactly the fields serde cannot do without, and each `default`
+    /// what serde fills in.
+    fn check_object(
+        what: &str,
+        obj: &Value,
+        full: &Value,
+        reparse: &dyn Fn(&Value) -> Option<Value>,
+    ) {
+        assert_eq!(keys(full), keys(&obj["properties"]), "{what}: properties");
+        assert_eq!(obj["additionalProperties"], json!(false), "{what}");
+        let required: BTreeSet<String> = obj["required"]
+            .as_array()
+            .map(|r| {
+                r.iter()
+                    .filter_map(|k| k.as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for k in keys(full) {
+            let mut less = full.clone();
+            if let Some(m) = less.as_object_mut() {
+                m.shift_remove(&k);
+            }
+            assert_eq!(
+                reparse(&less).is_none(),
+                required.contains(&k),
+                "{what}.{k}: required in the schema iff serde needs it"
+            );
+        }
+        let mut minimal = full.clone();
+        if let Some(m) = minimal.as_object_mut() {
+            m.retain(|k, _| required.contains(k));
+        }
+        let back = reparse(&minimal).unwrap_or_else(|| panic!("{what}: required fields suffice"));
+        for (k, prop) in obj["properties"].as_object().into_iter().flatten() {
+            if required.contains(k) {
+                continue;
+            }
+            match prop.get("default") {
+                Some(d) => assert_eq!(&back[k], d, "{what}.{k}: schema default vs serde's"),
+                None => assert!(
+                    back[k].is_null(),
+                    "{what}.{k}: serde defaults to {}",
+                    back[k]
+                ),
+            }
+        }
+    }
+
+    fn reparse<T: Serialize + DeserializeOwned>(v: &Value) -> Option<Value> {
+        let t: T = serde_json::from_value(v.clone()).ok()?;
+        serde_json::to_value(t).ok()
+    }
+
+    fn check_struct<T: Serialize + DeserializeOwned>(schema: &Value, name: &str, sample: &T) {
+        let obj = if name == "Scenario" {
+            schema
+        } else {
+            def(schema, name)
+        };
+        let full = serde_json::to_value(sample).expect("serialisable");
+        check_object(name, obj, &full, &reparse::<T>);
+    }
+
+    /// Checks an externally tagged enum's schema: one alternative per variant (and no more),
+    /// and for struct-like variants the same checks as [`check_struct`].
+    fn check_enum<T: Serialize + DeserializeOwned>(schema: &Value, name: &str, samples: &[T]) {
+        let alternatives = def(schema, name)["oneOf"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(
+            alternatives.len(),
+            samples.len(),
+            "{name}: one alternative per variant"
+        );
+        for sample in samples {
+            let v = serde_json::to_value(sample).expect("serialisable");
+            if let Some(tag) = v.as_str() {
+                let found = alternatives.iter().any(|a| a["const"] == json!(tag));
+                assert!(found, "{name}: no alternative for `{tag}`");
+                continue;
+            }
+            let tag = keys(&v).into_iter().next().expect("externally tagged");
+            let alt = alternatives
+                .iter()
+                .find(|a| a["required"] == json!([tag]))
+                .unwrap_or_else(|| panic!("{name}: no alternative for `{tag}`"));
+            assert_eq!(keys(&alt["properties"]), BTreeSet::from([tag.clone()]));
+            assert_eq!(alt["additionalProperties"], json!(false), "{name}.{tag}");
+            let content = resolve(schema, &alt["properties"][&tag]);
+            if v[&tag].is_object() && content.get("properties").is_some() {
+                let wrap = |inner: &Value| {
+                    let back = reparse::<T>(&json!({ tag.clone(): inner }))?;
+                    Some(back[&tag].clone())
+                };
+                check_object(&format!("{name}.{tag}"), content, &v[&tag], &wrap);
+            }
+        }
+    }
+
+    #[test]
+    fn the_schema_is_draft_2020_12_with_a_title() {
+        let schema = json_schema();
+        let text = serde_json::to_string_pretty(&schema).expect("serialisable");
+        let back: Value = serde_json::from_str(&text).expect("valid JSON");
+        assert_eq!(back, schema);
+        assert_eq!(
+            schema["$schema"],
+            json!("https://json-schema.org/draft/2020-12/schema")
+        );
+        assert_eq!(schema["title"], json!("caplab scenario"));
+        assert_eq!(schema["type"], json!("object"));
+    }
+
+    #[test]
+    fn the_schema_has_every_field_of_the_types_with_serdes_defaults() {
+        let schema = json_schema();
+        check_struct(&schema, "Scenario", &scenario());
+        check_struct(&schema, "Design", &design());
+        check_struct(&schema, "Service", &service());
+        check_struct(&schema, "CallSpec", &call());
+        check_struct(&schema, "Limits", &limits());
+        check_struct(&schema, "NetworkSpec", &network());
+        check_struct(&schema, "Workload", &workload());
+        check_struct(&schema, "RateSegment", &segment());
+        check_struct(&schema, "RequestClass", &class());
+        check_struct(&schema, "FaultSpec", &fault());
+        check_struct(&schema, "Pool", &pool());
+        check_struct(&schema, "Database", &database());
+        check_struct(&schema, "Backoff", &call().backoff);
+        check_struct(&schema, "CircuitBreaker", &call().circuit_breaker);
+        check_struct(&schema, "MixturePart", &mixture_part());
+    }
+
+    #[test]
+    fn the_schema_has_every_variant_of_the_enums() {
+        let schema = json_schema();
+        check_enum(&schema, "Arrivals", &arrivals());
+        check_enum(&schema, "FaultAction", &faults());
+        check_enum(&schema, "Step", &steps());
+        check_enum(&schema, "Balancer", &balancers());
+        check_enum(&schema, "Wait", &waits());
+        check_enum(&schema, "Dist", &dists());
+    }
+
+    /// Walks every sub-schema.
+    fn walk<'a>(v: &'a Value, out: &mut Vec<&'a Value>) {
+        match v {
+            Value::Object(m) => {
+                out.push(v);
+                m.values().for_each(|c| walk(c, out));
+            }
+            Value::Array(a) => a.iter().for_each(|c| walk(c, out)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_reference_resolves_every_object_is_closed_and_every_property_described() {
+        let schema = json_schema();
+        let mut all = Vec::new();
+        walk(&schema, &mut all);
+        let mut used = BTreeSet::new();
+        for v in &all {
+            if let Some(r) = v.get("$ref").and_then(Value::as_str) {
+                let name = r.strip_prefix("#/$defs/").unwrap_or(r);
+                def(&schema, name);
+                used.insert(name.to_string());
+            }
+            if v.get("type") == Some(&json!("object")) && v.get("properties").is_some() {
+                assert_eq!(v["additionalProperties"], json!(false), "{v}");
+            }
+            for (k, p) in v
+                .get("properties")
+                .and_then(Value::as_object)
+                .into_iter()
+                .flatten()
+            {
+                let described = p["description"].as_str().is_some_and(|d| !d.is_empty());
+                // `default` and `const` keys are values, not sub-schemas.
+                if k != "default" {
+                    assert!(described, "property `{k}` has no description");
+                }
+            }
+        }
+        assert_eq!(used, keys(&schema["$defs"]), "every definition is used");
+    }
+
+    #[test]
+    fn the_checked_in_samples_are_consistent_with_serde() {
+        // The samples above round-trip, so the schema tests compare against real serde output.
+        let s = scenario();
+        let text = serde_json::to_string(&s).expect("serialisable");
+        let back: Scenario = serde_json::from_str(&text).expect("deserialisable");
+        assert_eq!(back, s);
+    }
 }

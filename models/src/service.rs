@@ -345,18 +345,25 @@ impl ServiceInstance {
 
     /// Gives up on calls still open: cancel their timers, release their picker counts.
     fn abandon_calls(&mut self, slot: u32, ctx: &mut Cx) {
-        let callees: Vec<usize> = self
-            .current_calls(slot)
-            .map(|c| c.iter().map(|c| usize::from(c.service)).collect())
-            .unwrap_or_default();
+        let plan = Rc::clone(&self.plan);
         let e = &mut self.execs[slot as usize];
+        let calls: &[CallPlan] = match e.frames.last() {
+            Some(&(ep, step)) => match plan.services[usize::from(self.svc)].endpoints[usize::from(ep)]
+                .steps
+                .get(usize::from(step))
+            {
+                Some(StepPlan::Calls { calls, .. }) => calls,
+                _ => &[],
+            },
+            None => &[],
+        };
         for (sub, state) in e.calls.iter_mut().enumerate() {
             if let Some(t) = state.timer.take() {
                 ctx.cancel_timer(t);
             }
             if let Some(i) = state.instance.take() {
-                if let Some(&callee) = callees.get(sub) {
-                    self.pickers[callee].finished(i);
+                if let Some(call) = calls.get(sub) {
+                    self.pickers[usize::from(call.service)].finished(i);
                 }
             }
             state.done = true;

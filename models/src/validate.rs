@@ -163,9 +163,9 @@ impl Checker {
         self.probability("network.duplicate", s.network.duplicate);
     }
 
-    fn workload(&mut self, s: &Scenario) {
-        let base = "workload.arrivals";
-        match &s.workload.arrivals {
+    /// An arrival process at `base` (the shared one, or a class's own).
+    fn arrivals(&mut self, base: &str, arrivals: &Arrivals) {
+        match arrivals {
             Arrivals::Poisson { rate_per_s } => {
                 self.non_negative(&key(base, "poisson.rate_per_s"), *rate_per_s);
             }
@@ -214,6 +214,10 @@ impl Checker {
                 self.dist(&key(&path, "think_ms"), think_ms);
             }
         }
+    }
+
+    fn workload(&mut self, s: &Scenario) {
+        self.arrivals("workload.arrivals", &s.workload.arrivals);
         let classes = &s.workload.classes;
         if classes.is_empty() {
             self.report("workload.classes", "needs at least one request class");
@@ -221,11 +225,17 @@ impl Checker {
         let mut weights_ok = true;
         for (j, class) in classes.iter().enumerate() {
             let path = at("workload.classes", j);
-            weights_ok &= self.positive(&key(&path, "weight"), class.weight);
+            match &class.arrivals {
+                // A class with arrivals of its own is not in the shared mix: its weight is
+                // ignored, so it is not held against it.
+                Some(own) => self.arrivals(&key(&path, "arrivals"), own),
+                None => weights_ok &= self.positive(&key(&path, "weight"), class.weight),
+            }
             self.positive(&key(&path, "timeout_ms"), class.timeout_ms);
         }
+        let shared = classes.iter().filter(|c| c.arrivals.is_none());
         // Each weight is finite, but their sum could overflow and break the mix.
-        if weights_ok && !classes.iter().map(|c| c.weight).sum::<f64>().is_finite() {
+        if weights_ok && !shared.map(|c| c.weight).sum::<f64>().is_finite() {
             self.report(
                 "workload.classes",
                 "the weights' sum overflows: scale them down",
@@ -374,6 +384,7 @@ impl Checker {
                 &key(&pool_path, "acquire_timeout_ms"),
                 pool.acquire_timeout_ms,
             );
+            self.positive(&key(&pool_path, "query_timeout_ms"), pool.query_timeout_ms);
         }
         for (handler, steps) in &service.handlers {
             let h_path = key(&handlers_path, handler);
@@ -819,7 +830,7 @@ mod tests {
         let api = &mut one["services"]["api"];
         api["workers"] = json!(0);
         api["instances"] = json!(0);
-        api["pools"]["main"] = json!({"database": "nodb", "size": 0, "acquire_timeout_ms": -1.0});
+        api["pools"]["main"] = json!({"database": "nodb", "size": 0, "acquire_timeout_ms": -1.0, "query_timeout_ms": 0.0});
         api["handlers"]["get"][1]["query"]["pool"] = json!("other");
         api["handlers"]["get"][2]["call"]["timeout_ms"] = json!(0.0);
         api["handlers"]["get"][2]["call"]["backoff"] = json!({"base_ms": 100.0, "max_ms": 10.0});
@@ -855,6 +866,7 @@ mod tests {
             format!("{api}.pools.main.database"),
             format!("{api}.pools.main.size"),
             format!("{api}.pools.main.acquire_timeout_ms"),
+            format!("{api}.pools.main.query_timeout_ms"),
             format!("{api}.handlers.get[1].query.pool"),
             format!("{api}.handlers.get[2].call.endpoint"),
             format!("{api}.handlers.get[2].call.timeout_ms"),
@@ -929,6 +941,21 @@ mod tests {
     }
 
     #[test]
+    fn a_class_with_its_own_arrivals_is_checked_and_its_weight_ignored() {
+        let mut v = base();
+        v["workload"]["classes"] = json!([
+            {"endpoint": "get"},
+            {"endpoint": "get", "weight": 0.0, "arrivals": {"closed": {
+                "users": 0, "think_ms": {"constant": {"value": 1.0}}
+            }}}
+        ]);
+        assert_eq!(
+            paths(&check(v)),
+            ["workload.classes[1].arrivals.closed.users"]
+        );
+    }
+
+    #[test]
     fn warmup_must_end_before_the_run_and_windows_are_bounded() {
         let mut v = base();
         v["warmup_s"] = json!(10.0);
@@ -944,11 +971,11 @@ mod tests {
     #[test]
     fn a_class_endpoint_missing_from_one_design_names_that_design() {
         let mut v = base();
-        v["designs"][1]["services"]["api"]["handlers"]["fetch"] =
-            v["designs"][1]["services"]["api"]["handlers"]["get"].take();
-        v["designs"][1]["services"]["api"]["handlers"]
-            .as_object_mut()
-            .map(|h| h.remove("get"));
+        // Design two's entry endpoint is renamed from `get` to `fetch`.
+        if let Some(h) = v["designs"][1]["services"]["api"]["handlers"].as_object_mut() {
+            let get = h.shift_remove("get").unwrap_or_default();
+            h.insert("fetch".to_string(), get);
+        }
         let problems = check(v);
         assert_eq!(paths(&problems), ["workload.classes[0].endpoint"]);
         let m = &problems[0].message;

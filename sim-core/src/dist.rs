@@ -186,6 +186,12 @@ fn validate_mixture(parts: &[MixturePart]) -> Result<(), DistError> {
 /// Two independent standard normals from two uniforms (Box–Muller, basic form: unlike the
 /// polar method it consumes a fixed number of draws, which keeps streams easy to reason about).
 #[inline]
+/// One standard normal draw (Box–Muller without the unused sine).
+fn std_normal(rng: &mut SimRng) -> f64 {
+    let r = libm::sqrt(-2.0 * libm::log(rng.next_f64_open0()));
+    r * libm::cos(2.0 * PI * rng.next_f64())
+}
+
 fn std_normal_pair(rng: &mut SimRng) -> (f64, f64) {
     // open0 keeps the logarithm finite.
     let r = libm::sqrt(-2.0 * libm::log(rng.next_f64_open0()));
@@ -275,6 +281,28 @@ impl Dist {
         }
     }
 
+    /// The same distribution in its cheapest form for sampling: a `LogNormalMeanP99` becomes
+    /// the `LogNormal` it stands for (saving two logarithms and a root per draw), inside
+    /// mixtures too. Call it once when a validated scenario is compiled.
+    pub fn prepared(&self) -> Dist {
+        match self {
+            Dist::LogNormalMeanP99 { mean, p99 } => match mean_p99_to_mu_sigma(*mean, *p99) {
+                Some((mu, sigma)) => Dist::LogNormal { mu, sigma },
+                None => self.clone(),
+            },
+            Dist::Mixture { parts } => Dist::Mixture {
+                parts: parts
+                    .iter()
+                    .map(|p| MixturePart {
+                        weight: p.weight,
+                        dist: p.dist.prepared(),
+                    })
+                    .collect(),
+            },
+            other => other.clone(),
+        }
+    }
+
     /// One draw. Assumes [`Dist::validate`] passed: invalid parameters give unspecified (but
     /// non-panicking) results. Never allocates.
     pub fn sample(&self, rng: &mut SimRng) -> f64 {
@@ -284,12 +312,12 @@ impl Dist {
             Dist::Exponential { mean } => -mean * libm::log(rng.next_f64_open0()),
             Dist::Uniform { low, high } => low + (high - low) * rng.next_f64(),
             Dist::Normal { mean, std_dev } => truncated_normal(*mean, *std_dev, rng),
-            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * std_normal_pair(rng).0),
+            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * std_normal(rng)),
             Dist::LogNormalMeanP99 { mean, p99 } => {
                 // Re-derived per draw (two logs and a root) because the variant is plain
                 // data; callers in hot loops should prefer `LogNormal`.
                 match mean_p99_to_mu_sigma(*mean, *p99) {
-                    Some((mu, sigma)) => libm::exp(mu + sigma * std_normal_pair(rng).0),
+                    Some((mu, sigma)) => libm::exp(mu + sigma * std_normal(rng)),
                     None => *mean,
                 }
             }
@@ -433,6 +461,18 @@ mod tests {
             table(),
             fast_slow(),
         ]
+    }
+
+    #[test]
+    fn prepared_log_normal_draws_the_same_numbers() {
+        let d = Dist::LogNormalMeanP99 { mean: 5.0, p99: 20.0 };
+        let p = d.prepared();
+        assert!(matches!(p, Dist::LogNormal { .. }));
+        let (mut a, mut b) = (SimRng::stream(1, "test", 0), SimRng::stream(1, "test", 0));
+        for _ in 0..1000 {
+            let (x, y) = (d.sample(&mut a), p.sample(&mut b));
+            assert!((x - y).abs() <= 1e-12 * x.abs(), "{x} vs {y}");
+        }
     }
 
     #[test]

@@ -1,0 +1,139 @@
+//! The command line as a user meets it: exit codes, error messages, files written.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+fn caplab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("caplab runs")
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("caplab-cli-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+const SMALL: &str = r#"{
+  "version": 1,
+  "name": "small",
+  "description": "Two designs of a tiny service.",
+  "seed": 3,
+  "duration_s": 5,
+  "warmup_s": 1,
+  "workload": {
+    "arrivals": {"poisson": {"rate_per_s": 200}},
+    "classes": [{"endpoint": "get"}]
+  },
+  "faults": [{"at_s": 2, "duration_s": 1, "action": {"crash": {"target": "api#0"}}}],
+  "designs": [
+    {"name": "one", "entry": "api",
+     "services": {"api": {"instances": 2, "workers": 4, "handlers": {"get": [{"compute": {"ms": {"exponential": {"mean": 5}}}}]}}}},
+    {"name": "two", "entry": "api",
+     "services": {"api": {"instances": 2, "workers": 8, "handlers": {"get": [{"call": {"service": "db", "endpoint": "q", "timeout_ms": 50}}]}},
+                  "db": {"workers": 4, "handlers": {"q": [{"compute": {"ms": {"constant": {"value": 2}}}}]}}}}
+  ]
+}"#;
+
+#[test]
+fn run_writes_byte_identical_results_for_the_same_seed() {
+    let dir = temp_dir("identical");
+    let file = dir.join("small.json");
+    std::fs::write(&file, SMALL).unwrap();
+    let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
+    for (out, seed) in [(&a, "3"), (&b, "3"), (&c, "4")] {
+        let o = caplab(&["run", file.to_str().unwrap(), "--seed", seed, "--out", out.to_str().unwrap()]);
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let read = |d: &PathBuf| std::fs::read(d.join("results.json")).unwrap();
+    assert_eq!(read(&a), read(&b), "same seed, different bytes");
+    assert_ne!(read(&a), read(&c), "another seed gave the same results");
+    for f in ["endpoints.csv", "series-one.csv", "series-two.csv"] {
+        assert!(a.join(f).exists(), "{f} missing");
+    }
+    let json: serde_json::Value = serde_json::from_slice(&read(&a)).unwrap();
+    for key in ["scenario", "seed", "caplab_version", "designs"] {
+        assert!(json.get(key).is_some(), "results.json lacks {key}");
+    }
+    let d = &json["designs"][0];
+    for key in ["name", "digest", "requests", "latency_ms", "failure_rate", "throughput_per_s", "endpoints"] {
+        assert!(d.get(key).is_some(), "design lacks {key}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn table_output_names_each_design_and_its_digest() {
+    let dir = temp_dir("table");
+    let file = dir.join("small.json");
+    std::fs::write(&file, SMALL).unwrap();
+    let o = caplab(&["run", file.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success());
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("o/results.json")).unwrap()).unwrap();
+    for d in results["designs"].as_array().unwrap() {
+        assert!(text.contains(d["name"].as_str().unwrap()));
+        assert!(text.contains(d["digest"].as_str().unwrap()), "digest not printed");
+    }
+    assert!(!text.contains('\x1b'), "colour despite NO_COLOR");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_scenarios_exit_2_with_file_position_and_path() {
+    let dir = temp_dir("bad");
+    let file = dir.join("bad.json");
+    let bad = SMALL
+        .replace(r#""workers": 4, "handlers": {"get""#, r#""workers": 4, "wokers": 1, "handlers": {"get""#);
+    std::fs::write(&file, bad).unwrap();
+    let o = caplab(&["validate", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("bad.json:"), "{err}");
+    assert!(err.contains("designs[0].services.api"), "{err}");
+    assert!(err.contains("wokers"), "{err}");
+
+    let dangling = SMALL.replace(r#""service": "db""#, r#""service": "dbx""#);
+    std::fs::write(&file, dangling).unwrap();
+    let o = caplab(&["run", file.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("designs[1].services.api.handlers.get[0]"), "{err}");
+    assert!(!dir.join("o").exists(), "a bad scenario must not produce results");
+
+    let o = caplab(&["validate", dir.join("missing.json").to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn unknown_design_is_an_input_error() {
+    let dir = temp_dir("design");
+    let file = dir.join("small.json");
+    std::fs::write(&file, SMALL).unwrap();
+    let o = caplab(&["run", file.to_str().unwrap(), "--design", "three"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("one, two"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn schema_is_json_and_list_shows_the_bundled_scenarios() {
+    let o = caplab(&["schema"]);
+    assert!(o.status.success());
+    let schema: serde_json::Value = serde_json::from_slice(&o.stdout).expect("schema is JSON");
+    assert!(schema["properties"]["designs"].is_object());
+    let committed = std::fs::read_to_string("caplab.schema.json").expect("caplab.schema.json");
+    let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
+    assert_eq!(schema, committed, "caplab.schema.json is stale: run `caplab schema > caplab.schema.json`");
+    let o = caplab(&["list"]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    for f in ["pool-exhaustion.json", "inventory-sync-vs-async.json", "saas-fanout.json"] {
+        assert!(text.contains(f), "{text}");
+    }
+}

@@ -1,0 +1,105 @@
+//! The bundled scenarios reproduce the article's figures (see each file's description).
+
+use models::results::{DesignResult, RunResults};
+use std::path::Path;
+
+fn run(file: &str) -> RunResults {
+    let scenario = models::load::load_file(Path::new(file)).unwrap_or_else(|e| panic!("{e}"));
+    models::run::run_scenario(&scenario, scenario.seed, &[]).expect("scenario runs")
+}
+
+fn design<'a>(r: &'a RunResults, name: &str) -> &'a DesignResult {
+    r.designs
+        .iter()
+        .find(|d| d.name == name)
+        .unwrap_or_else(|| panic!("no design {name}"))
+}
+
+fn within_relative(actual: f64, target: f64, tolerance: f64) -> bool {
+    (actual - target).abs() <= tolerance * target
+}
+
+#[test]
+fn every_bundled_scenario_is_valid() {
+    let mut n = 0;
+    for entry in std::fs::read_dir("scenarios").expect("scenarios/ exists") {
+        let path = entry.expect("readable").path();
+        if path.extension().is_some_and(|x| x == "json") {
+            models::load::load_file(&path).unwrap_or_else(|e| panic!("{e}"));
+            n += 1;
+        }
+    }
+    assert!(n >= 3, "expected the bundled scenarios, found {n}");
+}
+
+#[test]
+fn s1_pool_exhaustion_darkens_the_monolith_but_only_reports_in_the_split_design() {
+    let r = run("scenarios/pool-exhaustion.json");
+    let mono = design(&r, "monolith");
+    let split = design(&r, "split");
+    // During the storm (20 s to 40 s; judged from 25 s to 40 s, once the pool is drained),
+    // the monolith serves a small fraction of its requests, whatever their endpoint; the
+    // split design serves everything but reports.
+    let storm = |d: &DesignResult| {
+        let rows: Vec<_> = d
+            .series
+            .iter()
+            .filter(|w| w.start_s >= 25.0 && w.start_s < 40.0)
+            .collect();
+        let issued: u64 = rows.iter().map(|w| w.issued).sum();
+        let ok: u64 = rows.iter().map(|w| w.ok).sum();
+        ok as f64 / issued as f64
+    };
+    assert!(storm(mono) < 0.20, "monolith served {:.2} during the storm", storm(mono));
+    // Reports are 60 of the storm's ~510 requests per second (12%): all else is served.
+    assert!(storm(split) > 0.86, "split served {:.2} during the storm", storm(split));
+    // Per endpoint: every monolith endpoint fails noticeably; the split one only reports.
+    for ep in ["browse", "checkout", "track", "report"] {
+        let m = &mono.endpoints[ep];
+        let s = &split.endpoints[ep];
+        assert!(m.failure_rate > 0.15, "monolith {ep} failed only {:.3}", m.failure_rate);
+        if ep == "report" {
+            assert!(s.failure_rate > 0.5, "split reports failed only {:.3}", s.failure_rate);
+        } else {
+            assert!(s.failure_rate < 0.001, "split {ep} failed {:.4}", s.failure_rate);
+        }
+    }
+    // Both designs faced the same requests (common random numbers on an open loop).
+    assert_eq!(mono.requests.total, split.requests.total);
+    for ep in ["browse", "checkout", "track", "report"] {
+        assert_eq!(mono.endpoints[ep].requests.total, split.endpoints[ep].requests.total);
+    }
+    assert!(mono.causes.contains_key("app.main: pool timeout"));
+    assert!(split.causes.keys().all(|c| c.contains("reporting")), "{:?}", split.causes);
+}
+
+#[test]
+fn s7_sync_inventory_shows_23_ms_and_4_2_percent_failure_at_peak() {
+    let r = run("scenarios/inventory-sync-vs-async.json");
+    let sync = design(&r, "sync");
+    assert!(
+        within_relative(sync.latency_ms.mean, 23.0, 0.10),
+        "mean latency {:.2} ms",
+        sync.latency_ms.mean
+    );
+    assert!(
+        (sync.failure_rate * 100.0 - 4.2).abs() <= 0.5,
+        "failure rate {:.2}%",
+        sync.failure_rate * 100.0
+    );
+}
+
+#[test]
+fn s12_eight_sequential_calls_are_37_percent_slower_and_parallel_closes_the_gap() {
+    let r = run("scenarios/saas-fanout.json");
+    let mono = design(&r, "monolith").latency_ms.mean;
+    let seq = design(&r, "sync-sequential").latency_ms.mean;
+    let par = design(&r, "parallel").latency_ms.mean;
+    let slower = seq / mono - 1.0;
+    assert!(within_relative(slower, 0.37, 0.10), "sequential is {:.1}% slower", slower * 100.0);
+    // "Back to monolith speed": within 5% of the monolith or faster.
+    assert!(par <= mono * 1.05, "parallel {par:.1} ms vs monolith {mono:.1} ms");
+    for d in &r.designs {
+        assert!(d.failure_rate < 0.001, "{} failed {:.4}", d.name, d.failure_rate);
+    }
+}
