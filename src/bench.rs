@@ -501,8 +501,12 @@ pub fn run_scenario_benches(scale: f64) -> Result<String, String> {
         "\n{:<44} {:>12} {:>12} {:>14} {:>14} {:>10}\n",
         "scenario (design)", "requests", "events", "requests/s", "events/s", "ev/request"
     );
-    for file in ["scenarios/saas-fanout.json", "scenarios/inventory-sync-vs-async.json"] {
-        let scenario = models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+    for file in [
+        "scenarios/saas-fanout.json",
+        "scenarios/inventory-sync-vs-async.json",
+    ] {
+        let scenario =
+            models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
         for design in &scenario.designs {
             let mut s = scenario.clone();
             // Stretch the run so that about a million requests are issued.

@@ -183,16 +183,21 @@ fn run(
     if !quiet {
         match format {
             Format::Table => {
-                let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+                let color =
+                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
                 print!(
                     "{}",
                     reports::table::render_text_styled(&results, reports::table::Style { color })
                 );
-                println!("\nwrote {}", written.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
                 println!(
-                    "replay: caplab run {} --seed {seed}",
-                    file.display()
+                    "\nwrote {}",
+                    written
+                        .iter()
+                        .map(|p| p.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 );
+                println!("replay: caplab run {} --seed {seed}", file.display());
             }
             Format::Json => print!("{}", reports::files::results_json(&results)),
             Format::Csv => print!("{}", reports::files::endpoints_csv(&results)),
@@ -203,7 +208,13 @@ fn run(
 
 fn sanitise(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -238,11 +249,26 @@ fn list(dir: &Path) -> ExitCode {
     for f in files {
         match models::load::load_file(&f) {
             Ok(s) => {
-                let first = s.description.split(". ").next().unwrap_or("").trim_end_matches('.');
+                let first = s
+                    .description
+                    .split(". ")
+                    .next()
+                    .unwrap_or("")
+                    .trim_end_matches('.');
                 let designs: Vec<&str> = s.designs.iter().map(|d| d.name.as_str()).collect();
-                println!("{:<44} {}.\n{:<44} designs: {}", f.display(), first, "", designs.join(", "));
+                println!(
+                    "{:<44} {}.\n{:<44} designs: {}",
+                    f.display(),
+                    first,
+                    "",
+                    designs.join(", ")
+                );
             }
-            Err(e) => println!("{:<44} (invalid: {} problems)", f.display(), e.problems.len()),
+            Err(e) => println!(
+                "{:<44} (invalid: {} problems)",
+                f.display(),
+                e.problems.len()
+            ),
         }
     }
     ExitCode::SUCCESS

@@ -85,7 +85,12 @@ fn scenario(k: &Knobs) -> Scenario {
             format!("s{i}"),
             Service {
                 instances: 1 + (i as u32 % 2),
-                balancer: [Balancer::RoundRobin, Balancer::Random, Balancer::LeastOutstanding, Balancer::PowerOfTwoChoices][i % 4],
+                balancer: [
+                    Balancer::RoundRobin,
+                    Balancer::Random,
+                    Balancer::LeastOutstanding,
+                    Balancer::PowerOfTwoChoices,
+                ][i % 4],
                 workers: k.workers[i],
                 queue_capacity: k.queues[i],
                 pools,
@@ -176,16 +181,18 @@ fn knobs() -> impl Strategy<Value = Knobs> {
             prop::option::of(1u32..40),
             prop::collection::vec((0.2..2.5f64, any::<u8>(), 0usize..4), 0..4),
         )
-            .prop_map(|(seed, services, workers, queues, step_kinds, rate, closed_users, faults)| Knobs {
-                seed,
-                services,
-                workers,
-                queues,
-                step_kinds,
-                rate,
-                closed_users,
-                faults,
-            })
+            .prop_map(
+                |(seed, services, workers, queues, step_kinds, rate, closed_users, faults)| Knobs {
+                    seed,
+                    services,
+                    workers,
+                    queues,
+                    step_kinds,
+                    rate,
+                    closed_users,
+                    faults,
+                },
+            )
     })
 }
 

@@ -46,7 +46,14 @@ fn run_writes_byte_identical_results_for_the_same_seed() {
     std::fs::write(&file, SMALL).unwrap();
     let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
     for (out, seed) in [(&a, "3"), (&b, "3"), (&c, "4")] {
-        let o = caplab(&["run", file.to_str().unwrap(), "--seed", seed, "--out", out.to_str().unwrap()]);
+        let o = caplab(&[
+            "run",
+            file.to_str().unwrap(),
+            "--seed",
+            seed,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     }
     let read = |d: &PathBuf| std::fs::read(d.join("results.json")).unwrap();
@@ -60,7 +67,15 @@ fn run_writes_byte_identical_results_for_the_same_seed() {
         assert!(json.get(key).is_some(), "results.json lacks {key}");
     }
     let d = &json["designs"][0];
-    for key in ["name", "digest", "requests", "latency_ms", "failure_rate", "throughput_per_s", "endpoints"] {
+    for key in [
+        "name",
+        "digest",
+        "requests",
+        "latency_ms",
+        "failure_rate",
+        "throughput_per_s",
+        "endpoints",
+    ] {
         assert!(d.get(key).is_some(), "design lacks {key}");
     }
     let _ = std::fs::remove_dir_all(&dir);
@@ -71,14 +86,22 @@ fn table_output_names_each_design_and_its_digest() {
     let dir = temp_dir("table");
     let file = dir.join("small.json");
     std::fs::write(&file, SMALL).unwrap();
-    let o = caplab(&["run", file.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]);
+    let o = caplab(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+    ]);
     let text = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success());
     let results: serde_json::Value =
         serde_json::from_slice(&std::fs::read(dir.join("o/results.json")).unwrap()).unwrap();
     for d in results["designs"].as_array().unwrap() {
         assert!(text.contains(d["name"].as_str().unwrap()));
-        assert!(text.contains(d["digest"].as_str().unwrap()), "digest not printed");
+        assert!(
+            text.contains(d["digest"].as_str().unwrap()),
+            "digest not printed"
+        );
     }
     assert!(!text.contains('\x1b'), "colour despite NO_COLOR");
     let _ = std::fs::remove_dir_all(&dir);
@@ -88,8 +111,10 @@ fn table_output_names_each_design_and_its_digest() {
 fn bad_scenarios_exit_2_with_file_position_and_path() {
     let dir = temp_dir("bad");
     let file = dir.join("bad.json");
-    let bad = SMALL
-        .replace(r#""workers": 4, "handlers": {"get""#, r#""workers": 4, "wokers": 1, "handlers": {"get""#);
+    let bad = SMALL.replace(
+        r#""workers": 4, "handlers": {"get""#,
+        r#""workers": 4, "wokers": 1, "handlers": {"get""#,
+    );
     std::fs::write(&file, bad).unwrap();
     let o = caplab(&["validate", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -100,11 +125,22 @@ fn bad_scenarios_exit_2_with_file_position_and_path() {
 
     let dangling = SMALL.replace(r#""service": "db""#, r#""service": "dbx""#);
     std::fs::write(&file, dangling).unwrap();
-    let o = caplab(&["run", file.to_str().unwrap(), "--out", dir.join("o").to_str().unwrap()]);
+    let o = caplab(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(2));
     let err = String::from_utf8_lossy(&o.stderr);
-    assert!(err.contains("designs[1].services.api.handlers.get[0]"), "{err}");
-    assert!(!dir.join("o").exists(), "a bad scenario must not produce results");
+    assert!(
+        err.contains("designs[1].services.api.handlers.get[0]"),
+        "{err}"
+    );
+    assert!(
+        !dir.join("o").exists(),
+        "a bad scenario must not produce results"
+    );
 
     let o = caplab(&["validate", dir.join("missing.json").to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(2));
@@ -130,10 +166,17 @@ fn schema_is_json_and_list_shows_the_bundled_scenarios() {
     assert!(schema["properties"]["designs"].is_object());
     let committed = std::fs::read_to_string("caplab.schema.json").expect("caplab.schema.json");
     let committed: serde_json::Value = serde_json::from_str(&committed).unwrap();
-    assert_eq!(schema, committed, "caplab.schema.json is stale: run `caplab schema > caplab.schema.json`");
+    assert_eq!(
+        schema, committed,
+        "caplab.schema.json is stale: run `caplab schema > caplab.schema.json`"
+    );
     let o = caplab(&["list"]);
     let text = String::from_utf8_lossy(&o.stdout);
-    for f in ["pool-exhaustion.json", "inventory-sync-vs-async.json", "saas-fanout.json"] {
+    for f in [
+        "pool-exhaustion.json",
+        "inventory-sync-vs-async.json",
+        "saas-fanout.json",
+    ] {
         assert!(text.contains(f), "{text}");
     }
 }

@@ -50,27 +50,54 @@ fn s1_pool_exhaustion_darkens_the_monolith_but_only_reports_in_the_split_design(
         let ok: u64 = rows.iter().map(|w| w.ok).sum();
         ok as f64 / issued as f64
     };
-    assert!(storm(mono) < 0.20, "monolith served {:.2} during the storm", storm(mono));
+    assert!(
+        storm(mono) < 0.20,
+        "monolith served {:.2} during the storm",
+        storm(mono)
+    );
     // Reports are 60 of the storm's ~510 requests per second (12%): all else is served.
-    assert!(storm(split) > 0.86, "split served {:.2} during the storm", storm(split));
+    assert!(
+        storm(split) > 0.86,
+        "split served {:.2} during the storm",
+        storm(split)
+    );
     // Per endpoint: every monolith endpoint fails noticeably; the split one only reports.
     for ep in ["browse", "checkout", "track", "report"] {
         let m = &mono.endpoints[ep];
         let s = &split.endpoints[ep];
-        assert!(m.failure_rate > 0.15, "monolith {ep} failed only {:.3}", m.failure_rate);
+        assert!(
+            m.failure_rate > 0.15,
+            "monolith {ep} failed only {:.3}",
+            m.failure_rate
+        );
         if ep == "report" {
-            assert!(s.failure_rate > 0.5, "split reports failed only {:.3}", s.failure_rate);
+            assert!(
+                s.failure_rate > 0.5,
+                "split reports failed only {:.3}",
+                s.failure_rate
+            );
         } else {
-            assert!(s.failure_rate < 0.001, "split {ep} failed {:.4}", s.failure_rate);
+            assert!(
+                s.failure_rate < 0.001,
+                "split {ep} failed {:.4}",
+                s.failure_rate
+            );
         }
     }
     // Both designs faced the same requests (common random numbers on an open loop).
     assert_eq!(mono.requests.total, split.requests.total);
     for ep in ["browse", "checkout", "track", "report"] {
-        assert_eq!(mono.endpoints[ep].requests.total, split.endpoints[ep].requests.total);
+        assert_eq!(
+            mono.endpoints[ep].requests.total,
+            split.endpoints[ep].requests.total
+        );
     }
     assert!(mono.causes.contains_key("app.main: pool timeout"));
-    assert!(split.causes.keys().all(|c| c.contains("reporting")), "{:?}", split.causes);
+    assert!(
+        split.causes.keys().all(|c| c.contains("reporting")),
+        "{:?}",
+        split.causes
+    );
 }
 
 #[test]
@@ -96,10 +123,22 @@ fn s12_eight_sequential_calls_are_37_percent_slower_and_parallel_closes_the_gap(
     let seq = design(&r, "sync-sequential").latency_ms.mean;
     let par = design(&r, "parallel").latency_ms.mean;
     let slower = seq / mono - 1.0;
-    assert!(within_relative(slower, 0.37, 0.10), "sequential is {:.1}% slower", slower * 100.0);
+    assert!(
+        within_relative(slower, 0.37, 0.10),
+        "sequential is {:.1}% slower",
+        slower * 100.0
+    );
     // "Back to monolith speed": within 5% of the monolith or faster.
-    assert!(par <= mono * 1.05, "parallel {par:.1} ms vs monolith {mono:.1} ms");
+    assert!(
+        par <= mono * 1.05,
+        "parallel {par:.1} ms vs monolith {mono:.1} ms"
+    );
     for d in &r.designs {
-        assert!(d.failure_rate < 0.001, "{} failed {:.4}", d.name, d.failure_rate);
+        assert!(
+            d.failure_rate < 0.001,
+            "{} failed {:.4}",
+            d.name,
+            d.failure_rate
+        );
     }
 }

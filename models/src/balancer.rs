@@ -78,7 +78,9 @@ mod tests {
     fn round_robin_cycles_and_least_outstanding_avoids_busy_instances() {
         let mut rng = SimRng::stream(1, "lb", 0);
         let mut p = Picker::new(3);
-        let picks: Vec<usize> = (0..6).map(|_| p.pick(Balancer::RoundRobin, &mut rng)).collect();
+        let picks: Vec<usize> = (0..6)
+            .map(|_| p.pick(Balancer::RoundRobin, &mut rng))
+            .collect();
         assert_eq!(picks, vec![0, 1, 2, 0, 1, 2]);
         let mut p = Picker::new(3);
         assert_eq!(p.pick(Balancer::LeastOutstanding, &mut rng), 0);

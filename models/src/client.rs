@@ -90,7 +90,10 @@ impl Client {
             return;
         };
         let now = ctx.now();
-        let current = segments.iter().rposition(|(from, _)| *from <= now).unwrap_or(0);
+        let current = segments
+            .iter()
+            .rposition(|(from, _)| *from <= now)
+            .unwrap_or(0);
         let rate = segments[current].1;
         let boundary = segments
             .get(current + 1)
@@ -102,9 +105,21 @@ impl Client {
             SimTime::MAX
         };
         if next < boundary {
-            ctx.set_timer(next - now, Msg::Arrival { source: src, issue: true });
+            ctx.set_timer(
+                next - now,
+                Msg::Arrival {
+                    source: src,
+                    issue: true,
+                },
+            );
         } else if boundary < plan.end {
-            ctx.set_timer(boundary - now, Msg::Arrival { source: src, issue: false });
+            ctx.set_timer(
+                boundary - now,
+                Msg::Arrival {
+                    source: src,
+                    issue: false,
+                },
+            );
         }
     }
 
@@ -200,7 +215,8 @@ impl Client {
         ctx.world().client_in_flight = self.in_flight;
         self.picker.finished(instance);
         let now = ctx.now();
-        ctx.world().ended(now, usize::from(class), issued_at, outcome);
+        ctx.world()
+            .ended(now, usize::from(class), issued_at, outcome);
         self.schedule_think(user, ctx);
     }
 }

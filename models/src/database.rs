@@ -29,7 +29,13 @@ impl DatabaseNode {
         }
     }
 
-    fn start(&mut self, from: NodeId, tag: CallTag, work: SimDuration, ctx: &mut Ctx<'_, Msg, Ledger>) {
+    fn start(
+        &mut self,
+        from: NodeId,
+        tag: CallTag,
+        work: SimDuration,
+        ctx: &mut Ctx<'_, Msg, Ledger>,
+    ) {
         let slot = match self.free.pop() {
             Some(s) => {
                 self.running[s as usize] = Some((from, tag));

@@ -50,7 +50,11 @@ pub struct Ledger {
 
 impl Ledger {
     /// An empty ledger for `plan`, with windows of `window` up to the end of the run.
-    pub fn new(plan: &Plan, window: SimDuration, max_windows: usize) -> Result<Ledger, MetricsError> {
+    pub fn new(
+        plan: &Plan,
+        window: SimDuration,
+        max_windows: usize,
+    ) -> Result<Ledger, MetricsError> {
         Ok(Ledger {
             warmup: plan.warmup,
             classes: vec![Tally::default(); plan.classes.len()],

@@ -266,9 +266,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     let mut next_node = 1u32;
     let mut services = Vec::new();
     for (name, svc) in &design.services {
-        let instances = (0..svc.instances)
-            .map(|i| NodeId(next_node + i))
-            .collect();
+        let instances = (0..svc.instances).map(|i| NodeId(next_node + i)).collect();
         next_node += svc.instances;
         let mut pools = Vec::new();
         for (pool_name, p) in &svc.pools {
@@ -294,7 +292,13 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                         StepPlan::Local(endpoint_ix(name, &c.endpoint)?)
                     }
                     Step::Call(c) => StepPlan::Calls {
-                        calls: vec![compile_call(name, c, &service_ix, &endpoint_ix, &mut causes)?],
+                        calls: vec![compile_call(
+                            name,
+                            c,
+                            &service_ix,
+                            &endpoint_ix,
+                            &mut causes,
+                        )?],
                         needed: 1,
                     },
                     Step::Parallel { calls, wait } => {
@@ -305,7 +309,13 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                                     "{name}.{ep_name}: a parallel step cannot make in-process calls"
                                 ));
                             }
-                            compiled.push(compile_call(name, c, &service_ix, &endpoint_ix, &mut causes)?);
+                            compiled.push(compile_call(
+                                name,
+                                c,
+                                &service_ix,
+                                &endpoint_ix,
+                                &mut causes,
+                            )?);
                         }
                         let needed = match wait {
                             Wait::All => compiled.len() as u16,
@@ -387,7 +397,10 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         .filter(|&i| scenario.workload.classes[i].arrivals.is_none())
         .collect();
     if !shared.is_empty() {
-        let total: f64 = shared.iter().map(|&i| scenario.workload.classes[i].weight).sum();
+        let total: f64 = shared
+            .iter()
+            .map(|&i| scenario.workload.classes[i].weight)
+            .sum();
         let mut acc = 0.0;
         let mut mix: Vec<(usize, f64)> = shared
             .iter()

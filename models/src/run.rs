@@ -36,7 +36,8 @@ pub struct DesignRun {
 pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRun, String> {
     let plan = Rc::new(plan::compile(scenario, design)?);
     let window = SimDuration::from_secs_f64(scenario.window_s);
-    let ledger = Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
+    let ledger =
+        Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
     let link = LinkSpec {
         latency_ms: scenario.network.latency_ms.prepared(),
         loss: scenario.network.loss,
@@ -58,13 +59,19 @@ pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRu
         }
     }
     for db in &plan.databases {
-        let node = sim.add_component(names[next].clone(), Box::new(DatabaseNode::new(db.max_concurrency)));
+        let node = sim.add_component(
+            names[next].clone(),
+            Box::new(DatabaseNode::new(db.max_concurrency)),
+        );
         debug_assert_eq!(node, db.node);
         next += 1;
     }
     for (i, f) in scenario.faults.iter().enumerate() {
-        for (at, fault) in engine_faults(f, design, &plan).map_err(|e| format!("faults[{i}]: {e}"))? {
-            sim.schedule_fault(at, fault).map_err(|e| format!("faults[{i}]: {e}"))?;
+        for (at, fault) in
+            engine_faults(f, design, &plan).map_err(|e| format!("faults[{i}]: {e}"))?
+        {
+            sim.schedule_fault(at, fault)
+                .map_err(|e| format!("faults[{i}]: {e}"))?;
         }
     }
     Ok(DesignRun { plan, sim })
@@ -79,7 +86,13 @@ pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<
         return Ok(vec![db.node]);
     }
     let (name, index) = match target.split_once('#') {
-        Some((n, i)) => (n, Some(i.parse::<usize>().map_err(|_| format!("bad instance in {target}"))?)),
+        Some((n, i)) => (
+            n,
+            Some(
+                i.parse::<usize>()
+                    .map_err(|_| format!("bad instance in {target}"))?,
+            ),
+        ),
         None => (target, None),
     };
     let svc = plan
@@ -102,7 +115,11 @@ fn secs(s: f64) -> SimTime {
 }
 
 /// The engine faults (start and, with a duration, undo) for one fault of the file.
-fn engine_faults(f: &FaultSpec, design: &Design, plan: &Plan) -> Result<Vec<(SimTime, Fault)>, String> {
+fn engine_faults(
+    f: &FaultSpec,
+    design: &Design,
+    plan: &Plan,
+) -> Result<Vec<(SimTime, Fault)>, String> {
     let at = secs(f.at_s);
     let until = f.duration_s.map(|d| secs(f.at_s + d));
     let resolve = |t: &str| resolve_target(t, design, plan);
@@ -127,7 +144,10 @@ fn engine_faults(f: &FaultSpec, design: &Design, plan: &Plan) -> Result<Vec<(Sim
             }
         }
         FaultAction::Partition { groups } => {
-            let groups = groups.iter().map(|g| resolve_all(g)).collect::<Result<Vec<_>, _>>()?;
+            let groups = groups
+                .iter()
+                .map(|g| resolve_all(g))
+                .collect::<Result<Vec<_>, _>>()?;
             out.push((at, Fault::Partition { groups }));
             if let Some(u) = until {
                 out.push((u, Fault::Heal));
@@ -147,7 +167,13 @@ fn engine_faults(f: &FaultSpec, design: &Design, plan: &Plan) -> Result<Vec<(Sim
         }
         FaultAction::Slow { target, factor } => {
             for node in resolve(target)? {
-                out.push((at, Fault::Slow { node, factor: *factor }));
+                out.push((
+                    at,
+                    Fault::Slow {
+                        node,
+                        factor: *factor,
+                    },
+                ));
                 if let Some(u) = until {
                     out.push((u, Fault::Slow { node, factor: 1.0 }));
                 }
@@ -259,20 +285,17 @@ fn summarise(
     let mut endpoints = BTreeMap::new();
     let mut total = crate::ledger::Tally::default();
     for (class, tally) in plan.classes.iter().zip(&ledger.classes) {
-        total.issued += tally.issued;
-        for k in 0..4 {
-            total.ended[k] += tally.ended[k];
-        }
-        total.latency.merge(&tally.latency);
-        let (failure_rate, throughput_per_s) = rates(tally.ended, measured_s);
         // Two classes may call the same endpoint: they merge under its name.
-        let entry = endpoints.entry(class.name.clone()).or_insert_with(|| crate::ledger::Tally::default());
-        entry.issued += tally.issued;
-        for k in 0..4 {
-            entry.ended[k] += tally.ended[k];
+        let entry = endpoints
+            .entry(class.name.clone())
+            .or_insert_with(crate::ledger::Tally::default);
+        for t in [&mut total, entry] {
+            t.issued += tally.issued;
+            for k in 0..4 {
+                t.ended[k] += tally.ended[k];
+            }
+            t.latency.merge(&tally.latency);
         }
-        entry.latency.merge(&tally.latency);
-        let _ = (failure_rate, throughput_per_s);
     }
     let endpoints = endpoints
         .into_iter()
@@ -345,7 +368,9 @@ pub fn run_scenario(scenario: &Scenario, seed: u64, only: &[String]) -> Result<R
     let mut designs = Vec::new();
     for d in &scenario.designs {
         if only.is_empty() || only.contains(&d.name) {
-            designs.push(run_design(scenario, d, seed).map_err(|e| format!("design {}: {e}", d.name))?);
+            designs.push(
+                run_design(scenario, d, seed).map_err(|e| format!("design {}: {e}", d.name))?,
+            );
         }
     }
     Ok(RunResults {

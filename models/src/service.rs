@@ -140,6 +140,11 @@ impl ServiceInstance {
             .is_some_and(|e| e.live && e.generation == tag.generation)
     }
 
+    /// `true` when `tag` names the query the execution is waiting for now.
+    fn query_is_current(&self, tag: CallTag) -> bool {
+        self.valid(tag) && self.execs[tag.exec as usize].query_seq == tag.attempt
+    }
+
     fn on_call(&mut self, from: NodeId, tag: CallTag, endpoint: EndpointIx, ctx: &mut Cx) {
         let svc = &self.plan.services[usize::from(self.svc)];
         if self.busy < svc.workers {
@@ -316,10 +321,9 @@ impl ServiceInstance {
         let Some(&(ep, step)) = e.frames.last() else {
             return Decision::Pending;
         };
-        let StepPlan::Calls { calls, needed } = &self.plan.services[usize::from(self.svc)].endpoints
-            [usize::from(ep)]
-            .steps[usize::from(step)]
-        else {
+        let StepPlan::Calls { calls, needed } = &self.plan.services[usize::from(self.svc)]
+            .endpoints[usize::from(ep)]
+        .steps[usize::from(step)] else {
             return Decision::Pending;
         };
         if e.successes >= *needed {
@@ -348,9 +352,10 @@ impl ServiceInstance {
         let plan = Rc::clone(&self.plan);
         let e = &mut self.execs[slot as usize];
         let calls: &[CallPlan] = match e.frames.last() {
-            Some(&(ep, step)) => match plan.services[usize::from(self.svc)].endpoints[usize::from(ep)]
-                .steps
-                .get(usize::from(step))
+            Some(&(ep, step)) => match plan.services[usize::from(self.svc)].endpoints
+                [usize::from(ep)]
+            .steps
+            .get(usize::from(step))
             {
                 Some(StepPlan::Calls { calls, .. }) => calls,
                 _ => &[],
@@ -409,7 +414,9 @@ impl ServiceInstance {
         let state = &mut self.execs[tag.exec as usize].calls[usize::from(tag.sub)];
         if outcome != Outcome::Ok && u32::from(state.attempt) < retries {
             state.attempt += 1;
-            let exp = base.as_nanos().saturating_mul(1u64 << u32::from(state.attempt - 1).min(40));
+            let exp = base
+                .as_nanos()
+                .saturating_mul(1u64 << u32::from(state.attempt - 1).min(40));
             let mut delay = SimDuration(exp.min(max.as_nanos()));
             if jitter && delay.as_nanos() > 0 {
                 delay = SimDuration(ctx.rng().below(delay.as_nanos() + 1));
@@ -438,9 +445,9 @@ impl ServiceInstance {
         let Some(&(ep, step)) = self.execs[tag.exec as usize].frames.last() else {
             return;
         };
-        let StepPlan::Calls { calls, .. } =
-            &plan.services[usize::from(self.svc)].endpoints[usize::from(ep)].steps[usize::from(step)]
-        else {
+        let StepPlan::Calls { calls, .. } = &plan.services[usize::from(self.svc)].endpoints
+            [usize::from(ep)]
+        .steps[usize::from(step)] else {
             return;
         };
         if let Some(outcome) = self.attempt(tag.exec, tag.sub, &calls[usize::from(tag.sub)], ctx) {
@@ -455,7 +462,8 @@ impl ServiceInstance {
         let p = &svc.pools[usize::from(pool)];
         let e = &self.execs[slot as usize];
         let &(ep, step) = e.frames.last().expect("a query runs inside a frame");
-        let StepPlan::Query { ms, .. } = &svc.endpoints[usize::from(ep)].steps[usize::from(step)] else {
+        let StepPlan::Query { ms, .. } = &svc.endpoints[usize::from(ep)].steps[usize::from(step)]
+        else {
             unreachable!("run_query is only called on a query step");
         };
         let work = ms.sample_duration(ctx.rng());
@@ -470,7 +478,8 @@ impl ServiceInstance {
         };
         let db = plan.databases[p.database].node;
         let _ = ctx.send(db, Msg::Query { tag, work });
-        self.execs[slot as usize].timer = Some(ctx.set_timer(p.query_timeout, Msg::QueryTimeout { tag }));
+        self.execs[slot as usize].timer =
+            Some(ctx.set_timer(p.query_timeout, Msg::QueryTimeout { tag }));
     }
 
     /// Returns a connection of `pool` and hands it to the first live waiter, if any.
@@ -518,67 +527,56 @@ impl Component<Msg, Ledger> for ServiceInstance {
             Event::Message { from, msg } => match msg {
                 Msg::Call { tag, endpoint } => self.on_call(from, tag, endpoint, ctx),
                 Msg::Reply { tag, outcome } => self.on_call_answer(tag, outcome, ctx),
-                Msg::QueryDone { tag } => {
-                    if self.valid(tag) && self.execs[tag.exec as usize].query_seq == tag.attempt {
-                        let e = &mut self.execs[tag.exec as usize];
-                        if let Some((pool, true)) = e.pool {
-                            if let Some(t) = e.timer.take() {
-                                ctx.cancel_timer(t);
-                            }
-                            e.pool = None;
-                            self.release(pool, ctx);
-                            self.next_step(tag.exec);
-                            self.advance(tag.exec, ctx);
+                Msg::QueryDone { tag } if self.query_is_current(tag) => {
+                    let e = &mut self.execs[tag.exec as usize];
+                    if let Some((pool, true)) = e.pool {
+                        if let Some(t) = e.timer.take() {
+                            ctx.cancel_timer(t);
                         }
+                        e.pool = None;
+                        self.release(pool, ctx);
+                        self.next_step(tag.exec);
+                        self.advance(tag.exec, ctx);
                     }
                 }
                 _ => {}
             },
             Event::Timer(msg) => match msg {
-                Msg::StepDone { tag } => {
-                    if self.valid(tag) {
-                        self.execs[tag.exec as usize].timer = None;
-                        self.next_step(tag.exec);
-                        self.advance(tag.exec, ctx);
-                    }
+                Msg::StepDone { tag } if self.valid(tag) => {
+                    self.execs[tag.exec as usize].timer = None;
+                    self.next_step(tag.exec);
+                    self.advance(tag.exec, ctx);
                 }
-                Msg::CallTimeout { tag } => {
-                    if self.valid(tag) {
-                        if let Some(call) = self
-                            .current_calls(tag.exec)
-                            .and_then(|c| c.get(usize::from(tag.sub)))
-                        {
-                            let cause = call.cause_timeout;
-                            let state = &mut self.execs[tag.exec as usize].calls[usize::from(tag.sub)];
-                            state.timer = None;
-                            self.on_call_answer(tag, Outcome::Timeout(cause), ctx);
-                        }
+                Msg::CallTimeout { tag } if self.valid(tag) => {
+                    let cause = self
+                        .current_calls(tag.exec)
+                        .and_then(|c| c.get(usize::from(tag.sub)))
+                        .map(|call| call.cause_timeout);
+                    if let Some(cause) = cause {
+                        self.execs[tag.exec as usize].calls[usize::from(tag.sub)].timer = None;
+                        self.on_call_answer(tag, Outcome::Timeout(cause), ctx);
                     }
                 }
                 Msg::Retry { tag } => self.on_retry(tag, ctx),
-                Msg::AcquireTimeout { tag } => {
-                    if self.valid(tag) {
-                        let e = &mut self.execs[tag.exec as usize];
-                        if let Some((pool, false)) = e.pool {
-                            e.timer = None;
-                            e.pool = None;
-                            let cause = self.plan.services[usize::from(self.svc)].pools
-                                [usize::from(pool)]
-                            .cause_acquire;
-                            self.finish(tag.exec, Outcome::Rejected(cause), ctx);
-                        }
+                Msg::AcquireTimeout { tag } if self.valid(tag) => {
+                    let e = &mut self.execs[tag.exec as usize];
+                    if let Some((pool, false)) = e.pool {
+                        e.timer = None;
+                        e.pool = None;
+                        let cause = self.plan.services[usize::from(self.svc)].pools
+                            [usize::from(pool)]
+                        .cause_acquire;
+                        self.finish(tag.exec, Outcome::Rejected(cause), ctx);
                     }
                 }
-                Msg::QueryTimeout { tag } => {
-                    if self.valid(tag) && self.execs[tag.exec as usize].query_seq == tag.attempt {
-                        let e = &mut self.execs[tag.exec as usize];
-                        e.timer = None;
-                        if let Some((pool, true)) = e.pool {
-                            let cause = self.plan.services[usize::from(self.svc)].pools
-                                [usize::from(pool)]
-                            .cause_query;
-                            self.finish(tag.exec, Outcome::Timeout(cause), ctx);
-                        }
+                Msg::QueryTimeout { tag } if self.query_is_current(tag) => {
+                    let e = &mut self.execs[tag.exec as usize];
+                    e.timer = None;
+                    if let Some((pool, true)) = e.pool {
+                        let cause = self.plan.services[usize::from(self.svc)].pools
+                            [usize::from(pool)]
+                        .cause_query;
+                        self.finish(tag.exec, Outcome::Timeout(cause), ctx);
                     }
                 }
                 _ => {}

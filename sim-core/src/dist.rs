@@ -465,7 +465,10 @@ mod tests {
 
     #[test]
     fn prepared_log_normal_draws_the_same_numbers() {
-        let d = Dist::LogNormalMeanP99 { mean: 5.0, p99: 20.0 };
+        let d = Dist::LogNormalMeanP99 {
+            mean: 5.0,
+            p99: 20.0,
+        };
         let p = d.prepared();
         assert!(matches!(p, Dist::LogNormal { .. }));
         let (mut a, mut b) = (SimRng::stream(1, "test", 0), SimRng::stream(1, "test", 0));
