@@ -495,11 +495,19 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
 }
 
 /// Runs the bundled request/response scenarios scaled to about 1,000,000 requests and
-/// reports simulated requests and engine events per wall second.
-pub fn run_scenario_benches(scale: f64) -> Result<String, String> {
+/// reports simulated requests and engine events per wall second, and how many times slower
+/// per event the whole model path is than the raw engine (`raw_eps`: the hold model's
+/// events/s measured in the same process).
+pub fn run_scenario_benches(scale: f64, raw_eps: f64) -> Result<String, String> {
     let mut out = format!(
-        "\n{:<44} {:>12} {:>12} {:>14} {:>14} {:>10}\n",
-        "scenario (design)", "requests", "events", "requests/s", "events/s", "ev/request"
+        "\n{:<44} {:>12} {:>12} {:>14} {:>14} {:>10} {:>12}\n",
+        "scenario (design)",
+        "requests",
+        "events",
+        "requests/s",
+        "events/s",
+        "ev/request",
+        "raw/model"
     );
     for file in [
         "scenarios/saas-fanout.json",
@@ -518,13 +526,14 @@ pub fn run_scenario_benches(scale: f64) -> Result<String, String> {
             let r = models::run::run_design(&s, design, s.seed)?;
             let wall = t.elapsed().as_secs_f64();
             out.push_str(&format!(
-                "{:<44} {:>12} {:>12} {:>14.0} {:>14.0} {:>10.1}\n",
+                "{:<44} {:>12} {:>12} {:>14.0} {:>14.0} {:>10.1} {:>12.2}\n",
                 format!("{} ({})", scenario.name, design.name),
                 r.requests.total,
                 r.events,
                 r.requests.total as f64 / wall,
                 r.events as f64 / wall,
-                r.events as f64 / r.requests.total.max(1) as f64
+                r.events as f64 / r.requests.total.max(1) as f64,
+                raw_eps / (r.events as f64 / wall)
             ));
         }
     }
