@@ -196,8 +196,15 @@ impl<T> EventQueue<T> {
     /// `unsafe`: the loaded value is only passed to `black_box`).
     #[inline]
     fn warm_next_slot(&self) {
-        if let Some(&key) = self.heap.keys.get(usize::from(self.heap.hole)) {
-            // With a hole at the root, keys[1] is a likely next top (a sibling of it).
+        // With a hole at the root, the next smallest key is the smallest of the root's (up to
+        // four) children, which share a cache line; a push may still undercut it, rarely.
+        let keys = &self.heap.keys;
+        let next = if self.heap.hole {
+            keys.get(1..keys.len().min(5)).and_then(|c| c.iter().min())
+        } else {
+            keys.first()
+        };
+        if let Some(&key) = next {
             let slot = (key as u64 & SLOT_MASK) as usize;
             std::hint::black_box(self.slots[slot].generation);
         }
