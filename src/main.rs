@@ -39,6 +39,10 @@ enum Command {
         /// Print nothing on success (files are still written).
         #[arg(long, short)]
         quiet: bool,
+        /// Also run each design twice in lockstep and name the first event where the two
+        /// runs differ, if any (exit code 1 then).
+        #[arg(long)]
+        check_determinism: bool,
     },
     /// Check scenario files without running them; exit code 2 on any problem.
     Validate {
@@ -93,7 +97,15 @@ fn main() -> ExitCode {
             out,
             format,
             quiet,
-        } => run(&file, seed, &designs, out, format, quiet),
+            check_determinism,
+        } => {
+            let code = run(&file, seed, &designs, out, format, quiet);
+            if code == ExitCode::SUCCESS && check_determinism {
+                twin(&file, seed, &designs)
+            } else {
+                code
+            }
+        }
         Command::Validate { files } => validate(&files),
         Command::Schema => {
             match serde_json::to_string_pretty(&models::schema::json_schema()) {
@@ -206,6 +218,58 @@ fn run(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// Runs every selected design twice in lockstep and reports the verdict.
+fn twin(file: &Path, seed: Option<u64>, designs: &[String]) -> ExitCode {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let seed = seed.unwrap_or(scenario.seed);
+    let mut code = ExitCode::SUCCESS;
+    for design in &scenario.designs {
+        if !designs.is_empty() && !designs.contains(&design.name) {
+            continue;
+        }
+        let Ok(first) = models::run::build(&scenario, design, seed) else {
+            eprintln!("design {}: cannot be built", design.name);
+            return ExitCode::from(EXIT_FAILURE);
+        };
+        let until = first.plan.end;
+        let limits = sim_core::simulation::RunLimits {
+            until,
+            max_events: scenario.limits.max_events,
+        };
+        let mut spare = Some(first.sim);
+        let build = || match spare.take() {
+            Some(sim) => sim,
+            None => match models::run::build(&scenario, design, seed) {
+                Ok(run) => run.sim,
+                Err(e) => unreachable!("the design built once already: {e}"),
+            },
+        };
+        match twin_cell(build, limits) {
+            sim_core::twin::TwinVerdict::Identical { digest, events } => println!(
+                "twin run {}: identical (digest {digest:016x}, {events} events)",
+                design.name
+            ),
+            sim_core::twin::TwinVerdict::Diverged(d) => {
+                println!("twin run {}: {d}", design.name);
+                code = ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    }
+    code
+}
+
+/// `twin_run` takes a `Fn`; this adapts a builder that hands out a prepared simulation first.
+fn twin_cell<M: Clone + std::fmt::Debug + 'static, W>(
+    build: impl FnMut() -> sim_core::simulation::Simulation<M, W>,
+    limits: sim_core::simulation::RunLimits,
+) -> sim_core::twin::TwinVerdict {
+    let cell = std::cell::RefCell::new(build);
+    sim_core::twin::twin_run(|| (cell.borrow_mut())(), limits)
 }
 
 fn sanitise(name: &str) -> String {

@@ -180,3 +180,30 @@ fn schema_is_json_and_list_shows_the_bundled_scenarios() {
         assert!(text.contains(f), "{text}");
     }
 }
+
+#[test]
+fn check_determinism_reports_identical_twin_runs_with_the_digest_of_the_run() {
+    let dir = temp_dir("twin");
+    let file = dir.join("small.json");
+    std::fs::write(&file, SMALL).unwrap();
+    let o = caplab(&[
+        "run",
+        file.to_str().unwrap(),
+        "--out",
+        dir.join("o").to_str().unwrap(),
+        "--check-determinism",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("o/results.json")).unwrap()).unwrap();
+    for d in results["designs"].as_array().unwrap() {
+        let line = format!(
+            "twin run {}: identical (digest {}",
+            d["name"].as_str().unwrap(),
+            d["digest"].as_str().unwrap()
+        );
+        assert!(text.contains(&line), "missing {line:?} in {text}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

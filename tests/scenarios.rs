@@ -142,3 +142,14 @@ fn s12_eight_sequential_calls_are_37_percent_slower_and_parallel_closes_the_gap(
         );
     }
 }
+
+#[test]
+fn a_design_gives_the_same_run_alone_or_beside_others() {
+    // Streams are named by purpose, not by creation order: running one design alone, or
+    // after others, changes none of its numbers.
+    let scenario = models::load::load_file(Path::new("scenarios/pool-exhaustion.json")).unwrap();
+    let all = models::run::run_scenario(&scenario, 11, &[]).unwrap();
+    let alone = models::run::run_scenario(&scenario, 11, &["split".to_string()]).unwrap();
+    assert_eq!(alone.designs.len(), 1);
+    assert_eq!(design(&all, "split"), &alone.designs[0]);
+}
