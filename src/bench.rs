@@ -537,5 +537,38 @@ pub fn run_scenario_benches(scale: f64, raw_eps: f64) -> Result<String, String> 
             ));
         }
     }
+    out.push_str(&pipeline_bench(scale)?);
     Ok(out)
+}
+
+/// The event pipeline's 100-instance design at 200,000 events/s for 60 simulated seconds
+/// (12 million events at `scale` 1): wall time and simulated seconds per wall second.
+fn pipeline_bench(scale: f64) -> Result<String, String> {
+    let file = std::path::Path::new("scenarios/event-pipeline.json");
+    let mut s = models::load::load_file(file).map_err(|e| e.to_string())?;
+    s.workload.arrivals = models::scenario::Arrivals::Poisson {
+        rate_per_s: 200_000.0,
+    };
+    s.duration_s = (60.0 * scale).max(s.faults.iter().map(|f| f.at_s + 1.0).fold(2.0, f64::max));
+    let design = s
+        .designs
+        .iter()
+        .find(|d| d.name == "processors-100")
+        .ok_or("event-pipeline.json has no processors-100 design")?
+        .clone();
+    let t = Instant::now();
+    let r = models::run::run_design(&s, &design, s.seed)?;
+    let wall = t.elapsed().as_secs_f64();
+    let m = r.messages.unwrap_or_default();
+    Ok(format!(
+        "\nevent-pipeline (processors-100), 200,000 events/s for {:.0} simulated s: {} events entered, \
+         {} processed, {} lost; {} engine events in {:.1} s wall ({:.2} simulated s per wall s)\n",
+        s.duration_s,
+        m.entered,
+        m.processed,
+        m.lost.values().sum::<u64>(),
+        r.events,
+        wall,
+        s.duration_s / wall
+    ))
 }

@@ -2,6 +2,7 @@
 //! terminal and the wall clock.
 
 mod bench;
+mod replicate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use models::scenario::Scenario;
@@ -36,13 +37,48 @@ enum Command {
         /// What to print on standard output.
         #[arg(long, value_enum, default_value_t = Format::Table)]
         format: Format,
+        /// Print results.json on standard output (the same as --format json), for scripts.
+        #[arg(long, conflicts_with = "format")]
+        json: bool,
         /// Print nothing on success (files are still written).
         #[arg(long, short)]
         quiet: bool,
+        /// Independent replications per design: seeds derived from the run's seed
+        /// (replication 0 is the seed itself); writes replications.json with means and 95%
+        /// confidence intervals, and paired differences between designs.
+        #[arg(long, value_name = "K", default_value_t = 1)]
+        replications: u64,
+        /// Runs in parallel (default: every core); the output does not depend on it.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        jobs: usize,
+        /// Also write the report (index.html, report.md, charts/) into this directory.
+        #[arg(long, value_name = "DIR")]
+        report: Option<PathBuf>,
         /// Also run each design twice in lockstep and name the first event where the two
         /// runs differ, if any (exit code 1 then).
         #[arg(long)]
         check_determinism: bool,
+    },
+    /// Write the report (index.html, report.md, charts/) of a results directory.
+    Report {
+        /// The directory holding results.json (and replications.json, if any).
+        results_dir: PathBuf,
+        /// Where to write the report (default: the results directory).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Show the differences between two runs (two commits of a design, two seeds).
+    Compare {
+        /// Run A: a results.json or the directory holding it.
+        a: PathBuf,
+        /// Run B: a results.json or the directory holding it.
+        b: PathBuf,
+        /// Print the comparison as JSON.
+        #[arg(long)]
+        json: bool,
     },
     /// Check scenario files without running them; exit code 2 on any problem.
     Validate {
@@ -96,16 +132,34 @@ fn main() -> ExitCode {
             designs,
             out,
             format,
+            json,
             quiet,
+            replications,
+            jobs,
+            report,
             check_determinism,
         } => {
-            let code = run(&file, seed, &designs, out, format, quiet);
+            let format = if json { Format::Json } else { format };
+            let options = RunOptions {
+                format,
+                quiet,
+                replications,
+                jobs: replicate::jobs(jobs),
+                report,
+            };
+            let code = run(&file, seed, &designs, out, &options);
             if code == ExitCode::SUCCESS && check_determinism {
                 twin(&file, seed, &designs)
             } else {
                 code
             }
         }
+        Command::Report {
+            results_dir,
+            out,
+            quiet,
+        } => report(&results_dir, out.as_deref(), quiet),
+        Command::Compare { a, b, json } => compare(&a, &b, json),
         Command::Validate { files } => validate(&files),
         Command::Schema => {
             match serde_json::to_string_pretty(&models::schema::json_schema()) {
@@ -155,13 +209,26 @@ fn load(file: &Path) -> Result<Scenario, ExitCode> {
     })
 }
 
+/// What `caplab run` does besides running.
+struct RunOptions {
+    format: Format,
+    quiet: bool,
+    replications: u64,
+    jobs: usize,
+    report: Option<PathBuf>,
+}
+
+/// Whether to colour standard output: a terminal, and no `NO_COLOR`.
+fn color() -> bool {
+    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
 fn run(
     file: &Path,
     seed: Option<u64>,
     designs: &[String],
     out: Option<PathBuf>,
-    format: Format,
-    quiet: bool,
+    options: &RunOptions,
 ) -> ExitCode {
     let scenario = match load(file) {
         Ok(s) => s,
@@ -178,31 +245,62 @@ fn run(
             return ExitCode::from(EXIT_INPUT);
         }
     }
+    if options.replications == 0 {
+        eprintln!("error: --replications must be at least 1");
+        return ExitCode::from(EXIT_INPUT);
+    }
     let seed = seed.unwrap_or(scenario.seed);
-    let results = match models::run::run_scenario(&scenario, seed, designs) {
+    let selected: Vec<&models::scenario::Design> = scenario
+        .designs
+        .iter()
+        .filter(|d| designs.is_empty() || designs.contains(&d.name))
+        .collect();
+    let seeds = reports::stats::replication_seeds(seed, options.replications);
+    let runs = match replicate::run_all(&scenario, &selected, &seeds, options.jobs) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{}: {e}", file.display());
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    // Replication 0 runs under the seed itself: results.json is the plain run.
+    let first: Vec<_> = runs.iter().filter_map(|r| r.first().cloned()).collect();
+    let results = models::run::assemble(&scenario, seed, first);
+    let reps = (options.replications > 1)
+        .then(|| reports::stats::summarise(&scenario.name, seed, &seeds, &runs));
     let dir = out.unwrap_or_else(|| Path::new("out").join(sanitise(&scenario.name)));
-    let written = match reports::files::write_run(&dir, &results) {
+    let mut written = match reports::files::write_run(&dir, &results) {
         Ok(w) => w,
         Err(e) => {
             eprintln!("error: cannot write results: {e}");
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    if !quiet {
-        match format {
+    if let Some(reps) = &reps {
+        match reports::files::write_replications(&dir, reps) {
+            Ok(w) => written.extend(w),
+            Err(e) => {
+                eprintln!("error: cannot write replications: {e}");
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    }
+    let mut report_index = None;
+    if let Some(report_dir) = &options.report {
+        match write_report(report_dir, &results, reps.as_ref()) {
+            Ok(index) => report_index = Some(index),
+            Err(code) => return code,
+        }
+    }
+    if !options.quiet {
+        match options.format {
             Format::Table => {
-                let color =
-                    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-                print!(
-                    "{}",
-                    reports::table::render_text_styled(&results, reports::table::Style { color })
-                );
+                let style = reports::table::Style { color: color() };
+                print!("{}", reports::table::render_text_styled(&results, style));
+                if let Some(reps) = &reps {
+                    println!();
+                    print!("{}", reports::table::replications_text(reps, style));
+                }
                 println!(
                     "\nwrote {}",
                     written
@@ -211,11 +309,91 @@ fn run(
                         .collect::<Vec<_>>()
                         .join(", ")
                 );
+                if let Some(index) = report_index {
+                    println!("report: {}", index.display());
+                }
                 println!("replay: caplab run {} --seed {seed}", file.display());
             }
             Format::Json => print!("{}", reports::files::results_json(&results)),
             Format::Csv => print!("{}", reports::files::endpoints_csv(&results)),
         }
+    }
+    ExitCode::SUCCESS
+}
+
+/// Builds and writes a report; returns the path of its index.html.
+fn write_report(
+    dir: &Path,
+    results: &models::results::RunResults,
+    reps: Option<&reports::stats::Replications>,
+) -> Result<PathBuf, ExitCode> {
+    let report = reports::report::build(results, reps).map_err(|e| {
+        eprintln!("error: cannot draw the report: {e}");
+        ExitCode::from(EXIT_FAILURE)
+    })?;
+    reports::files::write_report(dir, &report, true).map_err(|e| {
+        eprintln!("error: cannot write the report: {e}");
+        ExitCode::from(EXIT_FAILURE)
+    })?;
+    Ok(dir.join("index.html"))
+}
+
+/// `caplab report RESULTS_DIR`: the report of results already on disk.
+fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
+    let results = match reports::files::read_results(&results_dir.join("results.json")) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    let reps_path = results_dir.join("replications.json");
+    let reps = if reps_path.is_file() {
+        match reports::files::read_replications(&reps_path) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                eprintln!("{e}");
+                return ExitCode::from(EXIT_INPUT);
+            }
+        }
+    } else {
+        None
+    };
+    let dir = out.unwrap_or(results_dir);
+    match write_report(dir, &results, reps.as_ref()) {
+        Ok(index) => {
+            if !quiet {
+                println!("report: {}", index.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(code) => code,
+    }
+}
+
+/// `caplab compare A B`.
+fn compare(a: &Path, b: &Path, json: bool) -> ExitCode {
+    let read = |p: &Path| {
+        let file = if p.is_dir() {
+            p.join("results.json")
+        } else {
+            p.to_path_buf()
+        };
+        reports::files::read_results(&file)
+    };
+    let (a, b) = match (read(a), read(b)) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    let c = reports::compare::compare(&a, &b);
+    if json {
+        print!("{}", reports::compare::comparison_json(&c));
+    } else {
+        let style = reports::table::Style { color: color() };
+        print!("{}", reports::table::comparison_text(&c, style));
     }
     ExitCode::SUCCESS
 }

@@ -95,6 +95,7 @@ fn scenario(k: &Knobs) -> Scenario {
                 queue_capacity: k.queues[i],
                 pools,
                 handlers,
+                consume: None,
             },
         );
     }
@@ -153,6 +154,7 @@ fn scenario(k: &Knobs) -> Scenario {
             },
             classes: vec![RequestClass {
                 endpoint: "work".to_string(),
+                publish: None,
                 weight: 1.0,
                 timeout_ms: 200.0,
                 arrivals: None,
@@ -165,6 +167,8 @@ fn scenario(k: &Knobs) -> Scenario {
             entry: "s0".to_string(),
             services,
             databases,
+            brokers: BTreeMap::new(),
+            kv_stores: BTreeMap::new(),
         }],
     }
 }

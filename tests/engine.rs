@@ -56,7 +56,6 @@ impl Component<Chat, Counts> for Chatter {
             ctx.set_timer(d, Chat::Tick);
         }
     }
-    fn on_crash(&mut self) {}
     fn on_restart(&mut self, ctx: &mut Ctx<'_, Chat, Counts>) {
         ctx.world().crashes += 1;
         ctx.set_timer(SimDuration::from_millis(1), Chat::Tick);
@@ -451,7 +450,7 @@ impl Component<u32, Life> for Mortal {
             }
         }
     }
-    fn on_crash(&mut self) {
+    fn on_crash(&mut self, _life: &mut Life) {
         self.volatile = 0;
     }
     fn on_restart(&mut self, ctx: &mut Ctx<'_, u32, Life>) {

@@ -2,5 +2,7 @@
 mod accounting;
 mod cli;
 mod engine;
+mod messaging;
 mod queueing;
+mod reports;
 mod scenarios;

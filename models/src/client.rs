@@ -34,6 +34,7 @@ struct Request {
     instance: usize,
     issued_at: SimTime,
     timer: Option<TimerId>,
+    origin: u32,
 }
 
 /// The random streams of one arrival source.
@@ -189,11 +190,25 @@ impl Client {
             attempt: 0,
         };
         r.timer = Some(ctx.set_timer(plan.classes[class].timeout, Msg::ClientTimeout { tag }));
+        let origin = ctx.world().new_origin(class, now);
+        r.origin = origin;
         self.in_flight += 1;
         ctx.world().client_in_flight = self.in_flight;
+        if let Some((broker, dest)) = plan.classes[class].publish {
+            let dest = dest.pack();
+            let _ = ctx.send(broker, Msg::Publish { tag, dest, origin });
+            return;
+        }
         let endpoint = plan.classes[class].endpoint;
         // The entry instances are nodes of this design: sending cannot fail.
-        let _ = ctx.send(entry.instances[instance], Msg::Call { tag, endpoint });
+        let _ = ctx.send(
+            entry.instances[instance],
+            Msg::Call {
+                tag,
+                endpoint,
+                origin,
+            },
+        );
     }
 
     fn end(&mut self, tag: CallTag, outcome: Outcome, ctx: &mut Cx) {
@@ -210,6 +225,8 @@ impl Client {
         r.live = false;
         r.generation = r.generation.wrapping_add(1);
         let (class, issued_at, user, instance) = (r.class, r.issued_at, r.user, r.instance);
+        let origin = r.origin;
+        ctx.world().release(origin);
         self.free.push(tag.exec);
         self.in_flight -= 1;
         ctx.world().client_in_flight = self.in_flight;
@@ -262,7 +279,7 @@ impl Component<Msg, Ledger> for Client {
         }
     }
 
-    fn on_crash(&mut self) {
+    fn on_crash(&mut self, _ledger: &mut Ledger) {
         // The client stands for the users: it does not crash in any scenario so far.
     }
 }

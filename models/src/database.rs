@@ -8,9 +8,10 @@ use sim_core::simulation::{Component, Ctx, Event};
 use sim_core::time::SimDuration;
 use std::collections::VecDeque;
 
-/// A database node.
+/// A database node (or, with one query at a time, a Redis-like key-value store).
 pub struct DatabaseNode {
     max_concurrency: Option<u32>,
+    capacity: Option<u32>,
     running: Vec<Option<(NodeId, CallTag)>>,
     free: Vec<u32>,
     busy: u32,
@@ -18,10 +19,12 @@ pub struct DatabaseNode {
 }
 
 impl DatabaseNode {
-    /// A database running at most `max_concurrency` queries at once (`None`: unlimited).
-    pub fn new(max_concurrency: Option<u32>) -> DatabaseNode {
+    /// A database running at most `max_concurrency` queries at once (`None`: unlimited),
+    /// with at most `capacity` waiting (`None`: unbounded; beyond it queries are refused).
+    pub fn new(max_concurrency: Option<u32>, capacity: Option<u32>) -> DatabaseNode {
         DatabaseNode {
             max_concurrency,
+            capacity,
             running: Vec::new(),
             free: Vec::new(),
             busy: 0,
@@ -61,6 +64,8 @@ impl Component<Msg, Ledger> for DatabaseNode {
             } => {
                 if self.max_concurrency.is_none_or(|m| self.busy < m) {
                     self.start(from, tag, work, ctx);
+                } else if self.capacity.is_some_and(|c| self.line.len() >= c as usize) {
+                    let _ = ctx.send(from, Msg::QueryDone { tag, ok: false });
                 } else {
                     self.line.push_back((from, tag, work));
                 }
@@ -70,7 +75,7 @@ impl Component<Msg, Ledger> for DatabaseNode {
                     self.free.push(slot);
                     self.busy -= 1;
                     // The caller is a node of the design: sending cannot fail.
-                    let _ = ctx.send(to, Msg::QueryDone { tag });
+                    let _ = ctx.send(to, Msg::QueryDone { tag, ok: true });
                 }
                 if let Some((from, tag, work)) = self.line.pop_front() {
                     self.start(from, tag, work, ctx);
@@ -80,7 +85,7 @@ impl Component<Msg, Ledger> for DatabaseNode {
         }
     }
 
-    fn on_crash(&mut self) {
+    fn on_crash(&mut self, _ledger: &mut Ledger) {
         self.running.clear();
         self.free.clear();
         self.busy = 0;

@@ -7,7 +7,7 @@ use sim_core::metrics::{Histogram, MetricsError, TimeSeries};
 use sim_core::time::{SimDuration, SimTime};
 
 /// Series columns, in `results::WindowRow` order.
-pub const SERIES_COLUMNS: [&str; 5] = ["issued", "ok", "error", "timeout", "rejected"];
+pub const SERIES_COLUMNS: [&str; 6] = ["issued", "ok", "error", "timeout", "rejected", "processed"];
 
 /// Counts and latencies of one request class, for requests issued after the warm-up.
 #[derive(Clone, Debug, Default)]
@@ -25,6 +25,67 @@ impl Tally {
     pub fn in_flight(&self) -> u64 {
         self.issued - self.ended.iter().sum::<u64>()
     }
+}
+
+/// "No request": the origin of messages published by no request.
+pub const NO_ORIGIN: u32 = u32::MAX;
+
+/// Where each message copy stands. Every copy that enters a queue or a log (per consumer
+/// group) ends exactly once as processed, failed, dead-lettered or lost, or is still
+/// queued, unacknowledged, held by a consumer, or pending in a log at the end:
+/// `entered = processed + failed + dead_lettered + lost + queued + unacked + held + log_pending`.
+/// Duplicates (processing beyond the first) are counted apart.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct MessageStats {
+    /// Copies accepted into a queue, or records appended (once per consumer group).
+    pub entered: u64,
+    /// Processed successfully (first time).
+    pub processed: u64,
+    /// Processed with an error and not retried (naive pop, or a log record).
+    pub failed: u64,
+    /// Moved out after too many deliveries.
+    pub dead_lettered: u64,
+    /// Lost when an in-memory broker crashed.
+    pub lost_broker_crash: u64,
+    /// Lost with a consumer that crashed while holding them (naive pop).
+    pub lost_consumer_crash: u64,
+    /// Topic copies dropped because a subscriber queue was full.
+    pub lost_overflow: u64,
+    /// Processing beyond the first (redeliveries, rebalances).
+    pub duplicates: u64,
+    /// Gauge: waiting in queues.
+    pub queued: u64,
+    /// Gauge: delivered, not yet acknowledged.
+    pub unacked: u64,
+    /// Gauge: popped by consumers and not yet finished (naive pop).
+    pub held: u64,
+    /// Gauge: log records not yet processed by a group.
+    pub log_pending: u64,
+}
+
+impl MessageStats {
+    /// Copies lost, whatever the cause.
+    pub fn lost(&self) -> u64 {
+        self.lost_broker_crash + self.lost_consumer_crash + self.lost_overflow
+    }
+
+    /// Copies not ended at the end of the run.
+    pub fn outstanding(&self) -> u64 {
+        self.queued + self.unacked + self.held + self.log_pending
+    }
+
+    /// `true` when every copy that entered is accounted for exactly once.
+    pub fn balanced(&self) -> bool {
+        self.entered
+            == self.processed + self.failed + self.dead_lettered + self.lost() + self.outstanding()
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Origin {
+    class: u16,
+    issued_at: SimTime,
+    refs: u32,
 }
 
 /// The world state shared by the components of one design's run.
@@ -46,6 +107,16 @@ pub struct Ledger {
     /// Requests the client itself holds as live (kept by the client, independently of the
     /// issued/ended counts, so that the two can be checked against each other).
     pub client_in_flight: u64,
+    /// Message accounting.
+    pub messages: MessageStats,
+    /// Per class: time from a request's issue to the processing of a message it published
+    /// (measured requests only).
+    pub completion: Vec<Histogram>,
+    /// Popped messages handed to each node (by node index) and not yet finished by it,
+    /// including those still on the wire: a crash of the node loses exactly these.
+    pub held_by_node: Vec<u64>,
+    origins: Vec<Origin>,
+    free_origins: Vec<u32>,
 }
 
 impl Ledger {
@@ -64,7 +135,92 @@ impl Ledger {
             all_ended: 0,
             late_replies: 0,
             client_in_flight: 0,
+            messages: MessageStats::default(),
+            completion: vec![Histogram::default(); plan.classes.len()],
+            held_by_node: Vec::new(),
+            origins: Vec::new(),
+            free_origins: Vec::new(),
         })
+    }
+
+    /// `n` message copies were processed successfully now (first time).
+    pub fn processed(&mut self, now: SimTime, n: u64) {
+        self.messages.processed += n;
+        self.series.add(now, 5, n);
+    }
+
+    /// A popped message was handed to `node`.
+    pub fn hand_to(&mut self, node: usize) {
+        if self.held_by_node.len() <= node {
+            self.held_by_node.resize(node + 1, 0);
+        }
+        self.held_by_node[node] += 1;
+        self.messages.held += 1;
+    }
+
+    /// `node` finished a popped message.
+    pub fn finished_by(&mut self, node: usize) {
+        if let Some(h) = self.held_by_node.get_mut(node) {
+            *h = h.saturating_sub(1);
+        }
+        self.messages.held -= 1;
+    }
+
+    /// `node` crashed: the popped messages it held, or that were on their way to it, are lost.
+    pub fn crashed(&mut self, node: usize) {
+        let lost = self.held_by_node.get(node).copied().unwrap_or(0);
+        if lost > 0 {
+            self.held_by_node[node] = 0;
+            self.messages.held -= lost;
+            self.messages.lost_consumer_crash += lost;
+        }
+    }
+
+    /// Registers a request as the origin of calls and messages; one reference held.
+    pub fn new_origin(&mut self, class: usize, issued_at: SimTime) -> u32 {
+        let o = Origin {
+            class: class as u16,
+            issued_at,
+            refs: 1,
+        };
+        match self.free_origins.pop() {
+            Some(id) => {
+                self.origins[id as usize] = o;
+                id
+            }
+            None => {
+                self.origins.push(o);
+                (self.origins.len() - 1) as u32
+            }
+        }
+    }
+
+    /// One more holder (a message copy) of `origin`.
+    pub fn acquire(&mut self, origin: u32) {
+        if let Some(o) = self.origins.get_mut(origin as usize) {
+            o.refs += 1;
+        }
+    }
+
+    /// One holder of `origin` is done with it.
+    pub fn release(&mut self, origin: u32) {
+        if let Some(o) = self.origins.get_mut(origin as usize) {
+            o.refs -= 1;
+            if o.refs == 0 {
+                self.free_origins.push(origin);
+            }
+        }
+    }
+
+    /// A message copy stemming from `origin` was processed now: record its completion
+    /// latency, then release the copy's reference.
+    pub fn completed(&mut self, now: SimTime, origin: u32) {
+        if let Some(o) = self.origins.get(origin as usize).copied() {
+            if o.issued_at >= self.warmup {
+                self.completion[usize::from(o.class)].record((now - o.issued_at).as_nanos());
+            }
+            self.release(origin);
+        }
     }
 
     /// A request of `class` is issued now.

@@ -1,5 +1,6 @@
 //! models: caplab's architecture building blocks and the scenario file they are built from.
 pub mod balancer;
+pub mod broker;
 pub mod client;
 pub mod database;
 pub mod ledger;

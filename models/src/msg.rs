@@ -61,6 +61,8 @@ pub enum Msg {
         tag: CallTag,
         /// The endpoint called.
         endpoint: EndpointIx,
+        /// The client request this call works for (`ledger::NO_ORIGIN` if none).
+        origin: u32,
     },
     /// The answer to a call.
     Reply {
@@ -76,10 +78,112 @@ pub enum Msg {
         /// Time the query takes on the database.
         work: SimDuration,
     },
-    /// A database's answer.
+    /// A database's (or key-value store's) answer.
     QueryDone {
         /// The caller's query.
         tag: CallTag,
+        /// `false` when the store refused the operation (full).
+        ok: bool,
+    },
+    /// Publish a message to a broker; answered by a `Reply`.
+    Publish {
+        /// The publisher's attempt.
+        tag: CallTag,
+        /// `plan::Dest::pack`ed destination.
+        dest: u16,
+        /// The client request the message stems from.
+        origin: u32,
+    },
+    /// A consumer asks a queue for a message (blocking up to `block_ms`).
+    Fetch {
+        /// The consumer loop.
+        tag: CallTag,
+        /// The queue.
+        queue: u16,
+        /// Longest wait, in milliseconds.
+        block_ms: u32,
+    },
+    /// A message handed to a consumer.
+    Delivered {
+        /// The consumer loop.
+        tag: CallTag,
+        /// Delivery id (to acknowledge; 0 for naive pop).
+        delivery: u32,
+        /// The client request the message stems from.
+        origin: u32,
+    },
+    /// Nothing to consume (the blocking wait ran out).
+    Empty {
+        /// The consumer loop.
+        tag: CallTag,
+    },
+    /// A consumer acknowledges a delivery.
+    Ack {
+        /// The queue.
+        queue: u16,
+        /// The delivery.
+        delivery: u32,
+    },
+    /// A consumer of a log asks for its next record (blocking up to `block_ms`).
+    Poll {
+        /// The consumer loop (`sub` is the loop index).
+        tag: CallTag,
+        /// The log.
+        log: u16,
+        /// The consumer group.
+        group: u16,
+        /// Longest wait, in milliseconds.
+        block_ms: u32,
+        /// Most records wanted.
+        max: u16,
+    },
+    /// Log records handed to a consumer: `count` consecutive records of one partition.
+    Record {
+        /// The consumer loop.
+        tag: CallTag,
+        /// Partition.
+        partition: u16,
+        /// Offset of the first record.
+        offset: u32,
+        /// Number of records.
+        count: u16,
+    },
+    /// A consumer commits processed records up to `offset` (and says whether processing of
+    /// the last batch succeeded).
+    Commit {
+        /// The log.
+        log: u16,
+        /// The group.
+        group: u16,
+        /// Partition.
+        partition: u16,
+        /// Offset of the last record processed.
+        offset: u32,
+        /// Records of the batch (ending at `offset`).
+        count: u16,
+        /// Records of the batch whose processing failed.
+        failed: u16,
+    },
+    /// Broker: a delivery's visibility timeout ran out.
+    Visibility {
+        /// The queue.
+        queue: u16,
+        /// The delivery.
+        delivery: u32,
+    },
+    /// Broker: a blocked fetch or poll ran out of time.
+    WaitExpired {
+        /// Queue index, or `LOG_WAITER | log` for a log poll.
+        source: u16,
+        /// The waiter's id.
+        waiter: u32,
+    },
+    /// Consumer: time to fetch again (after a sleep, or when a fetch got no answer).
+    ConsumerWake {
+        /// Loop index.
+        index: u16,
+        /// Loop generation when the timer was set.
+        generation: u32,
     },
     /// Client: time for the next open-loop arrival (or a rate change when `issue` is false).
     Arrival {

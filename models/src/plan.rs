@@ -22,6 +22,10 @@ pub struct Plan {
     pub services: Vec<ServicePlan>,
     /// Databases, in name order, with their node.
     pub databases: Vec<DatabasePlan>,
+    /// Key-value stores, in name order.
+    pub kv_stores: Vec<KvPlan>,
+    /// Brokers, in name order.
+    pub brokers: Vec<BrokerPlan>,
     /// The service that receives client requests.
     pub entry: ServiceIx,
     /// Request classes in file order.
@@ -48,10 +52,12 @@ pub struct Plan {
 /// A request class.
 #[derive(Debug)]
 pub struct ClassPlan {
-    /// The endpoint's name, used as the class label in results.
+    /// The endpoint's name (or the publish destination's), the class label in results.
     pub name: String,
     /// Endpoint of the entry service.
     pub endpoint: EndpointIx,
+    /// Set when the client publishes straight to a broker: its node and destination.
+    pub publish: Option<(NodeId, Dest)>,
     /// Client-side timeout.
     pub timeout: SimDuration,
 }
@@ -102,6 +108,144 @@ pub struct ServicePlan {
     pub endpoints: Vec<EndpointPlan>,
     /// Cause of a rejection because the queue is full.
     pub cause_queue_full: CauseId,
+    /// What the service consumes, if it is a worker.
+    pub consume: Option<ConsumePlan>,
+}
+
+/// A worker service's consumer loops.
+#[derive(Debug)]
+pub struct ConsumePlan {
+    /// Broker index.
+    pub broker: usize,
+    /// Queue or log (with the group's index in the log's groups).
+    pub source: ConsumeSource,
+    /// Handler run per message.
+    pub endpoint: EndpointIx,
+    /// Loops per instance.
+    pub concurrency: u32,
+    /// Longest blocking fetch.
+    pub block_timeout: SimDuration,
+    /// Pause after an empty fetch.
+    pub sleep: SimDuration,
+    /// Records per log poll.
+    pub batch: u16,
+}
+
+/// What a consumer reads.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ConsumeSource {
+    /// A queue, by index in its broker.
+    Queue(u16),
+    /// A log and a consumer group, by index.
+    Log {
+        /// The log.
+        log: u16,
+        /// The group.
+        group: u16,
+    },
+}
+
+/// A key-value store.
+#[derive(Debug)]
+pub struct KvPlan {
+    /// Its name.
+    pub name: String,
+    /// Its node.
+    pub node: NodeId,
+    /// Time of one operation, in milliseconds.
+    pub op_ms: Dist,
+    /// Operations waiting at most (`None`: unbounded).
+    pub capacity: Option<u32>,
+    /// Cause of an operation timeout.
+    pub cause_timeout: CauseId,
+    /// Cause of a refusal (store full).
+    pub cause_full: CauseId,
+}
+
+/// A broker.
+#[derive(Debug)]
+pub struct BrokerPlan {
+    /// Its name.
+    pub name: String,
+    /// Its node.
+    pub node: NodeId,
+    /// Messages survive a crash.
+    pub durable: bool,
+    /// Queues, in name order.
+    pub queues: Vec<QueuePlan>,
+    /// Topics, in name order: the queues each copies into.
+    pub topics: Vec<Vec<u16>>,
+    /// Logs, in name order.
+    pub logs: Vec<LogPlan>,
+    /// Cause of a publish refused by a full queue.
+    pub cause_full: CauseId,
+    /// Cause of a publish the broker never answered in time.
+    pub cause_timeout: CauseId,
+}
+
+/// A queue.
+#[derive(Debug)]
+pub struct QueuePlan {
+    /// Its name.
+    pub name: String,
+    /// Most messages held.
+    pub capacity: Option<u64>,
+    /// Block the producer instead of refusing when full.
+    pub block_when_full: bool,
+    /// Acknowledged delivery (otherwise naive pop).
+    pub ack: bool,
+    /// Visibility timeout of acknowledged delivery.
+    pub visibility: SimDuration,
+    /// Deliveries before dead-lettering.
+    pub max_deliveries: Option<u32>,
+    /// Dead-letter queue.
+    pub dead_letter: Option<u16>,
+}
+
+/// A partitioned log.
+#[derive(Debug)]
+pub struct LogPlan {
+    /// Its name.
+    pub name: String,
+    /// Partitions.
+    pub partitions: u32,
+    /// Records kept behind the slowest group.
+    pub retention: u64,
+    /// Consumer session timeout.
+    pub session_timeout: SimDuration,
+    /// Consumer groups reading it (by name, sorted).
+    pub groups: Vec<String>,
+}
+
+/// Where a publish step sends its message.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dest {
+    /// A queue.
+    Queue(u16),
+    /// A topic.
+    Topic(u16),
+    /// A log.
+    Log(u16),
+}
+
+impl Dest {
+    /// Packs the destination in 16 bits for messages: 2 bits of kind, 14 of index.
+    pub fn pack(self) -> u16 {
+        match self {
+            Dest::Queue(i) => i,
+            Dest::Topic(i) => 1 << 14 | i,
+            Dest::Log(i) => 2 << 14 | i,
+        }
+    }
+    /// The inverse of `pack`.
+    pub fn unpack(v: u16) -> Dest {
+        let i = v & 0x3fff;
+        match v >> 14 {
+            0 => Dest::Queue(i),
+            1 => Dest::Topic(i),
+            _ => Dest::Log(i),
+        }
+    }
 }
 
 /// A connection pool.
@@ -152,6 +296,22 @@ pub enum StepPlan {
         pool: u16,
         /// Query time in milliseconds.
         ms: Dist,
+    },
+    /// Publish a message to a broker and wait for it to be accepted.
+    Publish {
+        /// Broker index.
+        broker: usize,
+        /// Destination.
+        dest: Dest,
+        /// Longest wait for the broker.
+        timeout: Option<SimDuration>,
+    },
+    /// One key-value store operation.
+    Kv {
+        /// Store index.
+        store: usize,
+        /// Longest wait.
+        timeout: Option<SimDuration>,
     },
     /// Fail with a probability.
     Fail {
@@ -230,6 +390,8 @@ pub fn node_names(design: &Design) -> Vec<String> {
         }
     }
     names.extend(design.databases.keys().cloned());
+    names.extend(design.kv_stores.keys().cloned());
+    names.extend(design.brokers.keys().cloned());
     names
 }
 
@@ -336,6 +498,22 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                             as u16,
                         ms: ms.prepared(),
                     },
+                    Step::Publish(p) => {
+                        let (b, dest) = resolve_dest(design, p)?;
+                        StepPlan::Publish {
+                            broker: b,
+                            dest,
+                            timeout: p.timeout_ms.map(ms),
+                        }
+                    }
+                    Step::Kv { store, timeout_ms } => StepPlan::Kv {
+                        store: design
+                            .kv_stores
+                            .keys()
+                            .position(|k| k == store)
+                            .ok_or_else(|| format!("no kv store {store}"))?,
+                        timeout: timeout_ms.map(ms),
+                    },
                     Step::Fail { probability, cause } => StepPlan::Fail {
                         probability: *probability,
                         cause: causes.id(format!("{name}.{ep_name}: {cause}")),
@@ -356,6 +534,10 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             pools,
             endpoints,
             cause_queue_full: causes.id(format!("{name}: queue full")),
+            consume: match &svc.consume {
+                None => None,
+                Some(c) => Some(compile_consume(design, name, c, &endpoint_ix)?),
+            },
         });
     }
     let databases = design
@@ -368,15 +550,109 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             max_concurrency: db.max_concurrency,
         })
         .collect();
+    let first_kv = next_node + design.databases.len() as u32;
+    let kv_stores = design
+        .kv_stores
+        .iter()
+        .enumerate()
+        .map(|(i, (name, kv))| KvPlan {
+            name: name.clone(),
+            node: NodeId(first_kv + i as u32),
+            op_ms: kv.op_ms.prepared(),
+            capacity: kv.capacity,
+            cause_timeout: causes.id(format!("{name}: kv timeout")),
+            cause_full: causes.id(format!("{name}: kv full")),
+        })
+        .collect();
+    let first_broker = first_kv + design.kv_stores.len() as u32;
+    let mut brokers = Vec::new();
+    for (i, (name, b)) in design.brokers.iter().enumerate() {
+        let queue_ix = |q: &str| -> Result<u16, String> {
+            b.queues
+                .keys()
+                .position(|k| k == q)
+                .map(|i| i as u16)
+                .ok_or_else(|| format!("broker {name} has no queue {q}"))
+        };
+        let mut queues = Vec::new();
+        for (qname, q) in &b.queues {
+            queues.push(QueuePlan {
+                name: qname.clone(),
+                capacity: q.capacity,
+                block_when_full: q.when_full == scenario::WhenFull::Block,
+                ack: q.delivery == scenario::Delivery::Ack,
+                visibility: ms(q.visibility_timeout_ms),
+                max_deliveries: q.max_deliveries,
+                dead_letter: q.dead_letter.as_deref().map(queue_ix).transpose()?,
+            });
+        }
+        let mut topics = Vec::new();
+        for t in b.topics.values() {
+            topics.push(
+                t.subscribers
+                    .iter()
+                    .map(|q| queue_ix(q))
+                    .collect::<Result<Vec<_>, _>>()?,
+            );
+        }
+        let logs = b
+            .logs
+            .iter()
+            .map(|(lname, l)| {
+                // Groups: every consumer of this log, by group name (sorted, deduplicated).
+                let mut groups: Vec<String> = design
+                    .services
+                    .iter()
+                    .filter_map(|(sname, s)| {
+                        let c = s.consume.as_ref()?;
+                        (c.broker == *name && c.log.as_deref() == Some(lname.as_str()))
+                            .then(|| c.group.clone().unwrap_or_else(|| sname.clone()))
+                    })
+                    .collect();
+                groups.sort();
+                groups.dedup();
+                LogPlan {
+                    name: lname.clone(),
+                    partitions: l.partitions,
+                    retention: l.retention_records,
+                    session_timeout: ms(l.session_timeout_ms),
+                    groups,
+                }
+            })
+            .collect();
+        brokers.push(BrokerPlan {
+            name: name.clone(),
+            node: NodeId(first_broker + i as u32),
+            durable: b.durable,
+            queues,
+            topics,
+            logs,
+            cause_full: causes.id(format!("{name}: queue full")),
+            cause_timeout: causes.id(format!("{name}: publish timeout")),
+        });
+    }
     let entry = *service_ix
         .get(design.entry.as_str())
         .ok_or_else(|| format!("no entry service {}", design.entry))?;
     let mut classes = Vec::new();
     for c in &scenario.workload.classes {
-        classes.push(ClassPlan {
-            name: c.endpoint.clone(),
-            endpoint: endpoint_ix(&design.entry, &c.endpoint)?,
-            timeout: ms(c.timeout_ms),
+        classes.push(match &c.publish {
+            Some(p) => {
+                let (b, dest) = resolve_dest(design, p)?;
+                let dest_name = p.queue.as_ref().or(p.topic.as_ref()).or(p.log.as_ref());
+                ClassPlan {
+                    name: dest_name.cloned().unwrap_or_default(),
+                    endpoint: 0,
+                    publish: Some((NodeId(first_broker + b as u32), dest)),
+                    timeout: ms(c.timeout_ms),
+                }
+            }
+            None => ClassPlan {
+                name: c.endpoint.clone(),
+                endpoint: endpoint_ix(&design.entry, &c.endpoint)?,
+                publish: None,
+                timeout: ms(c.timeout_ms),
+            },
         });
     }
     let arrival_plan = |a: &Arrivals| match a {
@@ -439,6 +715,8 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     Ok(Plan {
         services,
         databases,
+        kv_stores,
+        brokers,
         entry,
         classes,
         sources,
@@ -449,6 +727,85 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         warmup: secs(scenario.warmup_s),
         end: secs(scenario.duration_s),
         max_in_flight: scenario.limits.max_in_flight,
+    })
+}
+
+fn resolve_dest(design: &Design, p: &scenario::PublishSpec) -> Result<(usize, Dest), String> {
+    let (b, broker) = design
+        .brokers
+        .iter()
+        .enumerate()
+        .find(|(_, (n, _))| **n == p.broker)
+        .map(|(i, (_, b))| (i, b))
+        .ok_or_else(|| format!("no broker {}", p.broker))?;
+    let find = |keys: Vec<&String>, name: &str| {
+        keys.iter()
+            .position(|k| *k == name)
+            .map(|i| i as u16)
+            .ok_or_else(|| format!("broker {} has no {name}", p.broker))
+    };
+    let dest = match (&p.queue, &p.topic, &p.log) {
+        (Some(q), None, None) => Dest::Queue(find(broker.queues.keys().collect(), q)?),
+        (None, Some(t), None) => Dest::Topic(find(broker.topics.keys().collect(), t)?),
+        (None, None, Some(l)) => Dest::Log(find(broker.logs.keys().collect(), l)?),
+        _ => return Err("a publish names exactly one of queue, topic and log".to_string()),
+    };
+    Ok((b, dest))
+}
+
+fn compile_consume(
+    design: &Design,
+    service: &str,
+    c: &scenario::Consume,
+    endpoint_ix: &dyn Fn(&str, &str) -> Result<EndpointIx, String>,
+) -> Result<ConsumePlan, String> {
+    let (b, broker) = design
+        .brokers
+        .iter()
+        .enumerate()
+        .find(|(_, (n, _))| **n == c.broker)
+        .map(|(i, (_, b))| (i, b))
+        .ok_or_else(|| format!("no broker {}", c.broker))?;
+    let source = match (&c.queue, &c.log) {
+        (Some(q), None) => ConsumeSource::Queue(
+            broker
+                .queues
+                .keys()
+                .position(|k| k == q)
+                .ok_or_else(|| format!("broker {} has no queue {q}", c.broker))? as u16,
+        ),
+        (None, Some(l)) => {
+            let log = broker
+                .logs
+                .keys()
+                .position(|k| k == l)
+                .ok_or_else(|| format!("broker {} has no log {l}", c.broker))?
+                as u16;
+            let group_name = c.group.clone().unwrap_or_else(|| service.to_string());
+            let mut groups: Vec<String> = design
+                .services
+                .iter()
+                .filter_map(|(sname, s)| {
+                    let c2 = s.consume.as_ref()?;
+                    (c2.broker == c.broker && c2.log.as_deref() == Some(l.as_str()))
+                        .then(|| c2.group.clone().unwrap_or_else(|| sname.clone()))
+                })
+                .collect();
+            groups.sort();
+            groups.dedup();
+            let group = groups.iter().position(|g| *g == group_name).unwrap_or(0) as u16;
+            ConsumeSource::Log { log, group }
+        }
+        _ => return Err("a consumer reads exactly one of queue and log".to_string()),
+    };
+    Ok(ConsumePlan {
+        broker: b,
+        source,
+        endpoint: endpoint_ix(service, &c.endpoint)?,
+        concurrency: c.concurrency,
+        block_timeout: ms(c.block_timeout_ms),
+        sleep: ms(c.sleep_ms),
+        batch: c.batch.clamp(1, u32::from(u16::MAX)) as u16,
     })
 }
 

@@ -25,6 +25,28 @@ pub struct RunResults {
     pub window_s: f64,
     /// One entry per design run, in file order.
     pub designs: Vec<DesignResult>,
+    /// The scenario's description (for reports; empty in files written before it existed).
+    #[serde(default)]
+    pub description: String,
+    /// What every design faced, in start order: the scenario's faults and the load spikes
+    /// of its arrival processes (for charts and the report's narrative).
+    #[serde(default)]
+    pub faults: Vec<FaultWindow>,
+}
+
+/// A fault (or load spike) and when it was active.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FaultWindow {
+    /// Start, in seconds.
+    pub start_s: f64,
+    /// End (restart, heal, back to normal), in seconds; `None` when it lasts to the end.
+    pub end_s: Option<f64>,
+    /// The fault action's name (`crash`, `partition`, `slow`, ...) or `load_spike`.
+    pub kind: String,
+    /// A short description: `crash api#0`, `partition [a, b] | [c]`,
+    /// `load spike of report requests (60/s)`.
+    pub label: String,
 }
 
 /// The results of one design.
@@ -55,6 +77,41 @@ pub struct DesignResult {
     pub network: NetworkSummary,
     /// One row per time window (the CSV time series).
     pub series: Vec<WindowRow>,
+    /// Latency distribution of successful requests: `[ms, cumulative fraction]` at the
+    /// quantiles 0, 0.01, ..., 0.99, 0.995, 0.999, 0.9999 and 1 (empty when nothing succeeded).
+    #[serde(default)]
+    pub latency_cdf: Vec<[f64; 2]>,
+    /// Message accounting, for designs with brokers (absent otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub messages: Option<MessageSummary>,
+}
+
+/// What happened to the message copies of a design with brokers. Every copy that entered a
+/// queue or a log (once per consumer group) ends exactly once: `entered` = `processed` +
+/// `failed` + `dead_lettered` + the sum of `lost` + `queued` + `in_flight`. `duplicates`
+/// counts processing beyond the first (at-least-once redeliveries, rebalances).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageSummary {
+    /// Copies that entered queues or logs.
+    pub entered: u64,
+    /// Processed successfully.
+    pub processed: u64,
+    /// Processed with an error, not retried.
+    pub failed: u64,
+    /// Dead-lettered after too many deliveries.
+    pub dead_lettered: u64,
+    /// Lost, by cause: `broker crash`, `consumer crash`, `queue overflow`.
+    pub lost: BTreeMap<String, u64>,
+    /// Still waiting in a queue or a log at the end.
+    pub queued: u64,
+    /// Handed to a consumer and not finished (or not acknowledged) at the end.
+    pub in_flight: u64,
+    /// Processing beyond the first.
+    pub duplicates: u64,
+    /// Time from a request's issue to the processing of a message it published, for
+    /// requests issued after the warm-up.
+    pub completion_latency_ms: LatencySummary,
 }
 
 /// Requests and their outcomes. `total` = the sum of `by_outcome`, in flight included.
@@ -136,6 +193,9 @@ pub struct WindowRow {
     pub timeout: u64,
     /// Requests rejected.
     pub rejected: u64,
+    /// Message copies processed (designs with brokers; 0 otherwise).
+    #[serde(default)]
+    pub processed: u64,
     /// Mean latency of successes (0 when none).
     pub latency_mean_ms: f64,
     /// 99th-percentile latency of successes (0 when none; coarse, within 6.25%).

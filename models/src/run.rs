@@ -7,10 +7,10 @@ use crate::ledger::Ledger;
 use crate::msg::Msg;
 use crate::plan::{self, Plan};
 use crate::results::{
-    DesignResult, EndpointResult, LatencySummary, NetworkSummary, RequestCounts, RunResults,
-    WindowRow, OUTCOMES,
+    DesignResult, EndpointResult, FaultWindow, LatencySummary, NetworkSummary, RequestCounts,
+    RunResults, WindowRow, OUTCOMES,
 };
-use crate::scenario::{Design, FaultAction, FaultSpec, Scenario};
+use crate::scenario::{Arrivals, Design, FaultAction, FaultSpec, Scenario};
 use crate::service::ServiceInstance;
 use sim_core::dist::Dist;
 use sim_core::fault::Fault;
@@ -61,9 +61,26 @@ pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRu
     for db in &plan.databases {
         let node = sim.add_component(
             names[next].clone(),
-            Box::new(DatabaseNode::new(db.max_concurrency)),
+            Box::new(DatabaseNode::new(db.max_concurrency, None)),
         );
         debug_assert_eq!(node, db.node);
+        next += 1;
+    }
+    for kv in &plan.kv_stores {
+        // Single-threaded: one operation at a time, the rest in line.
+        let node = sim.add_component(
+            names[next].clone(),
+            Box::new(DatabaseNode::new(Some(1), kv.capacity)),
+        );
+        debug_assert_eq!(node, kv.node);
+        next += 1;
+    }
+    for (i, b) in plan.brokers.iter().enumerate() {
+        let node = sim.add_component(
+            names[next].clone(),
+            Box::new(crate::broker::BrokerNode::new(Rc::clone(&plan), i)),
+        );
+        debug_assert_eq!(node, b.node);
         next += 1;
     }
     for (i, f) in scenario.faults.iter().enumerate() {
@@ -84,6 +101,12 @@ pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<
     }
     if let Some(db) = plan.databases.iter().find(|d| d.name == target) {
         return Ok(vec![db.node]);
+    }
+    if let Some(kv) = plan.kv_stores.iter().find(|d| d.name == target) {
+        return Ok(vec![kv.node]);
+    }
+    if let Some(b) = plan.brokers.iter().find(|d| d.name == target) {
+        return Ok(vec![b.node]);
     }
     let (name, index) = match target.split_once('#') {
         Some((n, i)) => (
@@ -253,6 +276,18 @@ fn latency_summary(h: &Histogram) -> LatencySummary {
     }
 }
 
+/// `[ms, q]` at q = 0, 0.01, ..., 0.99, 0.995, 0.999, 0.9999, 1 (empty for no samples).
+fn latency_cdf(h: &Histogram) -> Vec<[f64; 2]> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    (0..100)
+        .map(|i| f64::from(i) / 100.0)
+        .chain([0.995, 0.999, 0.9999, 1.0])
+        .map(|q| [h.quantile(q) as f64 / 1e6, q])
+        .collect()
+}
+
 fn counts(issued: u64, ended: [u64; 4]) -> RequestCounts {
     let in_flight = issued - ended.iter().sum::<u64>();
     let values = [ended[0], ended[1], ended[2], ended[3], in_flight];
@@ -271,6 +306,34 @@ fn rates(ended: [u64; 4], measured_s: f64) -> (f64, f64) {
         (completed - ended[0]) as f64 / completed as f64
     };
     (failure_rate, ended[0] as f64 / measured_s)
+}
+
+fn message_summary(ledger: &Ledger) -> crate::results::MessageSummary {
+    let m = &ledger.messages;
+    let mut completion = Histogram::default();
+    for h in &ledger.completion {
+        completion.merge(h);
+    }
+    let lost = [
+        ("broker crash", m.lost_broker_crash),
+        ("consumer crash", m.lost_consumer_crash),
+        ("queue overflow", m.lost_overflow),
+    ]
+    .into_iter()
+    .filter(|(_, n)| *n > 0)
+    .map(|(c, n)| (c.to_string(), n))
+    .collect();
+    crate::results::MessageSummary {
+        entered: m.entered,
+        processed: m.processed,
+        failed: m.failed,
+        dead_lettered: m.dead_lettered,
+        lost,
+        queued: m.queued + m.log_pending,
+        in_flight: m.unacked + m.held,
+        duplicates: m.duplicates,
+        completion_latency_ms: latency_summary(&completion),
+    }
 }
 
 fn summarise(
@@ -329,6 +392,7 @@ fn summarise(
             error: s.count(i, 2),
             timeout: s.count(i, 3),
             rejected: s.count(i, 4),
+            processed: s.count(i, 5),
             latency_mean_ms: s.latency_mean_ms(i).unwrap_or(0.0),
             latency_p99_ms: s.latency_quantile_ms(i, 0.99).unwrap_or(0.0),
         })
@@ -360,6 +424,8 @@ fn summarise(
             duplicated: n.duplicated,
         },
         series,
+        latency_cdf: latency_cdf(&total.latency),
+        messages: (!plan.brokers.is_empty()).then(|| message_summary(ledger)),
     }
 }
 
@@ -373,7 +439,13 @@ pub fn run_scenario(scenario: &Scenario, seed: u64, only: &[String]) -> Result<R
             );
         }
     }
-    Ok(RunResults {
+    Ok(assemble(scenario, seed, designs))
+}
+
+/// The results of `scenario` under `seed` from its designs' results (which may have been
+/// run in any order, or on several threads).
+pub fn assemble(scenario: &Scenario, seed: u64, designs: Vec<DesignResult>) -> RunResults {
+    RunResults {
         scenario: scenario.name.clone(),
         seed,
         caplab_version: CAPLAB_VERSION.to_string(),
@@ -381,7 +453,116 @@ pub fn run_scenario(scenario: &Scenario, seed: u64, only: &[String]) -> Result<R
         warmup_s: scenario.warmup_s,
         window_s: scenario.window_s,
         designs,
-    })
+        description: scenario.description.clone(),
+        faults: fault_windows(scenario),
+    }
+}
+
+/// What every design faces, sorted by start (stable): each fault of the file, labelled from
+/// its action (`crash api#0`, `partition [a] | [b]`), and each load spike, a segment of a
+/// piecewise arrival process whose rate is more than twice the process's lowest rate.
+pub fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
+    let mut out: Vec<FaultWindow> = scenario
+        .faults
+        .iter()
+        .map(|f| {
+            // Through serde, so that every action (present and future) gets a label.
+            let value = serde_json::to_value(&f.action).unwrap_or(serde_json::Value::Null);
+            let (kind, label) = fault_label(&value);
+            FaultWindow {
+                start_s: f.at_s,
+                end_s: f.duration_s.map(|d| f.at_s + d),
+                kind,
+                label,
+            }
+        })
+        .collect();
+    let mut processes = vec![("", &scenario.workload.arrivals)];
+    for c in &scenario.workload.classes {
+        if let Some(a) = &c.arrivals {
+            processes.push((c.endpoint.as_str(), a));
+        }
+    }
+    for (endpoint, arrivals) in processes {
+        let Arrivals::Piecewise { segments } = arrivals else {
+            continue;
+        };
+        let low = segments
+            .iter()
+            .map(|s| s.rate_per_s)
+            .fold(f64::INFINITY, f64::min);
+        for (i, seg) in segments.iter().enumerate() {
+            if seg.rate_per_s > 2.0 * low && seg.from_s < scenario.duration_s {
+                let end = segments.get(i + 1).map(|n| n.from_s);
+                let who = if endpoint.is_empty() {
+                    String::new()
+                } else {
+                    format!(" of {endpoint} requests")
+                };
+                out.push(FaultWindow {
+                    start_s: seg.from_s,
+                    end_s: end.filter(|&e| e < scenario.duration_s),
+                    kind: "load_spike".to_string(),
+                    label: format!("load spike{who} ({}/s)", seg.rate_per_s),
+                });
+            }
+        }
+    }
+    out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    out
+}
+
+/// `(kind, label)` of a serialised fault action (`{"crash": {"target": "api#0"}}`).
+fn fault_label(action: &serde_json::Value) -> (String, String) {
+    use serde_json::Value;
+    let Some((kind, body)) = action.as_object().and_then(|o| o.iter().next()) else {
+        return ("fault".to_string(), "fault".to_string());
+    };
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        Value::Array(a) => {
+            let items: Vec<String> = a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect();
+            format!("[{}]", items.join(", "))
+        }
+        other => other.to_string(),
+    };
+    let field = |name: &str| body.get(name).map(text).unwrap_or_default();
+    let label = match kind.as_str() {
+        "crash" => format!("crash {}", field("target")),
+        "partition" => {
+            let groups: Vec<String> = body
+                .get("groups")
+                .and_then(Value::as_array)
+                .map(|g| g.iter().map(text).collect())
+                .unwrap_or_default();
+            format!("partition {}", groups.join(" | "))
+        }
+        "one_way_partition" => format!("one-way partition {} → {}", field("from"), field("to")),
+        "slow" => format!("slow {} ×{}", field("target"), field("factor")),
+        "latency_spike" => {
+            let targets = field("targets");
+            let on = if targets.is_empty() || targets == "[]" {
+                "all nodes".to_string()
+            } else {
+                targets
+            };
+            format!("latency spike +{} ms on {on}", field("extra_ms"))
+        }
+        "clock_skew" => format!("clock skew {} {} ms", field("target"), field("offset_ms")),
+        other => {
+            let fields: Vec<String> = body
+                .as_object()
+                .map(|o| o.iter().map(|(k, v)| format!("{k} {}", text(v))).collect())
+                .unwrap_or_default();
+            format!("{} {}", other.replace('_', " "), fields.join(" "))
+                .trim_end()
+                .to_string()
+        }
+    };
+    (kind.clone(), label)
 }
 
 /// A constant distribution, for building scenarios in code.

@@ -167,8 +167,14 @@ pub struct RateSegment {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RequestClass {
-    /// The endpoint of the design's entry service.
+    /// The endpoint of the design's entry service (or, with `publish`, empty).
+    #[serde(default)]
     pub endpoint: String,
+    /// Instead of calling the entry service, the client publishes a message straight to a
+    /// broker (an event producer); the request ends when the broker accepts it. The class
+    /// is named after the destination in results.
+    #[serde(default)]
+    pub publish: Option<PublishSpec>,
     /// Relative weight in the mix.
     #[serde(default = "one")]
     pub weight: f64,
@@ -266,6 +272,165 @@ pub struct Design {
     /// Databases, by name.
     #[serde(default)]
     pub databases: BTreeMap<String, Database>,
+    /// Message brokers (queues, topics, partitioned logs), by name.
+    #[serde(default)]
+    pub brokers: BTreeMap<String, Broker>,
+    /// Key-value stores (single-threaded, Redis-like), by name.
+    #[serde(default)]
+    pub kv_stores: BTreeMap<String, KvStore>,
+}
+
+/// A message broker node: named queues, publish/subscribe topics and partitioned logs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Broker {
+    /// Messages survive a crash of the broker (written to disk); otherwise a crash loses
+    /// every message it holds, and the loss is counted.
+    #[serde(default)]
+    pub durable: bool,
+    /// Work queues, by name.
+    #[serde(default)]
+    pub queues: BTreeMap<String, QueueSpec>,
+    /// Topics: a message published to one is copied into each subscriber queue.
+    #[serde(default)]
+    pub topics: BTreeMap<String, TopicSpec>,
+    /// Partitioned logs (Kafka-like), by name.
+    #[serde(default)]
+    pub logs: BTreeMap<String, LogSpec>,
+}
+
+/// A work queue.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QueueSpec {
+    /// Most messages held (queued and unacknowledged). Absent: unbounded.
+    #[serde(default)]
+    pub capacity: Option<u64>,
+    /// What a publish to a full queue does.
+    #[serde(default)]
+    pub when_full: WhenFull,
+    /// How messages are handed to consumers.
+    #[serde(default)]
+    pub delivery: Delivery,
+    /// With `ack` delivery: a message not acknowledged within this time is delivered again.
+    #[serde(default = "default_visibility_timeout_ms")]
+    pub visibility_timeout_ms: f64,
+    /// With `ack` delivery: a message delivered this many times without an
+    /// acknowledgement is dead-lettered instead of delivered again. Absent: no limit.
+    #[serde(default)]
+    pub max_deliveries: Option<u32>,
+    /// Queue (of the same broker) that receives dead-lettered messages, where they can be
+    /// inspected or consumed. Absent: dead-lettered messages are only counted.
+    #[serde(default)]
+    pub dead_letter: Option<String>,
+}
+
+fn default_visibility_timeout_ms() -> f64 {
+    30_000.0
+}
+
+/// What happens to a publish when the queue is full.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WhenFull {
+    /// The publish is refused; the producer sees a rejection.
+    #[default]
+    Reject,
+    /// The producer waits (without an answer) until there is room, or its timeout.
+    Block,
+}
+
+/// How a queue hands messages to consumers.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Delivery {
+    /// Naive pop (Redis `BLPOP`): a message handed out is gone from the broker; if the
+    /// consumer dies before finishing it, it is lost.
+    #[default]
+    Pop,
+    /// Acknowledged delivery: a message stays (invisible) until acknowledged, and is
+    /// delivered again after the visibility timeout: at-least-once.
+    Ack,
+}
+
+/// A publish/subscribe topic.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TopicSpec {
+    /// Queues (of the same broker) that each receive a copy.
+    pub subscribers: Vec<String>,
+}
+
+/// A partitioned log.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSpec {
+    /// Number of partitions; a message goes to partition `hash(key) % partitions`.
+    pub partitions: u32,
+    /// Records kept behind the slowest committed offset, for replay.
+    #[serde(default = "default_retention_records")]
+    pub retention_records: u64,
+    /// A consumer that has not polled for this long leaves its group (rebalance).
+    #[serde(default = "default_session_timeout_ms")]
+    pub session_timeout_ms: f64,
+}
+
+fn default_retention_records() -> u64 {
+    10_000
+}
+fn default_session_timeout_ms() -> f64 {
+    3_000.0
+}
+
+/// A single-threaded key-value store (Redis-like): operations run one at a time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KvStore {
+    /// Time of one operation, in milliseconds.
+    pub op_ms: Dist,
+    /// Most operations waiting; beyond it operations are refused. Absent: unbounded.
+    #[serde(default)]
+    pub capacity: Option<u32>,
+}
+
+/// Makes a service a consumer: each instance runs `concurrency` loops that take a message
+/// from a queue or a log, run `endpoint`'s handler on it, then acknowledge or commit.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Consume {
+    /// The broker.
+    pub broker: String,
+    /// The queue consumed (exactly one of `queue` and `log`).
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// The log consumed, as a member of the consumer group `group`.
+    #[serde(default)]
+    pub log: Option<String>,
+    /// Consumer group (logs only). Absent: the service's name.
+    #[serde(default)]
+    pub group: Option<String>,
+    /// The handler run for each message.
+    pub endpoint: String,
+    /// Consumer loops per instance (each holds one worker while it processes).
+    #[serde(default = "one_u32")]
+    pub concurrency: u32,
+    /// Logs only: records fetched per poll; they are processed one after another and
+    /// committed together.
+    #[serde(default = "one_u32")]
+    pub batch: u32,
+    /// A fetch waits this long for a message (blocking pop), then returns empty.
+    #[serde(default = "default_block_timeout_ms")]
+    pub block_timeout_ms: f64,
+    /// Pause after an empty fetch, before the next one.
+    #[serde(default = "default_sleep_ms")]
+    pub sleep_ms: f64,
+}
+
+fn default_block_timeout_ms() -> f64 {
+    5_000.0
+}
+fn default_sleep_ms() -> f64 {
+    100.0
 }
 
 /// A deployable process, possibly several instances behind a load balancer. Endpoints of
@@ -290,6 +455,9 @@ pub struct Service {
     pub pools: BTreeMap<String, Pool>,
     /// Endpoint handlers: the steps each runs in order.
     pub handlers: BTreeMap<String, Vec<Step>>,
+    /// Consume messages from a broker (a worker service).
+    #[serde(default)]
+    pub consume: Option<Consume>,
 }
 
 fn one_u32() -> u32 {
@@ -370,6 +538,18 @@ pub enum Step {
         /// Query time on the database, in milliseconds.
         ms: Dist,
     },
+    /// Publish a message and wait for the broker to accept it. A handler that ends with a
+    /// publish answers its caller once the message is accepted ("publish and return"); the
+    /// message's processing is measured separately (completion latency).
+    Publish(PublishSpec),
+    /// One operation on a key-value store, waiting for its answer.
+    Kv {
+        /// The store.
+        store: String,
+        /// Give up after this long. Absent: wait forever.
+        #[serde(default)]
+        timeout_ms: Option<f64>,
+    },
     /// Fail with a probability (a bug, a bad input, a dependency's own errors).
     Fail {
         /// Probability of failing at this step.
@@ -382,6 +562,26 @@ pub enum Step {
 
 fn default_fail_cause() -> String {
     "handler error".to_string()
+}
+
+/// Where a publish goes: exactly one of `queue`, `topic` and `log`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishSpec {
+    /// The broker.
+    pub broker: String,
+    /// A queue of the broker.
+    #[serde(default)]
+    pub queue: Option<String>,
+    /// A topic of the broker.
+    #[serde(default)]
+    pub topic: Option<String>,
+    /// A log of the broker (the partition is chosen by a random key per message).
+    #[serde(default)]
+    pub log: Option<String>,
+    /// Give up waiting for the broker after this long. Absent: wait forever.
+    #[serde(default)]
+    pub timeout_ms: Option<f64>,
 }
 
 /// A call to an endpoint, in-process (no `service`) or over the network.

@@ -206,7 +206,17 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 "A kind of request: which endpoint of the entry service it calls, how often, and \
                  how long the client waits.",
                 json!({
-                    "endpoint": string("The endpoint of the design's entry service."),
+                    "endpoint": with_default(
+                        string("The endpoint of the design's entry service (or, with `publish`, \
+                                empty)."),
+                        json!(""),
+                    ),
+                    "publish": optional(reference(
+                        "PublishSpec",
+                        "Instead of calling the entry service, the client publishes a message \
+                         straight to a broker (an event producer); the request ends when the \
+                         broker accepts it. The class is named after the destination in results."
+                    )),
                     "weight": with_default(positive("Relative weight in the mix."), json!(1.0)),
                     "timeout_ms": with_default(
                         positive("The client gives up after this long, in milliseconds (the \
@@ -220,7 +230,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                          is ignored."
                     )),
                 }),
-                &["endpoint"],
+                &[],
             )),
         ),
         (
@@ -244,7 +254,8 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 "type": "string",
                 "minLength": 1,
                 "description": "A node of every design: a service name (all its instances), a \
-                                service instance `name#i` (from 0), a database name, or `client`."
+                                service instance `name#i` (from 0), a database, broker or \
+                                key-value store name, or `client`."
             }),
         ),
         (
@@ -347,8 +358,238 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         }),
                         json!({}),
                     ),
+                    "brokers": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Message brokers (queues, topics, partitioned logs), \
+                                            by name.",
+                            "additionalProperties": reference("Broker", "A broker.")
+                        }),
+                        json!({}),
+                    ),
+                    "kv_stores": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Key-value stores (single-threaded, Redis-like), by \
+                                            name.",
+                            "additionalProperties": reference("KvStore", "A key-value store.")
+                        }),
+                        json!({}),
+                    ),
                 }),
                 &["name", "entry", "services"],
+            )),
+        ),
+        (
+            "Broker",
+            Value::Object(object(
+                "A message broker node: named queues, publish/subscribe topics and partitioned \
+                 logs (at least one of them).",
+                json!({
+                    "durable": with_default(
+                        json!({
+                            "type": "boolean",
+                            "description": "Messages survive a crash of the broker (written to \
+                                            disk); otherwise a crash loses every message it \
+                                            holds, and the loss is counted."
+                        }),
+                        json!(false),
+                    ),
+                    "queues": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Work queues, by name.",
+                            "additionalProperties": reference("QueueSpec", "A queue.")
+                        }),
+                        json!({}),
+                    ),
+                    "topics": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Topics: a message published to one is copied into \
+                                            each subscriber queue.",
+                            "additionalProperties": reference("TopicSpec", "A topic.")
+                        }),
+                        json!({}),
+                    ),
+                    "logs": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Partitioned logs (Kafka-like), by name.",
+                            "additionalProperties": reference("LogSpec", "A log.")
+                        }),
+                        json!({}),
+                    ),
+                }),
+                &[],
+            )),
+        ),
+        (
+            "QueueSpec",
+            Value::Object(object(
+                "A work queue.",
+                json!({
+                    "capacity": optional(integer(
+                        1,
+                        "Most messages held (queued and unacknowledged). Absent: unbounded."
+                    )),
+                    "when_full": with_default(
+                        reference("WhenFull", "What a publish to a full queue does."),
+                        json!("reject"),
+                    ),
+                    "delivery": with_default(
+                        reference("Delivery", "How messages are handed to consumers."),
+                        json!("pop"),
+                    ),
+                    "visibility_timeout_ms": with_default(
+                        positive("With `ack` delivery: a message not acknowledged within this \
+                                  time, in milliseconds, is delivered again."),
+                        json!(30_000.0),
+                    ),
+                    "max_deliveries": optional(integer(
+                        1,
+                        "With `ack` delivery: a message delivered this many times without an \
+                         acknowledgement is dead-lettered instead of delivered again. Absent: no \
+                         limit."
+                    )),
+                    "dead_letter": optional(string(
+                        "Queue (of the same broker, not this one) that receives dead-lettered \
+                         messages, where they can be inspected or consumed. Absent: \
+                         dead-lettered messages are only counted."
+                    )),
+                }),
+                &[],
+            )),
+        ),
+        (
+            "WhenFull",
+            json!({
+                "description": "What happens to a publish when the queue is full.",
+                "oneOf": [
+                    unit_variant("reject", "The publish is refused; the producer sees a rejection."),
+                    unit_variant(
+                        "block",
+                        "The producer waits (without an answer) until there is room, or its \
+                         timeout."
+                    ),
+                ]
+            }),
+        ),
+        (
+            "Delivery",
+            json!({
+                "description": "How a queue hands messages to consumers.",
+                "oneOf": [
+                    unit_variant(
+                        "pop",
+                        "Naive pop (Redis `BLPOP`): a message handed out is gone from the broker; \
+                         if the consumer dies before finishing it, it is lost."
+                    ),
+                    unit_variant(
+                        "ack",
+                        "Acknowledged delivery: a message stays (invisible) until acknowledged, \
+                         and is delivered again after the visibility timeout: at-least-once."
+                    ),
+                ]
+            }),
+        ),
+        (
+            "TopicSpec",
+            Value::Object(object(
+                "A publish/subscribe topic.",
+                json!({
+                    "subscribers": array(
+                        string("A queue of the broker."),
+                        1,
+                        "Queues (of the same broker) that each receive a copy.",
+                    ),
+                }),
+                &["subscribers"],
+            )),
+        ),
+        (
+            "LogSpec",
+            Value::Object(object(
+                "A partitioned log.",
+                json!({
+                    "partitions": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 16_384,
+                        "description": "Number of partitions; a message goes to partition \
+                                        `hash(key) % partitions`."
+                    },
+                    "retention_records": with_default(
+                        integer(0, "Records kept behind the slowest committed offset, for replay."),
+                        json!(10_000),
+                    ),
+                    "session_timeout_ms": with_default(
+                        positive("A consumer that has not polled for this long, in \
+                                  milliseconds, leaves its group (rebalance)."),
+                        json!(3_000.0),
+                    ),
+                }),
+                &["partitions"],
+            )),
+        ),
+        (
+            "KvStore",
+            Value::Object(object(
+                "A single-threaded key-value store (Redis-like): operations run one at a time.",
+                json!({
+                    "op_ms": reference("Dist", "Time of one operation, in milliseconds."),
+                    "capacity": optional(integer(
+                        1,
+                        "Most operations waiting; beyond it operations are refused. Absent: \
+                         unbounded."
+                    )),
+                }),
+                &["op_ms"],
+            )),
+        ),
+        (
+            "Consume",
+            Value::Object(object(
+                "Makes a service a consumer: each instance runs `concurrency` loops that take a \
+                 message from a queue or a log, run `endpoint`'s handler on it, then acknowledge \
+                 or commit.",
+                json!({
+                    "broker": string("The broker."),
+                    "queue": optional(string("The queue consumed (exactly one of `queue` and `log`).")),
+                    "log": optional(string(
+                        "The log consumed, as a member of the consumer group `group`."
+                    )),
+                    "group": optional(string(
+                        "Consumer group (logs only). Absent: the service's name."
+                    )),
+                    "endpoint": string("The handler run for each message."),
+                    "concurrency": with_default(
+                        integer(1, "Consumer loops per instance (each holds one worker while it \
+                                    processes)."),
+                        json!(1),
+                    ),
+                    "batch": with_default(
+                        json!({
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 65_535,
+                            "description": "Logs only: records fetched per poll; they are \
+                                            processed one after another and committed together."
+                        }),
+                        json!(1),
+                    ),
+                    "block_timeout_ms": with_default(
+                        positive("A fetch waits this long, in milliseconds, for a message \
+                                  (blocking pop), then returns empty."),
+                        json!(5_000.0),
+                    ),
+                    "sleep_ms": with_default(
+                        non_negative("Pause after an empty fetch, before the next one, in \
+                                      milliseconds."),
+                        json!(100.0),
+                    ),
+                }),
+                &["broker", "endpoint"],
             )),
         ),
         (
@@ -388,6 +629,10 @@ fn definitions() -> Vec<(&'static str, Value)> {
                             "The endpoint's steps, in order (none: it answers at once).",
                         )
                     },
+                    "consume": optional(reference(
+                        "Consume",
+                        "Consume messages from a broker (a worker service)."
+                    )),
                 }),
                 &["workers", "handlers"],
             )),
@@ -491,6 +736,28 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         }),
                         &["pool", "ms"],
                     ),
+                    json!({
+                        "type": "object",
+                        "description": "Publish a message and wait for the broker to accept it. A \
+                                        handler that ends with a publish answers its caller once \
+                                        the message is accepted (\"publish and return\"); the \
+                                        message's processing is measured separately (completion \
+                                        latency).",
+                        "properties": {"publish": reference("PublishSpec", "The publish.")},
+                        "required": ["publish"],
+                        "additionalProperties": false
+                    }),
+                    variant(
+                        "kv",
+                        "One operation on a key-value store, waiting for its answer.",
+                        json!({
+                            "store": string("The store."),
+                            "timeout_ms": optional(positive(
+                                "Give up after this long, in milliseconds. Absent: wait forever."
+                            )),
+                        }),
+                        &["store"],
+                    ),
                     variant(
                         "fail",
                         "Fail with a probability (a bug, a bad input, a dependency's own errors).",
@@ -533,6 +800,25 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     )),
                 }),
                 &["endpoint"],
+            )),
+        ),
+        (
+            "PublishSpec",
+            Value::Object(object(
+                "Where a publish goes: exactly one of `queue`, `topic` and `log`.",
+                json!({
+                    "broker": string("The broker."),
+                    "queue": optional(string("A queue of the broker.")),
+                    "topic": optional(string("A topic of the broker.")),
+                    "log": optional(string(
+                        "A log of the broker (the partition is chosen by a random key per message)."
+                    )),
+                    "timeout_ms": optional(positive(
+                        "Give up waiting for the broker after this long, in milliseconds. Absent: \
+                         wait forever."
+                    )),
+                }),
+                &["broker"],
             )),
         ),
         (
@@ -833,6 +1119,72 @@ mod tests {
             queue_capacity: Some(16),
             pools: BTreeMap::from([("main".to_string(), pool())]),
             handlers: BTreeMap::from([("get".to_string(), steps())]),
+            consume: Some(consume()),
+        }
+    }
+
+    fn consume() -> Consume {
+        Consume {
+            broker: "mq".into(),
+            queue: Some("jobs".into()),
+            log: Some("events".into()),
+            group: Some("workers".into()),
+            endpoint: "get".into(),
+            concurrency: 2,
+            batch: 10,
+            block_timeout_ms: 50.0,
+            sleep_ms: 5.0,
+        }
+    }
+
+    fn publish() -> PublishSpec {
+        PublishSpec {
+            broker: "mq".into(),
+            queue: Some("jobs".into()),
+            topic: Some("news".into()),
+            log: Some("events".into()),
+            timeout_ms: Some(20.0),
+        }
+    }
+
+    fn broker() -> Broker {
+        Broker {
+            durable: true,
+            queues: BTreeMap::from([("jobs".to_string(), queue())]),
+            topics: BTreeMap::from([("news".to_string(), topic())]),
+            logs: BTreeMap::from([("events".to_string(), log())]),
+        }
+    }
+
+    fn queue() -> QueueSpec {
+        QueueSpec {
+            capacity: Some(100),
+            when_full: WhenFull::Block,
+            delivery: Delivery::Ack,
+            visibility_timeout_ms: 500.0,
+            max_deliveries: Some(3),
+            dead_letter: Some("dead".into()),
+        }
+    }
+
+    fn topic() -> TopicSpec {
+        TopicSpec {
+            subscribers: vec!["jobs".into()],
+        }
+    }
+
+    fn log() -> LogSpec {
+        LogSpec {
+            partitions: 4,
+            retention_records: 50,
+            session_timeout_ms: 700.0,
+        }
+    }
+
+    fn kv_store() -> KvStore {
+        KvStore {
+            op_ms: Dist::constant(0.1),
+            capacity: Some(64),
         }
     }
 
@@ -858,6 +1210,8 @@ mod tests {
             entry: "api".into(),
             services: BTreeMap::from([("api".to_string(), service())]),
             databases: BTreeMap::from([("db".to_string(), database())]),
+            brokers: BTreeMap::from([("mq".to_string(), broker())]),
+            kv_stores: BTreeMap::from([("cache".to_string(), kv_store())]),
         }
     }
 
@@ -913,6 +1267,7 @@ mod tests {
     fn class() -> RequestClass {
         RequestClass {
             endpoint: "get".into(),
+            publish: Some(publish()),
             weight: 2.0,
             timeout_ms: 100.0,
             arrivals: Some(Arrivals::Poisson { rate_per_s: 1.0 }),
@@ -1009,6 +1364,11 @@ mod tests {
                 pool: "main".into(),
                 ms: Dist::constant(1.0),
             },
+            Step::Publish(publish()),
+            Step::Kv {
+                store: "cache".into(),
+                timeout_ms: Some(3.0),
+            },
             Step::Fail {
                 probability: 0.5,
                 cause: "bug".into(),
@@ -1020,6 +1380,8 @@ mod tests {
                 | Step::Call(_)
                 | Step::Parallel { .. }
                 | Step::Query { .. }
+                | Step::Publish(_)
+                | Step::Kv { .. }
                 | Step::Fail { .. } => {}
             }
         }
@@ -1039,6 +1401,26 @@ mod tests {
                 | Balancer::Random
                 | Balancer::LeastOutstanding
                 | Balancer::PowerOfTwoChoices => {}
+            }
+        }
+        all
+    }
+
+    fn when_fulls() -> Vec<WhenFull> {
+        let all = vec![WhenFull::Reject, WhenFull::Block];
+        for w in &all {
+            match w {
+                WhenFull::Reject | WhenFull::Block => {}
+            }
+        }
+        all
+    }
+
+    fn deliveries() -> Vec<Delivery> {
+        let all = vec![Delivery::Pop, Delivery::Ack];
+        for d in &all {
+            match d {
+                Delivery::Pop | Delivery::Ack => {}
             }
         }
         all
@@ -1256,6 +1638,13 @@ mod tests {
         check_struct(&schema, "Backoff", &call().backoff);
         check_struct(&schema, "CircuitBreaker", &call().circuit_breaker);
         check_struct(&schema, "MixturePart", &mixture_part());
+        check_struct(&schema, "Broker", &broker());
+        check_struct(&schema, "QueueSpec", &queue());
+        check_struct(&schema, "TopicSpec", &topic());
+        check_struct(&schema, "LogSpec", &log());
+        check_struct(&schema, "KvStore", &kv_store());
+        check_struct(&schema, "Consume", &consume());
+        check_struct(&schema, "PublishSpec", &publish());
     }
 
     #[test]
@@ -1266,6 +1655,8 @@ mod tests {
         check_enum(&schema, "Step", &steps());
         check_enum(&schema, "Balancer", &balancers());
         check_enum(&schema, "Wait", &waits());
+        check_enum(&schema, "WhenFull", &when_fulls());
+        check_enum(&schema, "Delivery", &deliveries());
         check_enum(&schema, "Dist", &dists());
     }
 

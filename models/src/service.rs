@@ -9,9 +9,9 @@
 //! too many have failed; calls still open then are abandoned and their late answers ignored.
 
 use crate::balancer::Picker;
-use crate::ledger::Ledger;
+use crate::ledger::{Ledger, NO_ORIGIN};
 use crate::msg::{CallTag, Msg, Outcome};
-use crate::plan::{CallPlan, EndpointIx, Plan, ServiceIx, StepPlan};
+use crate::plan::{CallPlan, ConsumeSource, EndpointIx, Plan, ServiceIx, StepPlan};
 use sim_core::network::NodeId;
 use sim_core::simulation::{Component, Ctx, Event, TimerId};
 use sim_core::time::{SimDuration, SimTime};
@@ -19,6 +19,12 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 type Cx<'a> = Ctx<'a, Msg, Ledger>;
+
+/// `CallTag::sub` of a publish (parallel calls use small indexes).
+const PUBLISH_SUB: u16 = u16::MAX;
+
+/// A fetch not answered within its blocking time plus this margin is given up.
+const GUARD_MARGIN: SimDuration = SimDuration::from_secs(2);
 
 #[derive(Clone, Copy, Debug, Default)]
 struct CallState {
@@ -33,7 +39,9 @@ struct CallState {
 struct Exec {
     generation: u32,
     live: bool,
-    caller: Option<(NodeId, CallTag)>,
+    caller: Caller,
+    /// The client request this execution works for (`NO_ORIGIN` if none).
+    origin: u32,
     /// (endpoint, step index) frames; the last is running.
     frames: Vec<(EndpointIx, u16)>,
     calls: Vec<CallState>,
@@ -46,6 +54,56 @@ struct Exec {
     pool: Option<(u16, bool)>,
     /// Sequence number of the query in flight (to ignore a late answer).
     query_seq: u16,
+}
+
+/// Who is waiting for an execution's outcome.
+#[derive(Clone, Copy, Debug, Default)]
+enum Caller {
+    /// Nobody.
+    #[default]
+    None,
+    /// A caller over the network, answered with a `Reply`.
+    Call(NodeId, CallTag),
+    /// A consumer loop that took a message; it acknowledges or commits when done.
+    Message {
+        /// The loop.
+        index: u16,
+        /// How the message came.
+        from: Consumed,
+    },
+}
+
+/// How a consumed message came, and so how its processing is reported.
+#[derive(Clone, Copy, Debug)]
+enum Consumed {
+    /// Naive pop: the consumer holds the only copy.
+    Popped,
+    /// Acknowledged delivery.
+    Delivery(u32),
+    /// Record `first + done` of a batch of `count` log records.
+    Record {
+        /// Partition.
+        partition: u16,
+        /// Offset of the batch's first record.
+        first: u32,
+        /// Records in the batch.
+        count: u16,
+        /// Records of the batch already processed.
+        done: u16,
+        /// Of which failed.
+        failed: u16,
+    },
+}
+
+#[derive(Clone, Copy, Debug, Default)]
+struct LoopState {
+    generation: u32,
+    /// Waiting for a worker to become free before fetching.
+    parked: bool,
+    /// Timer guarding a fetch that may never be answered (broker crash, partition).
+    guard: Option<TimerId>,
+    /// Has polled its log since this instance (re)started.
+    joined: bool,
 }
 
 #[derive(Debug, Default)]
@@ -66,12 +124,15 @@ pub struct ServiceInstance {
     plan: Rc<Plan>,
     svc: ServiceIx,
     busy: u32,
-    queue: VecDeque<(NodeId, CallTag, EndpointIx)>,
+    queue: VecDeque<(NodeId, CallTag, EndpointIx, u32)>,
     execs: Vec<Exec>,
     free: Vec<u32>,
     pools: Vec<PoolState>,
     pickers: Vec<Picker>,
     breakers: Vec<Breaker>,
+    loops: Vec<LoopState>,
+    /// This instance's node, learnt at start (for crash accounting).
+    me: Option<NodeId>,
 }
 
 enum Decision {
@@ -92,6 +153,8 @@ impl ServiceInstance {
             pools: Vec::new(),
             pickers: Vec::new(),
             breakers: Vec::new(),
+            loops: Vec::new(),
+            me: None,
             plan,
         };
         me.reset();
@@ -122,6 +185,20 @@ impl ServiceInstance {
             .map(|s| Picker::new(s.instances.len()))
             .collect();
         self.breakers = vec![Breaker::Closed { failures: 0 }; plan.services.len()];
+        let loops = svc.consume.as_ref().map_or(0, |c| c.concurrency as usize);
+        let generations: Vec<u32> = self
+            .loops
+            .iter()
+            .map(|l| l.generation.wrapping_add(1))
+            .collect();
+        self.loops = (0..loops)
+            .map(|i| LoopState {
+                generation: generations.get(i).copied().unwrap_or(0),
+                parked: false,
+                guard: None,
+                joined: false,
+            })
+            .collect();
     }
 
     fn tag(&self, slot: u32) -> CallTag {
@@ -140,27 +217,87 @@ impl ServiceInstance {
             .is_some_and(|e| e.live && e.generation == tag.generation)
     }
 
+    /// A fresh tag for a single wait (publish, key-value operation, query) of `slot`.
+    fn next_wait_tag(&mut self, slot: u32, sub: u16) -> CallTag {
+        let e = &mut self.execs[slot as usize];
+        e.query_seq = e.query_seq.wrapping_add(1);
+        CallTag {
+            exec: slot,
+            generation: e.generation,
+            sub,
+            attempt: e.query_seq,
+        }
+    }
+
+    /// The step `slot` is at.
+    fn current_step(&self, slot: u32) -> Option<&StepPlan> {
+        let &(ep, step) = self.execs.get(slot as usize)?.frames.last()?;
+        self.plan.services[usize::from(self.svc)].endpoints[usize::from(ep)]
+            .steps
+            .get(usize::from(step))
+    }
+
+    /// The answer to a single wait arrived: go on, or end the execution with `failure`.
+    fn wait_answered(&mut self, slot: u32, failure: Option<Outcome>, ctx: &mut Cx) {
+        if let Some(t) = self.execs[slot as usize].timer.take() {
+            ctx.cancel_timer(t);
+        }
+        match failure {
+            None => {
+                self.next_step(slot);
+                self.advance(slot, ctx);
+            }
+            Some(outcome) => self.finish(slot, outcome, ctx),
+        }
+    }
+
+    fn on_publish_answer(&mut self, tag: CallTag, outcome: Outcome, ctx: &mut Cx) {
+        if self.query_is_current(tag) {
+            let failure = (outcome != Outcome::Ok).then_some(outcome);
+            self.wait_answered(tag.exec, failure, ctx);
+        }
+    }
+
+    /// A consumer loop's timer: the sleep after an empty fetch ended, or a fetch went
+    /// unanswered for too long. Either way, fetch again (if the timer is still current).
+    fn on_wake(&mut self, index: u16, generation: u32, ctx: &mut Cx) {
+        let Some(state) = self.loops.get_mut(usize::from(index)) else {
+            return;
+        };
+        if state.generation == generation {
+            state.guard = None;
+            self.fetch(index, ctx);
+        }
+    }
+
     /// `true` when `tag` names the query the execution is waiting for now.
     fn query_is_current(&self, tag: CallTag) -> bool {
         self.valid(tag) && self.execs[tag.exec as usize].query_seq == tag.attempt
     }
 
-    fn on_call(&mut self, from: NodeId, tag: CallTag, endpoint: EndpointIx, ctx: &mut Cx) {
+    fn on_call(
+        &mut self,
+        from: NodeId,
+        tag: CallTag,
+        endpoint: EndpointIx,
+        origin: u32,
+        ctx: &mut Cx,
+    ) {
         let svc = &self.plan.services[usize::from(self.svc)];
         if self.busy < svc.workers {
-            self.start(Some((from, tag)), endpoint, ctx);
+            self.start(Caller::Call(from, tag), endpoint, origin, ctx);
         } else if svc
             .queue_capacity
             .is_none_or(|cap| self.queue.len() < cap as usize)
         {
-            self.queue.push_back((from, tag, endpoint));
+            self.queue.push_back((from, tag, endpoint, origin));
         } else {
             let outcome = Outcome::Rejected(svc.cause_queue_full);
             let _ = ctx.send(from, Msg::Reply { tag, outcome });
         }
     }
 
-    fn start(&mut self, caller: Option<(NodeId, CallTag)>, endpoint: EndpointIx, ctx: &mut Cx) {
+    fn start(&mut self, caller: Caller, endpoint: EndpointIx, origin: u32, ctx: &mut Cx) {
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -171,6 +308,7 @@ impl ServiceInstance {
         let e = &mut self.execs[slot as usize];
         e.live = true;
         e.caller = caller;
+        e.origin = origin;
         e.frames.clear();
         e.frames.push((endpoint, 0));
         e.pool = None;
@@ -205,6 +343,33 @@ impl ServiceInstance {
                     return;
                 }
                 StepPlan::Local(callee) => e.frames.push((*callee, 0)),
+                StepPlan::Publish {
+                    broker,
+                    dest,
+                    timeout,
+                } => {
+                    let tag = self.next_wait_tag(slot, PUBLISH_SUB);
+                    let origin = self.execs[slot as usize].origin;
+                    let node = plan.brokers[*broker].node;
+                    let dest = dest.pack();
+                    let _ = ctx.send(node, Msg::Publish { tag, dest, origin });
+                    if let Some(t) = timeout {
+                        self.execs[slot as usize].timer =
+                            Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
+                    }
+                    return;
+                }
+                StepPlan::Kv { store, timeout } => {
+                    let tag = self.next_wait_tag(slot, 0);
+                    let kv = &plan.kv_stores[*store];
+                    let work = kv.op_ms.sample_duration(ctx.rng());
+                    let _ = ctx.send(kv.node, Msg::Query { tag, work });
+                    if let Some(t) = timeout {
+                        self.execs[slot as usize].timer =
+                            Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
+                    }
+                    return;
+                }
                 StepPlan::Fail { probability, cause } => {
                     if ctx.rng().chance(*probability) {
                         return self.finish(slot, Outcome::Error(*cause), ctx);
@@ -291,11 +456,13 @@ impl ServiceInstance {
             sub,
             attempt: state.attempt,
         };
+        let origin = e.origin;
         let _ = ctx.send(
             target.instances[i],
             Msg::Call {
                 tag,
                 endpoint: call.endpoint,
+                origin,
             },
         );
         if let Some(t) = call.timeout {
@@ -504,7 +671,8 @@ impl ServiceInstance {
             ctx.cancel_timer(t);
         }
         let pool = e.pool.take();
-        let caller = e.caller.take();
+        let caller = std::mem::take(&mut e.caller);
+        let origin = e.origin;
         e.live = false;
         e.generation = e.generation.wrapping_add(1);
         self.free.push(slot);
@@ -512,11 +680,189 @@ impl ServiceInstance {
         if let Some((pool, true)) = pool {
             self.release(pool, ctx);
         }
-        if let Some((to, tag)) = caller {
-            let _ = ctx.send(to, Msg::Reply { tag, outcome });
+        match caller {
+            Caller::None => {}
+            Caller::Call(to, tag) => {
+                let _ = ctx.send(to, Msg::Reply { tag, outcome });
+            }
+            Caller::Message { index, from } => self.consumed(index, from, origin, outcome, ctx),
         }
-        if let Some((from, tag, endpoint)) = self.queue.pop_front() {
-            self.start(Some((from, tag)), endpoint, ctx);
+        if let Some((from, tag, endpoint, origin)) = self.queue.pop_front() {
+            self.start(Caller::Call(from, tag), endpoint, origin, ctx);
+        } else {
+            self.unpark(ctx);
+        }
+    }
+
+    // ------------------------------------------------------------------ consumer loops
+
+    fn consume_plan(&self) -> Option<&crate::plan::ConsumePlan> {
+        self.plan.services[usize::from(self.svc)].consume.as_ref()
+    }
+
+    fn start_loops(&mut self, ctx: &mut Cx) {
+        for index in 0..self.loops.len() {
+            self.fetch(index as u16, ctx);
+        }
+    }
+
+    /// Asks the broker for the next message of loop `index` (or parks the loop while every
+    /// worker is busy).
+    fn fetch(&mut self, index: u16, ctx: &mut Cx) {
+        let Some(c) = self.consume_plan() else {
+            return;
+        };
+        let (broker, source, block, max) = (c.broker, c.source, c.block_timeout, c.batch);
+        let workers = self.plan.services[usize::from(self.svc)].workers;
+        let state = &mut self.loops[usize::from(index)];
+        if let Some(t) = state.guard.take() {
+            ctx.cancel_timer(t);
+        }
+        if self.busy >= workers {
+            state.parked = true;
+            return;
+        }
+        state.parked = false;
+        state.generation = state.generation.wrapping_add(1);
+        // The first poll after a (re)start says so: the broker must treat this consumer as
+        // a new member and hand its partitions out from the committed offsets.
+        let tag = CallTag {
+            exec: u32::from(index),
+            generation: state.generation,
+            sub: index,
+            attempt: u16::from(!state.joined),
+        };
+        state.joined = true;
+        let block_ms = u32::try_from(block.as_nanos() / 1_000_000).unwrap_or(u32::MAX);
+        let msg = match source {
+            ConsumeSource::Queue(queue) => Msg::Fetch {
+                tag,
+                queue,
+                block_ms,
+            },
+            ConsumeSource::Log { log, group } => Msg::Poll {
+                tag,
+                log,
+                group,
+                block_ms,
+                max,
+            },
+        };
+        let node = self.plan.brokers[broker].node;
+        let _ = ctx.send(node, msg);
+        // If no answer comes (the broker crashed, a partition), fetch again.
+        let wake = Msg::ConsumerWake {
+            index,
+            generation: state.generation,
+        };
+        state.guard = Some(ctx.set_timer(block + GUARD_MARGIN, wake));
+    }
+
+    fn unpark(&mut self, ctx: &mut Cx) {
+        if let Some(i) = self.loops.iter().position(|l| l.parked) {
+            self.fetch(i as u16, ctx);
+        }
+    }
+
+    /// A message arrived for loop `index`: process it with the consumer's endpoint.
+    fn on_consumed(&mut self, tag: CallTag, from: Consumed, origin: u32, ctx: &mut Cx) {
+        let index = tag.sub;
+        let Some(state) = self.loops.get_mut(usize::from(index)) else {
+            return;
+        };
+        if state.generation == tag.generation {
+            if let Some(t) = state.guard.take() {
+                ctx.cancel_timer(t);
+            }
+        }
+        let Some(endpoint) = self.consume_plan().map(|c| c.endpoint) else {
+            return;
+        };
+        // A late answer to an abandoned fetch is processed all the same: for a popped
+        // message it is the only copy.
+        self.start(Caller::Message { index, from }, endpoint, origin, ctx);
+    }
+
+    /// Loop `index` finished a message: report it, then fetch the next one.
+    fn consumed(
+        &mut self,
+        index: u16,
+        from: Consumed,
+        origin: u32,
+        outcome: Outcome,
+        ctx: &mut Cx,
+    ) {
+        let Some(c) = self.consume_plan() else {
+            return;
+        };
+        let node = self.plan.brokers[c.broker].node;
+        let ok = outcome == Outcome::Ok;
+        match (from, c.source) {
+            (Consumed::Popped, _) => {
+                let now = ctx.now();
+                let me = ctx.me().index();
+                let w = ctx.world();
+                w.finished_by(me);
+                if ok {
+                    w.processed(now, 1);
+                    w.completed(now, origin);
+                } else {
+                    w.messages.failed += 1;
+                    w.release(origin);
+                }
+            }
+            // A failed delivery is not acknowledged: it comes back after its visibility
+            // timeout (and is dead-lettered after too many).
+            (Consumed::Delivery(delivery), ConsumeSource::Queue(queue)) if ok => {
+                let _ = ctx.send(node, Msg::Ack { queue, delivery });
+            }
+            (
+                Consumed::Record {
+                    partition,
+                    first,
+                    count,
+                    done,
+                    failed,
+                },
+                ConsumeSource::Log { log, group },
+            ) => {
+                let (done, failed) = (done + 1, failed + u16::from(!ok));
+                if done < count {
+                    // The next record of the batch, on the same loop and worker slot.
+                    let next = Consumed::Record {
+                        partition,
+                        first,
+                        count,
+                        done,
+                        failed,
+                    };
+                    let endpoint = c.endpoint;
+                    self.start(
+                        Caller::Message { index, from: next },
+                        endpoint,
+                        NO_ORIGIN,
+                        ctx,
+                    );
+                    return;
+                }
+                let commit = Msg::Commit {
+                    log,
+                    group,
+                    partition,
+                    offset: first + u32::from(count) - 1,
+                    count,
+                    failed,
+                };
+                let _ = ctx.send(node, commit);
+            }
+            _ => {}
+        }
+        if self
+            .loops
+            .get(usize::from(index))
+            .is_some_and(|l| l.guard.is_none())
+        {
+            self.fetch(index, ctx);
         }
     }
 }
@@ -525,18 +871,79 @@ impl Component<Msg, Ledger> for ServiceInstance {
     fn on_event(&mut self, event: Event<Msg>, ctx: &mut Cx) {
         match event {
             Event::Message { from, msg } => match msg {
-                Msg::Call { tag, endpoint } => self.on_call(from, tag, endpoint, ctx),
+                Msg::Call {
+                    tag,
+                    endpoint,
+                    origin,
+                } => self.on_call(from, tag, endpoint, origin, ctx),
+                Msg::Reply { tag, outcome } if tag.sub == PUBLISH_SUB => {
+                    self.on_publish_answer(tag, outcome, ctx)
+                }
                 Msg::Reply { tag, outcome } => self.on_call_answer(tag, outcome, ctx),
-                Msg::QueryDone { tag } if self.query_is_current(tag) => {
-                    let e = &mut self.execs[tag.exec as usize];
-                    if let Some((pool, true)) = e.pool {
-                        if let Some(t) = e.timer.take() {
-                            ctx.cancel_timer(t);
+                Msg::QueryDone { tag, ok } if self.query_is_current(tag) => {
+                    match self.current_step(tag.exec) {
+                        Some(StepPlan::Kv { store, .. }) => {
+                            let refused = Outcome::Rejected(self.plan.kv_stores[*store].cause_full);
+                            self.wait_answered(tag.exec, (!ok).then_some(refused), ctx);
                         }
-                        e.pool = None;
-                        self.release(pool, ctx);
-                        self.next_step(tag.exec);
-                        self.advance(tag.exec, ctx);
+                        Some(StepPlan::Query { .. }) => {
+                            let e = &mut self.execs[tag.exec as usize];
+                            if let Some((pool, true)) = e.pool {
+                                if let Some(t) = e.timer.take() {
+                                    ctx.cancel_timer(t);
+                                }
+                                e.pool = None;
+                                self.release(pool, ctx);
+                                self.next_step(tag.exec);
+                                self.advance(tag.exec, ctx);
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Msg::Delivered {
+                    tag,
+                    delivery,
+                    origin,
+                } => {
+                    let from = if delivery == 0 {
+                        Consumed::Popped
+                    } else {
+                        Consumed::Delivery(delivery)
+                    };
+                    self.on_consumed(tag, from, origin, ctx);
+                }
+                Msg::Record {
+                    tag,
+                    partition,
+                    offset,
+                    count,
+                } => {
+                    let from = Consumed::Record {
+                        partition,
+                        first: offset,
+                        count: count.max(1),
+                        done: 0,
+                        failed: 0,
+                    };
+                    // Completion latency of log records is recorded by the broker at commit.
+                    self.on_consumed(tag, from, NO_ORIGIN, ctx);
+                }
+                Msg::Empty { tag } => {
+                    let sleep = self.consume_plan().map(|c| c.sleep);
+                    if let (Some(state), Some(sleep)) =
+                        (self.loops.get_mut(usize::from(tag.sub)), sleep)
+                    {
+                        if state.generation == tag.generation {
+                            if let Some(t) = state.guard.take() {
+                                ctx.cancel_timer(t);
+                            }
+                            let wake = Msg::ConsumerWake {
+                                index: tag.sub,
+                                generation: state.generation,
+                            };
+                            state.guard = Some(ctx.set_timer(sleep, wake));
+                        }
                     }
                 }
                 _ => {}
@@ -570,22 +977,52 @@ impl Component<Msg, Ledger> for ServiceInstance {
                     }
                 }
                 Msg::QueryTimeout { tag } if self.query_is_current(tag) => {
-                    let e = &mut self.execs[tag.exec as usize];
-                    e.timer = None;
-                    if let Some((pool, true)) = e.pool {
-                        let cause = self.plan.services[usize::from(self.svc)].pools
-                            [usize::from(pool)]
-                        .cause_query;
-                        self.finish(tag.exec, Outcome::Timeout(cause), ctx);
-                    }
+                    self.execs[tag.exec as usize].timer = None;
+                    let plan = Rc::clone(&self.plan);
+                    let svc = &plan.services[usize::from(self.svc)];
+                    let cause = match self.current_step(tag.exec) {
+                        Some(StepPlan::Query { pool, .. }) => {
+                            svc.pools[usize::from(*pool)].cause_query
+                        }
+                        Some(StepPlan::Kv { store, .. }) => plan.kv_stores[*store].cause_timeout,
+                        Some(StepPlan::Publish { broker, .. }) => {
+                            plan.brokers[*broker].cause_timeout
+                        }
+                        _ => return,
+                    };
+                    self.finish(tag.exec, Outcome::Timeout(cause), ctx);
                 }
+                Msg::ConsumerWake { index, generation } => self.on_wake(index, generation, ctx),
                 _ => {}
             },
-            Event::Init => {}
+            Event::Init => {
+                self.me = Some(ctx.me());
+                self.start_loops(ctx);
+            }
         }
     }
 
-    fn on_crash(&mut self) {
+    fn on_restart(&mut self, ctx: &mut Cx) {
+        self.start_loops(ctx);
+    }
+
+    fn on_crash(&mut self, ledger: &mut Ledger) {
+        // Popped messages die with the consumer that held them (and those on the wire to it).
+        for e in &self.execs {
+            if let (
+                true,
+                Caller::Message {
+                    from: Consumed::Popped,
+                    ..
+                },
+            ) = (e.live, e.caller)
+            {
+                ledger.release(e.origin);
+            }
+        }
+        if let Some(me) = self.me {
+            ledger.crashed(me.index());
+        }
         self.reset();
     }
 }

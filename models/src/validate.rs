@@ -13,6 +13,7 @@
 //!   not share a name, and no node may be called `client` or contain `#`.
 
 use crate::load::Problem;
+use crate::scenario;
 use crate::scenario::{
     Arrivals, CallSpec, Design, FaultAction, Scenario, Service, Step, Wait, FORMAT_VERSION,
 };
@@ -27,7 +28,15 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.workload(s);
     c.designs(s);
     c.faults(s);
-    c.problems
+    // A class's `publish` is checked against every design: say a problem that does not
+    // depend on the design (two destinations, say) once, not once per design.
+    let mut unique: Vec<Problem> = Vec::with_capacity(c.problems.len());
+    for p in c.problems {
+        if !unique.contains(&p) {
+            unique.push(p);
+        }
+    }
+    unique
 }
 
 /// `base.key`, or `key` at the root.
@@ -283,6 +292,15 @@ impl Checker {
             ),
             Some(entry) => {
                 for (j, class) in s.workload.classes.iter().enumerate() {
+                    let class_path = at("workload.classes", j);
+                    if let Some(p) = &class.publish {
+                        if class.endpoint.is_empty() {
+                            self.publish(design, &key(&class_path, "publish"), p);
+                        } else {
+                            self.report(&class_path, "set exactly one of endpoint and publish");
+                        }
+                        continue;
+                    }
                     if !entry.handlers.contains_key(&class.endpoint) {
                         self.report(
                             key(&at("workload.classes", j), "endpoint"),
@@ -326,6 +344,207 @@ impl Checker {
             let svc_path = key(&services_path, svc_name);
             self.node_name(&svc_path, svc_name);
             self.service(design, &svc_path, svc_name, service);
+        }
+        self.messaging(design, path);
+    }
+
+    /// Brokers, key-value stores, and the names they share with other nodes.
+    fn messaging(&mut self, design: &Design, path: &str) {
+        let name = &design.name;
+        let kv_path = key(path, "kv_stores");
+        for (kv_name, kv) in &design.kv_stores {
+            let p = key(&kv_path, kv_name);
+            self.node_name(&p, kv_name);
+            if design.services.contains_key(kv_name) || design.databases.contains_key(kv_name) {
+                self.report(
+                    &p,
+                    format!("`{kv_name}` names two nodes of design `{name}`"),
+                );
+            }
+            self.dist(&key(&p, "op_ms"), &kv.op_ms);
+            if kv.capacity == Some(0) {
+                self.report(
+                    key(&p, "capacity"),
+                    "must be at least 1 (leave it out for unbounded)",
+                );
+            }
+        }
+        let brokers_path = key(path, "brokers");
+        for (b_name, broker) in &design.brokers {
+            let p = key(&brokers_path, b_name);
+            self.node_name(&p, b_name);
+            if design.services.contains_key(b_name)
+                || design.databases.contains_key(b_name)
+                || design.kv_stores.contains_key(b_name)
+            {
+                self.report(&p, format!("`{b_name}` names two nodes of design `{name}`"));
+            }
+            for (q_name, q) in &broker.queues {
+                let qp = key(&key(&p, "queues"), q_name);
+                if q.capacity == Some(0) {
+                    self.report(
+                        key(&qp, "capacity"),
+                        "must be at least 1 (leave it out for unbounded)",
+                    );
+                }
+                self.positive(&key(&qp, "visibility_timeout_ms"), q.visibility_timeout_ms);
+                if q.max_deliveries == Some(0) {
+                    self.report(key(&qp, "max_deliveries"), "must be at least 1");
+                }
+                if let Some(dlq) = &q.dead_letter {
+                    if dlq == q_name || !broker.queues.contains_key(dlq) {
+                        self.report(
+                            key(&qp, "dead_letter"),
+                            format!(
+                                "`{dlq}` must be another queue of broker `{b_name}` (queues: {})",
+                                listing(broker.queues.keys())
+                            ),
+                        );
+                    }
+                }
+            }
+            for (t_name, t) in &broker.topics {
+                let tp = key(&key(&p, "topics"), t_name);
+                if t.subscribers.is_empty() {
+                    self.report(key(&tp, "subscribers"), "needs at least one queue");
+                }
+                for (i, q) in t.subscribers.iter().enumerate() {
+                    if !broker.queues.contains_key(q) {
+                        self.report(
+                            at(&key(&tp, "subscribers"), i),
+                            format!("`{q}` is not a queue of broker `{b_name}`"),
+                        );
+                    }
+                }
+            }
+            for (l_name, l) in &broker.logs {
+                let lp = key(&key(&p, "logs"), l_name);
+                if l.partitions == 0 || l.partitions > 16_384 {
+                    self.report(key(&lp, "partitions"), "must be between 1 and 16,384");
+                }
+                self.positive(&key(&lp, "session_timeout_ms"), l.session_timeout_ms);
+            }
+            if broker.queues.len() + broker.topics.len() + broker.logs.len() == 0 {
+                self.report(&p, "a broker needs at least one queue, topic or log");
+            }
+        }
+    }
+
+    /// Exactly one of the named options is set; reports at `path` otherwise.
+    fn exactly_one(&mut self, path: &str, options: &[(&str, bool)]) -> bool {
+        let set = options.iter().filter(|(_, on)| *on).count();
+        if set != 1 {
+            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+            self.report(path, format!("set exactly one of {}", names.join(", ")));
+        }
+        set == 1
+    }
+
+    fn broker_of<'a>(
+        &mut self,
+        design: &'a Design,
+        path: &str,
+        broker: &str,
+    ) -> Option<&'a scenario::Broker> {
+        let b = design.brokers.get(broker);
+        if b.is_none() {
+            self.report(
+                path,
+                format!(
+                    "`{broker}` is not a broker of design `{}` (brokers: {})",
+                    design.name,
+                    listing(design.brokers.keys())
+                ),
+            );
+        }
+        b
+    }
+
+    fn publish(&mut self, design: &Design, path: &str, p: &scenario::PublishSpec) {
+        let Some(b) = self.broker_of(design, &key(path, "broker"), &p.broker) else {
+            return;
+        };
+        let options = [
+            ("queue", p.queue.is_some()),
+            ("topic", p.topic.is_some()),
+            ("log", p.log.is_some()),
+        ];
+        if !self.exactly_one(path, &options) {
+            return;
+        }
+        let missing = match (&p.queue, &p.topic, &p.log) {
+            (Some(q), _, _) if !b.queues.contains_key(q) => Some(("queue", q)),
+            (_, Some(t), _) if !b.topics.contains_key(t) => Some(("topic", t)),
+            (_, _, Some(l)) if !b.logs.contains_key(l) => Some(("log", l)),
+            _ => None,
+        };
+        if let Some((what, n)) = missing {
+            self.report(
+                key(path, what),
+                format!("`{n}` is not a {what} of broker `{}`", p.broker),
+            );
+        }
+        if let Some(t) = p.timeout_ms {
+            self.positive(&key(path, "timeout_ms"), t);
+        }
+    }
+
+    fn consume(
+        &mut self,
+        design: &Design,
+        path: &str,
+        svc_name: &str,
+        service: &Service,
+        c: &scenario::Consume,
+    ) {
+        if !service.handlers.contains_key(&c.endpoint) {
+            self.report(
+                key(path, "endpoint"),
+                format!(
+                    "`{}` is not an endpoint of service `{svc_name}` (endpoints: {})",
+                    c.endpoint,
+                    listing(service.handlers.keys())
+                ),
+            );
+        }
+        if c.concurrency == 0 {
+            self.report(key(path, "concurrency"), "must be at least 1");
+        }
+        if c.batch == 0 || c.batch > u32::from(u16::MAX) {
+            self.report(key(path, "batch"), "must be between 1 and 65,535");
+        }
+        self.positive(&key(path, "block_timeout_ms"), c.block_timeout_ms);
+        self.non_negative(&key(path, "sleep_ms"), c.sleep_ms);
+        let Some(b) = self.broker_of(design, &key(path, "broker"), &c.broker) else {
+            return;
+        };
+        if !self.exactly_one(
+            path,
+            &[("queue", c.queue.is_some()), ("log", c.log.is_some())],
+        ) {
+            return;
+        }
+        if let Some(q) = &c.queue {
+            if !b.queues.contains_key(q) {
+                self.report(
+                    key(path, "queue"),
+                    format!("`{q}` is not a queue of broker `{}`", c.broker),
+                );
+            }
+            if c.group.is_some() {
+                self.report(key(path, "group"), "consumer groups apply to logs only");
+            }
+            if c.batch > 1 {
+                self.report(key(path, "batch"), "batches apply to logs only");
+            }
+        }
+        if let Some(l) = &c.log {
+            if !b.logs.contains_key(l) {
+                self.report(
+                    key(path, "log"),
+                    format!("`{l}` is not a log of broker `{}`", c.broker),
+                );
+            }
         }
     }
 
@@ -393,6 +612,9 @@ impl Checker {
             }
         }
         self.in_process_cycles(&handlers_path, service);
+        if let Some(c) = &service.consume {
+            self.consume(design, &key(path, "consume"), svc_name, service, c);
+        }
     }
 
     fn step(
@@ -423,6 +645,22 @@ impl Checker {
                 self.probability(&key(path, "fail.probability"), *probability);
             }
             Step::Call(call) => self.call(design, svc_name, service, &key(path, "call"), call),
+            Step::Publish(p) => self.publish(design, &key(path, "publish"), p),
+            Step::Kv { store, timeout_ms } => {
+                if !design.kv_stores.contains_key(store) {
+                    self.report(
+                        key(path, "kv.store"),
+                        format!(
+                            "`{store}` is not a key-value store of design `{}` (stores: {})",
+                            design.name,
+                            listing(design.kv_stores.keys())
+                        ),
+                    );
+                }
+                if let Some(t) = timeout_ms {
+                    self.positive(&key(path, "kv.timeout_ms"), *t);
+                }
+            }
             Step::Parallel { calls, wait } => {
                 let p_path = key(path, "parallel");
                 let calls_path = key(&p_path, "calls");
@@ -720,7 +958,11 @@ fn target_problem(design: &Design, target: &str) -> Option<String> {
         }
         return None;
     }
-    if design.services.contains_key(target) || design.databases.contains_key(target) {
+    if design.services.contains_key(target)
+        || design.databases.contains_key(target)
+        || design.kv_stores.contains_key(target)
+        || design.brokers.contains_key(target)
+    {
         return None;
     }
     Some(format!(
@@ -1120,6 +1362,355 @@ mod tests {
                 "designs[0].services.client"
             ]
         );
+    }
+
+    /// `base()` with design one given a broker (queues, a topic, a log), a key-value store, a
+    /// handler that publishes and reads the store, and two consumers: a valid starting point
+    /// for the messaging checks.
+    fn messaging_base() -> Value {
+        let mut v = base();
+        let one = &mut v["designs"][0];
+        one["brokers"] = json!({"mq": {
+            "queues": {
+                "jobs": {"delivery": "ack", "max_deliveries": 3, "dead_letter": "dead"},
+                "dead": {}
+            },
+            "topics": {"news": {"subscribers": ["jobs"]}},
+            "logs": {"events": {"partitions": 2}}
+        }});
+        one["kv_stores"] = json!({"cache": {"op_ms": {"constant": {"value": 0.1}}}});
+        one["services"]["api"]["handlers"]["put"] = json!([
+            {"publish": {"broker": "mq", "queue": "jobs"}},
+            {"kv": {"store": "cache", "timeout_ms": 5.0}}
+        ]);
+        one["services"]["worker"] = json!({
+            "workers": 1,
+            "handlers": {"work": []},
+            "consume": {"broker": "mq", "queue": "jobs", "endpoint": "work"}
+        });
+        one["services"]["reader"] = json!({
+            "workers": 1,
+            "handlers": {"read": []},
+            "consume": {"broker": "mq", "log": "events", "group": "g", "batch": 10, "endpoint": "read"}
+        });
+        v
+    }
+
+    const PUT: &str = "designs[0].services.api.handlers.put";
+    const MQ: &str = "designs[0].brokers.mq";
+
+    #[test]
+    fn the_messaging_base_is_valid() {
+        assert_eq!(check(messaging_base()), vec![]);
+    }
+
+    #[test]
+    fn a_publish_step_names_a_broker_and_exactly_one_existing_destination() {
+        let mut v = messaging_base();
+        let publish = |v: &mut Value, p: Value| {
+            v["designs"][0]["services"]["api"]["handlers"]["put"][0] = json!({ "publish": p });
+        };
+        publish(&mut v, json!({"broker": "nomq", "queue": "jobs"}));
+        let problems = check(v.clone());
+        assert_eq!(paths(&problems), [format!("{PUT}[0].publish.broker")]);
+        assert!(
+            problems[0]
+                .message
+                .contains("`nomq` is not a broker of design `one`"),
+            "{}",
+            problems[0].message
+        );
+
+        publish(&mut v, json!({"broker": "mq", "queue": "nojobs"}));
+        assert_eq!(
+            paths(&check(v.clone())),
+            [format!("{PUT}[0].publish.queue")]
+        );
+        publish(&mut v, json!({"broker": "mq", "topic": "nonews"}));
+        assert_eq!(
+            paths(&check(v.clone())),
+            [format!("{PUT}[0].publish.topic")]
+        );
+        publish(&mut v, json!({"broker": "mq", "log": "noevents"}));
+        assert_eq!(paths(&check(v.clone())), [format!("{PUT}[0].publish.log")]);
+
+        publish(
+            &mut v,
+            json!({"broker": "mq", "queue": "jobs", "topic": "news"}),
+        );
+        let problems = check(v.clone());
+        assert_eq!(paths(&problems), [format!("{PUT}[0].publish")]);
+        assert!(
+            problems[0]
+                .message
+                .contains("exactly one of queue, topic, log"),
+            "{}",
+            problems[0].message
+        );
+        publish(&mut v, json!({"broker": "mq"}));
+        assert_eq!(paths(&check(v.clone())), [format!("{PUT}[0].publish")]);
+
+        publish(
+            &mut v,
+            json!({"broker": "mq", "log": "events", "timeout_ms": 0.0}),
+        );
+        assert_eq!(paths(&check(v)), [format!("{PUT}[0].publish.timeout_ms")]);
+    }
+
+    #[test]
+    fn a_consumer_reads_exactly_one_existing_source_into_an_endpoint_of_its_own() {
+        let worker = "designs[0].services.worker.consume";
+        let reader = "designs[0].services.reader.consume";
+        let mut v = messaging_base();
+        v["designs"][0]["services"]["worker"]["consume"]["log"] = json!("events");
+        let problems = check(v);
+        assert_eq!(paths(&problems), [worker]);
+        assert!(
+            problems[0].message.contains("exactly one of queue, log"),
+            "{}",
+            problems[0].message
+        );
+
+        let mut v = messaging_base();
+        v["designs"][0]["services"]["worker"]["consume"]["endpoint"] = json!("read");
+        let problems = check(v);
+        assert_eq!(paths(&problems), [format!("{worker}.endpoint")]);
+        assert!(
+            problems[0]
+                .message
+                .contains("`read` is not an endpoint of service `worker`"),
+            "{}",
+            problems[0].message
+        );
+
+        let mut v = messaging_base();
+        let c = &mut v["designs"][0]["services"]["worker"]["consume"];
+        c["group"] = json!("g");
+        c["batch"] = json!(5);
+        assert_eq!(
+            paths(&check(v)),
+            [format!("{worker}.batch"), format!("{worker}.group")]
+        );
+
+        let mut v = messaging_base();
+        v["designs"][0]["services"]["worker"]["consume"]["queue"] = json!("nojobs");
+        v["designs"][0]["services"]["reader"]["consume"]["broker"] = json!("nomq");
+        assert_eq!(
+            paths(&check(v)),
+            [format!("{reader}.broker"), format!("{worker}.queue")]
+        );
+
+        let mut v = messaging_base();
+        let c = &mut v["designs"][0]["services"]["reader"]["consume"];
+        c["log"] = json!("noevents");
+        c["batch"] = json!(0);
+        c["concurrency"] = json!(0);
+        c["block_timeout_ms"] = json!(0.0);
+        c["sleep_ms"] = json!(-1.0);
+        assert_eq!(
+            paths(&check(v)),
+            [
+                format!("{reader}.batch"),
+                format!("{reader}.block_timeout_ms"),
+                format!("{reader}.concurrency"),
+                format!("{reader}.log"),
+                format!("{reader}.sleep_ms"),
+            ]
+        );
+    }
+
+    #[test]
+    fn topic_subscribers_are_queues_of_the_same_broker() {
+        let mut v = messaging_base();
+        v["designs"][0]["brokers"]["mq"]["topics"]["news"]["subscribers"] =
+            json!(["jobs", "events", "nowhere"]);
+        let problems = check(v.clone());
+        let subs = format!("{MQ}.topics.news.subscribers");
+        assert_eq!(
+            paths(&problems),
+            [format!("{subs}[1]"), format!("{subs}[2]")]
+        );
+        // A log is not a queue, even on the same broker.
+        assert!(
+            problems[0]
+                .message
+                .contains("`events` is not a queue of broker `mq`"),
+            "{}",
+            problems[0].message
+        );
+        v["designs"][0]["brokers"]["mq"]["topics"]["news"]["subscribers"] = json!([]);
+        assert_eq!(paths(&check(v)), [subs]);
+    }
+
+    #[test]
+    fn a_dead_letter_queue_is_another_queue_of_the_broker() {
+        let dlq = format!("{MQ}.queues.jobs.dead_letter");
+        let mut v = messaging_base();
+        v["designs"][0]["brokers"]["mq"]["queues"]["jobs"]["dead_letter"] = json!("jobs");
+        assert_eq!(paths(&check(v.clone())), [dlq.as_str()]);
+        v["designs"][0]["brokers"]["mq"]["queues"]["jobs"]["dead_letter"] = json!("graveyard");
+        let problems = check(v);
+        assert_eq!(paths(&problems), [dlq.as_str()]);
+        assert!(
+            problems[0]
+                .message
+                .contains("`graveyard` must be another queue of broker `mq`"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn queue_and_log_settings_are_in_range() {
+        let mut v = messaging_base();
+        let mq = &mut v["designs"][0]["brokers"]["mq"];
+        mq["logs"]["events"]["partitions"] = json!(0);
+        mq["logs"]["events"]["session_timeout_ms"] = json!(0.0);
+        mq["queues"]["dead"] =
+            json!({"capacity": 0, "max_deliveries": 0, "visibility_timeout_ms": -1.0});
+        assert_eq!(
+            paths(&check(v.clone())),
+            [
+                format!("{MQ}.logs.events.partitions"),
+                format!("{MQ}.logs.events.session_timeout_ms"),
+                format!("{MQ}.queues.dead.capacity"),
+                format!("{MQ}.queues.dead.max_deliveries"),
+                format!("{MQ}.queues.dead.visibility_timeout_ms"),
+            ]
+        );
+        let mut v = messaging_base();
+        v["designs"][0]["brokers"]["mq"]["logs"]["events"]["partitions"] = json!(16_385);
+        assert_eq!(
+            paths(&check(v.clone())),
+            [format!("{MQ}.logs.events.partitions")]
+        );
+        v["designs"][0]["brokers"]["mq"]["logs"]["events"]["partitions"] = json!(16_384);
+        assert_eq!(check(v), vec![]);
+    }
+
+    #[test]
+    fn a_broker_needs_a_queue_topic_or_log() {
+        let mut v = base();
+        v["designs"][0]["brokers"] = json!({"mq": {"durable": true}});
+        assert_eq!(paths(&check(v)), [MQ]);
+    }
+
+    #[test]
+    fn a_kv_step_names_a_store_of_the_design() {
+        let mut v = messaging_base();
+        v["designs"][0]["services"]["api"]["handlers"]["put"][1] =
+            json!({"kv": {"store": "redis", "timeout_ms": 0.0}});
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                format!("{PUT}[1].kv.store"),
+                format!("{PUT}[1].kv.timeout_ms")
+            ]
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("`redis` is not a key-value store of design `one`"),
+            "{}",
+            problems[0].message
+        );
+        let mut v = messaging_base();
+        let cache = &mut v["designs"][0]["kv_stores"]["cache"];
+        cache["capacity"] = json!(0);
+        cache["op_ms"] = json!({"exponential": {"mean": 0.0}});
+        assert_eq!(
+            paths(&check(v)),
+            [
+                "designs[0].kv_stores.cache.capacity",
+                "designs[0].kv_stores.cache.op_ms.exponential.mean"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_class_either_calls_an_endpoint_or_publishes() {
+        let mut v = messaging_base();
+        // Design two gets a broker too, so a publishing class fits both designs.
+        v["designs"][1]["brokers"] = json!({"mq": {"queues": {"jobs": {}}}});
+        v["workload"]["classes"] = json!([
+            {"endpoint": "get"},
+            {"publish": {"broker": "mq", "queue": "jobs"}}
+        ]);
+        assert_eq!(check(v.clone()), vec![]);
+
+        v["workload"]["classes"][1]["endpoint"] = json!("get");
+        let problems = check(v.clone());
+        // Said once, though both designs check the class.
+        assert_eq!(paths(&problems), ["workload.classes[1]"], "{problems:#?}");
+        assert!(
+            problems[0]
+                .message
+                .contains("exactly one of endpoint and publish"),
+            "{}",
+            problems[0].message
+        );
+
+        // A destination one design lacks names that design.
+        v["workload"]["classes"][1] = json!({"publish": {"broker": "mq", "topic": "news"}});
+        let problems = check(v.clone());
+        assert_eq!(paths(&problems), ["workload.classes[1].publish.topic"]);
+        assert!(
+            problems[0]
+                .message
+                .contains("`news` is not a topic of broker `mq`"),
+            "{}",
+            problems[0].message
+        );
+        v["workload"]["classes"][1] = json!({"publish": {"broker": "kafka", "log": "events"}});
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                "workload.classes[1].publish.broker",
+                "workload.classes[1].publish.broker"
+            ]
+        );
+        assert!(problems.iter().any(|p| p.message.contains("design `one`")));
+        assert!(problems.iter().any(|p| p.message.contains("design `two`")));
+    }
+
+    #[test]
+    fn brokers_and_stores_share_no_name_with_other_nodes() {
+        let mut v = messaging_base();
+        let one = &mut v["designs"][0];
+        one["brokers"]["api"] = json!({"queues": {"q": {}}});
+        one["kv_stores"]["db"] = json!({"op_ms": {"constant": {"value": 1.0}}});
+        one["kv_stores"]["client"] = json!({"op_ms": {"constant": {"value": 1.0}}});
+        one["brokers"]["cache"] = json!({"queues": {"q": {}}});
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                "designs[0].brokers.api",
+                "designs[0].brokers.cache",
+                "designs[0].kv_stores.client",
+                "designs[0].kv_stores.db"
+            ],
+            "{problems:#?}"
+        );
+        assert!(problems
+            .iter()
+            .any(|p| p.message.contains("`api` names two nodes of design `one`")));
+    }
+
+    #[test]
+    fn brokers_and_stores_are_fault_targets() {
+        let mut v = messaging_base();
+        v["designs"][1]["brokers"] = json!({"mq": {"queues": {"jobs": {}}}});
+        v["designs"][1]["kv_stores"] = json!({"cache": {"op_ms": {"constant": {"value": 1.0}}}});
+        v["faults"] = json!([
+            {"at_s": 1.0, "action": {"crash": {"target": "mq"}}},
+            {"at_s": 1.0, "action": {"slow": {"target": "cache", "factor": 3.0}}}
+        ]);
+        assert_eq!(check(v.clone()), vec![]);
+        v["designs"][1]["kv_stores"] = json!({});
+        assert_eq!(paths(&check(v)), ["faults[1].action.slow.target"]);
     }
 
     #[test]

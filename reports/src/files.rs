@@ -1,11 +1,15 @@
-//! Results files: `results.json`, `endpoints.csv` and one `series-<design>.csv` per design.
+//! Results files: `results.json`, `endpoints.csv` and one `series-<design>.csv` per design;
+//! with replications `replications.json`, `replications.csv` and `differences.csv`; and the
+//! report (`index.html`, `report.md`, `charts/`).
 //!
 //! The `*_json`/`*_csv` functions build the bytes (deterministic: same results, same
-//! text, LF line endings); only [`write_run`] and [`read_results`] touch the disk.
+//! text, LF line endings); only the `write_*` and `read_*` functions touch the disk.
 //! Floats in CSV are rounded to 6 decimals with trailing zeros trimmed (`0.333333`,
 //! `4.5`, `12`); fields containing a comma, a quote or a line break are quoted, quotes
 //! doubled (RFC 4180).
 
+use crate::report::Report;
+use crate::stats::Replications;
 use models::results::{DesignResult, RunResults};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -137,6 +141,131 @@ pub fn write_run(dir: &Path, results: &RunResults) -> std::io::Result<Vec<PathBu
         written.push(path);
     }
     Ok(written)
+}
+
+/// `replications.json`: pretty JSON and a trailing newline; missing intervals (fewer than
+/// two replications) are `null`.
+pub fn replications_json(reps: &Replications) -> String {
+    let mut json = serde_json::to_string_pretty(reps)
+        .expect("Replications is plain data and always serialises");
+    json.push('\n');
+    json
+}
+
+/// `replications.csv`: one row per (design, metric) under the header
+/// `design,metric,n,mean,half_width` (half-width empty when unknown), then nothing else;
+/// the differences are in [`differences_csv`].
+pub fn replications_csv(reps: &Replications) -> String {
+    let mut out = String::from("design,metric,n,mean,half_width\n");
+    for d in &reps.designs {
+        for m in &d.metrics {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{}",
+                field(&d.name),
+                m.metric,
+                m.n,
+                float(m.mean),
+                m.half_width.map_or_else(String::new, float),
+            );
+        }
+    }
+    out
+}
+
+/// `differences.csv`: one row per (metric, a, b) under the header
+/// `metric,a,b,mean,paired_half_width,unpaired_half_width` (`mean` is `b - a`).
+pub fn differences_csv(reps: &Replications) -> String {
+    let mut out = String::from("metric,a,b,mean,paired_half_width,unpaired_half_width\n");
+    for d in &reps.differences {
+        let _ = writeln!(
+            out,
+            "{},{},{},{},{},{}",
+            d.metric,
+            field(&d.a),
+            field(&d.b),
+            float(d.mean),
+            d.paired_half_width.map_or_else(String::new, float),
+            d.unpaired_half_width.map_or_else(String::new, float),
+        );
+    }
+    out
+}
+
+fn write_all(dir: &Path, files: Vec<(String, Vec<u8>)>) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::with_capacity(files.len());
+    for (name, contents) in files {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&path, contents).map_err(|e| {
+            std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+        })?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Writes `replications.json`, `replications.csv` and `differences.csv` into `dir`.
+pub fn write_replications(dir: &Path, reps: &Replications) -> std::io::Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    write_all(
+        dir,
+        vec![
+            (
+                "replications.json".to_string(),
+                replications_json(reps).into_bytes(),
+            ),
+            (
+                "replications.csv".to_string(),
+                replications_csv(reps).into_bytes(),
+            ),
+            (
+                "differences.csv".to_string(),
+                differences_csv(reps).into_bytes(),
+            ),
+        ],
+    )
+}
+
+/// Reads a `replications.json` (errors as in [`read_results`]).
+pub fn read_replications(path: &Path) -> Result<Replications, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "{}:{}:{}: invalid replications file: {e}",
+            path.display(),
+            e.line(),
+            e.column()
+        )
+    })
+}
+
+/// Writes a report into `dir`: `index.html`, `report.md`, and `charts/<id>.svg` (and
+/// `charts/<id>.png` when `png`) for every chart. Returns the paths written.
+pub fn write_report(dir: &Path, report: &Report, png: bool) -> Result<Vec<PathBuf>, String> {
+    let mut files = vec![
+        ("index.html".to_string(), report.html.clone().into_bytes()),
+        (
+            "report.md".to_string(),
+            report.markdown.clone().into_bytes(),
+        ),
+    ];
+    for c in &report.charts {
+        files.push((
+            format!("charts/{}.svg", c.spec.id),
+            c.svg.clone().into_bytes(),
+        ));
+        if png {
+            let bytes =
+                crate::chart::png(&c.spec).map_err(|e| format!("chart {}: {e}", c.spec.id))?;
+            files.push((format!("charts/{}.png", c.spec.id), bytes));
+        }
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    write_all(dir, files).map_err(|e| e.to_string())
 }
 
 /// Reads a `results.json`. Errors name the file and, for invalid contents, the line and

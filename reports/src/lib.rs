@@ -3,18 +3,33 @@
 //! Every report is a pure function of the results: the same results give the same bytes,
 //! with no wall clock, no environment and no colour unless a [`Style`] asks for it (the
 //! CLI decides: a terminal and no `NO_COLOR`). Only the [`files`] module touches the
-//! disk ([`write_run`], [`read_results`]); [`table`] only builds strings.
+//! disk (`write_*`, `read_*`); the others build strings and bytes:
+//!
+//! - [`table`]: terminal tables (designs, endpoints, causes, replications, comparisons);
+//! - [`stats`]: replications: means, 95% intervals, paired and unpaired differences;
+//! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font);
+//! - [`narrative`]: the generated sentences of a report;
+//! - [`report`]: `index.html` and the Markdown summary;
+//! - [`compare`]: the differences between two runs.
 //!
 //! [`RunResults`]: models::results::RunResults
 
+pub mod chart;
+pub mod compare;
 pub mod files;
+pub mod narrative;
+pub mod report;
+pub mod stats;
 pub mod table;
 
 pub use files::{
-    endpoints_csv, read_results, results_json, series_csv, series_file_names, write_run,
+    differences_csv, endpoints_csv, read_replications, read_results, replications_csv,
+    replications_json, results_json, series_csv, series_file_names, write_replications,
+    write_report, write_run,
 };
 pub use table::{
-    causes_table, endpoint_table, render_text, render_text_styled, summary_table, Style,
+    causes_table, comparison_text, endpoint_table, render_text, render_text_styled,
+    replications_text, summary_table, Style,
 };
 
 /// A hand-built [`RunResults`](models::results::RunResults) shared by the unit tests.
@@ -72,6 +87,7 @@ pub(crate) mod fixtures {
             rejected: 0,
             latency_mean_ms: mean,
             latency_p99_ms: p99,
+            ..WindowRow::default()
         }
     }
 
@@ -127,6 +143,8 @@ pub(crate) mod fixtures {
                 window(11.0, 1010, 1000, 4.5, 41.0),
                 window(12.0, 990, 980, 1.0 / 3.0, 0.0),
             ],
+            latency_cdf: vec![[0.5, 0.0], [3.2, 0.5], [45.678, 0.99], [2345.9, 1.0]],
+            messages: None,
         };
         let quorum = DesignResult {
             name: "quorum-3".to_string(),
@@ -155,6 +173,8 @@ pub(crate) mod fixtures {
                 window(11.0, 100, 98, 13.0, 21.0),
                 window(12.0, 100, 97, 14.0, 22.0),
             ],
+            latency_cdf: vec![[1.0, 0.0], [11.0, 0.5], [999.99, 0.99], [9876.4, 1.0]],
+            messages: None,
         };
         RunResults {
             scenario: "checkout".to_string(),
@@ -164,6 +184,13 @@ pub(crate) mod fixtures {
             warmup_s: 10.0,
             window_s: 1.0,
             designs: vec![leader, quorum],
+            description: "Checkout behind a replicated store.".to_string(),
+            faults: vec![models::results::FaultWindow {
+                start_s: 11.0,
+                end_s: Some(12.0),
+                kind: "crash".to_string(),
+                label: "crash store#0".to_string(),
+            }],
         }
     }
 }

@@ -217,6 +217,176 @@ fn causes(results: &RunResults) -> Option<Table> {
     Some(table)
 }
 
+/// The replication statistics: one row per design, a column per headline metric
+/// (`mean ± half-width`), then the differences between designs, paired next to unpaired.
+/// Empty string without designs.
+pub fn replications_text(reps: &crate::stats::Replications, style: Style) -> String {
+    use crate::stats::METRICS;
+    use Align::{Left, Right};
+    if reps.designs.is_empty() {
+        return String::new();
+    }
+    let value = |metric: &str, v: f64| {
+        if metric == "failure_rate" {
+            percent(v)
+        } else {
+            magnitude(v)
+        }
+    };
+    let pm = |metric: &str, mean: f64, hw: Option<f64>| match hw {
+        Some(h) => format!("{} ± {}", value(metric, mean), value(metric, h)),
+        None => value(metric, mean),
+    };
+    let title = format!(
+        "{} replications (seeds {}): mean ± 95% confidence half-width (Student t)\n",
+        reps.replications,
+        if reps.seeds.len() > 4 {
+            format!(
+                "{}, {}, …, {}",
+                reps.seeds[0],
+                reps.seeds[1],
+                reps.seeds[reps.seeds.len() - 1]
+            )
+        } else {
+            reps.seeds
+                .iter()
+                .map(u64::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
+        }
+    );
+    let mut out = if style.color {
+        format!("{BOLD}{}{RESET}\n", title.trim_end())
+    } else {
+        title
+    };
+    let headers: Vec<(&'static str, Align)> = std::iter::once(("design", Left))
+        .chain([
+            ("fail %", Right),
+            ("throughput/s", Right),
+            ("mean ms", Right),
+            ("p50 ms", Right),
+            ("p99 ms", Right),
+        ])
+        .collect();
+    debug_assert_eq!(headers.len(), METRICS.len() + 1);
+    let mut t = Table::new(&headers);
+    for d in &reps.designs {
+        let mut row = vec![Cell::plain(d.name.clone())];
+        for (metric, _, _) in METRICS {
+            let cell = d
+                .metrics
+                .iter()
+                .find(|m| m.metric == metric)
+                .map_or_else(|| "-".to_string(), |m| pm(metric, m.mean, m.half_width));
+            row.push(Cell::plain(cell));
+        }
+        t.rows.push(row);
+    }
+    out.push_str(&t.render(style));
+    if !reps.differences.is_empty() {
+        out.push('\n');
+        let mut t = Table::new(&[
+            ("metric", Left),
+            ("a", Left),
+            ("b", Left),
+            ("b − a", Right),
+            ("± paired", Right),
+            ("± unpaired", Right),
+            ("tighter", Right),
+        ]);
+        for d in &reps.differences {
+            let name = METRICS
+                .iter()
+                .position(|m| m.0 == d.metric)
+                .and_then(|i| headers.get(i + 1))
+                .map_or(d.metric.as_str(), |h| h.0);
+            let hw = |h: Option<f64>| h.map_or_else(|| "-".to_string(), |h| value(&d.metric, h));
+            t.rows.push(vec![
+                Cell::plain(name.to_string()),
+                Cell::plain(d.a.clone()),
+                Cell::plain(d.b.clone()),
+                Cell {
+                    text: value(&d.metric, d.mean),
+                    alert: d.significant(),
+                },
+                Cell::plain(hw(d.paired_half_width)),
+                Cell::plain(hw(d.unpaired_half_width)),
+                Cell::plain(
+                    d.tightening()
+                        .map_or_else(|| "-".to_string(), |x| format!("{x:.1}×")),
+                ),
+            ]);
+        }
+        out.push_str(&t.render(style));
+    }
+    out
+}
+
+/// A comparison of two runs: a title line per run, then one row per (design, metric) with
+/// A, B, the difference and the relative difference, and each design's digest verdict.
+pub fn comparison_text(c: &crate::compare::Comparison, style: Style) -> String {
+    use Align::{Left, Right};
+    let mut out = format!(
+        "A: scenario {} · seed {} · caplab {}\nB: scenario {} · seed {} · caplab {}\n\n",
+        c.a.scenario, c.a.seed, c.a.caplab_version, c.b.scenario, c.b.seed, c.b.caplab_version
+    );
+    let mut t = Table::new(&[
+        ("design", Left),
+        ("metric", Left),
+        ("A", Right),
+        ("B", Right),
+        ("B − A", Right),
+        ("change %", Right),
+    ]);
+    for d in &c.designs {
+        let mut first = true;
+        for m in &d.metrics {
+            let value = |v: f64| {
+                if m.metric == "failure_rate" {
+                    percent(v)
+                } else {
+                    magnitude(v)
+                }
+            };
+            let label = crate::stats::METRICS
+                .iter()
+                .find(|x| x.0 == m.metric)
+                .map_or(m.metric.clone(), |x| format!("{} ({})", x.2, x.1));
+            t.rows.push(vec![
+                Cell::plain(if first { d.name.clone() } else { String::new() }),
+                Cell::plain(label),
+                Cell::plain(value(m.a)),
+                Cell::plain(value(m.b)),
+                Cell::plain(value(m.delta)),
+                Cell {
+                    text: m
+                        .relative
+                        .map_or_else(|| "-".to_string(), |r| format!("{:+.1}", r * 100.0)),
+                    alert: m.relative.is_some_and(|r| r.abs() > 0.05),
+                },
+            ]);
+            first = false;
+        }
+    }
+    out.push_str(&t.render(style));
+    out.push('\n');
+    for d in &c.designs {
+        out.push_str(&if d.same_digest {
+            format!("{}: same digest {} (identical runs)\n", d.name, d.digest_a)
+        } else {
+            format!("{}: digest {} → {}\n", d.name, d.digest_a, d.digest_b)
+        });
+    }
+    for n in &c.only_in_a {
+        out.push_str(&format!("{n}: only in A\n"));
+    }
+    for n in &c.only_in_b {
+        out.push_str(&format!("{n}: only in B\n"));
+    }
+    out
+}
+
 /// The count of one outcome (0 when absent).
 fn outcome(counts: &RequestCounts, name: &str) -> u64 {
     counts.by_outcome.get(name).copied().unwrap_or(0)
@@ -230,7 +400,7 @@ fn failure_cell(rate: f64) -> Cell {
 }
 
 /// `1234567` → `1,234,567`.
-fn thousands(n: u64) -> String {
+pub(crate) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::with_capacity(digits.len() + digits.len() / 3);
     for (i, c) in digits.chars().enumerate() {
@@ -245,7 +415,7 @@ fn thousands(n: u64) -> String {
 /// A latency or a rate: 2 decimals below 10, 1 below 1000, none above (with thousands
 /// separators). The precision is chosen on the rounded value, so 9.999 gives `10.0`.
 /// Non-finite values give `-`.
-fn magnitude(x: f64) -> String {
+pub(crate) fn magnitude(x: f64) -> String {
     if !x.is_finite() {
         return "-".to_string();
     }
@@ -267,7 +437,7 @@ fn magnitude(x: f64) -> String {
 }
 
 /// A fraction as a percentage with 2 decimals (`0.0123` → `1.23`); `-` if not finite.
-fn percent(rate: f64) -> String {
+pub(crate) fn percent(rate: f64) -> String {
     if !rate.is_finite() {
         return "-".to_string();
     }
@@ -277,7 +447,7 @@ fn percent(rate: f64) -> String {
 }
 
 /// Seconds for the title: shortest form, at most 3 decimals (`70`, `0.5`).
-fn seconds(s: f64) -> String {
+pub(crate) fn seconds(s: f64) -> String {
     let text = format!("{s:.3}");
     let text = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')

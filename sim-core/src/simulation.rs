@@ -38,8 +38,12 @@ pub trait Component<M, W> {
     /// Handles one event. All effects go through `ctx`: timers, sends, randomness, metrics.
     fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>);
 
-    /// The node crashed: drop volatile state. No context: a dead node does nothing.
-    fn on_crash(&mut self) {}
+    /// The node crashed: drop volatile state. No context, since a dead node does nothing;
+    /// the world is passed so that instrumentation can record what the crash destroyed
+    /// (messages a worker held, for instance).
+    fn on_crash(&mut self, world: &mut W) {
+        let _ = world;
+    }
 
     /// The node came back after a crash; typically re-arms timers.
     fn on_restart(&mut self, ctx: &mut Ctx<'_, M, W>) {
@@ -412,7 +416,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 if state.up {
                     state.up = false;
                     state.incarnation = state.incarnation.wrapping_add(1);
-                    self.components[node.index()].on_crash();
+                    self.components[node.index()].on_crash(&mut self.core.world);
                 }
                 if let Some(d) = restart_after {
                     self.core.push(now + d, node.0, 0, Pending::Restart);

@@ -1,0 +1,83 @@
+//! Runs (design, seed) pairs on several threads. Each run is a whole single-threaded
+//! simulation, so results do not depend on which thread ran it or when: they are collected
+//! by index, and the output is byte-identical whatever the number of jobs.
+
+use models::results::DesignResult;
+use models::scenario::{Design, Scenario};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The number of jobs to use: `requested`, or every core when 0; at least 1.
+pub fn jobs(requested: usize) -> usize {
+    if requested > 0 {
+        requested
+    } else {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Runs every design under every seed on up to `jobs` threads and returns
+/// `results[design][replication]`. On failure, the error of the first failing run in
+/// (design, replication) order, prefixed with the design's name and the seed.
+pub fn run_all(
+    scenario: &Scenario,
+    designs: &[&Design],
+    seeds: &[u64],
+    jobs: usize,
+) -> Result<Vec<Vec<DesignResult>>, String> {
+    let tasks = designs.len() * seeds.len();
+    if tasks == 0 {
+        return Ok(designs.iter().map(|_| Vec::new()).collect());
+    }
+    let slots: Vec<Mutex<Option<Result<DesignResult, String>>>> =
+        (0..tasks).map(|_| Mutex::new(None)).collect();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || loop {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= tasks || failed.load(Ordering::Relaxed) {
+            break;
+        }
+        let (d, k) = (i / seeds.len(), i % seeds.len());
+        let result = models::run::run_design(scenario, designs[d], seeds[k]);
+        if result.is_err() {
+            failed.store(true, Ordering::Relaxed);
+        }
+        let mut slot = slots[i].lock().unwrap_or_else(|e| e.into_inner());
+        *slot = Some(result);
+    };
+    let threads = jobs.clamp(1, tasks);
+    if threads == 1 {
+        work();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(work);
+            }
+        });
+    }
+    let mut out: Vec<Vec<DesignResult>> = designs
+        .iter()
+        .map(|_| Vec::with_capacity(seeds.len()))
+        .collect();
+    for (i, slot) in slots.into_iter().enumerate() {
+        let (d, k) = (i / seeds.len(), i % seeds.len());
+        let result = slot.into_inner().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Some(Ok(r)) => out[d].push(r),
+            Some(Err(e)) => {
+                return Err(format!(
+                    "design {} (seed {}): {e}",
+                    designs[d].name, seeds[k]
+                ))
+            }
+            // Skipped after a failure. Runs are claimed in index order, so every run before
+            // the first failing one ran: the first error in this order is always the same.
+            None => {}
+        }
+    }
+    if out.iter().any(|r| r.len() != seeds.len()) {
+        return Err("a run failed".to_string());
+    }
+    Ok(out)
+}

@@ -1,0 +1,363 @@
+//! Reports as a user meets them: replications and their statistics, byte-identical output
+//! whatever the number of jobs, the HTML report and its charts, `caplab report` and
+//! `caplab compare`.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn caplab(args: &[&str]) -> Output {
+    let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("caplab runs");
+    assert!(
+        o.status.success(),
+        "caplab {args:?} failed: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    o
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("caplab-reports-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    dir
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn s(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+/// Two sizes of one service under the same arrivals, and a crash from 2 s to 3 s.
+const TWO_SIZES: &str = r#"{
+  "version": 1,
+  "name": "two-sizes",
+  "description": "Two sizes of one service under the same load; one instance crashes.",
+  "seed": 11,
+  "duration_s": 5,
+  "warmup_s": 1,
+  "workload": {
+    "arrivals": {"poisson": {"rate_per_s": 700}},
+    "classes": [{"endpoint": "get", "timeout_ms": 200}]
+  },
+  "faults": [{"at_s": 2, "duration_s": 1, "action": {"crash": {"target": "api#0"}}}],
+  "designs": [
+    {"name": "four", "entry": "api",
+     "services": {"api": {"instances": 2, "workers": 4, "handlers": {"get": [{"compute": {"ms": {"exponential": {"mean": 10}}}}]}}}},
+    {"name": "five", "entry": "api",
+     "services": {"api": {"instances": 2, "workers": 5, "handlers": {"get": [{"compute": {"ms": {"exponential": {"mean": 10}}}}]}}}}
+  ]
+}"#;
+
+fn two_sizes(dir: &Path) -> PathBuf {
+    let file = dir.join("two-sizes.json");
+    std::fs::write(&file, TWO_SIZES).expect("scenario written");
+    file
+}
+
+#[test]
+fn replications_are_byte_identical_whatever_the_number_of_jobs() {
+    let dir = temp_dir("jobs");
+    let file = two_sizes(&dir);
+    for jobs in ["1", "2", "3"] {
+        let out = dir.join(format!("jobs-{jobs}"));
+        caplab(&[
+            "run",
+            s(&file),
+            "--replications",
+            "4",
+            "--jobs",
+            jobs,
+            "--out",
+            s(&out),
+            "--report",
+            s(&out.join("report")),
+            "--quiet",
+        ]);
+    }
+    let files = [
+        "results.json",
+        "replications.json",
+        "replications.csv",
+        "differences.csv",
+        "series-four.csv",
+        "report/index.html",
+        "report/report.md",
+        "report/charts/bars.svg",
+        "report/charts/bars.png",
+    ];
+    for f in files {
+        let one = std::fs::read(dir.join("jobs-1").join(f)).expect(f);
+        for jobs in ["2", "3"] {
+            let other = std::fs::read(dir.join(format!("jobs-{jobs}")).join(f)).expect(f);
+            assert!(
+                one == other,
+                "{f} differs between --jobs 1 and --jobs {jobs}"
+            );
+        }
+    }
+    // Replication 0 is the plain run under the seed.
+    let plain = dir.join("plain");
+    caplab(&["run", s(&file), "--out", s(&plain), "--quiet"]);
+    assert_eq!(
+        read(&plain.join("results.json")),
+        read(&dir.join("jobs-1/results.json"))
+    );
+    assert!(!plain.join("replications.json").exists());
+
+    let reps: serde_json::Value =
+        serde_json::from_str(&read(&dir.join("jobs-1/replications.json"))).expect("json");
+    assert_eq!(reps["replications"], 4);
+    let seeds = reps["seeds"].as_array().expect("seeds");
+    assert_eq!(seeds.len(), 4);
+    assert_eq!(seeds[0], 11, "replication 0 runs under the seed itself");
+    assert_eq!(
+        seeds[1].as_u64(),
+        Some(sim_core::rng::splitmix64(11 ^ 1)),
+        "documented derivation"
+    );
+    let four = &reps["designs"][0];
+    assert_eq!(four["name"], "four");
+    assert_eq!(four["digests"].as_array().map(Vec::len), Some(4));
+    let metric = &four["metrics"][0];
+    assert_eq!(metric["metric"], "failure_rate");
+    assert_eq!(metric["n"], 4);
+    assert!(metric["half_width"].as_f64().is_some_and(|h| h >= 0.0));
+    let csv = read(&dir.join("jobs-1/replications.csv"));
+    assert!(csv.starts_with("design,metric,n,mean,half_width\nfour,failure_rate,4,"));
+    assert_eq!(csv.lines().count(), 1 + 2 * 5);
+}
+
+#[test]
+fn common_random_numbers_tighten_the_paired_interval() {
+    let dir = temp_dir("crn");
+    let file = two_sizes(&dir);
+    let out = dir.join("out");
+    let o = caplab(&["run", s(&file), "--replications", "8", "--out", s(&out)]);
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains("8 replications (seeds 11, "), "{stdout}");
+    assert!(stdout.contains("± paired  ± unpaired  tighter"), "{stdout}");
+    let reps: serde_json::Value =
+        serde_json::from_str(&read(&out.join("replications.json"))).expect("json");
+    let diff = reps["differences"]
+        .as_array()
+        .expect("differences")
+        .iter()
+        .find(|d| d["metric"] == "throughput_per_s")
+        .expect("throughput difference");
+    assert_eq!((&diff["a"], &diff["b"]), (&"four".into(), &"five".into()));
+    let paired = diff["paired_half_width"].as_f64().expect("paired");
+    let unpaired = diff["unpaired_half_width"].as_f64().expect("unpaired");
+    // Both designs see the same arrivals in each replication: their throughputs move
+    // together, and the paired interval is several times tighter.
+    assert!(
+        paired * 3.0 < unpaired,
+        "paired ±{paired} is not much tighter than unpaired ±{unpaired}"
+    );
+}
+
+/// Every `<svg` of a page, and the text between `<svg` and `</svg>`.
+fn svgs(html: &str) -> Vec<&str> {
+    html.match_indices("<svg")
+        .map(|(i, _)| {
+            let end = html[i..].find("</svg>").map_or(html.len(), |e| i + e);
+            &html[i..end]
+        })
+        .collect()
+}
+
+#[test]
+fn report_of_a_bundled_scenario() {
+    let dir = temp_dir("bundled");
+    let out = dir.join("out");
+    let report = dir.join("report");
+    caplab(&[
+        "run",
+        "scenarios/pool-exhaustion.json",
+        "--out",
+        s(&out),
+        "--report",
+        s(&report),
+        "--quiet",
+    ]);
+    let html = read(&report.join("index.html"));
+    assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"en\">"));
+    assert!(html.trim_end().ends_with("</html>"));
+    assert!(!html.contains("<script"), "no JavaScript");
+    assert!(
+        !html.contains("src=\"http") && !html.contains("href=\"http"),
+        "no network"
+    );
+    assert!(html.contains("<style>"), "inline CSS");
+    // Charts: latency CDF, availability, bars, trade-off, one series per design.
+    let charts = [
+        "latency-cdf",
+        "availability",
+        "bars",
+        "tradeoff",
+        "series-monolith",
+        "series-split",
+    ];
+    let inline = svgs(&html);
+    assert_eq!(inline.len(), charts.len(), "one inline <svg> per chart");
+    for (svg, id) in inline.iter().zip(charts) {
+        assert!(svg.contains("<title>"), "{id}: no title");
+        assert!(
+            html.contains(&format!("<figure id=\"chart-{id}\">")),
+            "{id}: no figure"
+        );
+        let file = read(&report.join(format!("charts/{id}.svg")));
+        assert!(file.starts_with("<svg") && file.trim_end().ends_with("</svg>"));
+        let png = std::fs::read(report.join(format!("charts/{id}.png"))).expect("png");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{id}.png is a PNG");
+        assert!(png.len() > 10_000, "{id}.png is blank");
+    }
+    let cdf = read(&report.join("charts/latency-cdf.svg"));
+    for text in [
+        "<title>Latency distribution of successful requests</title>",
+        "latency (ms, log scale)",
+        "requests at or below (%)",
+        "monolith",
+        "split",
+    ] {
+        assert!(cdf.contains(text), "latency CDF lacks {text:?}");
+    }
+    let series = read(&report.join("charts/series-monolith.svg"));
+    for text in [
+        "simulated time (s)",
+        "successes (req/s)",
+        "failed (%)",
+        "load spike of report requests (60/s)",
+        "warm-up",
+    ] {
+        assert!(series.contains(text), "series chart lacks {text:?}");
+    }
+    // Designs side by side with their digests, the fault schedule, the narrative.
+    let results: serde_json::Value =
+        serde_json::from_str(&read(&out.join("results.json"))).expect("json");
+    for d in results["designs"].as_array().expect("designs") {
+        let name = d["name"].as_str().expect("name");
+        let digest = d["digest"].as_str().expect("digest");
+        assert!(
+            html.contains(&format!("<th class=\"n\">{name}</th>")),
+            "{name}"
+        );
+        assert!(html.contains(digest), "digest of {name}");
+    }
+    for section in [
+        "scenario", "summary", "designs", "faults", "charts", "replay",
+    ] {
+        assert!(
+            html.contains(&format!("<section id=\"{section}\">")),
+            "{section}"
+        );
+    }
+    assert!(html.contains("seed 2019"));
+    assert!(html.contains("caplab run &lt;scenario file&gt; --seed 2019"));
+    assert!(
+        html.contains("A storm of slow report queries"),
+        "description"
+    );
+    assert!(
+        html.contains(
+            "<li>During the load spike of report requests (60/s) from 20 s to 40 s, design \
+             monolith failed "
+        ),
+        "narrative"
+    );
+    let md = read(&report.join("report.md"));
+    assert!(md.starts_with("# pool-exhaustion\n"));
+    assert!(md.contains("|  | monolith | split |\n|---|---:|---:|\n"));
+    assert!(md.contains("![Availability over time](charts/availability.png)"));
+}
+
+#[test]
+fn narrative_tells_what_a_crash_did() {
+    let dir = temp_dir("narrative");
+    let file = two_sizes(&dir);
+    let out = dir.join("out");
+    caplab(&[
+        "run",
+        s(&file),
+        "--out",
+        s(&out),
+        "--report",
+        s(&out),
+        "--quiet",
+    ]);
+    let html = read(&out.join("index.html"));
+    assert!(
+        html.contains("<li>During the crash api#0 from 2 s to 3 s, design four failed "),
+        "{html}"
+    );
+    assert!(html.contains("; design five failed "));
+    assert!(html.contains(
+        "<td class=\"n\">2</td><td class=\"n\">3</td><td>crash</td><td>crash api#0</td>"
+    ));
+}
+
+#[test]
+fn report_command_rebuilds_the_report_from_a_results_directory() {
+    let dir = temp_dir("rebuild");
+    let file = two_sizes(&dir);
+    let out = dir.join("out");
+    caplab(&[
+        "run",
+        s(&file),
+        "--replications",
+        "3",
+        "--out",
+        s(&out),
+        "--report",
+        s(&dir.join("first")),
+        "--quiet",
+    ]);
+    let o = caplab(&["report", s(&out), "--out", s(&dir.join("second"))]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("index.html"));
+    for f in ["index.html", "report.md", "charts/availability.svg"] {
+        assert_eq!(
+            read(&dir.join("first").join(f)),
+            read(&dir.join("second").join(f)),
+            "{f}"
+        );
+    }
+    let html = read(&dir.join("second/index.html"));
+    assert!(html.contains("<section id=\"replications\">"));
+    assert!(html.contains("Across 3 replications"));
+    // Without --out, beside results.json.
+    caplab(&["report", s(&out), "--quiet"]);
+    assert!(out.join("index.html").is_file() && out.join("charts/bars.png").is_file());
+}
+
+#[test]
+fn compare_and_json_output() {
+    let dir = temp_dir("compare");
+    let file = two_sizes(&dir);
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    let o = caplab(&["run", s(&file), "--out", s(&a), "--json"]);
+    let printed: serde_json::Value = serde_json::from_slice(&o.stdout).expect("--json is JSON");
+    let written: serde_json::Value =
+        serde_json::from_str(&read(&a.join("results.json"))).expect("json");
+    assert_eq!(printed, written);
+    caplab(&["run", s(&file), "--seed", "12", "--out", s(&b), "--quiet"]);
+
+    let o = caplab(&["compare", s(&a.join("results.json")), s(&b)]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        text.starts_with("A: scenario two-sizes · seed 11"),
+        "{text}"
+    );
+    assert!(text.contains("B: scenario two-sizes · seed 12"), "{text}");
+    assert!(text.contains("design  metric"), "{text}");
+    assert!(text.contains("four: digest "), "{text}");
+    let o = caplab(&["compare", s(&a), s(&a), "--json"]);
+    let c: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(c["designs"][0]["same_digest"], true);
+    assert_eq!(c["designs"][1]["metrics"][2]["delta"], 0.0);
+}
