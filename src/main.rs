@@ -2,7 +2,10 @@
 //! terminal and the wall clock.
 
 mod bench;
+mod check;
+mod progress;
 mod replicate;
+mod sweep;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use models::scenario::Scenario;
@@ -58,6 +61,72 @@ enum Command {
         /// runs differ, if any (exit code 1 then).
         #[arg(long)]
         check_determinism: bool,
+        /// Golden results: fail (exit code 1) when results.json differs from this file
+        /// (digest or any metric; the caplab version aside), naming what changed.
+        #[arg(long, value_name = "FILE")]
+        expect: Option<PathBuf>,
+        /// With --expect: write the results into that file instead of comparing.
+        #[arg(long, requires = "expect")]
+        bless: bool,
+        /// Run the scenario at this point of its sweep (to replay a row of `caplab sweep`).
+        #[arg(long, value_name = "P")]
+        point: Option<usize>,
+    },
+    /// Run every point of a scenario's `sweep` × design × replication; write one table.
+    Sweep {
+        /// The scenario file, with a `sweep`.
+        file: PathBuf,
+        /// Replications per point and design (default: the file's `sweep.replications`).
+        #[arg(long, value_name = "K")]
+        replications: Option<u64>,
+        /// Seed overriding the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Runs in parallel (default: every core); the output does not depend on it.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        jobs: usize,
+        /// Output directory (default: out/<scenario name>/sweep).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Run only shard K of N (0-based): the points i with i % N == K.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
+        /// Keep the rows already in the output directory and run only the missing ones.
+        #[arg(long)]
+        resume: bool,
+        /// Print nothing on success, draw no progress bar.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Join the output directories of `caplab sweep --shard` runs into one, as a single run
+    /// writes it.
+    Merge {
+        /// Output directory.
+        out: PathBuf,
+        /// The shards' output directories.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Print nothing on success.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run the scenarios' assertions; exit code 1 on any violation.
+    Check {
+        /// Scenario files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Replications per design (default: the most any assertion asks for).
+        #[arg(long, value_name = "K")]
+        replications: Option<u64>,
+        /// Runs in parallel (default: every core).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        jobs: usize,
+        /// Also write a JUnit XML report here.
+        #[arg(long, value_name = "FILE")]
+        junit: Option<PathBuf>,
+        /// Print only the failures.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Write the report (index.html, report.md, charts/) of a results directory.
     Report {
@@ -138,6 +207,9 @@ fn main() -> ExitCode {
             jobs,
             report,
             check_determinism,
+            expect,
+            bless,
+            point,
         } => {
             let format = if json { Format::Json } else { format };
             let options = RunOptions {
@@ -146,6 +218,9 @@ fn main() -> ExitCode {
                 replications,
                 jobs: replicate::jobs(jobs),
                 report,
+                expect,
+                bless,
+                point,
             };
             let code = run(&file, seed, &designs, out, &options);
             if code == ExitCode::SUCCESS && check_determinism {
@@ -154,6 +229,49 @@ fn main() -> ExitCode {
                 code
             }
         }
+        Command::Sweep {
+            file,
+            replications,
+            seed,
+            jobs,
+            out,
+            shard,
+            resume,
+            quiet,
+        } => {
+            let shard = match shard.as_deref().map(reports::sweep::parse_shard) {
+                None => None,
+                Some(Some(s)) => Some(s),
+                Some(None) => {
+                    eprintln!("error: --shard takes K/N with 0 <= K < N (like 0/4)");
+                    return ExitCode::from(EXIT_INPUT);
+                }
+            };
+            let options = sweep::SweepOptions {
+                replications,
+                seed,
+                jobs: replicate::jobs(jobs),
+                out,
+                shard,
+                resume,
+                quiet,
+            };
+            sweep::sweep(&file, &options)
+        }
+        Command::Merge { out, shards, quiet } => sweep::merge(&out, &shards, quiet),
+        Command::Check {
+            files,
+            replications,
+            jobs,
+            junit,
+            quiet,
+        } => check::check(
+            &files,
+            replications,
+            replicate::jobs(jobs),
+            junit.as_deref(),
+            quiet,
+        ),
         Command::Report {
             results_dir,
             out,
@@ -216,6 +334,9 @@ struct RunOptions {
     replications: u64,
     jobs: usize,
     report: Option<PathBuf>,
+    expect: Option<PathBuf>,
+    bless: bool,
+    point: Option<usize>,
 }
 
 /// Whether to colour standard output: a terminal, and no `NO_COLOR`.
@@ -233,6 +354,16 @@ fn run(
     let scenario = match load(file) {
         Ok(s) => s,
         Err(code) => return code,
+    };
+    let scenario = match options.point {
+        None => scenario,
+        Some(p) => match at_point(&scenario, p) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("{}: --point {p}: {e}", file.display());
+                return ExitCode::from(EXIT_INPUT);
+            }
+        },
     };
     for d in designs {
         if !scenario.designs.iter().any(|x| &x.name == d) {
@@ -256,7 +387,13 @@ fn run(
         .filter(|d| designs.is_empty() || designs.contains(&d.name))
         .collect();
     let seeds = reports::stats::replication_seeds(seed, options.replications);
-    let runs = match replicate::run_all(&scenario, &selected, &seeds, options.jobs) {
+    let bar = progress::runs(
+        (selected.len() * seeds.len()) as u64,
+        options.quiet || seeds.len() < 2,
+    );
+    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &|| bar.inc(1));
+    bar.finish_and_clear();
+    let runs = match runs {
         Ok(r) => r,
         Err(e) => {
             eprintln!("{}: {e}", file.display());
@@ -268,6 +405,30 @@ fn run(
     let results = models::run::assemble(&scenario, seed, first);
     let reps = (options.replications > 1)
         .then(|| reports::stats::summarise(&scenario.name, seed, &seeds, &runs));
+    if let Some(golden) = &options.expect {
+        let fresh = reports::files::results_json(&results);
+        if options.bless {
+            let written = golden
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|_| std::fs::write(golden, &fresh));
+            if let Err(e) = written {
+                eprintln!("error: cannot write {}: {e}", golden.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            eprintln!("blessed {}", golden.display());
+        } else if let Err(d) = check::golden_differences(golden, &fresh) {
+            eprintln!(
+                "{}: results differ from {}:\n{d}\nif the change is intended: caplab run {} --expect {} --bless",
+                file.display(),
+                golden.display(),
+                file.display(),
+                golden.display()
+            );
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     let dir = out.unwrap_or_else(|| Path::new("out").join(sanitise(&scenario.name)));
     let mut written = match reports::files::write_run(&dir, &results) {
         Ok(w) => w,
@@ -319,6 +480,19 @@ fn run(
         }
     }
     ExitCode::SUCCESS
+}
+
+/// The scenario at point `p` of its sweep.
+fn at_point(scenario: &Scenario, p: usize) -> Result<Scenario, String> {
+    let sweep = scenario
+        .sweep
+        .as_ref()
+        .ok_or_else(|| "the scenario has no sweep".to_string())?;
+    if p >= sweep.point_count() {
+        return Err(format!("the sweep has {} points", sweep.point_count()));
+    }
+    let base = models::sweep::base_value(scenario)?;
+    Ok(models::sweep::apply(&base, sweep, p)?.scenario)
 }
 
 /// Builds and writes a report; returns the path of its index.html.

@@ -19,11 +19,13 @@ pub fn jobs(requested: usize) -> usize {
 /// Runs every design under every seed on up to `jobs` threads and returns
 /// `results[design][replication]`. On failure, the error of the first failing run in
 /// (design, replication) order, prefixed with the design's name and the seed.
+/// `on_done` is called after each run, from the thread that ran it (progress bars).
 pub fn run_all(
     scenario: &Scenario,
     designs: &[&Design],
     seeds: &[u64],
     jobs: usize,
+    on_done: &(dyn Fn() + Sync),
 ) -> Result<Vec<Vec<DesignResult>>, String> {
     let tasks = designs.len() * seeds.len();
     if tasks == 0 {
@@ -40,6 +42,7 @@ pub fn run_all(
         }
         let (d, k) = (i / seeds.len(), i % seeds.len());
         let result = models::run::run_design(scenario, designs[d], seeds[k]);
+        on_done();
         if result.is_err() {
             failed.store(true, Ordering::Relaxed);
         }
@@ -80,4 +83,30 @@ pub fn run_all(
         return Err("a run failed".to_string());
     }
     Ok(out)
+}
+
+/// Calls `work(i)` for every `i < tasks` on up to `jobs` threads, claiming indexes in
+/// increasing order; stops claiming once `stop` is set.
+pub fn parallel(tasks: usize, jobs: usize, stop: &AtomicBool, work: impl Fn(usize) + Sync) {
+    let next = AtomicUsize::new(0);
+    let run = || loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        if i >= tasks {
+            break;
+        }
+        work(i);
+    };
+    let threads = jobs.clamp(1, tasks.max(1));
+    if threads == 1 {
+        run();
+    } else {
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(run);
+            }
+        });
+    }
 }

@@ -158,9 +158,14 @@ fn scenario(k: &Knobs) -> Scenario {
                 weight: 1.0,
                 timeout_ms: 200.0,
                 arrivals: None,
+                name: None,
+                instance: None,
+                keys: None,
             }],
         },
         faults,
+        sweep: None,
+        assertions: Vec::new(),
         designs: vec![Design {
             name: "d".to_string(),
             description: String::new(),
@@ -169,6 +174,8 @@ fn scenario(k: &Knobs) -> Scenario {
             databases,
             brokers: BTreeMap::new(),
             kv_stores: BTreeMap::new(),
+            replicated_stores: BTreeMap::new(),
+            cost: None,
         }],
     }
 }

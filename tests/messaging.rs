@@ -290,9 +290,14 @@ fn scenario(k: &Knobs) -> Scenario {
                 weight: 1.0,
                 timeout_ms: 1000.0,
                 arrivals: None,
+                name: None,
+                instance: None,
+                keys: None,
             }],
         },
         faults,
+        sweep: None,
+        assertions: Vec::new(),
         designs: vec![Design {
             name: "d".into(),
             description: String::new(),
@@ -301,6 +306,8 @@ fn scenario(k: &Knobs) -> Scenario {
             databases: BTreeMap::new(),
             brokers,
             kv_stores,
+            replicated_stores: BTreeMap::new(),
+            cost: None,
         }],
     }
 }

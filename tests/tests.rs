@@ -1,8 +1,10 @@
 //! caplab's integration and property tests: one binary, a module per topic.
 mod accounting;
 mod cli;
+mod consistency;
 mod engine;
 mod messaging;
 mod queueing;
 mod reports;
 mod scenarios;
+mod sweep;

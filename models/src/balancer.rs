@@ -59,6 +59,11 @@ impl Picker {
         i
     }
 
+    /// Counts a call outstanding on instance `i`, chosen by the caller itself.
+    pub fn pin(&mut self, i: usize) {
+        self.outstanding[i] += 1;
+    }
+
     /// A call to instance `i` ended (answered, timed out, or abandoned).
     pub fn finished(&mut self, i: usize) {
         self.outstanding[i] = self.outstanding[i].saturating_sub(1);

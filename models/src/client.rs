@@ -176,7 +176,13 @@ impl Client {
             }
         };
         let entry = &plan.services[usize::from(plan.entry)];
-        let instance = self.picker.pick(entry.balancer, &mut self.balance);
+        let instance = match plan.classes[class].instance {
+            Some(i) if i < entry.instances.len() => {
+                self.picker.pin(i);
+                i
+            }
+            _ => self.picker.pick(entry.balancer, &mut self.balance),
+        };
         let r = &mut self.requests[slot as usize];
         r.live = true;
         r.class = class as u16;
@@ -190,8 +196,9 @@ impl Client {
             attempt: 0,
         };
         r.timer = Some(ctx.set_timer(plan.classes[class].timeout, Msg::ClientTimeout { tag }));
-        let origin = ctx.world().new_origin(class, now);
-        r.origin = origin;
+        let key = self.draw_key(src, class);
+        let origin = ctx.world().new_origin(class, now, key);
+        self.requests[slot as usize].origin = origin;
         self.in_flight += 1;
         ctx.world().client_in_flight = self.in_flight;
         if let Some((broker, dest)) = plan.classes[class].publish {
@@ -209,6 +216,22 @@ impl Client {
                 origin,
             },
         );
+    }
+
+    /// The key a request of `class` touches (uniform or Zipf over the class's keys).
+    fn draw_key(&mut self, src: u16, class: usize) -> u32 {
+        let c = &self.plan.classes[class];
+        if c.key_count == 0 {
+            return 0;
+        }
+        let rng = &mut self.sources[usize::from(src)].classes;
+        if c.key_cumulative.is_empty() {
+            return rng.below(u64::from(c.key_count)) as u32;
+        }
+        let u = rng.next_f64();
+        c.key_cumulative
+            .partition_point(|&cum| cum <= u)
+            .min(c.key_count as usize - 1) as u32
     }
 
     fn end(&mut self, tag: CallTag, outcome: Outcome, ctx: &mut Cx) {

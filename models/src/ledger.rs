@@ -1,10 +1,12 @@
 //! The ledger: where every request's end is written, the world state of a run. It keeps
 //! counts, histograms and windows only, so its memory does not grow with requests.
 
+use crate::checker::history::HistoryRecorder;
 use crate::msg::Outcome;
 use crate::plan::Plan;
 use sim_core::metrics::{Histogram, MetricsError, TimeSeries};
 use sim_core::time::{SimDuration, SimTime};
+use std::collections::{HashMap, VecDeque};
 
 /// Series columns, in `results::WindowRow` order.
 pub const SERIES_COLUMNS: [&str; 6] = ["issued", "ok", "error", "timeout", "rejected", "processed"];
@@ -81,11 +83,89 @@ impl MessageStats {
     }
 }
 
+/// What a replicated store's clients observed: the history of their operations, the
+/// last-writer-wins timestamp of every write (writes are numbered from 1; their number is
+/// the value written), and read staleness against the writes acknowledged before each read.
+#[derive(Debug)]
+pub struct StoreLedger {
+    /// The history, for the linearizability checker.
+    pub history: HistoryRecorder,
+    write_ts: Vec<u64>,
+    /// Per key, the (timestamp, acknowledgement time) of its last acknowledged writes.
+    acked: HashMap<u32, VecDeque<(u64, SimTime)>>,
+    /// Reads completed.
+    pub reads: u64,
+    /// Of which returned an older value than a write acknowledged before the read began.
+    pub stale_reads: u64,
+    /// Sum, over stale reads, of how many acknowledged writes they missed.
+    pub versions_behind: u64,
+    /// Largest number of acknowledged writes a read missed.
+    pub max_versions_behind: u64,
+}
+
+/// Acknowledged writes remembered per key for staleness (older ones are summarised away).
+const ACKED_PER_KEY: usize = 64;
+
+impl StoreLedger {
+    fn new(history_cap: usize) -> StoreLedger {
+        StoreLedger {
+            history: HistoryRecorder::new(history_cap),
+            write_ts: vec![0],
+            acked: HashMap::new(),
+            reads: 0,
+            stale_reads: 0,
+            versions_behind: 0,
+            max_versions_behind: 0,
+        }
+    }
+
+    /// Numbers a new write with timestamp `ts`; the number is the value written.
+    pub fn new_write(&mut self, ts: u64) -> u32 {
+        self.write_ts.push(ts);
+        (self.write_ts.len() - 1) as u32
+    }
+
+    /// The timestamp of write `w` (0 for "absent").
+    pub fn ts(&self, w: u32) -> u64 {
+        self.write_ts.get(w as usize).copied().unwrap_or(0)
+    }
+
+    /// Write `w` to `key` was acknowledged now.
+    pub fn write_acked(&mut self, key: u32, w: u32, now: SimTime) {
+        let ts = self.ts(w);
+        let ring = self.acked.entry(key).or_default();
+        ring.push_back((ts, now));
+        if ring.len() > ACKED_PER_KEY {
+            ring.pop_front();
+        }
+    }
+
+    /// A read of `key` invoked at `invoked` returned write `w`: count it, and whether it
+    /// was stale.
+    pub fn read_done(&mut self, key: u32, w: u32, invoked: SimTime) {
+        self.reads += 1;
+        let ts = self.ts(w);
+        let Some(ring) = self.acked.get(&key) else {
+            return;
+        };
+        let missed = ring
+            .iter()
+            .filter(|(t, at)| *at < invoked && *t > ts)
+            .count() as u64;
+        if missed > 0 {
+            self.stale_reads += 1;
+            self.versions_behind += missed;
+            self.max_versions_behind = self.max_versions_behind.max(missed);
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Origin {
     class: u16,
     issued_at: SimTime,
     refs: u32,
+    key: u32,
 }
 
 /// The world state shared by the components of one design's run.
@@ -112,6 +192,8 @@ pub struct Ledger {
     /// Per class: time from a request's issue to the processing of a message it published
     /// (measured requests only).
     pub completion: Vec<Histogram>,
+    /// Replicated stores: histories, write timestamps, staleness.
+    pub stores: Vec<StoreLedger>,
     /// Popped messages handed to each node (by node index) and not yet finished by it,
     /// including those still on the wire: a crash of the node loses exactly these.
     pub held_by_node: Vec<u64>,
@@ -138,6 +220,11 @@ impl Ledger {
             messages: MessageStats::default(),
             completion: vec![Histogram::default(); plan.classes.len()],
             held_by_node: Vec::new(),
+            stores: plan
+                .stores
+                .iter()
+                .map(|st| StoreLedger::new(st.history_cap))
+                .collect(),
             origins: Vec::new(),
             free_origins: Vec::new(),
         })
@@ -177,11 +264,12 @@ impl Ledger {
     }
 
     /// Registers a request as the origin of calls and messages; one reference held.
-    pub fn new_origin(&mut self, class: usize, issued_at: SimTime) -> u32 {
+    pub fn new_origin(&mut self, class: usize, issued_at: SimTime, key: u32) -> u32 {
         let o = Origin {
             class: class as u16,
             issued_at,
             refs: 1,
+            key,
         };
         match self.free_origins.pop() {
             Some(id) => {
@@ -193,6 +281,11 @@ impl Ledger {
                 (self.origins.len() - 1) as u32
             }
         }
+    }
+
+    /// The key the request behind `origin` touches (0 when none).
+    pub fn origin_key(&self, origin: u32) -> u32 {
+        self.origins.get(origin as usize).map_or(0, |o| o.key)
     }
 
     /// One more holder (a message copy) of `origin`.

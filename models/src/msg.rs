@@ -178,6 +178,55 @@ pub enum Msg {
         /// The waiter's id.
         waiter: u32,
     },
+    /// A coordinator writes `write` (the write's number, which is also the value) to a
+    /// replica; answered with a `Reply` (for primary/backup sync, once the backups have it).
+    StoreWrite {
+        /// The coordinator's operation and phase (`sub`: replica index).
+        tag: CallTag,
+        /// Key.
+        key: u32,
+        /// Write number.
+        write: u32,
+        /// The replica forwards the write to its peers (multi-leader, primary).
+        forward: bool,
+    },
+    /// A coordinator reads a key from a replica; answered with `StoreValue`.
+    StoreRead {
+        /// The coordinator's operation and phase.
+        tag: CallTag,
+        /// Key.
+        key: u32,
+    },
+    /// A replica's answer to a read: the write it holds (0: none).
+    StoreValue {
+        /// The coordinator's operation and phase.
+        tag: CallTag,
+        /// Write number.
+        write: u32,
+    },
+    /// A replica forwards a write to a peer (asynchronous replication, anti-entropy).
+    StorePropagate {
+        /// Key.
+        key: u32,
+        /// Write number.
+        write: u32,
+    },
+    /// A primary copies a write to a backup and waits for its `Reply` (synchronous).
+    StoreReplicate {
+        /// The primary's pending write (`exec`) and the backup (`sub`).
+        tag: CallTag,
+        /// Key.
+        key: u32,
+        /// Write number.
+        write: u32,
+    },
+    /// Replica: an operation's work is done; send its answer.
+    ReplicaDone {
+        /// Slot of the pending answer.
+        slot: u32,
+    },
+    /// Replica: time to resend every value to the peers.
+    AntiEntropy,
     /// Consumer: time to fetch again (after a sleep, or when a fetch got no answer).
     ConsumerWake {
         /// Loop index.

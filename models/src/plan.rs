@@ -26,6 +26,8 @@ pub struct Plan {
     pub kv_stores: Vec<KvPlan>,
     /// Brokers, in name order.
     pub brokers: Vec<BrokerPlan>,
+    /// Replicated stores, in name order.
+    pub stores: Vec<StorePlan>,
     /// The service that receives client requests.
     pub entry: ServiceIx,
     /// Request classes in file order.
@@ -58,6 +60,12 @@ pub struct ClassPlan {
     pub endpoint: EndpointIx,
     /// Set when the client publishes straight to a broker: its node and destination.
     pub publish: Option<(NodeId, Dest)>,
+    /// Entry instance every request of the class goes to, if pinned.
+    pub instance: Option<usize>,
+    /// Cumulative key weights (uniform when empty and `key_count` > 0).
+    pub key_cumulative: Vec<f64>,
+    /// Number of keys (0: the class touches no key).
+    pub key_count: u32,
     /// Client-side timeout.
     pub timeout: SimDuration,
 }
@@ -143,6 +151,27 @@ pub enum ConsumeSource {
         /// The group.
         group: u16,
     },
+}
+
+/// A replicated store.
+#[derive(Debug)]
+pub struct StorePlan {
+    /// Its name.
+    pub name: String,
+    /// Replica nodes.
+    pub replicas: Vec<NodeId>,
+    /// Protocol.
+    pub protocol: scenario::Protocol,
+    /// Replica work per operation, in milliseconds.
+    pub op_ms: Dist,
+    /// Coordinator timeout.
+    pub timeout: SimDuration,
+    /// Anti-entropy period.
+    pub anti_entropy: SimDuration,
+    /// History cap.
+    pub history_cap: usize,
+    /// Cause of an operation that got no quorum / answer in time.
+    pub cause_timeout: CauseId,
 }
 
 /// A key-value store.
@@ -306,6 +335,13 @@ pub enum StepPlan {
         /// Longest wait for the broker.
         timeout: Option<SimDuration>,
     },
+    /// One replicated-store operation on the request's key.
+    Store {
+        /// Store index.
+        store: usize,
+        /// The operation.
+        op: scenario::StoreOp,
+    },
     /// One key-value store operation.
     Kv {
         /// Store index.
@@ -392,6 +428,11 @@ pub fn node_names(design: &Design) -> Vec<String> {
     names.extend(design.databases.keys().cloned());
     names.extend(design.kv_stores.keys().cloned());
     names.extend(design.brokers.keys().cloned());
+    for (name, r) in &design.replicated_stores {
+        for i in 0..r.replicas {
+            names.push(format!("{name}#{i}"));
+        }
+    }
     names
 }
 
@@ -506,6 +547,14 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                             timeout: p.timeout_ms.map(ms),
                         }
                     }
+                    Step::Store { store, op } => StepPlan::Store {
+                        store: design
+                            .replicated_stores
+                            .keys()
+                            .position(|k| k == store)
+                            .ok_or_else(|| format!("no replicated store {store}"))?,
+                        op: *op,
+                    },
                     Step::Kv { store, timeout_ms } => StepPlan::Kv {
                         store: design
                             .kv_stores
@@ -631,6 +680,21 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             cause_timeout: causes.id(format!("{name}: publish timeout")),
         });
     }
+    let mut next_replica = first_broker + design.brokers.len() as u32;
+    let mut stores = Vec::new();
+    for (name, r) in &design.replicated_stores {
+        stores.push(StorePlan {
+            name: name.clone(),
+            replicas: (0..r.replicas).map(|i| NodeId(next_replica + i)).collect(),
+            protocol: r.protocol,
+            op_ms: r.op_ms.prepared(),
+            timeout: ms(r.timeout_ms),
+            anti_entropy: ms(r.anti_entropy_ms),
+            history_cap: r.history_cap,
+            cause_timeout: causes.id(format!("{name}: no answer in time")),
+        });
+        next_replica += r.replicas;
+    }
     let entry = *service_ix
         .get(design.entry.as_str())
         .ok_or_else(|| format!("no entry service {}", design.entry))?;
@@ -641,16 +705,26 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                 let (b, dest) = resolve_dest(design, p)?;
                 let dest_name = p.queue.as_ref().or(p.topic.as_ref()).or(p.log.as_ref());
                 ClassPlan {
-                    name: dest_name.cloned().unwrap_or_default(),
+                    name: c
+                        .name
+                        .clone()
+                        .or_else(|| dest_name.cloned())
+                        .unwrap_or_default(),
                     endpoint: 0,
                     publish: Some((NodeId(first_broker + b as u32), dest)),
+                    instance: None,
+                    key_cumulative: Vec::new(),
+                    key_count: 0,
                     timeout: ms(c.timeout_ms),
                 }
             }
             None => ClassPlan {
-                name: c.endpoint.clone(),
+                name: c.name.clone().unwrap_or_else(|| c.endpoint.clone()),
                 endpoint: endpoint_ix(&design.entry, &c.endpoint)?,
                 publish: None,
+                instance: c.instance.map(|i| i as usize),
+                key_cumulative: key_weights(c.keys.as_ref()),
+                key_count: c.keys.as_ref().map_or(0, |k| k.count),
                 timeout: ms(c.timeout_ms),
             },
         });
@@ -717,6 +791,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         databases,
         kv_stores,
         brokers,
+        stores,
         entry,
         classes,
         sources,
@@ -728,6 +803,27 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         end: secs(scenario.duration_s),
         max_in_flight: scenario.limits.max_in_flight,
     })
+}
+
+/// Cumulative Zipf weights over the keys (empty for uniform or no keys).
+fn key_weights(keys: Option<&scenario::KeySpec>) -> Vec<f64> {
+    let Some(k) = keys else {
+        return Vec::new();
+    };
+    let Some(s) = k.zipf else {
+        return Vec::new();
+    };
+    let mut acc = 0.0;
+    let mut cumulative: Vec<f64> = (1..=k.count)
+        .map(|rank| {
+            acc += 1.0 / libm::pow(f64::from(rank), s);
+            acc
+        })
+        .collect();
+    if let Some(&total) = cumulative.last() {
+        cumulative.iter_mut().for_each(|c| *c /= total);
+    }
+    cumulative
 }
 
 fn resolve_dest(design: &Design, p: &scenario::PublishSpec) -> Result<(usize, Dest), String> {

@@ -84,6 +84,39 @@ pub struct DesignResult {
     /// Message accounting, for designs with brokers (absent otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub messages: Option<MessageSummary>,
+    /// The design's infrastructure cost per month, in US dollars (when it declares one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_month_usd: Option<f64>,
+    /// What the clients of each replicated store observed, by store name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub stores: BTreeMap<String, StoreSummary>,
+}
+
+/// A replicated store's history, checked, and the staleness of its reads.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StoreSummary {
+    /// The protocol.
+    pub protocol: String,
+    /// Operations recorded and checked.
+    pub operations_checked: u64,
+    /// Operations past the history cap, not recorded (never silently: counted here).
+    pub operations_not_recorded: u64,
+    /// `linearizable`, `violation` or `unknown` (the checker's budget ran out).
+    pub linearizability: String,
+    /// On a violation: a minimal counter-example, rendered for a person.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counterexample: Option<String>,
+    /// Reads completed.
+    pub reads: u64,
+    /// Reads that returned an older value than a write acknowledged before they began.
+    pub stale_reads: u64,
+    /// `stale_reads / reads`.
+    pub stale_read_fraction: f64,
+    /// Mean number of acknowledged writes a stale read missed.
+    pub mean_versions_behind: f64,
+    /// Most acknowledged writes a read missed.
+    pub max_versions_behind: u64,
 }
 
 /// What happened to the message copies of a design with brokers. Every copy that entered a

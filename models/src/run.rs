@@ -83,6 +83,19 @@ pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRu
         debug_assert_eq!(node, b.node);
         next += 1;
     }
+    for (i, st) in plan.stores.iter().enumerate() {
+        for (r, &node) in st.replicas.iter().enumerate() {
+            let added = sim.add_component(
+                names[next].clone(),
+                Box::new(crate::replica::ReplicaNode::new(Rc::clone(&plan), i, r)),
+            );
+            debug_assert_eq!(added, node);
+            next += 1;
+        }
+    }
+    // The load generator stands for users everywhere: no partition cuts it off.
+    sim.set_always_connected(plan.client)
+        .map_err(|e| e.to_string())?;
     for (i, f) in scenario.faults.iter().enumerate() {
         for (at, fault) in
             engine_faults(f, design, &plan).map_err(|e| format!("faults[{i}]: {e}"))?
@@ -118,6 +131,16 @@ pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<
         ),
         None => (target, None),
     };
+    if let Some(st) = plan.stores.iter().find(|s| s.name == name) {
+        return match index {
+            None => Ok(st.replicas.clone()),
+            Some(i) => st
+                .replicas
+                .get(i)
+                .map(|n| vec![*n])
+                .ok_or_else(|| format!("design {} has no replica {target}", design.name)),
+        };
+    }
     let svc = plan
         .services
         .iter()
@@ -258,7 +281,64 @@ pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<Des
         until: plan.end,
         max_events: scenario.limits.max_events,
     });
-    Ok(summarise(scenario, design, &plan, &sim, stop))
+    let stores = store_summaries(&plan, &mut sim);
+    let mut result = summarise(scenario, design, &plan, &sim, stop);
+    result.stores = stores;
+    Ok(result)
+}
+
+/// Checks each replicated store's history and summarises what its clients observed.
+fn store_summaries(
+    plan: &Plan,
+    sim: &mut Simulation<Msg, Ledger>,
+) -> BTreeMap<String, crate::results::StoreSummary> {
+    use crate::checker::history::HistoryRecorder;
+    use crate::checker::linearizable::{check, CheckConfig, Verdict};
+    let mut out = BTreeMap::new();
+    for (st, ledger) in plan.stores.iter().zip(sim.world_mut().stores.iter_mut()) {
+        let recorder = std::mem::replace(&mut ledger.history, HistoryRecorder::new(0));
+        let history = recorder.finish();
+        let (verdict, counterexample, checked) = match check(&history, &CheckConfig::default()) {
+            Ok(report) => {
+                let text = match &report.verdict {
+                    Verdict::Violation { .. } => Some(report.render()),
+                    _ => None,
+                };
+                let word = match report.verdict {
+                    Verdict::Linearizable => "linearizable",
+                    Verdict::Violation { .. } => "violation",
+                    Verdict::Unknown { .. } => "unknown",
+                };
+                (word.to_string(), text, report.checked as u64)
+            }
+            Err(e) => (format!("unknown ({e})"), None, 0),
+        };
+        let stale_fraction = if ledger.reads == 0 {
+            0.0
+        } else {
+            ledger.stale_reads as f64 / ledger.reads as f64
+        };
+        out.insert(
+            st.name.clone(),
+            crate::results::StoreSummary {
+                protocol: format!("{:?}", st.protocol),
+                operations_checked: checked,
+                operations_not_recorded: history.not_recorded,
+                linearizability: verdict,
+                counterexample,
+                reads: ledger.reads,
+                stale_reads: ledger.stale_reads,
+                stale_read_fraction: stale_fraction,
+                mean_versions_behind: if ledger.stale_reads == 0 {
+                    0.0
+                } else {
+                    ledger.versions_behind as f64 / ledger.stale_reads as f64
+                },
+                max_versions_behind: ledger.max_versions_behind,
+            },
+        );
+    }
+    out
 }
 
 fn latency_summary(h: &Histogram) -> LatencySummary {
@@ -426,6 +506,8 @@ fn summarise(
         series,
         latency_cdf: latency_cdf(&total.latency),
         messages: (!plan.brokers.is_empty()).then(|| message_summary(ledger)),
+        cost_month_usd: crate::cost::month_usd(design),
+        stores: BTreeMap::new(),
     }
 }
 

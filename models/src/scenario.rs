@@ -48,6 +48,12 @@ pub struct Scenario {
     pub faults: Vec<FaultSpec>,
     /// The designs compared.
     pub designs: Vec<Design>,
+    /// Parameters to sweep (`caplab sweep`): numeric fields by JSON path, crossed as a grid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sweep: Option<crate::sweep::Sweep>,
+    /// Expectations on every design's results (`caplab check`).
+    #[serde(default)]
+    pub assertions: Vec<crate::assertions::Assertion>,
 }
 
 fn default_window_s() -> f64 {
@@ -185,6 +191,16 @@ pub struct RequestClass {
     /// class then takes no part in the shared mix and its `weight` is ignored.
     #[serde(default)]
     pub arrivals: Option<Arrivals>,
+    /// Label of the class in results (default: its endpoint or destination).
+    #[serde(default)]
+    pub name: Option<String>,
+    /// Sends every request of the class to this instance of the entry service (users of
+    /// one region, say) instead of balancing.
+    #[serde(default)]
+    pub instance: Option<u32>,
+    /// Keys the class's requests touch (for replicated-store steps).
+    #[serde(default)]
+    pub keys: Option<KeySpec>,
 }
 
 fn one() -> f64 {
@@ -278,6 +294,91 @@ pub struct Design {
     /// Key-value stores (single-threaded, Redis-like), by name.
     #[serde(default)]
     pub kv_stores: BTreeMap<String, KvStore>,
+    /// Replicated registers (one value per key, several replicas), by name.
+    #[serde(default)]
+    pub replicated_stores: BTreeMap<String, ReplicatedStore>,
+    /// What the design costs to run per month (reported as `cost_month_usd`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<crate::cost::Cost>,
+}
+
+/// A replicated store: `replicas` nodes (`name#0`, `name#1`, ...) each holding a value per
+/// key, kept in step by one of several protocols. Every client operation on it is recorded
+/// in a history and checked for linearizability after the run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplicatedStore {
+    /// Number of replicas.
+    pub replicas: u32,
+    /// How replicas agree.
+    pub protocol: Protocol,
+    /// Time a replica takes per operation, in milliseconds.
+    #[serde(default = "default_replica_op_ms")]
+    pub op_ms: Dist,
+    /// A coordinator gives up on an operation after this long (its outcome is then unknown).
+    #[serde(default = "default_store_timeout_ms")]
+    pub timeout_ms: f64,
+    /// Replicas resend every value they hold to their peers this often (multi-leader `ap`
+    /// and primary/backup), so replicas that missed updates during a partition converge.
+    #[serde(default = "default_anti_entropy_ms")]
+    pub anti_entropy_ms: f64,
+    /// Most operations recorded in the history (the rest are counted, not recorded).
+    #[serde(default = "default_history_cap")]
+    pub history_cap: usize,
+}
+
+fn default_replica_op_ms() -> Dist {
+    Dist::constant(0.1)
+}
+fn default_store_timeout_ms() -> f64 {
+    500.0
+}
+fn default_anti_entropy_ms() -> f64 {
+    1_000.0
+}
+fn default_history_cap() -> usize {
+    200_000
+}
+
+/// A replication protocol. Writes are ordered by last-writer-wins timestamps taken from
+/// the writing coordinator's own clock (so clock skew matters).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Protocol {
+    /// Writes go to the primary (replica 0), which acknowledges at once and forwards them to
+    /// the backups later; reads go to the coordinator's nearest replica: stale reads.
+    PrimaryBackupAsync,
+    /// Writes go to the primary, which acknowledges once every backup has the write; reads
+    /// go to the primary.
+    PrimaryBackupSync,
+    /// CP: every operation needs a majority (reads write back what they return, as in the
+    /// ABD algorithm): linearizable, and unavailable where no majority can be reached.
+    Cp,
+    /// AP: any replica accepts reads and writes (the coordinator's nearest one, then the
+    /// others); replicas forward writes and reconcile by last-writer-wins after a partition:
+    /// always available, stale reads and lost writes.
+    Ap,
+}
+
+/// Keys a request class touches.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeySpec {
+    /// Number of keys (0..count).
+    pub count: u32,
+    /// Zipf exponent (popular keys); absent: uniform.
+    #[serde(default)]
+    pub zipf: Option<f64>,
+}
+
+/// An operation on a replicated store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StoreOp {
+    /// Read the request's key.
+    Read,
+    /// Write a fresh value to the request's key.
+    Write,
 }
 
 /// A message broker node: named queues, publish/subscribe topics and partitioned logs.
@@ -542,6 +643,13 @@ pub enum Step {
     /// publish answers its caller once the message is accepted ("publish and return"); the
     /// message's processing is measured separately (completion latency).
     Publish(PublishSpec),
+    /// One operation on a replicated store, on the key of the request being served.
+    Store {
+        /// The store.
+        store: String,
+        /// The operation.
+        op: StoreOp,
+    },
     /// One operation on a key-value store, waiting for its answer.
     Kv {
         /// The store.

@@ -63,6 +63,19 @@ pub fn json_schema() -> Value {
                 json!([]),
             ),
             "designs": array(reference("Design", "A design."), 1, "The designs compared."),
+            "sweep": optional(reference(
+                "Sweep",
+                "Parameters to sweep (`caplab sweep`): numeric fields by JSON path, crossed as a \
+                 grid."
+            )),
+            "assertions": with_default(
+                array(
+                    reference("Assertion", "An expectation."),
+                    0,
+                    "Expectations on every design's results (`caplab check`).",
+                ),
+                json!([]),
+            ),
         }),
         &[
             "version",
@@ -229,6 +242,18 @@ fn definitions() -> Vec<(&'static str, Value)> {
                          say); the class then takes no part in the shared mix and its `weight` \
                          is ignored."
                     )),
+                    "name": optional(string(
+                        "Label of the class in results (default: its endpoint or destination)."
+                    )),
+                    "instance": optional(integer(
+                        0,
+                        "Sends every request of the class to this instance of the entry service \
+                         (users of one region, say) instead of balancing; numbered from 0."
+                    )),
+                    "keys": optional(reference(
+                        "KeySpec",
+                        "Keys the class's requests touch (for replicated-store steps)."
+                    )),
                 }),
                 &[],
             )),
@@ -254,8 +279,9 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 "type": "string",
                 "minLength": 1,
                 "description": "A node of every design: a service name (all its instances), a \
-                                service instance `name#i` (from 0), a database, broker or \
-                                key-value store name, or `client`."
+                                service instance `name#i` (from 0), a database, broker, \
+                                key-value store or replicated store name (all its replicas), a \
+                                replica `store#i` (from 0), or `client`."
             }),
         ),
         (
@@ -376,8 +402,156 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         }),
                         json!({}),
                     ),
+                    "replicated_stores": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Replicated registers (one value per key, several \
+                                            replicas), by name.",
+                            "additionalProperties": reference(
+                                "ReplicatedStore",
+                                "A replicated store."
+                            )
+                        }),
+                        json!({}),
+                    ),
+                    "cost": optional(reference(
+                        "Cost",
+                        "What the design costs to run per month (reported as `cost_month_usd`)."
+                    )),
                 }),
                 &["name", "entry", "services"],
+            )),
+        ),
+        (
+            "Cost",
+            Value::Object(object(
+                "What a design costs to run, per month, in US dollars.",
+                json!({
+                    "per_node_month_usd": with_default(
+                        non_negative("Price of each node (service instance, database, broker, \
+                                      store) per month."),
+                        json!(0.0),
+                    ),
+                    "nodes_month_usd": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Price per node of the named components (a service: \
+                                            each of its instances), replacing \
+                                            `per_node_month_usd` for them.",
+                            "additionalProperties": non_negative("Price per node per month.")
+                        }),
+                        json!({}),
+                    ),
+                    "fixed_month_usd": with_default(
+                        non_negative("A fixed amount per month on top (managed services, \
+                                      licences)."),
+                        json!(0.0),
+                    ),
+                }),
+                &[],
+            )),
+        ),
+        (
+            "Sweep",
+            Value::Object(object(
+                "A sweep: parameters crossed as a grid (the last varies fastest).",
+                json!({
+                    "parameters": array(
+                        reference("SweepParameter", "A parameter."),
+                        1,
+                        "The parameters, crossed as a grid (the last varies fastest).",
+                    ),
+                    "replications": with_default(
+                        integer(1, "Replications per point and design (`caplab sweep \
+                                    --replications` overrides it)."),
+                        json!(1),
+                    ),
+                }),
+                &["parameters"],
+            )),
+        ),
+        (
+            "SweepParameter",
+            Value::Object(object(
+                "One swept parameter: a named variable set into one or more numeric fields \
+                 (give `values` or `range`).",
+                json!({
+                    "name": optional(string(
+                        "Name in tables and charts. Absent: the last key of the first path."
+                    )),
+                    "path": optional(string(
+                        "JSON path of the field set at each point: keys separated by dots, \
+                         indexes in brackets, `*` and `[*]` for every member or element \
+                         (`workload.arrivals.closed.users`, `designs[*].services.api.instances`)."
+                    )),
+                    "paths": with_default(
+                        array(string("A JSON path."), 0, "More paths set to the same value."),
+                        json!([]),
+                    ),
+                    "values": optional(array(
+                        number("A value."),
+                        1,
+                        "The values, in order (exactly one of `values` and `range`).",
+                    )),
+                    "range": optional(reference(
+                        "SweepRange",
+                        "Evenly spaced values, linearly or logarithmically."
+                    )),
+                }),
+                &[],
+            )),
+        ),
+        (
+            "SweepRange",
+            Value::Object(object(
+                "`steps` values from `from` to `to`, both included.",
+                json!({
+                    "from": number("First value."),
+                    "to": number("Last value."),
+                    "steps": integer(1, "Number of values (with 1, only `from`)."),
+                    "scale": with_default(
+                        reference("Scale", "Spacing of the values."),
+                        json!("linear"),
+                    ),
+                }),
+                &["from", "to", "steps"],
+            )),
+        ),
+        (
+            "Scale",
+            json!({
+                "description": "Spacing of a range.",
+                "oneOf": [
+                    unit_variant("linear", "Equal differences."),
+                    unit_variant("log", "Equal ratios (`from` and `to` must be positive)."),
+                ]
+            }),
+        ),
+        (
+            "Assertion",
+            Value::Object(object(
+                "An expectation on the results of every design (or of one).",
+                json!({
+                    "expect": string(
+                        "`METRIC OP NUMBER` (ops <, <=, >, >=, ==, !=; a number may end in %), \
+                         or a boolean metric alone (it must be true): `p99_latency_ms < 120`, \
+                         `failure_rate <= 0.01`, `endpoints.checkout.failure_rate < 1%`."
+                    ),
+                    "design": optional(string("Only this design. Absent: every design.")),
+                    "confidence": optional(json!({
+                        "type": "number",
+                        "exclusiveMinimum": 0,
+                        "exclusiveMaximum": 1,
+                        "description": "The bound must hold for the far end of this two-sided \
+                                        confidence interval across the replications (e.g. \
+                                        0.95). Absent: the mean must satisfy it."
+                    })),
+                    "replications": optional(integer(
+                        1,
+                        "Replications needed. Absent: 5 with a `confidence`, else 1."
+                    )),
+                }),
+                &["expect"],
             )),
         ),
         (
@@ -546,6 +720,99 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 }),
                 &["op_ms"],
             )),
+        ),
+        (
+            "ReplicatedStore",
+            Value::Object(object(
+                "A replicated store: `replicas` nodes (`name#0`, `name#1`, ...) each holding a \
+                 value per key, kept in step by one of several protocols. Every client operation \
+                 on it is recorded in a history and checked for linearizability after the run.",
+                json!({
+                    "replicas": {
+                        "type": "integer",
+                        "minimum": 1,
+                        "maximum": 32,
+                        "description": "Number of replicas."
+                    },
+                    "protocol": reference("Protocol", "How replicas agree."),
+                    "op_ms": with_default(
+                        reference("Dist", "Time a replica takes per operation, in milliseconds."),
+                        json!({"constant": {"value": 0.1}}),
+                    ),
+                    "timeout_ms": with_default(
+                        positive("A coordinator gives up on an operation after this long, in \
+                                  milliseconds (its outcome is then unknown)."),
+                        json!(500.0),
+                    ),
+                    "anti_entropy_ms": with_default(
+                        positive("Replicas resend every value they hold to their peers this \
+                                  often, in milliseconds (multi-leader `ap` and primary/backup), \
+                                  so replicas that missed updates during a partition converge."),
+                        json!(1_000.0),
+                    ),
+                    "history_cap": with_default(
+                        integer(0, "Most operations recorded in the history (the rest are \
+                                    counted, not recorded)."),
+                        json!(200_000),
+                    ),
+                }),
+                &["replicas", "protocol"],
+            )),
+        ),
+        (
+            "Protocol",
+            json!({
+                "description": "A replication protocol. Writes are ordered by last-writer-wins \
+                                timestamps taken from the writing coordinator's own clock (so \
+                                clock skew matters).",
+                "oneOf": [
+                    unit_variant(
+                        "primary_backup_async",
+                        "Writes go to the primary (replica 0), which acknowledges at once and \
+                         forwards them to the backups later; reads go to the coordinator's \
+                         nearest replica: stale reads."
+                    ),
+                    unit_variant(
+                        "primary_backup_sync",
+                        "Writes go to the primary, which acknowledges once every backup has the \
+                         write; reads go to the primary."
+                    ),
+                    unit_variant(
+                        "cp",
+                        "CP: every operation needs a majority (reads write back what they \
+                         return, as in the ABD algorithm): linearizable, and unavailable where \
+                         no majority can be reached."
+                    ),
+                    unit_variant(
+                        "ap",
+                        "AP: any replica accepts reads and writes (the coordinator's nearest \
+                         one, then the others); replicas forward writes and reconcile by \
+                         last-writer-wins after a partition: always available, stale reads and \
+                         lost writes."
+                    ),
+                ]
+            }),
+        ),
+        (
+            "KeySpec",
+            Value::Object(object(
+                "Keys a request class touches.",
+                json!({
+                    "count": integer(1, "Number of keys (0..count)."),
+                    "zipf": optional(positive("Zipf exponent (popular keys). Absent: uniform.")),
+                }),
+                &["count"],
+            )),
+        ),
+        (
+            "StoreOp",
+            json!({
+                "description": "An operation on a replicated store.",
+                "oneOf": [
+                    unit_variant("read", "Read the request's key."),
+                    unit_variant("write", "Write a fresh value to the request's key."),
+                ]
+            }),
         ),
         (
             "Consume",
@@ -747,6 +1014,16 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "required": ["publish"],
                         "additionalProperties": false
                     }),
+                    variant(
+                        "store",
+                        "One operation on a replicated store, on the key of the request being \
+                         served.",
+                        json!({
+                            "store": string("The store."),
+                            "op": reference("StoreOp", "The operation."),
+                        }),
+                        &["store", "op"],
+                    ),
                     variant(
                         "kv",
                         "One operation on a key-value store, waiting for its answer.",
@@ -1212,6 +1489,69 @@ mod tests {
             databases: BTreeMap::from([("db".to_string(), database())]),
             brokers: BTreeMap::from([("mq".to_string(), broker())]),
             kv_stores: BTreeMap::from([("cache".to_string(), kv_store())]),
+            replicated_stores: BTreeMap::from([("kv".to_string(), replicated_store())]),
+            cost: Some(cost()),
+        }
+    }
+
+    fn replicated_store() -> ReplicatedStore {
+        ReplicatedStore {
+            replicas: 3,
+            protocol: Protocol::Cp,
+            op_ms: Dist::constant(0.2),
+            timeout_ms: 50.0,
+            anti_entropy_ms: 200.0,
+            history_cap: 1_000,
+        }
+    }
+
+    fn key_spec() -> KeySpec {
+        KeySpec {
+            count: 10,
+            zipf: Some(1.1),
+        }
+    }
+
+    fn cost() -> crate::cost::Cost {
+        crate::cost::Cost {
+            per_node_month_usd: 40.0,
+            nodes_month_usd: BTreeMap::from([("db".to_string(), 120.0)]),
+            fixed_month_usd: 10.0,
+        }
+    }
+
+    fn sweep() -> crate::sweep::Sweep {
+        crate::sweep::Sweep {
+            parameters: vec![sweep_parameter()],
+            replications: 3,
+        }
+    }
+
+    fn sweep_parameter() -> crate::sweep::SweepParameter {
+        crate::sweep::SweepParameter {
+            name: Some("users".into()),
+            path: Some("workload.arrivals.closed.users".into()),
+            paths: vec!["designs[0].services.api.instances".into()],
+            values: Some(vec![1.0, 2.0]),
+            range: Some(sweep_range()),
+        }
+    }
+
+    fn sweep_range() -> crate::sweep::SweepRange {
+        crate::sweep::SweepRange {
+            from: 10.0,
+            to: 1000.0,
+            steps: 3,
+            scale: crate::sweep::Scale::Log,
+        }
+    }
+
+    fn assertion() -> crate::assertions::Assertion {
+        crate::assertions::Assertion {
+            expect: "p99_latency_ms < 120".into(),
+            design: Some("d".into()),
+            confidence: Some(0.95),
+            replications: Some(5),
         }
     }
 
@@ -1238,6 +1578,8 @@ mod tests {
             workload: workload(),
             faults: vec![fault()],
             designs: vec![design()],
+            sweep: Some(sweep()),
+            assertions: vec![assertion()],
         }
     }
 
@@ -1271,6 +1613,9 @@ mod tests {
             weight: 2.0,
             timeout_ms: 100.0,
             arrivals: Some(Arrivals::Poisson { rate_per_s: 1.0 }),
+            name: Some("reads".into()),
+            instance: Some(1),
+            keys: Some(key_spec()),
         }
     }
 
@@ -1365,6 +1710,10 @@ mod tests {
                 ms: Dist::constant(1.0),
             },
             Step::Publish(publish()),
+            Step::Store {
+                store: "kv".into(),
+                op: StoreOp::Write,
+            },
             Step::Kv {
                 store: "cache".into(),
                 timeout_ms: Some(3.0),
@@ -1381,6 +1730,7 @@ mod tests {
                 | Step::Parallel { .. }
                 | Step::Query { .. }
                 | Step::Publish(_)
+                | Step::Store { .. }
                 | Step::Kv { .. }
                 | Step::Fail { .. } => {}
             }
@@ -1421,6 +1771,34 @@ mod tests {
         for d in &all {
             match d {
                 Delivery::Pop | Delivery::Ack => {}
+            }
+        }
+        all
+    }
+
+    fn protocols() -> Vec<Protocol> {
+        let all = vec![
+            Protocol::PrimaryBackupAsync,
+            Protocol::PrimaryBackupSync,
+            Protocol::Cp,
+            Protocol::Ap,
+        ];
+        for p in &all {
+            match p {
+                Protocol::PrimaryBackupAsync
+                | Protocol::PrimaryBackupSync
+                | Protocol::Cp
+                | Protocol::Ap => {}
+            }
+        }
+        all
+    }
+
+    fn store_ops() -> Vec<StoreOp> {
+        let all = vec![StoreOp::Read, StoreOp::Write];
+        for o in &all {
+            match o {
+                StoreOp::Read | StoreOp::Write => {}
             }
         }
         all
@@ -1643,8 +2021,15 @@ mod tests {
         check_struct(&schema, "TopicSpec", &topic());
         check_struct(&schema, "LogSpec", &log());
         check_struct(&schema, "KvStore", &kv_store());
+        check_struct(&schema, "ReplicatedStore", &replicated_store());
+        check_struct(&schema, "KeySpec", &key_spec());
         check_struct(&schema, "Consume", &consume());
         check_struct(&schema, "PublishSpec", &publish());
+        check_struct(&schema, "Cost", &cost());
+        check_struct(&schema, "Sweep", &sweep());
+        check_struct(&schema, "SweepParameter", &sweep_parameter());
+        check_struct(&schema, "SweepRange", &sweep_range());
+        check_struct(&schema, "Assertion", &assertion());
     }
 
     #[test]
@@ -1657,7 +2042,14 @@ mod tests {
         check_enum(&schema, "Wait", &waits());
         check_enum(&schema, "WhenFull", &when_fulls());
         check_enum(&schema, "Delivery", &deliveries());
+        check_enum(&schema, "Protocol", &protocols());
+        check_enum(&schema, "StoreOp", &store_ops());
         check_enum(&schema, "Dist", &dists());
+        check_enum(
+            &schema,
+            "Scale",
+            &[crate::sweep::Scale::Linear, crate::sweep::Scale::Log],
+        );
     }
 
     /// Walks every sub-schema.

@@ -28,6 +28,9 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.workload(s);
     c.designs(s);
     c.faults(s);
+    c.problems.extend(crate::cost::problems(s));
+    c.problems.extend(crate::assertions::problems(s));
+    c.problems.extend(crate::sweep::problems(s));
     // A class's `publish` is checked against every design: say a problem that does not
     // depend on the design (two destinations, say) once, not once per design.
     let mut unique: Vec<Problem> = Vec::with_capacity(c.problems.len());
@@ -241,6 +244,13 @@ impl Checker {
                 None => weights_ok &= self.positive(&key(&path, "weight"), class.weight),
             }
             self.positive(&key(&path, "timeout_ms"), class.timeout_ms);
+            if let Some(keys) = &class.keys {
+                let keys_path = key(&path, "keys");
+                self.at_least_one(&key(&keys_path, "count"), u64::from(keys.count), "keys");
+                if let Some(zipf) = keys.zipf {
+                    self.positive(&key(&keys_path, "zipf"), zipf);
+                }
+            }
         }
         let shared = classes.iter().filter(|c| c.arrivals.is_none());
         // Each weight is finite, but their sum could overflow and break the mix.
@@ -346,6 +356,21 @@ impl Checker {
             self.service(design, &svc_path, svc_name, service);
         }
         self.messaging(design, path);
+        self.stores(design, path);
+        for (j, class) in s.workload.classes.iter().enumerate() {
+            let class_path = at("workload.classes", j);
+            if let (Some(i), Some(entry)) = (class.instance, design.services.get(&design.entry)) {
+                if i >= entry.instances {
+                    self.report(
+                        key(&class_path, "instance"),
+                        format!(
+                            "design `{}`'s entry service has {} instance(s), numbered from 0",
+                            design.name, entry.instances
+                        ),
+                    );
+                }
+            }
+        }
     }
 
     /// Brokers, key-value stores, and the names they share with other nodes.
@@ -427,6 +452,32 @@ impl Checker {
             if broker.queues.len() + broker.topics.len() + broker.logs.len() == 0 {
                 self.report(&p, "a broker needs at least one queue, topic or log");
             }
+        }
+    }
+
+    /// Replicated stores: sizes and times.
+    fn stores(&mut self, design: &Design, path: &str) {
+        let name = &design.name;
+        let stores_path = key(path, "replicated_stores");
+        for (st_name, st) in &design.replicated_stores {
+            let p = key(&stores_path, st_name);
+            self.node_name(&p, st_name);
+            if design.services.contains_key(st_name)
+                || design.databases.contains_key(st_name)
+                || design.kv_stores.contains_key(st_name)
+                || design.brokers.contains_key(st_name)
+            {
+                self.report(
+                    &p,
+                    format!("`{st_name}` names two nodes of design `{name}`"),
+                );
+            }
+            if st.replicas == 0 || st.replicas > 32 {
+                self.report(key(&p, "replicas"), "must be between 1 and 32");
+            }
+            self.dist(&key(&p, "op_ms"), &st.op_ms);
+            self.positive(&key(&p, "timeout_ms"), st.timeout_ms);
+            self.positive(&key(&p, "anti_entropy_ms"), st.anti_entropy_ms);
         }
     }
 
@@ -646,6 +697,18 @@ impl Checker {
             }
             Step::Call(call) => self.call(design, svc_name, service, &key(path, "call"), call),
             Step::Publish(p) => self.publish(design, &key(path, "publish"), p),
+            Step::Store { store, .. } => {
+                if !design.replicated_stores.contains_key(store) {
+                    self.report(
+                        key(path, "store.store"),
+                        format!(
+                            "`{store}` is not a replicated store of design `{}` (stores: {})",
+                            design.name,
+                            listing(design.replicated_stores.keys())
+                        ),
+                    );
+                }
+            }
             Step::Kv { store, timeout_ms } => {
                 if !design.kv_stores.contains_key(store) {
                     self.report(
@@ -942,6 +1005,17 @@ impl Checker {
 fn target_problem(design: &Design, target: &str) -> Option<String> {
     let name = &design.name;
     if let Some((svc, instance)) = target.split_once('#') {
+        if let Some(store) = design.replicated_stores.get(svc) {
+            let i = instance.parse::<u32>().unwrap_or(u32::MAX);
+            if i >= store.replicas {
+                return Some(format!(
+                    "design `{name}`'s replicated store `{svc}` has {} replica(s), numbered \
+                     from 0; there is no `{target}`",
+                    store.replicas
+                ));
+            }
+            return None;
+        }
         let Some(service) = design.services.get(svc) else {
             return Some(format!(
                 "design `{name}` has no service `{svc}` (target `{target}`)"
@@ -962,6 +1036,7 @@ fn target_problem(design: &Design, target: &str) -> Option<String> {
         || design.databases.contains_key(target)
         || design.kv_stores.contains_key(target)
         || design.brokers.contains_key(target)
+        || design.replicated_stores.contains_key(target)
     {
         return None;
     }
@@ -1719,5 +1794,167 @@ mod tests {
         v["designs"] = json!([]);
         // The class endpoint cannot be checked against no design: only the one problem.
         assert_eq!(paths(&check(v)), ["designs"]);
+    }
+
+    /// `base()` with a 3-replica store `kv` in both designs, a handler of design one that
+    /// writes and reads it, and keys on the class: a valid starting point for the store checks.
+    fn store_base() -> Value {
+        let mut v = base();
+        for d in 0..2 {
+            v["designs"][d]["replicated_stores"] = json!({"kv": {"replicas": 3, "protocol": "cp"}});
+        }
+        v["designs"][0]["services"]["api"]["handlers"]["put"] = json!([
+            {"store": {"store": "kv", "op": "write"}},
+            {"store": {"store": "kv", "op": "read"}}
+        ]);
+        v["workload"]["classes"][0]["keys"] = json!({"count": 100, "zipf": 1.2});
+        v
+    }
+
+    #[test]
+    fn the_store_base_is_valid() {
+        assert_eq!(check(store_base()), vec![]);
+    }
+
+    #[test]
+    fn a_store_step_names_a_replicated_store_of_the_design() {
+        let mut v = store_base();
+        v["designs"][0]["services"]["api"]["handlers"]["put"][1] =
+            json!({"store": {"store": "nope", "op": "read"}});
+        let problems = check(v);
+        assert_eq!(paths(&problems), [format!("{PUT}[1].store.store")]);
+        assert!(
+            problems[0]
+                .message
+                .contains("`nope` is not a replicated store of design `one` (stores: `kv`)"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn replicated_store_settings_are_in_range() {
+        let mut v = store_base();
+        let one = &mut v["designs"][0]["replicated_stores"]["kv"];
+        one["replicas"] = json!(0);
+        one["timeout_ms"] = json!(0.0);
+        let two = &mut v["designs"][1]["replicated_stores"]["kv"];
+        two["replicas"] = json!(33);
+        two["timeout_ms"] = json!(-5.0);
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                "designs[0].replicated_stores.kv.replicas",
+                "designs[0].replicated_stores.kv.timeout_ms",
+                "designs[1].replicated_stores.kv.replicas",
+                "designs[1].replicated_stores.kv.timeout_ms"
+            ],
+            "{problems:#?}"
+        );
+        assert!(problems
+            .iter()
+            .any(|p| p.message.contains("between 1 and 32")));
+        // 1 and 32 replicas are fine.
+        let mut v = store_base();
+        v["designs"][0]["replicated_stores"]["kv"]["replicas"] = json!(1);
+        v["designs"][1]["replicated_stores"]["kv"]["replicas"] = json!(32);
+        assert_eq!(check(v), vec![]);
+    }
+
+    #[test]
+    fn a_class_instance_must_exist_in_every_design() {
+        // Design one's api has 2 instances, design two's 1.
+        let mut v = store_base();
+        v["workload"]["classes"][0]["instance"] = json!(0);
+        assert_eq!(check(v.clone()), vec![]);
+        v["workload"]["classes"][0]["instance"] = json!(1);
+        let problems = check(v.clone());
+        assert_eq!(paths(&problems), ["workload.classes[0].instance"]);
+        assert!(
+            problems[0]
+                .message
+                .contains("design `two`'s entry service has 1 instance(s)"),
+            "{}",
+            problems[0].message
+        );
+        v["workload"]["classes"][0]["instance"] = json!(2);
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                "workload.classes[0].instance",
+                "workload.classes[0].instance"
+            ]
+        );
+        assert!(problems.iter().any(|p| p.message.contains("design `one`")));
+    }
+
+    #[test]
+    fn class_keys_need_a_key_and_a_positive_zipf_exponent() {
+        let mut v = store_base();
+        v["workload"]["classes"][0]["keys"] = json!({"count": 0, "zipf": 0.0});
+        let problems = check(v.clone());
+        // Said once, though there are two designs.
+        assert_eq!(
+            paths(&problems),
+            [
+                "workload.classes[0].keys.count",
+                "workload.classes[0].keys.zipf"
+            ],
+            "{problems:#?}"
+        );
+        v["workload"]["classes"][0]["keys"] = json!({"count": 1, "zipf": -1.0});
+        assert_eq!(paths(&check(v.clone())), ["workload.classes[0].keys.zipf"]);
+        // No exponent: uniform.
+        v["workload"]["classes"][0]["keys"] = json!({"count": 1});
+        assert_eq!(check(v), vec![]);
+    }
+
+    #[test]
+    fn store_replicas_are_fault_targets_numbered_from_0() {
+        let mut v = store_base();
+        v["faults"] = json!([
+            {"at_s": 1.0, "action": {"crash": {"target": "kv#2"}}},
+            {"at_s": 1.0, "action": {"partition": {"groups": [["kv#0"], ["kv"]]}}}
+        ]);
+        assert_eq!(check(v.clone()), vec![]);
+        v["faults"] = json!([{"at_s": 1.0, "action": {"crash": {"target": "kv#3"}}}]);
+        let problems = check(v);
+        // Once per design: both have 3 replicas.
+        assert_eq!(
+            paths(&problems),
+            [
+                "faults[0].action.crash.target",
+                "faults[0].action.crash.target"
+            ]
+        );
+        assert!(
+            problems[0]
+                .message
+                .contains("replicated store `kv` has 3 replica(s), numbered from 0"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn a_store_shares_no_name_with_other_nodes() {
+        let mut v = store_base();
+        let one = &mut v["designs"][0];
+        one["replicated_stores"]["api"] = json!({"replicas": 1, "protocol": "ap"});
+        one["replicated_stores"]["db"] = json!({"replicas": 1, "protocol": "primary_backup_sync"});
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                "designs[0].replicated_stores.api",
+                "designs[0].replicated_stores.db"
+            ],
+            "{problems:#?}"
+        );
+        assert!(problems
+            .iter()
+            .any(|p| p.message.contains("`api` names two nodes of design `one`")));
     }
 }

@@ -201,6 +201,8 @@ pub struct SweepData {
     pub metric: String,
     /// One line per design.
     pub lines: Vec<SweepLine>,
+    /// Log scale on x (positive parameter values).
+    pub x_log: bool,
 }
 
 /// One design's line of a sweep.
@@ -1072,14 +1074,35 @@ fn draw_sweep<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SweepData) -> Result<
             [p.1 - h, p.1 + h]
         })
     });
-    let (xlo, xhi) = span(xs, 0.02);
     let (ylo, yhi) = span(ys.chain([0.0]), 0.1);
-    let mut chart = ChartBuilder::on(root)
+    if d.x_log {
+        let (lo, hi) = span(xs.filter(|x| *x > 0.0), 0.0);
+        let (lo, hi) = (lo.max(1e-9) / 1.2, hi.max(1e-9) * 1.2);
+        let chart = ChartBuilder::on(root)
+            .margin(16)
+            .x_label_area_size(50)
+            .y_label_area_size(70)
+            .build_cartesian_2d((lo..hi).log_scale(), ylo.max(0.0)..yhi)
+            .map_err(err)?;
+        return sweep_lines(chart, d);
+    }
+    let (xlo, xhi) = span(xs, 0.02);
+    let chart = ChartBuilder::on(root)
         .margin(16)
         .x_label_area_size(50)
         .y_label_area_size(70)
         .build_cartesian_2d(xlo..xhi, ylo.max(0.0)..yhi)
         .map_err(err)?;
+    sweep_lines(chart, d)
+}
+
+fn sweep_lines<'a, DB: DrawingBackend + 'a, X>(
+    mut chart: ChartContext<'a, DB, Cartesian2d<X, plotters::coord::types::RangedCoordf64>>,
+    d: &SweepData,
+) -> Result<(), String>
+where
+    X: Ranged<ValueType = f64> + plotters::coord::ranged1d::ValueFormatter<f64>,
+{
     chart
         .configure_mesh()
         .x_desc(d.parameter.as_str())
@@ -1193,6 +1216,7 @@ mod tests {
                 parameter: "arrival rate (req/s)".to_string(),
                 metric: "p99 latency (ms)".to_string(),
                 lines: vec![line("cp", 2.0), line("ap", 1.0)],
+                x_log: false,
             },
         );
         let svg = svg(&spec).unwrap();

@@ -287,7 +287,7 @@ pub fn read_results(path: &Path) -> Result<RunResults, String> {
 }
 
 /// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.
-fn float(x: f64) -> String {
+pub(crate) fn float(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
@@ -305,7 +305,7 @@ fn float(x: f64) -> String {
 }
 
 /// A CSV text field, quoted when it contains a comma, a quote or a line break.
-fn field(s: &str) -> String {
+pub(crate) fn field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -327,6 +327,85 @@ fn sanitise(name: &str) -> String {
             }
         })
         .collect()
+}
+
+/// Writes a sweep's files into `dir`: `sweep.json`, `sweep.jsonl` (the rows' lines as
+/// given, in the order given), `sweep.csv`, `report.md`, `index.html` and
+/// `charts/sweep-*.svg`. Returns the paths written.
+pub fn write_sweep(
+    dir: &Path,
+    meta: &crate::sweep::SweepMeta,
+    rows: &[(crate::sweep::SweepRow, String)],
+) -> Result<Vec<PathBuf>, String> {
+    let plain: Vec<crate::sweep::SweepRow> = rows.iter().map(|(r, _)| r.clone()).collect();
+    let charts = crate::sweep::charts(meta, &plain);
+    let mut drawn = Vec::with_capacity(charts.len());
+    for c in &charts {
+        drawn.push((c.clone(), crate::chart::svg(c)?));
+    }
+    let mut files: Vec<(String, Vec<u8>)> = vec![
+        (
+            "sweep.json".into(),
+            crate::sweep::meta_json(meta).into_bytes(),
+        ),
+        (
+            "sweep.jsonl".into(),
+            rows.iter()
+                .map(|(_, l)| l.as_str())
+                .collect::<String>()
+                .into_bytes(),
+        ),
+        (
+            "sweep.csv".into(),
+            crate::sweep::rows_csv(meta, &plain).into_bytes(),
+        ),
+        (
+            "report.md".into(),
+            crate::sweep::report_markdown(meta, &plain, &charts).into_bytes(),
+        ),
+        (
+            "index.html".into(),
+            crate::sweep::report_html(meta, &plain, &drawn).into_bytes(),
+        ),
+    ];
+    for (c, svg) in drawn {
+        files.push((format!("charts/{}.svg", c.id), svg.into_bytes()));
+    }
+    std::fs::create_dir_all(dir.join("charts"))
+        .map_err(|e| format!("cannot create {}: {e}", dir.join("charts").display()))?;
+    let mut written = Vec::with_capacity(files.len());
+    for (name, bytes) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, bytes)
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
+/// Reads a sweep directory: `sweep.json` and the rows of `sweep.jsonl` (missing: none).
+pub fn read_sweep(
+    dir: &Path,
+) -> Result<
+    (
+        crate::sweep::SweepMeta,
+        Vec<(crate::sweep::SweepRow, String)>,
+    ),
+    String,
+> {
+    let meta_path = dir.join("sweep.json");
+    let text = std::fs::read_to_string(&meta_path)
+        .map_err(|e| format!("{}: cannot read: {e}", meta_path.display()))?;
+    let meta = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", meta_path.display()))?;
+    let rows_path = dir.join("sweep.jsonl");
+    let rows = match std::fs::read_to_string(&rows_path) {
+        Ok(text) => {
+            crate::sweep::parse_lines(&text).map_err(|e| format!("{}: {e}", rows_path.display()))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+        Err(e) => return Err(format!("{}: cannot read: {e}", rows_path.display())),
+    };
+    Ok((meta, rows))
 }
 
 #[cfg(test)]

@@ -20,6 +20,7 @@ pub mod files;
 pub mod narrative;
 pub mod report;
 pub mod stats;
+pub mod sweep;
 pub mod table;
 
 pub use files::{
@@ -145,6 +146,8 @@ pub(crate) mod fixtures {
             ],
             latency_cdf: vec![[0.5, 0.0], [3.2, 0.5], [45.678, 0.99], [2345.9, 1.0]],
             messages: None,
+            stores: Default::default(),
+            cost_month_usd: None,
         };
         let quorum = DesignResult {
             name: "quorum-3".to_string(),
@@ -175,6 +178,8 @@ pub(crate) mod fixtures {
             ],
             latency_cdf: vec![[1.0, 0.0], [11.0, 0.5], [999.99, 0.99], [9876.4, 1.0]],
             messages: None,
+            stores: Default::default(),
+            cost_month_usd: None,
         };
         RunResults {
             scenario: "checkout".to_string(),

@@ -113,6 +113,8 @@ pub struct Network {
     one_way: BTreeSet<(u32, u32)>,
     /// Extra latency on every message from or to a node (latency-spike faults).
     extra: Vec<SimDuration>,
+    /// Nodes no partition cuts off (a load generator standing for users everywhere).
+    everywhere: Vec<bool>,
     /// When each bandwidth-limited directed link finishes sending what it already has.
     busy_until: HashMap<(u32, u32), SimTime>,
     pub(crate) stats: NetStats,
@@ -126,6 +128,7 @@ impl Network {
             group: Vec::new(),
             one_way: BTreeSet::new(),
             extra: Vec::new(),
+            everywhere: Vec::new(),
             busy_until: HashMap::new(),
             stats: NetStats::default(),
         }
@@ -134,6 +137,11 @@ impl Network {
     pub(crate) fn add_node(&mut self) {
         self.group.push(0);
         self.extra.push(SimDuration::ZERO);
+        self.everywhere.push(false);
+    }
+
+    pub(crate) fn set_everywhere(&mut self, node: NodeId) {
+        self.everywhere[node.index()] = true;
     }
 
     pub(crate) fn set_default(&mut self, spec: LinkSpec) {
@@ -176,8 +184,10 @@ impl Network {
 
     /// `true` when a message from `from` to `to` would cross a partition now.
     pub fn blocked(&self, from: NodeId, to: NodeId) -> bool {
-        self.group[from.index()] != self.group[to.index()]
-            || (!self.one_way.is_empty() && self.one_way.contains(&(from.0, to.0)))
+        let split = self.group[from.index()] != self.group[to.index()]
+            && !self.everywhere[from.index()]
+            && !self.everywhere[to.index()];
+        split || (!self.one_way.is_empty() && self.one_way.contains(&(from.0, to.0)))
     }
 
     /// Decides the fate of one message sent now, drawing from the sender's network stream.

@@ -254,6 +254,14 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         Ok(())
     }
 
+    /// Keeps `node` connected to every side of every (symmetric) partition: for a load
+    /// generator that stands for users everywhere. One-way partitions still apply.
+    pub fn set_always_connected(&mut self, node: NodeId) -> Result<(), SimError> {
+        self.core.check_node(node)?;
+        self.core.network.set_everywhere(node);
+        Ok(())
+    }
+
     /// Applies `fault` at `at` (validated now: unknown nodes and bad values are errors).
     pub fn schedule_fault(&mut self, at: SimTime, fault: Fault) -> Result<(), SimError> {
         for n in fault.nodes() {

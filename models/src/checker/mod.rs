@@ -1,0 +1,23 @@
+//! History checking: record what clients observed of a register or key-value store, then
+//! decide whether some single order of the operations, consistent with real time, explains
+//! every result (linearizability), and when none does, show a small counter-example.
+//!
+//! - `history`: the plain-data operations and the memory-bounded `HistoryRecorder`.
+//! - `linearizable`: the checker (per-key decomposition, budget, verdict).
+//! - `search`: the Wing–Gong / Porcupine search with memoisation, on one key.
+//! - `shrink`: delta debugging of a violation down to a minimal counter-example.
+//! - `render`: the counter-example as text, an ASCII timeline and an explanation.
+//! - `generate`: random linearizable histories, for tests and `caplab bench`.
+
+pub mod generate;
+pub mod history;
+pub mod linearizable;
+pub mod render;
+mod search;
+mod shrink;
+
+pub use generate::{bench_history, random_history, GenConfig};
+pub use history::{
+    Call, History, HistoryRecorder, OpKind, OpRef, Operation, RecordError, Reply, Value,
+};
+pub use linearizable::{check, check_operations, CheckConfig, CheckReport, HistoryError, Verdict};

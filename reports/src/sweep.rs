@@ -1,0 +1,815 @@
+//! Sweep results: one row per (point, design) with the mean and 95% interval of each
+//! headline metric over the replications, as JSON lines and CSV; the sweep charts; and a
+//! narrative naming the crossover points (where the cheapest design meeting every
+//! objective changes).
+//!
+//! Rows are written as JSON lines as soon as they are finished (a journal that survives an
+//! interrupted run), then every output file is rebuilt from those lines, parsed back and
+//! sorted by (point, design): a run in one go, a resumed run and merged shards go through
+//! the same path, so they give the same bytes.
+
+use crate::chart::{slug, sweep_chart, ChartSpec, SweepData, SweepLine};
+use crate::stats::{metric_value, METRICS};
+use crate::table::{magnitude, percent, thousands};
+use models::results::DesignResult;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use sim_core::metrics::{student_t_975, Welford};
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+/// What a sweep was: written as `sweep.json` beside the rows; shards of one sweep have the
+/// same description but for `shard`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepMeta {
+    /// The scenario's name.
+    pub scenario: String,
+    /// The caplab version that ran it.
+    pub caplab_version: String,
+    /// The run's seed (replication 0 of every point).
+    pub seed: u64,
+    /// Replications per point and design.
+    pub replications: u64,
+    /// The seed of each replication (the same at every point: common random numbers).
+    pub seeds: Vec<u64>,
+    /// The parameters, in grid order (the last varies fastest).
+    pub parameters: Vec<ParameterMeta>,
+    /// Number of points in the whole grid.
+    pub points: usize,
+    /// The designs, in file order.
+    pub designs: Vec<String>,
+    /// The objectives each row is checked against (the scenario's assertions, or
+    /// `failure_rate <= 0.01` when it has none).
+    pub objectives: Vec<String>,
+    /// `K/N` for shard K of N (points `i` with `i % N == K`); `null` for the whole grid.
+    pub shard: Option<String>,
+}
+
+/// A swept parameter.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterMeta {
+    /// Its name.
+    pub name: String,
+    /// The fields it sets.
+    pub paths: Vec<String>,
+    /// The values it takes, as written into the fields (integers rounded).
+    pub values: Vec<Value>,
+}
+
+/// A metric over the replications.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stat {
+    /// Mean over the replications.
+    pub mean: f64,
+    /// 95% half-width (Student t); `null` with one replication.
+    pub ci95: Option<f64>,
+}
+
+/// One design at one point.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepRow {
+    /// Index of the point in the grid.
+    pub point: usize,
+    /// The value of each parameter at the point.
+    pub parameters: Map<String, Value>,
+    /// The design.
+    pub design: String,
+    /// The design's index in the file.
+    pub design_index: usize,
+    /// Replications run.
+    pub replications: u64,
+    /// The headline metrics (see [`METRICS`]).
+    pub metrics: BTreeMap<String, Stat>,
+    /// The design's monthly cost, when it declares one.
+    pub cost_month_usd: Option<f64>,
+    /// The objectives not met at this point (empty: every one is met).
+    pub failed: Vec<String>,
+    /// Digest of replication 0 (replay: `caplab run FILE --point P --seed S --design D`).
+    pub digest: String,
+}
+
+/// The row of `runs` (one design's replications at one point).
+pub fn row(
+    point: usize,
+    parameters: &[(String, Value)],
+    design_index: usize,
+    runs: &[DesignResult],
+    failed: Vec<String>,
+) -> SweepRow {
+    let metrics = METRICS
+        .iter()
+        .map(|(m, _, _)| {
+            let mut w = Welford::new();
+            for r in runs {
+                w.push(metric_value(r, m).unwrap_or(f64::NAN));
+            }
+            let ci95 = (w.count() >= 2)
+                .then(|| student_t_975(w.count() - 1) * w.std_err())
+                .filter(|h| h.is_finite());
+            (
+                m.to_string(),
+                Stat {
+                    mean: w.mean(),
+                    ci95,
+                },
+            )
+        })
+        .collect();
+    let first = runs.first();
+    SweepRow {
+        point,
+        parameters: parameters.iter().cloned().collect(),
+        design: first.map(|r| r.name.clone()).unwrap_or_default(),
+        design_index,
+        replications: runs.len() as u64,
+        metrics,
+        cost_month_usd: first.and_then(|r| r.cost_month_usd),
+        failed,
+        digest: first.map(|r| r.digest.clone()).unwrap_or_default(),
+    }
+}
+
+/// A row as one JSON line (with its newline).
+pub fn row_line(row: &SweepRow) -> String {
+    let mut s = serde_json::to_string(row).expect("a sweep row is plain data");
+    s.push('\n');
+    s
+}
+
+/// `sweep.json`: pretty JSON and a newline.
+pub fn meta_json(meta: &SweepMeta) -> String {
+    let mut s = serde_json::to_string_pretty(meta).expect("sweep metadata is plain data");
+    s.push('\n');
+    s
+}
+
+/// Parses the lines of a `sweep.jsonl` (a journal, maybe cut short): each complete, valid
+/// row with its line's text. An unparseable last line (a write cut by a kill) is dropped;
+/// any other bad line is an error.
+pub fn parse_lines(text: &str) -> Result<Vec<(SweepRow, String)>, String> {
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = Vec::with_capacity(lines.len());
+    for (i, line) in lines.iter().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        match serde_json::from_str::<SweepRow>(line.trim_end()) {
+            Ok(r) if line.ends_with('\n') => out.push((r, line.to_string())),
+            _ if i + 1 == lines.len() => {} // cut short
+            Ok(_) => unreachable!("only the last line can lack its newline"),
+            Err(e) => return Err(format!("line {}: {e}", i + 1)),
+        }
+    }
+    Ok(out)
+}
+
+/// Sorts rows by (point, design) and checks that no row appears twice.
+pub fn sort_rows(rows: &mut Vec<(SweepRow, String)>) -> Result<(), String> {
+    rows.sort_by_key(|(r, _)| (r.point, r.design_index));
+    for w in rows.windows(2) {
+        let (a, b) = (&w[0].0, &w[1].0);
+        if (a.point, a.design_index) == (b.point, b.design_index) && w[0].1 != w[1].1 {
+            return Err(format!(
+                "point {} design {} appears twice with different results",
+                a.point, a.design
+            ));
+        }
+    }
+    rows.dedup_by(|a, b| a.1 == b.1);
+    Ok(())
+}
+
+/// The `(point, design)` pairs of `meta` (within its shard) that `rows` lack.
+pub fn missing(meta: &SweepMeta, rows: &[(SweepRow, String)]) -> Vec<(usize, String)> {
+    let (k, n) = meta
+        .shard
+        .as_deref()
+        .and_then(parse_shard)
+        .unwrap_or((0, 1));
+    let have: std::collections::BTreeSet<(usize, usize)> = rows
+        .iter()
+        .map(|(r, _)| (r.point, r.design_index))
+        .collect();
+    let mut out = Vec::new();
+    for p in (0..meta.points).filter(|p| p % n == k) {
+        for (d, name) in meta.designs.iter().enumerate() {
+            if !have.contains(&(p, d)) {
+                out.push((p, name.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// `K/N` → `(K, N)` with `K < N`.
+pub fn parse_shard(s: &str) -> Option<(usize, usize)> {
+    let (k, n) = s.split_once('/')?;
+    let (k, n) = (k.trim().parse().ok()?, n.trim().parse().ok()?);
+    (n > 0 && k < n).then_some((k, n))
+}
+
+fn csv_float(x: f64) -> String {
+    crate::files::float(x)
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => crate::files::field(s),
+        other => other.to_string(),
+    }
+}
+
+/// `sweep.csv`: `point`, one column per parameter, `design`, `replications`, then each
+/// metric and its 95% half-width (`_ci95`, empty with one replication), `cost_month_usd`,
+/// `objectives_met`, `digest`.
+pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
+    let mut out = String::from("point");
+    for p in &meta.parameters {
+        out.push(',');
+        out.push_str(&crate::files::field(&p.name));
+    }
+    out.push_str(",design,replications");
+    for (m, _, _) in METRICS {
+        let _ = write!(out, ",{m},{m}_ci95");
+    }
+    out.push_str(",cost_month_usd,objectives_met,digest,objectives_missed\n");
+    for r in rows {
+        let _ = write!(out, "{}", r.point);
+        for p in &meta.parameters {
+            out.push(',');
+            out.push_str(
+                &r.parameters
+                    .get(&p.name)
+                    .map(value_text)
+                    .unwrap_or_default(),
+            );
+        }
+        let _ = write!(
+            out,
+            ",{},{}",
+            crate::files::field(&r.design),
+            r.replications
+        );
+        for (m, _, _) in METRICS {
+            let s = r.metrics.get(m);
+            let _ = write!(
+                out,
+                ",{},{}",
+                s.map(|s| csv_float(s.mean)).unwrap_or_default(),
+                s.and_then(|s| s.ci95).map(csv_float).unwrap_or_default()
+            );
+        }
+        let _ = writeln!(
+            out,
+            ",{},{},{},{}",
+            r.cost_month_usd.map(csv_float).unwrap_or_default(),
+            r.failed.is_empty(),
+            r.digest,
+            crate::files::field(&r.failed.join("; "))
+        );
+    }
+    out
+}
+
+/// The first parameter's value of a row as a number.
+fn x_of(meta: &SweepMeta, r: &SweepRow) -> f64 {
+    meta.parameters
+        .first()
+        .and_then(|p| r.parameters.get(&p.name))
+        .and_then(Value::as_f64)
+        .unwrap_or(f64::NAN)
+}
+
+/// The label of a row's line in charts: the design, and the other parameters' values.
+fn line_label(meta: &SweepMeta, r: &SweepRow) -> String {
+    let mut label = r.design.clone();
+    for p in meta.parameters.iter().skip(1) {
+        if let Some(v) = r.parameters.get(&p.name) {
+            let _ = write!(label, ", {}={}", p.name, value_text(v));
+        }
+    }
+    label
+}
+
+/// Whether the first parameter spans two decades or more of positive values (log axis).
+fn log_axis(meta: &SweepMeta) -> bool {
+    let xs: Vec<f64> = meta
+        .parameters
+        .first()
+        .map(|p| p.values.iter().filter_map(Value::as_f64).collect())
+        .unwrap_or_default();
+    let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    lo > 0.0 && hi / lo >= 100.0
+}
+
+/// The sweep charts: p99 latency, failure rate, throughput and (when the designs have
+/// one) cost against the first parameter, a line per design (and per value of the other
+/// parameters).
+pub fn charts(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<ChartSpec> {
+    let Some(param) = meta.parameters.first() else {
+        return Vec::new();
+    };
+    let x_log = log_axis(meta);
+    let x_label = if x_log {
+        format!("{} (log scale)", param.name)
+    } else {
+        param.name.clone()
+    };
+    let mut specs = Vec::new();
+    let metrics: [(&str, &str, f64); 4] = [
+        ("latency_p99_ms", "p99 latency (ms)", 1.0),
+        ("failure_rate", "failure rate (%)", 100.0),
+        ("throughput_per_s", "throughput (successes/s)", 1.0),
+        ("cost_month_usd", "cost ($/month)", 1.0),
+    ];
+    for (metric, label, scale) in metrics {
+        let mut lines: Vec<SweepLine> = Vec::new();
+        for r in rows {
+            let (mean, half) = if metric == "cost_month_usd" {
+                match r.cost_month_usd {
+                    Some(c) => (c, None),
+                    None => continue,
+                }
+            } else {
+                match r.metrics.get(metric) {
+                    Some(s) => (s.mean * scale, s.ci95.map(|h| h * scale)),
+                    None => continue,
+                }
+            };
+            let name = line_label(meta, r);
+            let point = (x_of(meta, r), mean, half);
+            match lines.iter_mut().find(|l| l.design == name) {
+                Some(l) => l.points.push(point),
+                None => lines.push(SweepLine {
+                    design: name,
+                    points: vec![point],
+                }),
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        for l in &mut lines {
+            l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+        }
+        let title = format!("{} against {}", label_title(label), param.name);
+        specs.push(sweep_chart(
+            &format!("sweep-{}", slug(metric, 0)),
+            &title,
+            SweepData {
+                parameter: x_label.clone(),
+                metric: label.to_string(),
+                lines,
+                x_log,
+            },
+        ));
+    }
+    specs
+}
+
+fn label_title(label: &str) -> String {
+    let base = label.split(" (").next().unwrap_or(label);
+    let mut c = base.chars();
+    c.next()
+        .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+        .unwrap_or_default()
+}
+
+fn x_text(x: f64) -> String {
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        if x >= 0.0 {
+            thousands(x as u64)
+        } else {
+            format!("{x:.0}")
+        }
+    } else {
+        magnitude(x)
+    }
+}
+
+fn usd(x: f64) -> String {
+    format!("${}", x_text(x.round()))
+}
+
+/// The narrative of a sweep: what the objectives are, up to where each design meets them,
+/// which design is the cheapest that does at each point, and the crossover points where
+/// that choice changes. Only for sweeps of one parameter.
+pub fn narrative(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<String> {
+    let mut out = Vec::new();
+    let Some(param) = meta.parameters.first() else {
+        return out;
+    };
+    let reps = if meta.replications > 1 {
+        format!("the mean of {} replications", meta.replications)
+    } else {
+        "one run".to_string()
+    };
+    out.push(format!(
+        "Objectives: {} ({}), per point and design.",
+        meta.objectives
+            .iter()
+            .map(|o| format!("`{o}`"))
+            .collect::<Vec<_>>()
+            .join(", "),
+        reps
+    ));
+    if meta.parameters.len() > 1 {
+        out.push(
+            "Crossover points are named for sweeps of one parameter; this grid has several, \
+             see the table."
+                .to_string(),
+        );
+        return out;
+    }
+    let name = &param.name;
+    let mut xs: Vec<f64> = rows.iter().map(|r| x_of(meta, r)).collect();
+    xs.sort_by(f64::total_cmp);
+    xs.dedup();
+    let at = |d: usize, x: f64| {
+        rows.iter()
+            .find(|r| r.design_index == d && x_of(meta, r) == x)
+    };
+    // Per design: up to where it meets every objective, and how it fails beyond.
+    for (d, design) in meta.designs.iter().enumerate() {
+        let cost = rows
+            .iter()
+            .find(|r| r.design_index == d)
+            .and_then(|r| r.cost_month_usd)
+            .map(|c| format!(" ({}/month)", usd(c)))
+            .unwrap_or_default();
+        let first_bad = xs
+            .iter()
+            .filter_map(|&x| at(d, x))
+            .find(|r| !r.failed.is_empty());
+        let last_good = xs
+            .iter()
+            .filter_map(|&x| at(d, x))
+            .take_while(|r| r.failed.is_empty())
+            .last();
+        let sentence = match (last_good, first_bad) {
+            (_, None) => format!(
+                "{design}{cost} meets every objective over the whole sweep ({} to {} {name}).",
+                x_text(xs[0]),
+                x_text(xs[xs.len() - 1])
+            ),
+            (None, Some(bad)) => format!(
+                "{design}{cost} misses {} already at {} {name}.",
+                bad.failed.join(" and "),
+                x_text(x_of(meta, bad)),
+            ),
+            (Some(good), Some(bad)) => format!(
+                "{design}{cost} meets every objective up to {} {name}; at {} {name} it misses {}.",
+                x_text(x_of(meta, good)),
+                x_text(x_of(meta, bad)),
+                bad.failed.join(" and "),
+            ),
+        };
+        out.push(sentence);
+    }
+    // The cheapest design meeting every objective at each point (ties: file order).
+    let choice: Vec<(f64, Option<&SweepRow>)> = xs
+        .iter()
+        .map(|&x| {
+            let best = (0..meta.designs.len())
+                .filter_map(|d| at(d, x))
+                .filter(|r| r.failed.is_empty())
+                .min_by(|a, b| {
+                    let ca = a.cost_month_usd.unwrap_or(0.0);
+                    let cb = b.cost_month_usd.unwrap_or(0.0);
+                    ca.total_cmp(&cb).then(a.design_index.cmp(&b.design_index))
+                });
+            (x, best)
+        })
+        .collect();
+    let mut spans: Vec<(Option<&SweepRow>, f64, f64)> = Vec::new();
+    for (x, best) in &choice {
+        let same = spans
+            .last()
+            .is_some_and(|(b, _, _)| b.map(|r| r.design_index) == best.map(|r| r.design_index));
+        if same {
+            if let Some(last) = spans.last_mut() {
+                last.2 = *x;
+            }
+        } else {
+            spans.push((*best, *x, *x));
+        }
+    }
+    let parts: Vec<String> = spans
+        .iter()
+        .map(|(best, from, to)| {
+            let range = if from == to {
+                format!("at {} {name}", x_text(*from))
+            } else {
+                format!("from {} to {} {name}", x_text(*from), x_text(*to))
+            };
+            match best {
+                Some(r) => format!(
+                    "{} {range}{}",
+                    r.design,
+                    r.cost_month_usd
+                        .map(|c| format!(" ({}/month)", usd(c)))
+                        .unwrap_or_default()
+                ),
+                None => format!("no design {range}"),
+            }
+        })
+        .collect();
+    out.push(format!(
+        "The cheapest design that meets every objective: {}.",
+        parts.join("; ")
+    ));
+    let crossovers: Vec<String> = spans
+        .windows(2)
+        .map(|w| {
+            let from = w[0].0.map_or("none".to_string(), |r| r.design.clone());
+            let to = w[1].0.map_or("none".to_string(), |r| r.design.clone());
+            format!("{} {name} ({from} → {to})", x_text(w[1].1))
+        })
+        .collect();
+    if crossovers.is_empty() {
+        out.push(format!(
+            "No crossover point: the same choice holds from {} to {} {name}.",
+            x_text(xs[0]),
+            x_text(xs[xs.len() - 1])
+        ));
+    } else {
+        out.push(format!(
+            "Crossover points (between the grid's values; refine the grid around them): {}.",
+            crossovers.join(", ")
+        ));
+    }
+    // Cost ratios against the cheapest design.
+    let costs: Vec<(String, f64)> = meta
+        .designs
+        .iter()
+        .enumerate()
+        .filter_map(|(d, n)| {
+            rows.iter()
+                .find(|r| r.design_index == d)
+                .and_then(|r| r.cost_month_usd)
+                .map(|c| (n.clone(), c))
+        })
+        .collect();
+    if let Some((cheap, c0)) = costs
+        .iter()
+        .min_by(|a, b| a.1.total_cmp(&b.1))
+        .filter(|(_, c)| *c > 0.0)
+    {
+        let others: Vec<String> = costs
+            .iter()
+            .filter(|(n, _)| n != cheap)
+            .map(|(n, c)| format!("{n} {}/month ({}×)", usd(*c), magnitude(c / c0)))
+            .collect();
+        if !others.is_empty() {
+            out.push(format!(
+                "Cost against {cheap} ({}/month): {}.",
+                usd(*c0),
+                others.join(", ")
+            ));
+        }
+    }
+    out
+}
+
+/// The sweep as an aligned text table, for the terminal.
+pub fn rows_text(meta: &SweepMeta, rows: &[SweepRow]) -> String {
+    let mut header: Vec<String> = vec!["point".into()];
+    header.extend(meta.parameters.iter().map(|p| p.name.clone()));
+    header.extend(
+        [
+            "design",
+            "fail %",
+            "throughput/s",
+            "mean ms",
+            "p99 ms",
+            "$/month",
+            "objectives",
+        ]
+        .map(String::from),
+    );
+    let mut table = vec![header];
+    for r in rows {
+        let m = |k: &str| r.metrics.get(k);
+        let with_ci = |k: &str, scale: f64, f: fn(f64) -> String| match m(k) {
+            Some(s) => match s.ci95 {
+                Some(h) => format!("{} ±{}", f(s.mean * scale), f(h * scale)),
+                None => f(s.mean * scale),
+            },
+            None => "-".into(),
+        };
+        let mut line = vec![r.point.to_string()];
+        line.extend(meta.parameters.iter().map(|p| {
+            r.parameters
+                .get(&p.name)
+                .map(value_text)
+                .unwrap_or_default()
+        }));
+        line.push(r.design.clone());
+        line.push(with_ci("failure_rate", 1.0, percent));
+        line.push(with_ci("throughput_per_s", 1.0, magnitude));
+        line.push(with_ci("latency_mean_ms", 1.0, magnitude));
+        line.push(with_ci("latency_p99_ms", 1.0, magnitude));
+        line.push(r.cost_month_usd.map_or("-".into(), usd));
+        line.push(if r.failed.is_empty() {
+            "met".into()
+        } else {
+            format!("missed {}", r.failed.len())
+        });
+        table.push(line);
+    }
+    let cols = table[0].len();
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            table
+                .iter()
+                .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for line in &table {
+        let cells: Vec<String> = line
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(c, (s, w))| {
+                let pad = w - s.chars().count();
+                let left = c == 0 || c == cols - 1 || c == meta.parameters.len() + 1;
+                if left {
+                    format!("{s}{}", " ".repeat(pad))
+                } else {
+                    format!("{}{s}", " ".repeat(pad))
+                }
+            })
+            .collect();
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+/// `report.md`: the narrative, the charts (as SVG files) and the table.
+pub fn report_markdown(meta: &SweepMeta, rows: &[SweepRow], charts: &[ChartSpec]) -> String {
+    let mut out = format!("# Sweep of {}\n\n", meta.scenario);
+    let params: Vec<String> = meta
+        .parameters
+        .iter()
+        .map(|p| {
+            format!(
+                "`{}` ({}) over {}",
+                p.name,
+                p.paths.join(", "),
+                p.values
+                    .iter()
+                    .map(value_text)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "{} points × {} designs × {} replications (seed {}); {}.\n",
+        meta.points,
+        meta.designs.len(),
+        meta.replications,
+        meta.seed,
+        params.join("; ")
+    );
+    for s in narrative(meta, rows) {
+        let _ = writeln!(out, "- {s}");
+    }
+    out.push('\n');
+    for c in charts {
+        let _ = writeln!(out, "![{}](charts/{}.svg)\n", c.title, c.id);
+    }
+    out.push_str("```text\n");
+    out.push_str(&rows_text(meta, rows));
+    out.push_str("```\n");
+    out
+}
+
+/// `index.html`: the same as [`report_markdown`], self-contained (inline SVG).
+pub fn report_html(meta: &SweepMeta, rows: &[SweepRow], charts: &[(ChartSpec, String)]) -> String {
+    use crate::chart::escape;
+    let mut out =
+        String::from("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let _ = writeln!(out, "<title>Sweep of {}</title>", escape(&meta.scenario));
+    out.push_str(
+        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;\
+         color:#222}pre{overflow-x:auto;font-size:12px}figure{margin:1em 0}\
+         figcaption{color:#555;font-size:14px}</style>\n</head>\n<body>\n",
+    );
+    let _ = writeln!(out, "<h1>Sweep of {}</h1>", escape(&meta.scenario));
+    out.push_str("<ul>\n");
+    for s in narrative(meta, rows) {
+        let _ = writeln!(out, "<li>{}</li>", escape(&s));
+    }
+    out.push_str("</ul>\n");
+    for (c, svg) in charts {
+        let _ = writeln!(
+            out,
+            "<figure id=\"{}\">\n{}<figcaption>{}</figcaption>\n</figure>",
+            c.id,
+            svg,
+            escape(&c.caption)
+        );
+    }
+    let _ = writeln!(out, "<pre>{}</pre>", escape(&rows_text(meta, rows)));
+    out.push_str("</body>\n</html>\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn meta() -> SweepMeta {
+        SweepMeta {
+            scenario: "s".into(),
+            caplab_version: "0".into(),
+            seed: 1,
+            replications: 1,
+            seeds: vec![1],
+            parameters: vec![ParameterMeta {
+                name: "users".into(),
+                paths: vec!["workload.arrivals.closed.users".into()],
+                values: vec![10.into(), 100.into(), 1000.into()],
+            }],
+            points: 3,
+            designs: vec!["small".into(), "big".into()],
+            objectives: vec!["failure_rate <= 0.01".into()],
+            shard: None,
+        }
+    }
+
+    fn r(point: usize, users: u64, d: usize, cost: f64, ok: bool) -> SweepRow {
+        SweepRow {
+            point,
+            parameters: [("users".to_string(), Value::from(users))]
+                .into_iter()
+                .collect(),
+            design: ["small", "big"][d].into(),
+            design_index: d,
+            replications: 1,
+            metrics: [(
+                "failure_rate".to_string(),
+                Stat {
+                    mean: if ok { 0.0 } else { 0.2 },
+                    ci95: None,
+                },
+            )]
+            .into_iter()
+            .collect(),
+            cost_month_usd: Some(cost),
+            failed: if ok {
+                vec![]
+            } else {
+                vec!["failure_rate <= 0.01".into()]
+            },
+            digest: "0".into(),
+        }
+    }
+
+    #[test]
+    fn the_narrative_names_the_crossover_point() {
+        let rows = vec![
+            r(0, 10, 0, 80.0, true),
+            r(0, 10, 1, 800.0, true),
+            r(1, 100, 0, 80.0, true),
+            r(1, 100, 1, 800.0, true),
+            r(2, 1000, 0, 80.0, false),
+            r(2, 1000, 1, 800.0, true),
+        ];
+        let n = narrative(&meta(), &rows).join("\n");
+        assert!(
+            n.contains("small ($80/month) meets every objective up to 100 users"),
+            "{n}"
+        );
+        assert!(n.contains("Crossover points"), "{n}");
+        assert!(n.contains("1,000 users (small → big)"), "{n}");
+        assert!(n.contains("big $800/month (10.0×)"), "{n}");
+    }
+
+    #[test]
+    fn journal_lines_parse_and_a_cut_last_line_is_dropped() {
+        let a = row_line(&r(0, 10, 0, 80.0, true));
+        let b = row_line(&r(1, 100, 0, 80.0, true));
+        let text = format!("{b}{a}{}", &a[..a.len() / 2]);
+        let mut rows = parse_lines(&text).unwrap();
+        assert_eq!(rows.len(), 2);
+        sort_rows(&mut rows).unwrap();
+        assert_eq!(rows[0].0.point, 0);
+        assert!(parse_lines(&format!("garbage\n{a}")).is_err());
+        let m = missing(&meta(), &rows);
+        assert_eq!(m.len(), 4);
+        assert_eq!(parse_shard("1/3"), Some((1, 3)));
+        assert_eq!(parse_shard("3/3"), None);
+    }
+}

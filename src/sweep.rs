@@ -1,0 +1,382 @@
+//! `caplab sweep` and `caplab merge`: every point of a scenario's sweep × design ×
+//! replication, on several threads, one row per (point, design).
+//!
+//! Each row is appended to `sweep.jsonl` (and flushed) as soon as its replications are
+//! done: a run stopped by Ctrl-C, or killed, keeps its finished rows, and `--resume` skips
+//! them. At the end every file is rebuilt from the rows sorted by (point, design), so the
+//! output does not depend on `--jobs`, on resuming, or on sharding then merging.
+
+use crate::{load, progress, replicate, EXIT_FAILURE, EXIT_INPUT};
+use models::results::DesignResult;
+use reports::sweep::{ParameterMeta, SweepMeta, SweepRow};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// What `caplab sweep` was asked.
+pub struct SweepOptions {
+    /// Replications per point and design (overrides the file's `sweep.replications`).
+    pub replications: Option<u64>,
+    /// Seed overriding the scenario's.
+    pub seed: Option<u64>,
+    /// Threads.
+    pub jobs: usize,
+    /// Output directory (default `out/<scenario>/sweep`).
+    pub out: Option<PathBuf>,
+    /// `(K, N)`: run only the points `i % N == K`.
+    pub shard: Option<(usize, usize)>,
+    /// Keep the rows already in the output directory and run only the others.
+    pub resume: bool,
+    /// Print nothing on success, draw no progress bar.
+    pub quiet: bool,
+}
+
+/// The objectives rows are checked against: the scenario's assertions, or a default.
+pub fn objectives(scenario: &models::scenario::Scenario) -> Vec<models::assertions::Assertion> {
+    if scenario.assertions.is_empty() {
+        vec![models::assertions::Assertion {
+            expect: "failure_rate <= 0.01".to_string(),
+            design: None,
+            confidence: None,
+            replications: None,
+        }]
+    } else {
+        scenario.assertions.clone()
+    }
+}
+
+/// One (point, design) being run.
+struct Cell {
+    point: usize,
+    design: usize,
+    runs: Mutex<Vec<Option<DesignResult>>>,
+    left: AtomicUsize,
+}
+
+/// `caplab sweep FILE`.
+pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let Some(spec) = scenario.sweep.clone() else {
+        eprintln!(
+            "{}: no `sweep` in this scenario (see README, Sweeps)",
+            file.display()
+        );
+        return ExitCode::from(EXIT_INPUT);
+    };
+    let replications = o.replications.unwrap_or(spec.replications);
+    if replications == 0 {
+        eprintln!("error: --replications must be at least 1");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let base = match models::sweep::base_value(&scenario) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let seed = o.seed.unwrap_or(scenario.seed);
+    let seeds = reports::stats::replication_seeds(seed, replications);
+    let goals = objectives(&scenario);
+    let (k, n) = o.shard.unwrap_or((0, 1));
+    let mut parameters = Vec::with_capacity(spec.parameters.len());
+    for p in &spec.parameters {
+        let mut values: Vec<serde_json::Value> = Vec::new();
+        for x in p.raw_values() {
+            let mut probe = base.clone();
+            let mut written = serde_json::Value::Null;
+            for path in p.all_paths() {
+                match models::sweep::set_path(&mut probe, path, x) {
+                    Ok(w) => written = w,
+                    Err(e) => {
+                        eprintln!("{}: sweep: {e}", file.display());
+                        return ExitCode::from(EXIT_INPUT);
+                    }
+                }
+            }
+            if !values.contains(&written) {
+                values.push(written);
+            }
+        }
+        parameters.push(ParameterMeta {
+            name: p.label(),
+            paths: p.all_paths().iter().map(|s| s.to_string()).collect(),
+            values,
+        });
+    }
+    let meta = SweepMeta {
+        scenario: scenario.name.clone(),
+        caplab_version: models::run::CAPLAB_VERSION.to_string(),
+        seed,
+        replications,
+        seeds: seeds.clone(),
+        parameters,
+        points: spec.point_count(),
+        designs: scenario.designs.iter().map(|d| d.name.clone()).collect(),
+        objectives: goals.iter().map(|a| a.expect.clone()).collect(),
+        shard: o.shard.map(|(k, n)| format!("{k}/{n}")),
+    };
+    let dir = o.out.clone().unwrap_or_else(|| {
+        Path::new("out")
+            .join(crate::sanitise(&scenario.name))
+            .join("sweep")
+    });
+    // The journal: earlier rows (with --resume), then each row as it finishes.
+    let mut done: Vec<(SweepRow, String)> = Vec::new();
+    if o.resume && dir.join("sweep.json").is_file() {
+        match reports::files::read_sweep(&dir) {
+            Ok((old, rows)) if old == meta => done = rows,
+            Ok(_) => {
+                eprintln!(
+                    "error: {} holds another sweep (scenario, grid, seeds, replications or \
+                     shard differ); remove it or choose another --out",
+                    dir.display()
+                );
+                return ExitCode::from(EXIT_INPUT);
+            }
+            Err(e) => {
+                eprintln!("error: cannot resume: {e}");
+                return ExitCode::from(EXIT_INPUT);
+            }
+        }
+    }
+    let journal = match open_journal(&dir, &meta, &done) {
+        Ok(f) => Mutex::new(f),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let have: std::collections::BTreeSet<(usize, usize)> = done
+        .iter()
+        .map(|(r, _)| (r.point, r.design_index))
+        .collect();
+    // The points of this shard still to run, applied.
+    let mut points = Vec::new();
+    for i in (0..meta.points).filter(|i| i % n == k) {
+        if (0..meta.designs.len()).all(|d| have.contains(&(i, d))) {
+            continue;
+        }
+        match models::sweep::apply(&base, &spec, i) {
+            Ok(p) => points.push(p),
+            Err(e) => {
+                eprintln!("{}: sweep: {e}", file.display());
+                return ExitCode::from(EXIT_INPUT);
+            }
+        }
+    }
+    let mut cells: Vec<Cell> = Vec::new();
+    for (pi, p) in points.iter().enumerate() {
+        for d in (0..meta.designs.len()).filter(|d| !have.contains(&(p.index, *d))) {
+            cells.push(Cell {
+                point: pi,
+                design: d,
+                runs: Mutex::new(vec![None; seeds.len()]),
+                left: AtomicUsize::new(seeds.len()),
+            });
+        }
+    }
+    let tasks = cells.len() * seeds.len();
+    let bar = progress::runs(tasks as u64, o.quiet);
+    let total_cells = cells.len();
+    let cells_done = AtomicUsize::new(0);
+    bar.set_message(format!("· rows 0/{total_cells}"));
+    let stop = AtomicBool::new(false);
+    let first_error: Mutex<Option<(usize, String)>> = Mutex::new(None);
+    let new_rows: Mutex<Vec<(SweepRow, String)>> = Mutex::new(Vec::new());
+    replicate::parallel(tasks, o.jobs, &stop, |t| {
+        let (c, rep) = (t / seeds.len(), t % seeds.len());
+        let cell = &cells[c];
+        let point = &points[cell.point];
+        let design = &point.scenario.designs[cell.design];
+        let result = models::run::run_design(&point.scenario, design, seeds[rep]);
+        bar.inc(1);
+        let result = match result {
+            Ok(r) => r,
+            Err(e) => {
+                stop.store(true, Ordering::Relaxed);
+                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
+                if first.as_ref().is_none_or(|(i, _)| t < *i) {
+                    *first = Some((
+                        t,
+                        format!(
+                            "point {} design {} (seed {}): {e}",
+                            point.index, design.name, seeds[rep]
+                        ),
+                    ));
+                }
+                return;
+            }
+        };
+        lock(&cell.runs)[rep] = Some(result);
+        if cell.left.fetch_sub(1, Ordering::AcqRel) != 1 {
+            return;
+        }
+        // The last replication of the cell: the row.
+        let runs: Vec<DesignResult> = std::mem::take(&mut *lock(&cell.runs))
+            .into_iter()
+            .flatten()
+            .collect();
+        let failed = goals
+            .iter()
+            .filter(|a| a.design.as_ref().is_none_or(|d| d == &design.name))
+            .map(|a| models::assertions::evaluate(a, &runs, &seeds))
+            .filter(|v| !v.passed)
+            .map(|v| match &v.error {
+                Some(e) => format!("{} ({e})", v.expect),
+                None => format!(
+                    "{} (measured {})",
+                    v.expect,
+                    models::assertions::format_number(v.tested)
+                ),
+            })
+            .collect();
+        let row = reports::sweep::row(point.index, &point.values, cell.design, &runs, failed);
+        let line = reports::sweep::row_line(&row);
+        {
+            let mut f = lock(&journal);
+            if let Err(e) = f.write_all(line.as_bytes()).and_then(|_| f.flush()) {
+                stop.store(true, Ordering::Relaxed);
+                *lock(&first_error) = Some((0, format!("cannot write the journal: {e}")));
+            }
+        }
+        lock(&new_rows).push((row, line));
+        let finished = cells_done.fetch_add(1, Ordering::Relaxed) + 1;
+        bar.set_message(format!("· rows {finished}/{total_cells}"));
+    });
+    bar.finish_and_clear();
+    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
+        eprintln!("{}: {e}", file.display());
+        eprintln!(
+            "the finished rows are in {}; rerun with --resume to run only the others",
+            dir.join("sweep.jsonl").display()
+        );
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let mut rows = done;
+    rows.extend(new_rows.into_inner().unwrap_or_else(|e| e.into_inner()));
+    finish(&dir, &meta, rows, o.quiet, Some(file))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Writes `sweep.json` and starts `sweep.jsonl` with the rows kept.
+fn open_journal(
+    dir: &Path,
+    meta: &SweepMeta,
+    kept: &[(SweepRow, String)],
+) -> Result<std::fs::File, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let meta_path = dir.join("sweep.json");
+    std::fs::write(&meta_path, reports::sweep::meta_json(meta))
+        .map_err(|e| format!("cannot write {}: {e}", meta_path.display()))?;
+    let path = dir.join("sweep.jsonl");
+    let text: String = kept.iter().map(|(_, l)| l.as_str()).collect();
+    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
+/// Sorts the rows, checks that none is missing, writes every file and prints the table.
+fn finish(
+    dir: &Path,
+    meta: &SweepMeta,
+    mut rows: Vec<(SweepRow, String)>,
+    quiet: bool,
+    file: Option<&Path>,
+) -> ExitCode {
+    if let Err(e) = reports::sweep::sort_rows(&mut rows) {
+        eprintln!("error: {e}");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let missing = reports::sweep::missing(meta, &rows);
+    if !missing.is_empty() {
+        let some: Vec<String> = missing
+            .iter()
+            .take(5)
+            .map(|(p, d)| format!("point {p} design {d}"))
+            .collect();
+        eprintln!(
+            "error: {} rows missing ({}{})",
+            missing.len(),
+            some.join(", "),
+            if missing.len() > 5 { ", …" } else { "" }
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let written = match reports::files::write_sweep(dir, meta, &rows) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    if !quiet {
+        let plain: Vec<SweepRow> = rows.into_iter().map(|(r, _)| r).collect();
+        print!("{}", reports::sweep::rows_text(meta, &plain));
+        println!();
+        for s in reports::sweep::narrative(meta, &plain) {
+            println!("{s}");
+        }
+        println!(
+            "\nwrote {} files into {} (sweep.csv, sweep.jsonl, report.md, index.html, charts/)",
+            written.len(),
+            dir.display()
+        );
+        if let Some(f) = file {
+            println!(
+                "replay a point: caplab run {} --point P --seed {} --design D",
+                f.display(),
+                meta.seed
+            );
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+/// `caplab merge OUT SHARD_DIR...`: the shards' rows, as the unsharded run writes them.
+pub fn merge(out: &Path, shards: &[PathBuf], quiet: bool) -> ExitCode {
+    let mut meta: Option<SweepMeta> = None;
+    let mut rows = Vec::new();
+    for dir in shards {
+        let (m, r) = match reports::files::read_sweep(dir) {
+            Ok(x) => x,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::from(EXIT_INPUT);
+            }
+        };
+        let whole = SweepMeta { shard: None, ..m };
+        match &meta {
+            None => meta = Some(whole),
+            Some(first) if *first != whole => {
+                eprintln!(
+                    "error: {} is a shard of another sweep (scenario, grid, seeds or \
+                     replications differ from {})",
+                    dir.display(),
+                    shards[0].display()
+                );
+                return ExitCode::from(EXIT_INPUT);
+            }
+            Some(_) => {}
+        }
+        rows.extend(r);
+    }
+    let Some(meta) = meta else {
+        eprintln!("error: no shard directories given");
+        return ExitCode::from(EXIT_INPUT);
+    };
+    if !quiet {
+        println!("merging {} rows from {} shards", rows.len(), shards.len());
+    }
+    finish(out, &meta, rows, quiet, None)
+}
