@@ -572,3 +572,29 @@ fn pipeline_bench(scale: f64) -> Result<String, String> {
         s.duration_s / wall
     ))
 }
+
+/// Times the linearizability checker on a correct history of 100,000 operations over
+/// 1,000 keys (scaled), median of 5 checks.
+pub fn checker_bench(scale: f64) -> String {
+    use models::checker::{bench_history, check_operations, CheckConfig, Verdict};
+    let ops = ((100_000.0 * scale) as usize).max(1_000);
+    let history = bench_history(ops, 1_000, 1);
+    let mut times = Vec::new();
+    let mut verdict = String::new();
+    for _ in 0..5 {
+        let t = Instant::now();
+        let report = check_operations(&history, &CheckConfig::default());
+        times.push(t.elapsed().as_secs_f64());
+        verdict = match report {
+            Ok(r) => match r.verdict {
+                Verdict::Linearizable => "linearizable".to_string(),
+                other => format!("{other:?}"),
+            },
+            Err(e) => e.to_string(),
+        };
+    }
+    format!(
+        "linearizability checker: {ops} operations over 1,000 keys: {verdict} in {:.1} ms (median of 5)\n\n",
+        median(times) * 1e3
+    )
+}

@@ -174,6 +174,10 @@ enum Command {
         /// Also run the scenario benchmarks (1,000,000 requests each).
         #[arg(long)]
         scenarios: bool,
+        /// Also time the linearizability checker on a correct 100,000-operation history
+        /// over 1,000 keys.
+        #[arg(long)]
+        checker: bool,
     },
 }
 
@@ -294,10 +298,14 @@ fn main() -> ExitCode {
             scale,
             rounds,
             scenarios,
+            checker,
         } => {
             if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
                 eprintln!("error: --scale must be > 0 and --rounds at least 1");
                 return ExitCode::from(EXIT_INPUT);
+            }
+            if checker {
+                print!("{}", bench::checker_bench(scale));
             }
             let rows = bench::run_engine_benches(scale, rounds);
             print!("{}", bench::format_rows(&rows));
