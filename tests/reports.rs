@@ -195,10 +195,13 @@ fn report_of_a_bundled_scenario() {
         "no network"
     );
     assert!(html.contains("<style>"), "inline CSS");
-    // Charts: latency CDF, availability, bars, trade-off, one series per design.
+    // Charts: latency CDF, availability (overall, then per endpoint of each design), bars,
+    // trade-off, one series per design.
     let charts = [
         "latency-cdf",
         "availability",
+        "endpoints-monolith",
+        "endpoints-split",
         "bars",
         "tradeoff",
         "series-monolith",
@@ -271,10 +274,79 @@ fn report_of_a_bundled_scenario() {
         ),
         "narrative"
     );
+    // Availability per endpoint: in the split design the storm only takes reports down.
+    assert!(html.contains("Availability over time per endpoint: split"));
+    let window_s = results["window_s"].as_f64().expect("window_s");
+    let split = &results["designs"][1];
+    assert_eq!(split["name"], "split");
+    let windows = |endpoint: &str| -> Vec<(f64, u64, u64)> {
+        let series = split["endpoints"][endpoint]["series"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{endpoint}: no series"));
+        assert_eq!(
+            series.len(),
+            split["series"].as_array().expect("series").len()
+        );
+        series
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                let n = |i: usize| w[i].as_u64().expect("count");
+                (k as f64 * window_s, n(0), n(1))
+            })
+            .collect()
+    };
+    for (start, ok, failed) in windows("browse") {
+        assert!(ok > 0, "browse at {start} s: nothing ended");
+        assert!(
+            ok as f64 >= 0.99 * (ok + failed) as f64,
+            "browse at {start} s: {ok} ok, {failed} failed"
+        );
+    }
+    let storm: Vec<_> = windows("report")
+        .into_iter()
+        .filter(|&(start, ok, failed)| (25.0..40.0).contains(&start) && ok + failed > 0)
+        .collect();
+    assert!(
+        storm.len() >= 10,
+        "reports ended during the storm: {storm:?}"
+    );
+    for (start, ok, failed) in storm {
+        assert!(ok < failed, "report at {start} s: {ok} ok, {failed} failed");
+    }
     let md = read(&report.join("report.md"));
     assert!(md.starts_with("# pool-exhaustion\n"));
     assert!(md.contains("|  | monolith | split |\n|---|---:|---:|\n"));
     assert!(md.contains("![Availability over time](charts/availability.png)"));
+}
+
+#[test]
+fn report_of_replicated_stores_has_the_cap_chart() {
+    let dir = temp_dir("cap");
+    let report = dir.join("report");
+    caplab(&[
+        "run",
+        "scenarios/cap-partition.json",
+        "--out",
+        s(&dir.join("out")),
+        "--report",
+        s(&report),
+        "--quiet",
+    ]);
+    let html = read(&report.join("index.html"));
+    assert!(html.contains("<figure id=\"chart-cap\">"), "no CAP chart");
+    let cap = read(&report.join("charts/cap.svg"));
+    for text in [
+        "<title>Availability against consistency</title>",
+        "stale reads (% of reads)",
+        "availability (%)",
+        "cp (linearizable)",
+        "ap (violation)",
+    ] {
+        assert!(cap.contains(text), "CAP chart lacks {text:?}");
+    }
+    let md = read(&report.join("report.md"));
+    assert!(md.contains("![Availability against consistency](charts/cap.png)"));
 }
 
 #[test]

@@ -178,6 +178,9 @@ pub struct Ledger {
     pub causes: Vec<u64>,
     /// Timeline of every request, warm-up included.
     pub series: TimeSeries,
+    /// Per class and window (those of `series`), requests that ended ok and not ok, warm-up
+    /// included: `[(class * windows + window) * 2 + failed]`.
+    pub class_series: Vec<u64>,
     /// Every request issued, warm-up included (for the accounting invariant).
     pub all_issued: u64,
     /// Every request ended, warm-up included.
@@ -208,11 +211,13 @@ impl Ledger {
         window: SimDuration,
         max_windows: usize,
     ) -> Result<Ledger, MetricsError> {
+        let series = TimeSeries::new(window, plan.end, max_windows, &SERIES_COLUMNS)?;
         Ok(Ledger {
             warmup: plan.warmup,
             classes: vec![Tally::default(); plan.classes.len()],
             causes: vec![0; plan.causes.len()],
-            series: TimeSeries::new(window, plan.end, max_windows, &SERIES_COLUMNS)?,
+            class_series: vec![0; plan.classes.len() * series.window_count() * 2],
+            series,
             all_issued: 0,
             all_ended: 0,
             late_replies: 0,
@@ -331,6 +336,9 @@ impl Ledger {
     pub fn ended(&mut self, now: SimTime, class: usize, issued_at: SimTime, outcome: Outcome) {
         self.all_ended += 1;
         self.series.add(now, 1 + outcome.index(), 1);
+        let cell = (class * self.series.window_count() + self.series.window_index(now)) * 2
+            + usize::from(outcome != Outcome::Ok);
+        self.class_series[cell] += 1;
         let latency = now - issued_at;
         if outcome == Outcome::Ok {
             self.series.record_latency(now, latency);

@@ -189,6 +189,10 @@ pub struct EndpointResult {
     pub failure_rate: f64,
     /// Successes per second.
     pub throughput_per_s: f64,
+    /// Per window of `DesignResult::series` (warm-up included): requests of this endpoint
+    /// that ended `[ok, not ok]` in it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<[u64; 2]>,
 }
 
 /// Message accounting of the network.

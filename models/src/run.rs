@@ -427,11 +427,17 @@ fn summarise(
     let measured_s = scenario.duration_s - scenario.warmup_s;
     let mut endpoints = BTreeMap::new();
     let mut total = crate::ledger::Tally::default();
-    for (class, tally) in plan.classes.iter().zip(&ledger.classes) {
+    let windows = ledger.series.window_count();
+    for (k, (class, tally)) in plan.classes.iter().zip(&ledger.classes).enumerate() {
         // Two classes may call the same endpoint: they merge under its name.
-        let entry = endpoints
+        let (entry, windowed) = endpoints
             .entry(class.name.clone())
-            .or_insert_with(crate::ledger::Tally::default);
+            .or_insert_with(|| (crate::ledger::Tally::default(), vec![[0u64; 2]; windows]));
+        let cells = &ledger.class_series[k * windows * 2..(k + 1) * windows * 2];
+        for (w, c) in windowed.iter_mut().zip(cells.chunks_exact(2)) {
+            w[0] += c[0];
+            w[1] += c[1];
+        }
         for t in [&mut total, entry] {
             t.issued += tally.issued;
             for k in 0..4 {
@@ -442,7 +448,7 @@ fn summarise(
     }
     let endpoints = endpoints
         .into_iter()
-        .map(|(name, t)| {
+        .map(|(name, (t, series))| {
             let (failure_rate, throughput_per_s) = rates(t.ended, measured_s);
             (
                 name,
@@ -451,6 +457,7 @@ fn summarise(
                     latency_ms: latency_summary(&t.latency),
                     failure_rate,
                     throughput_per_s,
+                    series,
                 },
             )
         })

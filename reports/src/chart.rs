@@ -217,8 +217,9 @@ pub struct SweepLine {
 // ---------------------------------------------------------------------------------------
 // Specs from results.
 
-/// The charts of a run, in report order: latency CDF, availability over time, bars,
-/// trade-off, then one time series per design.
+/// The charts of a run, in report order: latency CDF, availability over time, then per
+/// endpoint for each design with several endpoints, bars, trade-off, availability against
+/// consistency when designs have replicated stores, then one time series per design.
 pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpec> {
     let timeline = Timeline {
         duration_s: results.duration_s,
@@ -274,6 +275,7 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
                 .collect(),
         }),
     });
+    out.extend(endpoint_availability(results, &timeline));
     let n = reps.map_or(1, |r| r.replications);
     let stat = |design: &str, metric: &str, single: f64| -> (f64, Option<f64>) {
         match reps.and_then(|r| r.metric(design, metric)) {
@@ -341,6 +343,33 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
                 .collect(),
         }),
     });
+    let cap: Vec<(String, Estimate, Estimate)> = results
+        .designs
+        .iter()
+        .filter(|d| !d.stores.is_empty())
+        .map(|d| {
+            let reads: u64 = d.stores.values().map(|s| s.reads).sum();
+            let stale: u64 = d.stores.values().map(|s| s.stale_reads).sum();
+            let verdict = ["violation", "unknown"]
+                .into_iter()
+                .find(|v| d.stores.values().any(|s| s.linearizability == *v))
+                .unwrap_or("linearizable");
+            let (f, fh) = stat(&d.name, "failure_rate", d.failure_rate);
+            let staleness = if reads > 0 {
+                100.0 * stale as f64 / reads as f64
+            } else {
+                0.0
+            };
+            (
+                format!("{} ({verdict})", d.name),
+                (staleness, None),
+                (100.0 * (1.0 - f), fh.map(|h| 100.0 * h)),
+            )
+        })
+        .collect();
+    if !cap.is_empty() {
+        out.push(cap_chart("stale reads (% of reads)", cap));
+    }
     let mut used = std::collections::BTreeSet::new();
     for (i, d) in results.designs.iter().enumerate() {
         // Unique ids even when two names give the same slug.
@@ -364,6 +393,66 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
                 timeline: timeline.clone(),
                 index: i,
                 rows: d.series.clone(),
+            }),
+        });
+    }
+    out
+}
+
+/// Per design with more than one endpoint: the availability of each endpoint per window
+/// (`endpoints-<design>`), so that a failure confined to one endpoint shows.
+fn endpoint_availability(results: &RunResults, timeline: &Timeline) -> Vec<ChartSpec> {
+    let mut out = Vec::new();
+    let mut used = std::collections::BTreeSet::new();
+    for (i, d) in results.designs.iter().enumerate() {
+        let with_series = d
+            .endpoints
+            .values()
+            .filter(|e| !e.series.is_empty())
+            .count();
+        if d.endpoints.len() < 2 || with_series < 2 {
+            continue;
+        }
+        let base = format!("endpoints-{}", slug(&d.name, i));
+        let mut id = base.clone();
+        let mut n = 1;
+        while !used.insert(id.clone()) {
+            n += 1;
+            id = format!("{base}-{n}");
+        }
+        let lines = d
+            .endpoints
+            .iter()
+            .filter(|(_, e)| !e.series.is_empty())
+            .map(|(name, e)| {
+                let points = e
+                    .series
+                    .iter()
+                    .enumerate()
+                    .map(|(k, &[ok, failed])| {
+                        let mid = d
+                            .series
+                            .get(k)
+                            .map_or(k as f64 * results.window_s, |w| w.start_s)
+                            + results.window_s / 2.0;
+                        let done = ok + failed;
+                        (mid, (done > 0).then(|| 100.0 * ok as f64 / done as f64))
+                    })
+                    .collect();
+                (name.clone(), points)
+            })
+            .collect();
+        out.push(ChartSpec {
+            id,
+            title: format!("Availability over time per endpoint: {}", d.name),
+            caption: format!(
+                "Design {}: share of each endpoint's requests ending in each window that \
+                 succeeded; gray bands are the fault windows, the hatched start the warm-up.",
+                d.name
+            ),
+            kind: ChartKind::Availability(AvailabilityData {
+                timeline: timeline.clone(),
+                lines,
             }),
         });
     }
@@ -1233,6 +1322,55 @@ mod tests {
         );
         let svg = super::svg(&cap).unwrap();
         assert!(svg.contains("stale reads (%)") && svg.contains("availability (%)"));
+    }
+
+    #[test]
+    fn endpoint_availability_and_cap_charts_appear_when_there_is_data() {
+        let mut r = sample();
+        for e in r.designs[0].endpoints.values_mut() {
+            e.series = vec![[10, 0], [5, 5], [0, 0]];
+        }
+        r.designs[1].stores.insert(
+            "kv".to_string(),
+            models::results::StoreSummary {
+                linearizability: "violation".to_string(),
+                reads: 200,
+                stale_reads: 50,
+                ..Default::default()
+            },
+        );
+        let specs = charts(&r, None);
+        let ids: Vec<&str> = specs.iter().map(|c| c.id.as_str()).collect();
+        assert_eq!(
+            ids,
+            [
+                "latency-cdf",
+                "availability",
+                "endpoints-leader",
+                "bars",
+                "tradeoff",
+                "cap",
+                "series-leader",
+                "series-quorum-3"
+            ]
+        );
+        let ChartKind::Availability(a) = &specs[2].kind else {
+            panic!("not an availability chart");
+        };
+        assert_eq!(a.lines[0].0, "read");
+        assert_eq!(
+            a.lines[0].1,
+            [(10.5, Some(100.0)), (11.5, Some(50.0)), (12.5, None)]
+        );
+        let ChartKind::Tradeoff(t) = &specs[5].kind else {
+            panic!("not a trade-off chart");
+        };
+        assert_eq!(t.points.len(), 1, "only designs with stores");
+        assert_eq!(t.points[0].design, "quorum-3 (violation)");
+        assert_eq!(t.points[0].x, (25.0, None));
+        for spec in &specs {
+            svg(spec).unwrap_or_else(|e| panic!("{}: {e}", spec.id));
+        }
     }
 
     #[test]

@@ -119,6 +119,7 @@ pub(crate) mod fixtures {
                         latency_ms: latency(2.5, 2.0, 3.0, 9.876, 20.0, 30.0),
                         failure_rate: 0.0077,
                         throughput_per_s: 15000.0,
+                        series: Vec::new(),
                     },
                 ),
                 (
@@ -128,6 +129,7 @@ pub(crate) mod fixtures {
                         latency_ms: latency(10.26, 8.0, 20.0, 123.45, 1234.4, 2345.9),
                         failure_rate: 0.0262,
                         throughput_per_s: 5316.666,
+                        series: Vec::new(),
                     },
                 ),
             ]
@@ -166,6 +168,7 @@ pub(crate) mod fixtures {
                     latency_ms: latency(12.5, 11.0, 15.0, 999.99, 1500.0, 9876.4),
                     failure_rate: 0.005,
                     throughput_per_s: 1633.333,
+                    series: Vec::new(),
                 },
             )]
             .into_iter()

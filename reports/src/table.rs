@@ -68,7 +68,13 @@ pub fn render_text_styled(results: &RunResults, style: Style) -> String {
         out.push_str(&title);
         out.push('\n');
     }
-    let tables = [Some(summary(results)), endpoints(results), causes(results)];
+    let tables = [
+        Some(summary(results)),
+        endpoints(results),
+        causes(results),
+        messages(results),
+        stores(results),
+    ];
     for table in tables.into_iter().flatten() {
         out.push('\n');
         out.push_str(&table.render(style));
@@ -211,6 +217,87 @@ fn causes(results: &RunResults) -> Option<Table> {
                 Cell::plain(label),
                 Cell::plain(d.name.clone()),
                 Cell::plain(thousands(count)),
+            ]);
+        }
+    }
+    Some(table)
+}
+
+/// Message accounting, for designs with brokers: where every copy ended, and the
+/// completion latency (request to processed message).
+fn messages(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    if results.designs.iter().all(|d| d.messages.is_none()) {
+        return None;
+    }
+    let mut table = Table::new(&[
+        ("design", Left),
+        ("messages", Right),
+        ("processed", Right),
+        ("failed", Right),
+        ("dead-lettered", Right),
+        ("lost", Right),
+        ("queued", Right),
+        ("in flight", Right),
+        ("duplicates", Right),
+        ("completion mean ms", Right),
+        ("completion p99 ms", Right),
+    ]);
+    for d in &results.designs {
+        let Some(m) = &d.messages else {
+            continue;
+        };
+        let lost: u64 = m.lost.values().sum();
+        table.rows.push(vec![
+            Cell::plain(d.name.clone()),
+            Cell::plain(thousands(m.entered)),
+            Cell::plain(thousands(m.processed)),
+            Cell::plain(thousands(m.failed)),
+            Cell::plain(thousands(m.dead_lettered)),
+            Cell {
+                text: thousands(lost),
+                alert: lost > 0,
+            },
+            Cell::plain(thousands(m.queued)),
+            Cell::plain(thousands(m.in_flight)),
+            Cell::plain(thousands(m.duplicates)),
+            Cell::plain(magnitude(m.completion_latency_ms.mean)),
+            Cell::plain(magnitude(m.completion_latency_ms.p99)),
+        ]);
+    }
+    Some(table)
+}
+
+/// Replicated stores: the checker's verdict and read staleness, per design and store.
+fn stores(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    if results.designs.iter().all(|d| d.stores.is_empty()) {
+        return None;
+    }
+    let mut table = Table::new(&[
+        ("design", Left),
+        ("store", Left),
+        ("protocol", Left),
+        ("history", Left),
+        ("operations", Right),
+        ("reads", Right),
+        ("stale %", Right),
+        ("max behind", Right),
+    ]);
+    for d in &results.designs {
+        for (name, st) in &d.stores {
+            table.rows.push(vec![
+                Cell::plain(d.name.clone()),
+                Cell::plain(name.clone()),
+                Cell::plain(st.protocol.clone()),
+                Cell {
+                    text: st.linearizability.clone(),
+                    alert: st.linearizability != "linearizable",
+                },
+                Cell::plain(thousands(st.operations_checked)),
+                Cell::plain(thousands(st.reads)),
+                Cell::plain(percent(st.stale_read_fraction)),
+                Cell::plain(thousands(st.max_versions_behind)),
             ]);
         }
     }
