@@ -582,6 +582,9 @@ impl BrokerNode {
         }
         let now = ctx.now();
         let first = (offset + 1).saturating_sub(u64::from(count.max(1)));
+        if offset >= self.end_offset(l, p) {
+            return; // a commit for records lost with an earlier incarnation of the broker
+        }
         let gp = &mut self.logs[l].groups[g].partitions[p];
         gp.committed = gp.committed.max(offset + 1);
         let done_before = gp.processed_upto;
@@ -765,6 +768,29 @@ impl Component<Msg, Ledger> for BrokerNode {
         for o in origins {
             ledger.release(o);
         }
+        // Offsets keep counting after the loss, so that a commit still in flight for a
+        // record that died with the broker can never be taken for a new record.
+        let ends: Vec<Vec<u64>> = self
+            .logs
+            .iter()
+            .map(|log| {
+                log.records
+                    .iter()
+                    .map(|(r, base)| base + r.len() as u64)
+                    .collect()
+            })
+            .collect();
         self.clear();
+        for (log, ends) in self.logs.iter_mut().zip(ends) {
+            for (p, end) in ends.into_iter().enumerate() {
+                log.records[p].1 = end;
+                for g in &mut log.groups {
+                    let gp = &mut g.partitions[p];
+                    gp.next = end;
+                    gp.committed = end;
+                    gp.processed_upto = end;
+                }
+            }
+        }
     }
 }

@@ -244,6 +244,12 @@ fn engine_faults(
                 ));
             }
         }
+        FaultAction::Pause { target } => {
+            let duration = SimDuration::from_secs_f64(f.duration_s.unwrap_or(0.0));
+            for node in resolve(target)? {
+                out.push((at, Fault::Pause { node, duration }));
+            }
+        }
         FaultAction::ClockSkew {
             target,
             offset_ms,

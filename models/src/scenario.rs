@@ -260,6 +260,12 @@ pub enum FaultAction {
         /// Added one-way latency in milliseconds.
         extra_ms: f64,
     },
+    /// The target's process stops for `duration_s` (required) without losing state, like a
+    /// long garbage-collection pause: what is addressed to it waits.
+    Pause {
+        /// Node(s) paused.
+        target: String,
+    },
     /// The target's clock is offset and drifts.
     ClockSkew {
         /// Node(s) whose clocks change.

@@ -343,6 +343,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         &["extra_ms"],
                     ),
                     variant(
+                        "pause",
+                        "The target's process stops for duration_s (required) without losing state, like a long garbage-collection pause: what is addressed to it waits.",
+                        json!({ "target": reference("Target", "Node(s) paused.") }),
+                        &["target"],
+                    ),
+                    variant(
                         "clock_skew",
                         "The target's clock is offset and drifts.",
                         json!({
@@ -1661,6 +1667,9 @@ mod tests {
             FaultAction::Crash {
                 target: "api".into(),
             },
+            FaultAction::Pause {
+                target: "api".into(),
+            },
             FaultAction::Partition {
                 groups: vec![targets.clone()],
             },
@@ -1689,6 +1698,7 @@ mod tests {
                 | FaultAction::OneWayPartition { .. }
                 | FaultAction::Slow { .. }
                 | FaultAction::LatencySpike { .. }
+                | FaultAction::Pause { .. }
                 | FaultAction::ClockSkew { .. } => {}
             }
         }

@@ -956,6 +956,12 @@ impl Checker {
                     self.targets(s, &key(&a_path, "latency_spike.targets"), targets);
                     self.non_negative(&key(&a_path, "latency_spike.extra_ms"), *extra_ms);
                 }
+                FaultAction::Pause { target } => {
+                    self.target(s, &key(&a_path, "pause.target"), target);
+                    if fault.duration_s.is_none() {
+                        self.report(key(&path, "duration_s"), "a pause needs a duration_s");
+                    }
+                }
                 FaultAction::ClockSkew {
                     target,
                     offset_ms,

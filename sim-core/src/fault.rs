@@ -50,6 +50,15 @@ pub enum Fault {
         /// Added one-way latency.
         extra: SimDuration,
     },
+    /// The node's process stops (a long garbage-collection pause, a stopped VM) without
+    /// losing state: events addressed to it wait until `duration` has passed, then run in
+    /// their order. Its clock keeps running, so leases it holds may expire meanwhile.
+    Pause {
+        /// The paused node.
+        node: NodeId,
+        /// How long it is paused.
+        duration: SimDuration,
+    },
     /// Sets the node's clock: local = true time + offset + drift × true time.
     ClockSkew {
         /// The node whose clock changes.
@@ -68,6 +77,7 @@ impl Fault {
             Fault::Crash { node, .. }
             | Fault::Restart { node }
             | Fault::Slow { node, .. }
+            | Fault::Pause { node, .. }
             | Fault::ClockSkew { node, .. } => vec![*node],
             Fault::Partition { groups } => groups.iter().flatten().copied().collect(),
             Fault::OneWayPartition { from, to } => from.iter().chain(to).copied().collect(),
@@ -87,6 +97,7 @@ impl Fault {
             Fault::Slow { .. } => "slow",
             Fault::LatencySpike { .. } => "latency_spike",
             Fault::ClockSkew { .. } => "clock_skew",
+            Fault::Pause { .. } => "pause",
         }
     }
 }

@@ -114,6 +114,7 @@ const KIND_MESSAGE: u64 = 3;
 const KIND_FAULT: u64 = 4;
 const KIND_DROPPED: u64 = 5;
 const KIND_RESTART: u64 = 6;
+const KIND_DEFERRED: u64 = 7;
 const ENGINE: u32 = u32::MAX;
 
 #[derive(Clone)]
@@ -141,6 +142,8 @@ struct NodeState {
     slow_factor: f64,
     clock_offset_ns: i64,
     clock_drift_ppb: i64,
+    /// Events addressed to the node before this instant wait for it (pause faults).
+    paused_until: SimTime,
 }
 
 /// Everything but the components, so that a component can hold a context while the loop
@@ -230,6 +233,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             slow_factor: 1.0,
             clock_offset_ns: 0,
             clock_drift_ppb: 0,
+            paused_until: SimTime::ZERO,
         });
         self.core.network.add_node();
         self.components.push(component);
@@ -365,6 +369,12 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             || core.nodes[target as usize].up
                 && core.nodes[target as usize].incarnation == ev.incarnation;
         let kind = if live { kind } else { KIND_DROPPED };
+        // A paused node handles nothing: its events wait, in order, for it to resume.
+        let deferred = live
+            && target != ENGINE
+            && core.nodes[target as usize].paused_until > time
+            && !matches!(ev.what, Pending::Restart);
+        let kind = if deferred { KIND_DEFERRED } else { kind };
         core.digest = fold(
             fold(core.digest, time.0),
             kind << 56 ^ u64::from(target) << 24 ^ source,
@@ -377,6 +387,11 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         }
         if core.checkpoint_every != 0 && core.events % core.checkpoint_every == 0 {
             core.checkpoints.push(core.digest);
+        }
+        if deferred {
+            let until = core.nodes[target as usize].paused_until;
+            core.push(until, target, ev.incarnation, ev.what);
+            return;
         }
         if !live {
             if let Pending::Message { .. } = ev.what {
@@ -445,6 +460,10 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                         net.set_extra_latency(n, extra);
                     }
                 }
+            }
+            Fault::Pause { node, duration } => {
+                let state = &mut self.core.nodes[node.index()];
+                state.paused_until = state.paused_until.max(now + duration);
             }
             Fault::ClockSkew {
                 node,
@@ -566,6 +585,7 @@ impl<M: Clone + Debug, W> Core<M, W> {
     ) -> EventRecord {
         let (name, detail) = match what {
             _ if kind == KIND_DROPPED => ("dropped", String::new()),
+            _ if kind == KIND_DEFERRED => ("deferred", String::new()),
             Pending::Init => ("init", String::new()),
             Pending::Timer(m) => ("timer", format!("{m:?}")),
             Pending::Message { from, msg } => ("message", format!("from {} {msg:?}", from.0)),
