@@ -291,7 +291,13 @@ pub(crate) fn float(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
-    let text = format!("{x:.6}");
+    trimmed(x, 6)
+}
+
+/// `x` with at most `decimals` decimals, trailing zeros and a lone point removed, and never
+/// `-0`: the shortest stable text for a number in files and titles.
+pub(crate) fn trimmed(x: f64, decimals: usize) -> String {
+    let text = format!("{x:.decimals$}");
     let text = if text.contains('.') {
         text.trim_end_matches('0').trim_end_matches('.')
     } else {

@@ -535,17 +535,7 @@ pub(crate) fn percent(rate: f64) -> String {
 
 /// Seconds for the title: shortest form, at most 3 decimals (`70`, `0.5`).
 pub(crate) fn seconds(s: f64) -> String {
-    let text = format!("{s:.3}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
-    }
+    crate::files::trimmed(s, 3)
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
