@@ -624,12 +624,12 @@ fn twin(file: &Path, seed: Option<u64>, designs: &[String]) -> ExitCode {
 }
 
 /// `twin_run` takes a `Fn`; this adapts a builder that hands out a prepared simulation first.
-fn twin_cell<M: Clone + std::fmt::Debug + 'static, W>(
-    build: impl FnMut() -> sim_core::simulation::Simulation<M, W>,
+fn twin_cell(
+    build: impl FnMut() -> sim_core::simulation::Simulation<models::msg::Msg, models::ledger::Ledger>,
     limits: sim_core::simulation::RunLimits,
 ) -> sim_core::twin::TwinVerdict {
     let cell = std::cell::RefCell::new(build);
-    sim_core::twin::twin_run(|| (cell.borrow_mut())(), limits)
+    sim_core::twin::twin_run_by(|| (cell.borrow_mut())(), limits, models::run::run_digest)
 }
 
 fn sanitise(name: &str) -> String {

@@ -175,6 +175,8 @@ fn scenario(k: &Knobs) -> Scenario {
             brokers: BTreeMap::new(),
             kv_stores: BTreeMap::new(),
             replicated_stores: BTreeMap::new(),
+            lock_services: BTreeMap::new(),
+            account_stores: BTreeMap::new(),
             cost: None,
         }],
     }

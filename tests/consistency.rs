@@ -130,6 +130,8 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
             brokers: BTreeMap::new(),
             kv_stores: BTreeMap::new(),
             replicated_stores,
+            lock_services: BTreeMap::new(),
+            account_stores: BTreeMap::new(),
             cost: None,
         }],
     }

@@ -307,6 +307,8 @@ fn scenario(k: &Knobs) -> Scenario {
             brokers,
             kv_stores,
             replicated_stores: BTreeMap::new(),
+            lock_services: BTreeMap::new(),
+            account_stores: BTreeMap::new(),
             cost: None,
         }],
     }

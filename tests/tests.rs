@@ -4,6 +4,7 @@ mod cli;
 mod consistency;
 mod engine;
 mod messaging;
+mod payments;
 mod queueing;
 mod reports;
 mod scenarios;

@@ -6,7 +6,7 @@ use crate::msg::Outcome;
 use crate::plan::Plan;
 use sim_core::metrics::{Histogram, MetricsError, TimeSeries};
 use sim_core::time::{SimDuration, SimTime};
-use std::collections::{HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 
 /// Series columns, in `results::WindowRow` order.
 pub const SERIES_COLUMNS: [&str; 6] = ["issued", "ok", "error", "timeout", "rejected", "processed"];
@@ -160,6 +160,163 @@ impl StoreLedger {
     }
 }
 
+/// What the clients of a lock service observed.
+#[derive(Debug, Default)]
+pub struct LockLedger {
+    /// Grants the coordinators received in time.
+    pub acquired: u64,
+    /// Requests that found the lock held and waited in line (conflicts).
+    pub conflicts: u64,
+    /// Requests made.
+    pub requests: u64,
+    /// Waits that ran out before the grant (the step failed).
+    pub wait_timeouts: u64,
+    /// Leases that expired while held (the holder never released in time).
+    pub lease_expiries: u64,
+    /// Time from request to grant, in nanoseconds (grants received in time).
+    pub wait: Histogram,
+}
+
+/// One payment's write: what the coordinator sent (account, new balance, the version its
+/// balance was computed from, its fencing token) and what became of it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Payment {
+    /// The account.
+    pub key: u32,
+    /// The amount paid.
+    pub amount: u32,
+    /// The balance written: the balance read minus the amount.
+    pub balance: u32,
+    /// The version the balance was read at (0: the opening balance).
+    pub read_version: u32,
+    /// The fencing token of the lock held (0: none).
+    pub token: u32,
+    /// The store applied the write; the payment is then the account's new version.
+    pub stored: bool,
+    /// The coordinator was told it succeeded (the customer was told "paid").
+    pub acked: bool,
+}
+
+/// What happened to the accounts of an account store. Every stored payment is a version of
+/// its account whose parent is the version it read, so an account's balance is the opening
+/// balance minus the payments on the path from its last version back to the opening one;
+/// a payment acknowledged as paid but not on that path was paid out without being deducted:
+/// a double spend.
+#[derive(Debug)]
+pub struct AccountLedger {
+    /// Payments by number (0: the opening balance, a placeholder).
+    pub payments: Vec<Payment>,
+    /// Each account's latest version (accounts never written are absent).
+    pub heads: BTreeMap<u32, u32>,
+    /// Opening balance of every account.
+    pub initial_balance: u32,
+    /// Payments refused because the balance read did not cover them.
+    pub declined: u64,
+    /// Writes refused for an old fencing token.
+    pub fenced: u64,
+    /// Writes stored over a version other than the one they read (a lost update).
+    pub lost_updates: u64,
+}
+
+impl AccountLedger {
+    fn new(initial_balance: u32) -> AccountLedger {
+        AccountLedger {
+            payments: vec![Payment::default()],
+            heads: BTreeMap::new(),
+            initial_balance,
+            declined: 0,
+            fenced: 0,
+            lost_updates: 0,
+        }
+    }
+
+    /// Numbers a payment's write; the number names the version it creates once stored.
+    pub fn new_payment(&mut self, p: Payment) -> u32 {
+        self.payments.push(p);
+        (self.payments.len() - 1) as u32
+    }
+
+    /// The record of payment `n` (the placeholder for an unknown number).
+    pub fn payment(&self, n: u32) -> Payment {
+        self.payments.get(n as usize).copied().unwrap_or_default()
+    }
+
+    /// The store applied payment `n` over `current` (the account's version then).
+    pub fn stored(&mut self, n: u32, current: u32) {
+        let Some(p) = self.payments.get_mut(n as usize) else {
+            return;
+        };
+        p.stored = true;
+        if p.read_version != current {
+            self.lost_updates += 1;
+        }
+        self.heads.insert(p.key, n);
+    }
+
+    /// The coordinator of payment `n` was told it succeeded.
+    pub fn acked(&mut self, n: u32) {
+        if let Some(p) = self.payments.get_mut(n as usize) {
+            p.acked = true;
+        }
+    }
+
+    /// Per account, the payments whose deduction survives: the path from the account's
+    /// last version back to the opening balance.
+    fn surviving(&self) -> Vec<bool> {
+        let mut on_path = vec![false; self.payments.len()];
+        for &head in self.heads.values() {
+            let mut v = head as usize;
+            // Versions point to strictly older payments (read before they were written).
+            while v != 0 && !on_path[v] {
+                on_path[v] = true;
+                v = self.payments[v].read_version as usize;
+            }
+        }
+        on_path
+    }
+
+    /// Payments acknowledged as paid whose deduction did not survive, and their total.
+    pub fn double_spends(&self) -> (u64, u64) {
+        let on_path = self.surviving();
+        self.payments
+            .iter()
+            .zip(&on_path)
+            .skip(1)
+            .filter(|(p, &kept)| p.acked && !kept)
+            .fold((0, 0), |(n, total), (p, _)| {
+                (n + 1, total + u64::from(p.amount))
+            })
+    }
+
+    /// Per written account: (final balance, opening balance minus the surviving payments).
+    /// The two agree for every account unless the store lost track of money.
+    pub fn balance_check(&self) -> Vec<(u32, u64, u64)> {
+        let on_path = self.surviving();
+        let mut deducted: BTreeMap<u32, u64> = BTreeMap::new();
+        for (p, _) in self
+            .payments
+            .iter()
+            .zip(&on_path)
+            .skip(1)
+            .filter(|(_, &k)| k)
+        {
+            *deducted.entry(p.key).or_default() += u64::from(p.amount);
+        }
+        self.heads
+            .iter()
+            .map(|(&key, &head)| {
+                let expected = u64::from(self.initial_balance)
+                    .saturating_sub(deducted.get(&key).copied().unwrap_or(0));
+                (
+                    key,
+                    u64::from(self.payments[head as usize].balance),
+                    expected,
+                )
+            })
+            .collect()
+    }
+}
+
 #[derive(Clone, Copy, Debug)]
 struct Origin {
     class: u16,
@@ -197,11 +354,26 @@ pub struct Ledger {
     pub completion: Vec<Histogram>,
     /// Replicated stores: histories, write timestamps, staleness.
     pub stores: Vec<StoreLedger>,
+    /// Lock services: grants, conflicts, waits.
+    pub locks: Vec<LockLedger>,
+    /// Account stores: payments and their fate.
+    pub accounts: Vec<AccountLedger>,
     /// Popped messages handed to each node (by node index) and not yet finished by it,
     /// including those still on the wire: a crash of the node loses exactly these.
     pub held_by_node: Vec<u64>,
+    /// A digest of what the run's clients were told: every request's end (time, class,
+    /// outcome, cause) and every store read's value. The engine's digest covers the order of
+    /// events, not what messages said; folded together, two runs that differ only in a
+    /// payload differ in their digest too.
+    pub observed_digest: u64,
     origins: Vec<Origin>,
     free_origins: Vec<u32>,
+}
+
+/// Folds `word` into `digest` (the engine's mixing step).
+#[inline]
+pub fn fold(digest: u64, word: u64) -> u64 {
+    (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 impl Ledger {
@@ -230,6 +402,13 @@ impl Ledger {
                 .iter()
                 .map(|st| StoreLedger::new(st.history_cap))
                 .collect(),
+            locks: plan.locks.iter().map(|_| LockLedger::default()).collect(),
+            accounts: plan
+                .accounts
+                .iter()
+                .map(|a| AccountLedger::new(a.initial_balance))
+                .collect(),
+            observed_digest: 0,
             origins: Vec::new(),
             free_origins: Vec::new(),
         })
@@ -321,6 +500,12 @@ impl Ledger {
         }
     }
 
+    /// Folds a value a client observed (a read's result) into `observed_digest`.
+    #[inline]
+    pub fn observe(&mut self, word: u64) {
+        self.observed_digest = fold(self.observed_digest, word);
+    }
+
     /// A request of `class` is issued now.
     #[inline]
     pub fn issued(&mut self, now: SimTime, class: usize) {
@@ -335,6 +520,11 @@ impl Ledger {
     #[inline]
     pub fn ended(&mut self, now: SimTime, class: usize, issued_at: SimTime, outcome: Outcome) {
         self.all_ended += 1;
+        let cause = outcome.cause().map_or(0, |c| u64::from(c) + 1);
+        self.observed_digest = fold(
+            fold(self.observed_digest, now.0),
+            (class as u64) << 40 ^ (outcome.index() as u64) << 32 ^ cause,
+        );
         self.series.add(now, 1 + outcome.index(), 1);
         let cell = (class * self.series.window_count() + self.series.window_index(now)) * 2
             + usize::from(outcome != Outcome::Ok);

@@ -1,4 +1,5 @@
 //! models: caplab's architecture building blocks and the scenario file they are built from.
+pub mod account;
 pub mod assertions;
 pub mod balancer;
 pub mod broker;
@@ -8,7 +9,9 @@ pub mod cost;
 pub mod database;
 pub mod ledger;
 pub mod load;
+pub mod lock;
 pub mod msg;
+pub mod outbox;
 pub mod plan;
 pub mod replica;
 pub mod results;

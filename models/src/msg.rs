@@ -227,6 +227,82 @@ pub enum Msg {
     },
     /// Replica: time to resend every value to the peers.
     AntiEntropy,
+    /// A coordinator asks a lock service for the lock of `key`; answered with `LockGranted`
+    /// (at once, or when the lock comes free).
+    LockAcquire {
+        /// The coordinator's wait.
+        tag: CallTag,
+        /// The key locked.
+        key: u32,
+        /// How long the coordinator waits, in milliseconds (the service skips it after).
+        wait_ms: u32,
+    },
+    /// The lock of a key is the coordinator's until the lease expires.
+    LockGranted {
+        /// The coordinator's wait.
+        tag: CallTag,
+        /// The fencing token of this grant (grows with every grant of the service; from 1).
+        token: u32,
+        /// The key (so that a grant that comes too late can be released at once).
+        key: u32,
+    },
+    /// The holder of `token` releases the lock of `key`.
+    LockRelease {
+        /// The key.
+        key: u32,
+        /// The grant released (a stale release, after expiry, is ignored).
+        token: u32,
+    },
+    /// Lock service: the lease of grant `token` on `key` runs out now.
+    LeaseExpiry {
+        /// The key.
+        key: u32,
+        /// The grant.
+        token: u32,
+    },
+    /// A coordinator reads the balance of account `key`; answered with `Balance`.
+    BalanceRead {
+        /// The coordinator's wait.
+        tag: CallTag,
+        /// The account.
+        key: u32,
+        /// The fencing token of the lock held (0: none). A fenced store remembers the newest
+        /// token it has seen on a read too, so that a holder whose lease expired cannot
+        /// write after a newer holder has read.
+        token: u32,
+    },
+    /// An account's balance and its version (the payment that wrote it; 0: the opening
+    /// balance).
+    Balance {
+        /// The coordinator's wait.
+        tag: CallTag,
+        /// The balance, in the store's money units.
+        balance: u32,
+        /// Its version.
+        version: u32,
+    },
+    /// A coordinator writes back the balance it computed (a read-modify-write). The write's
+    /// contents (account, balance, version read, fencing token) are the payment's record in
+    /// the ledger, so that the message stays as small as every other; answered with
+    /// `DebitDone`.
+    DebitWrite {
+        /// The coordinator's wait.
+        tag: CallTag,
+        /// The payment's number in `ledger::AccountLedger`.
+        payment: u32,
+    },
+    /// The account store's answer to a write: stored, or refused for an old fencing token.
+    DebitDone {
+        /// The coordinator's wait.
+        tag: CallTag,
+        /// `false`: refused (stale token).
+        stored: bool,
+    },
+    /// Lock service or account store: a request's work is done; send its answer.
+    WorkDone {
+        /// Slot of the pending answer.
+        slot: u32,
+    },
     /// Consumer: time to fetch again (after a sleep, or when a fetch got no answer).
     ConsumerWake {
         /// Loop index.
@@ -281,4 +357,15 @@ pub enum Msg {
         /// Index of the query in the database's table.
         slot: u32,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every event carries a `Msg`: a variant that grows it slows every run (the engine
+    /// copies payloads on push and pop). Large payloads travel by number, as records in the
+    /// ledger (store writes, payments).
+    #[test]
+    fn a_message_fits_in_24_bytes() {
+        assert!(std::mem::size_of::<super::Msg>() <= 24);
+    }
 }

@@ -28,6 +28,10 @@ pub struct Plan {
     pub brokers: Vec<BrokerPlan>,
     /// Replicated stores, in name order.
     pub stores: Vec<StorePlan>,
+    /// Lock services, in name order.
+    pub locks: Vec<LockPlan>,
+    /// Account stores, in name order.
+    pub accounts: Vec<AccountPlan>,
     /// The service that receives client requests.
     pub entry: ServiceIx,
     /// Request classes in file order.
@@ -172,6 +176,44 @@ pub struct StorePlan {
     pub history_cap: usize,
     /// Cause of an operation that got no quorum / answer in time.
     pub cause_timeout: CauseId,
+}
+
+/// A lock service.
+#[derive(Debug)]
+pub struct LockPlan {
+    /// Its name.
+    pub name: String,
+    /// Its node.
+    pub node: NodeId,
+    /// Lease length.
+    pub lease: SimDuration,
+    /// Work per request, in milliseconds.
+    pub op_ms: Dist,
+    /// Cause of a lock wait that ran out.
+    pub cause_wait: CauseId,
+}
+
+/// An account store.
+#[derive(Debug)]
+pub struct AccountPlan {
+    /// Its name.
+    pub name: String,
+    /// Its node.
+    pub node: NodeId,
+    /// Every account's opening balance.
+    pub initial_balance: u32,
+    /// Refuse writes with an old fencing token.
+    pub fencing: bool,
+    /// Work per operation, in milliseconds.
+    pub op_ms: Dist,
+    /// Longest wait for an answer.
+    pub timeout: SimDuration,
+    /// Cause of an operation without an answer in time.
+    pub cause_timeout: CauseId,
+    /// Cause of a payment the balance read does not cover.
+    pub cause_insufficient: CauseId,
+    /// Cause of a write refused for its old fencing token.
+    pub cause_fenced: CauseId,
 }
 
 /// A key-value store.
@@ -349,6 +391,30 @@ pub enum StepPlan {
         /// Longest wait.
         timeout: Option<SimDuration>,
     },
+    /// Take the lock of the request's key.
+    Lock {
+        /// Lock service index.
+        service: usize,
+        /// Longest wait for the grant.
+        timeout: SimDuration,
+    },
+    /// Release the lock held.
+    Unlock {
+        /// Lock service index.
+        service: usize,
+    },
+    /// Read the balance of the request's key.
+    ReadBalance {
+        /// Account store index.
+        store: usize,
+    },
+    /// Pay from the balance read.
+    Debit {
+        /// Account store index.
+        store: usize,
+        /// The amount.
+        amount: u32,
+    },
     /// Fail with a probability.
     Fail {
         /// Probability.
@@ -433,6 +499,8 @@ pub fn node_names(design: &Design) -> Vec<String> {
             names.push(format!("{name}#{i}"));
         }
     }
+    names.extend(design.lock_services.keys().cloned());
+    names.extend(design.account_stores.keys().cloned());
     names
 }
 
@@ -562,6 +630,23 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                             .position(|k| k == store)
                             .ok_or_else(|| format!("no kv store {store}"))?,
                         timeout: timeout_ms.map(ms),
+                    },
+                    Step::Lock {
+                        service,
+                        timeout_ms,
+                    } => StepPlan::Lock {
+                        service: index_of(design.lock_services.keys(), service, "lock service")?,
+                        timeout: ms(*timeout_ms),
+                    },
+                    Step::Unlock { service } => StepPlan::Unlock {
+                        service: index_of(design.lock_services.keys(), service, "lock service")?,
+                    },
+                    Step::ReadBalance { store } => StepPlan::ReadBalance {
+                        store: index_of(design.account_stores.keys(), store, "account store")?,
+                    },
+                    Step::Debit { store, amount } => StepPlan::Debit {
+                        store: index_of(design.account_stores.keys(), store, "account store")?,
+                        amount: *amount,
                     },
                     Step::Fail { probability, cause } => StepPlan::Fail {
                         probability: *probability,
@@ -695,6 +780,33 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         });
         next_replica += r.replicas;
     }
+    let mut next_node = next_replica;
+    let mut locks = Vec::new();
+    for (name, l) in &design.lock_services {
+        locks.push(LockPlan {
+            name: name.clone(),
+            node: NodeId(next_node),
+            lease: ms(l.lease_ms),
+            op_ms: l.op_ms.prepared(),
+            cause_wait: causes.id(format!("{name}: lock wait timeout")),
+        });
+        next_node += 1;
+    }
+    let mut accounts = Vec::new();
+    for (name, a) in &design.account_stores {
+        accounts.push(AccountPlan {
+            name: name.clone(),
+            node: NodeId(next_node),
+            initial_balance: a.initial_balance,
+            fencing: a.fencing,
+            op_ms: a.op_ms.prepared(),
+            timeout: ms(a.timeout_ms),
+            cause_timeout: causes.id(format!("{name}: no answer in time")),
+            cause_insufficient: causes.id(format!("{name}: insufficient funds")),
+            cause_fenced: causes.id(format!("{name}: stale fencing token")),
+        });
+        next_node += 1;
+    }
     let entry = *service_ix
         .get(design.entry.as_str())
         .ok_or_else(|| format!("no entry service {}", design.entry))?;
@@ -792,6 +904,8 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         kv_stores,
         brokers,
         stores,
+        locks,
+        accounts,
         entry,
         classes,
         sources,
@@ -803,6 +917,16 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         end: secs(scenario.duration_s),
         max_in_flight: scenario.limits.max_in_flight,
     })
+}
+
+/// The position of `name` among `keys` (a design's map of components of one kind).
+fn index_of<'a>(
+    mut keys: impl Iterator<Item = &'a String>,
+    name: &str,
+    what: &str,
+) -> Result<usize, String> {
+    keys.position(|k| k == name)
+        .ok_or_else(|| format!("no {what} {name}"))
 }
 
 /// Cumulative Zipf weights over the keys (empty for uniform or no keys).

@@ -55,7 +55,9 @@ pub struct FaultWindow {
 pub struct DesignResult {
     /// The design's name.
     pub name: String,
-    /// 64-bit digest of the run's event trace, 16 hex digits: equal digests, equal runs.
+    /// 64-bit digest of the run, 16 hex digits: the engine's digest of every event (time,
+    /// kind, target, source) folded with a digest of what clients were told (every
+    /// request's end, every read's value). Equal digests, equal runs.
     pub digest: String,
     /// Events processed.
     pub events: u64,
@@ -90,6 +92,58 @@ pub struct DesignResult {
     /// What the clients of each replicated store observed, by store name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub stores: BTreeMap<String, StoreSummary>,
+    /// What the clients of each lock service observed, by service name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub locks: BTreeMap<String, LockSummary>,
+    /// The payments of each account store and what became of them, by store name.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub accounts: BTreeMap<String, AccountSummary>,
+}
+
+/// A lock service's grants, as its clients saw them (the whole run, warm-up included).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockSummary {
+    /// Lock requests made.
+    pub requests: u64,
+    /// Grants received in time.
+    pub acquired: u64,
+    /// Requests that found the lock held and waited (contention).
+    pub conflicts: u64,
+    /// `conflicts / requests`.
+    pub conflict_rate: f64,
+    /// Waits that ran out before the grant.
+    pub wait_timeouts: u64,
+    /// Leases that expired while held: the holder never released in time (and, paused,
+    /// may still believe it holds the lock).
+    pub lease_expiries: u64,
+    /// Time from request to grant, of the grants received in time.
+    pub wait_ms: LatencySummary,
+}
+
+/// An account store's payments (the whole run, warm-up included). Every stored payment is a
+/// version of its account built on the version it read; a payment acknowledged as paid
+/// whose deduction was erased by a write built on an older read is a double spend.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountSummary {
+    /// Payments written (debit steps that reached the write).
+    pub payments: u64,
+    /// Payments acknowledged as paid.
+    pub paid: u64,
+    /// Payments refused because the balance read did not cover them.
+    pub declined: u64,
+    /// Writes refused for an old fencing token.
+    pub fenced: u64,
+    /// Writes stored over a newer version than the one they read.
+    pub lost_updates: u64,
+    /// Payments acknowledged as paid whose deduction does not survive in the final balance.
+    pub double_spends: u64,
+    /// Money paid out and not deducted (the double spends' total), in money units.
+    pub double_spent_amount: u64,
+    /// Accounts whose final balance differs from the opening balance minus the surviving
+    /// payments: always 0 (exact accounting; a non-zero value is a bug in the model).
+    pub unbalanced_accounts: u64,
 }
 
 /// A replicated store's history, checked, and the staleness of its reads.

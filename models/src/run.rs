@@ -93,6 +93,22 @@ pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRu
             next += 1;
         }
     }
+    for (i, l) in plan.locks.iter().enumerate() {
+        let added = sim.add_component(
+            names[next].clone(),
+            Box::new(crate::lock::LockNode::new(Rc::clone(&plan), i)),
+        );
+        debug_assert_eq!(added, l.node);
+        next += 1;
+    }
+    for (i, a) in plan.accounts.iter().enumerate() {
+        let added = sim.add_component(
+            names[next].clone(),
+            Box::new(crate::account::AccountNode::new(Rc::clone(&plan), i)),
+        );
+        debug_assert_eq!(added, a.node);
+        next += 1;
+    }
     // The load generator stands for users everywhere: no partition cuts it off.
     sim.set_always_connected(plan.client)
         .map_err(|e| e.to_string())?;
@@ -120,6 +136,12 @@ pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<
     }
     if let Some(b) = plan.brokers.iter().find(|d| d.name == target) {
         return Ok(vec![b.node]);
+    }
+    if let Some(l) = plan.locks.iter().find(|d| d.name == target) {
+        return Ok(vec![l.node]);
+    }
+    if let Some(a) = plan.accounts.iter().find(|d| d.name == target) {
+        return Ok(vec![a.node]);
     }
     let (name, index) = match target.split_once('#') {
         Some((n, i)) => (
@@ -280,6 +302,12 @@ fn engine_faults(
     Ok(out)
 }
 
+/// The digest of a design's run: the engine's digest of its events folded with the
+/// ledger's digest of what clients observed (`Ledger::observed_digest`).
+pub fn run_digest(sim: &Simulation<Msg, Ledger>) -> u64 {
+    crate::ledger::fold(sim.digest(), sim.world().observed_digest)
+}
+
 /// Runs `design` to the end of the scenario and summarises it.
 pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignResult, String> {
     let DesignRun { plan, mut sim } = build(scenario, design, seed)?;
@@ -290,7 +318,61 @@ pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<Des
     let stores = store_summaries(&plan, &mut sim);
     let mut result = summarise(scenario, design, &plan, &sim, stop);
     result.stores = stores;
+    result.locks = lock_summaries(&plan, sim.world());
+    result.accounts = account_summaries(&plan, sim.world());
     Ok(result)
+}
+
+fn lock_summaries(plan: &Plan, ledger: &Ledger) -> BTreeMap<String, crate::results::LockSummary> {
+    plan.locks
+        .iter()
+        .zip(&ledger.locks)
+        .map(|(l, s)| {
+            let summary = crate::results::LockSummary {
+                requests: s.requests,
+                acquired: s.acquired,
+                conflicts: s.conflicts,
+                conflict_rate: if s.requests == 0 {
+                    0.0
+                } else {
+                    s.conflicts as f64 / s.requests as f64
+                },
+                wait_timeouts: s.wait_timeouts,
+                lease_expiries: s.lease_expiries,
+                wait_ms: latency_summary(&s.wait),
+            };
+            (l.name.clone(), summary)
+        })
+        .collect()
+}
+
+fn account_summaries(
+    plan: &Plan,
+    ledger: &Ledger,
+) -> BTreeMap<String, crate::results::AccountSummary> {
+    plan.accounts
+        .iter()
+        .zip(&ledger.accounts)
+        .map(|(a, s)| {
+            let (double_spends, double_spent_amount) = s.double_spends();
+            let payments = &s.payments[1..];
+            let summary = crate::results::AccountSummary {
+                payments: payments.len() as u64,
+                paid: payments.iter().filter(|p| p.acked).count() as u64,
+                declined: s.declined,
+                fenced: s.fenced,
+                lost_updates: s.lost_updates,
+                double_spends,
+                double_spent_amount,
+                unbalanced_accounts: s
+                    .balance_check()
+                    .iter()
+                    .filter(|(_, balance, expected)| balance != expected)
+                    .count() as u64,
+            };
+            (a.name.clone(), summary)
+        })
+        .collect()
 }
 
 /// Checks each replicated store's history and summarises what its clients observed.
@@ -493,7 +575,7 @@ fn summarise(
     let n = sim.net_stats();
     DesignResult {
         name: design.name.clone(),
-        digest: format!("{:016x}", sim.digest()),
+        digest: format!("{:016x}", run_digest(sim)),
         events: sim.events_processed(),
         stop: match stop {
             StopReason::Idle => "idle",
@@ -521,6 +603,8 @@ fn summarise(
         messages: (!plan.brokers.is_empty()).then(|| message_summary(ledger)),
         cost_month_usd: crate::cost::month_usd(design),
         stores: BTreeMap::new(),
+        locks: BTreeMap::new(),
+        accounts: BTreeMap::new(),
     }
 }
 

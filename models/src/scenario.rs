@@ -303,9 +303,50 @@ pub struct Design {
     /// Replicated registers (one value per key, several replicas), by name.
     #[serde(default)]
     pub replicated_stores: BTreeMap<String, ReplicatedStore>,
+    /// Lock services (leases with fencing tokens), by name.
+    #[serde(default)]
+    pub lock_services: BTreeMap<String, LockService>,
+    /// Account stores (a balance per key, read-modify-written by payments), by name.
+    #[serde(default)]
+    pub account_stores: BTreeMap<String, AccountStore>,
     /// What the design costs to run per month (reported as `cost_month_usd`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<crate::cost::Cost>,
+}
+
+/// A lock service (one node, like a Redis `SET NX PX` lock or a ZooKeeper/etcd lease): it
+/// grants the lock on a key to one holder at a time for a lease of `lease_ms`, with a
+/// fencing token that grows with every grant; a lease not released in time expires and the
+/// lock goes to the next waiter, whether or not the old holder knows it. State is volatile:
+/// a crash frees every lock.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LockService {
+    /// How long a grant lasts unless released, in milliseconds.
+    pub lease_ms: f64,
+    /// Time the service takes per request, in milliseconds.
+    #[serde(default = "default_replica_op_ms")]
+    pub op_ms: Dist,
+}
+
+/// An account store (one node): a balance per key (account), read and then written back by
+/// payment steps: the read-modify-write that double-spends when two payments interleave.
+/// With `fencing`, a write carrying a lock token older than the newest token the store has
+/// seen for that account is refused (Kleppmann's fencing tokens). Balances are durable.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountStore {
+    /// Every account's balance at the start, in whole money units (cents, say).
+    pub initial_balance: u32,
+    /// Refuse writes whose lock token is older than one already seen for the account.
+    #[serde(default)]
+    pub fencing: bool,
+    /// Time of one read or write, in milliseconds.
+    #[serde(default = "default_replica_op_ms")]
+    pub op_ms: Dist,
+    /// A payment step gives up on the store after this long (its outcome is then unknown).
+    #[serde(default = "default_store_timeout_ms")]
+    pub timeout_ms: f64,
 }
 
 /// A replicated store: `replicas` nodes (`name#0`, `name#1`, ...) each holding a value per
@@ -664,6 +705,35 @@ pub enum Step {
         #[serde(default)]
         timeout_ms: Option<f64>,
     },
+    /// Take the lock of the request's key from a lock service, waiting in line up to
+    /// `timeout_ms`; the lease and its fencing token are held until an `unlock` step, the
+    /// end of the handler, or the lease's expiry (which the holder does not notice).
+    Lock {
+        /// The lock service.
+        service: String,
+        /// Longest wait for the grant, in milliseconds.
+        #[serde(default = "default_lock_wait_ms")]
+        timeout_ms: f64,
+    },
+    /// Release the lock taken by an earlier `lock` step (without waiting for an answer).
+    Unlock {
+        /// The lock service.
+        service: String,
+    },
+    /// Read the balance of the request's key (account) from an account store.
+    ReadBalance {
+        /// The account store.
+        store: String,
+    },
+    /// Pay `amount` from the account read by the last `read_balance` step: if the balance
+    /// read covers it, write back `balance - amount` (with the lock's fencing token, if a
+    /// lock is held); otherwise fail with "insufficient funds".
+    Debit {
+        /// The account store (the one read).
+        store: String,
+        /// The amount paid, in whole money units.
+        amount: u32,
+    },
     /// Fail with a probability (a bug, a bad input, a dependency's own errors).
     Fail {
         /// Probability of failing at this step.
@@ -672,6 +742,10 @@ pub enum Step {
         #[serde(default = "default_fail_cause")]
         cause: String,
     },
+}
+
+fn default_lock_wait_ms() -> f64 {
+    5_000.0
 }
 
 fn default_fail_cause() -> String {

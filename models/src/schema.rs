@@ -420,6 +420,26 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         }),
                         json!({}),
                     ),
+                    "lock_services": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Lock services (leases with fencing tokens), by name.",
+                            "additionalProperties": reference("LockService", "A lock service.")
+                        }),
+                        json!({}),
+                    ),
+                    "account_stores": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "Account stores (a balance per key, \
+                                            read-modify-written by payments), by name.",
+                            "additionalProperties": reference(
+                                "AccountStore",
+                                "An account store."
+                            )
+                        }),
+                        json!({}),
+                    ),
                     "cost": optional(reference(
                         "Cost",
                         "What the design costs to run per month (reported as `cost_month_usd`)."
@@ -725,6 +745,60 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     )),
                 }),
                 &["op_ms"],
+            )),
+        ),
+        (
+            "LockService",
+            Value::Object(object(
+                "A lock service (one node, like a Redis `SET NX PX` lock or a ZooKeeper/etcd \
+                 lease): it grants the lock on a key to one holder at a time for a lease of \
+                 `lease_ms`, with a fencing token that grows with every grant; a lease not \
+                 released in time expires and the lock goes to the next waiter, whether or not \
+                 the old holder knows it. State is volatile: a crash frees every lock.",
+                json!({
+                    "lease_ms": positive(
+                        "How long a grant lasts unless released, in milliseconds."
+                    ),
+                    "op_ms": with_default(
+                        reference("Dist", "Time the service takes per request, in milliseconds."),
+                        json!({"constant": {"value": 0.1}}),
+                    ),
+                }),
+                &["lease_ms"],
+            )),
+        ),
+        (
+            "AccountStore",
+            Value::Object(object(
+                "An account store (one node): a balance per key (account), read and then \
+                 written back by payment steps: the read-modify-write that double-spends when \
+                 two payments interleave. With `fencing`, a write carrying a lock token older \
+                 than the newest token the store has seen for that account is refused \
+                 (Kleppmann's fencing tokens). Balances are durable.",
+                json!({
+                    "initial_balance": integer(
+                        0,
+                        "Every account's balance at the start, in whole money units (cents, say)."
+                    ),
+                    "fencing": with_default(
+                        json!({
+                            "type": "boolean",
+                            "description": "Refuse writes whose lock token is older than one \
+                                            already seen for the account."
+                        }),
+                        json!(false),
+                    ),
+                    "op_ms": with_default(
+                        reference("Dist", "Time of one read or write, in milliseconds."),
+                        json!({"constant": {"value": 0.1}}),
+                    ),
+                    "timeout_ms": with_default(
+                        positive("A payment step gives up on the store after this long, in \
+                                  milliseconds (its outcome is then unknown)."),
+                        json!(500.0),
+                    ),
+                }),
+                &["initial_balance"],
             )),
         ),
         (
@@ -1040,6 +1114,46 @@ fn definitions() -> Vec<(&'static str, Value)> {
                             )),
                         }),
                         &["store"],
+                    ),
+                    variant(
+                        "lock",
+                        "Take the lock of the request's key from a lock service, waiting in line \
+                         up to `timeout_ms`; the lease and its fencing token are held until an \
+                         `unlock` step, the end of the handler, or the lease's expiry (which the \
+                         holder does not notice).",
+                        json!({
+                            "service": string("The lock service."),
+                            "timeout_ms": with_default(
+                                positive("Longest wait for the grant, in milliseconds."),
+                                json!(5_000.0),
+                            ),
+                        }),
+                        &["service"],
+                    ),
+                    variant(
+                        "unlock",
+                        "Release the lock taken by an earlier `lock` step (without waiting for an \
+                         answer).",
+                        json!({"service": string("The lock service.")}),
+                        &["service"],
+                    ),
+                    variant(
+                        "read_balance",
+                        "Read the balance of the request's key (account) from an account store.",
+                        json!({"store": string("The account store.")}),
+                        &["store"],
+                    ),
+                    variant(
+                        "debit",
+                        "Pay `amount` from the account read by the last `read_balance` step: if \
+                         the balance read covers it, write back `balance - amount` (with the \
+                         lock's fencing token, if a lock is held); otherwise fail with \
+                         \"insufficient funds\".",
+                        json!({
+                            "store": string("The account store (the one read)."),
+                            "amount": integer(1, "The amount paid, in whole money units."),
+                        }),
+                        &["store", "amount"],
                     ),
                     variant(
                         "fail",
@@ -1496,7 +1610,25 @@ mod tests {
             brokers: BTreeMap::from([("mq".to_string(), broker())]),
             kv_stores: BTreeMap::from([("cache".to_string(), kv_store())]),
             replicated_stores: BTreeMap::from([("kv".to_string(), replicated_store())]),
+            lock_services: BTreeMap::from([("locks".to_string(), lock_service())]),
+            account_stores: BTreeMap::from([("accounts".to_string(), account_store())]),
             cost: Some(cost()),
+        }
+    }
+
+    fn lock_service() -> crate::scenario::LockService {
+        crate::scenario::LockService {
+            lease_ms: 500.0,
+            op_ms: Dist::constant(0.2),
+        }
+    }
+
+    fn account_store() -> crate::scenario::AccountStore {
+        crate::scenario::AccountStore {
+            initial_balance: 1_000,
+            fencing: true,
+            op_ms: Dist::constant(0.2),
+            timeout_ms: 50.0,
         }
     }
 
@@ -1728,6 +1860,20 @@ mod tests {
                 store: "cache".into(),
                 timeout_ms: Some(3.0),
             },
+            Step::Lock {
+                service: "locks".into(),
+                timeout_ms: 100.0,
+            },
+            Step::Unlock {
+                service: "locks".into(),
+            },
+            Step::ReadBalance {
+                store: "accounts".into(),
+            },
+            Step::Debit {
+                store: "accounts".into(),
+                amount: 5,
+            },
             Step::Fail {
                 probability: 0.5,
                 cause: "bug".into(),
@@ -1742,6 +1888,10 @@ mod tests {
                 | Step::Publish(_)
                 | Step::Store { .. }
                 | Step::Kv { .. }
+                | Step::Lock { .. }
+                | Step::Unlock { .. }
+                | Step::ReadBalance { .. }
+                | Step::Debit { .. }
                 | Step::Fail { .. } => {}
             }
         }
@@ -2032,6 +2182,8 @@ mod tests {
         check_struct(&schema, "LogSpec", &log());
         check_struct(&schema, "KvStore", &kv_store());
         check_struct(&schema, "ReplicatedStore", &replicated_store());
+        check_struct(&schema, "LockService", &lock_service());
+        check_struct(&schema, "AccountStore", &account_store());
         check_struct(&schema, "KeySpec", &key_spec());
         check_struct(&schema, "Consume", &consume());
         check_struct(&schema, "PublishSpec", &publish());

@@ -20,6 +20,8 @@ use sim_core::time::{SimDuration, SimTime};
 use std::collections::VecDeque;
 use std::rc::Rc;
 
+mod payment;
+
 type Cx<'a> = Ctx<'a, Msg, Ledger>;
 
 /// `CallTag::sub` of a publish (parallel calls use small indexes).
@@ -44,6 +46,10 @@ struct Exec {
     caller: Caller,
     /// The client request this execution works for (`NO_ORIGIN` if none).
     origin: u32,
+    /// The key of that request, read when the execution starts: origins are reused once
+    /// their request has ended, and an execution can outlive its request (the client gave
+    /// up), so the key is not looked up again later.
+    key: u32,
     /// (endpoint, step index) frames; the last is running.
     frames: Vec<(EndpointIx, u16)>,
     calls: Vec<CallState>,
@@ -58,6 +64,8 @@ struct Exec {
     query_seq: u16,
     /// A replicated-store operation in progress.
     store: Option<StoreWait>,
+    /// Payment steps: the lock held, the balance read.
+    pay: payment::PayState,
 }
 
 /// A replicated-store operation a coordinator (an execution) is running.
@@ -297,8 +305,7 @@ impl ServiceInstance {
     fn store_begin(&mut self, slot: u32, store: usize, op: StoreOp, ctx: &mut Cx) {
         let now = ctx.now();
         let me = ctx.me().index();
-        let origin = self.execs[slot as usize].origin;
-        let key = ctx.world().origin_key(origin);
+        let key = self.execs[slot as usize].key;
         // Last writer wins on (coordinator clock, node): skewed clocks reorder writes.
         let ts = ctx.local_time().as_nanos().saturating_mul(4096) + (me % 4096) as u64 + 1;
         let client = ((me as u32) << 16) | (slot & 0xffff);
@@ -448,6 +455,7 @@ impl ServiceInstance {
             return;
         };
         let now = ctx.now();
+        ctx.world().observe(u64::from(w.write));
         let ledger = &mut ctx.world().stores[w.store];
         let reply = match w.op {
             StoreOp::Write => {
@@ -524,10 +532,12 @@ impl ServiceInstance {
         e.live = true;
         e.caller = caller;
         e.origin = origin;
+        e.key = ctx.world().origin_key(origin);
         e.frames.clear();
         e.frames.push((endpoint, 0));
         e.pool = None;
         e.timer = None;
+        e.pay = payment::PayState::default();
         self.busy += 1;
         self.advance(slot, ctx);
     }
@@ -585,6 +595,19 @@ impl ServiceInstance {
                             Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
                     }
                     return;
+                }
+                StepPlan::Lock { service, timeout } => {
+                    return self.lock_begin(slot, *service, *timeout, ctx)
+                }
+                StepPlan::Unlock { service } => {
+                    self.release_lock(slot, Some(*service), ctx);
+                    self.next_step(slot);
+                }
+                StepPlan::ReadBalance { store } => {
+                    return self.read_balance_begin(slot, *store, ctx)
+                }
+                StepPlan::Debit { store, amount } => {
+                    return self.debit_begin(slot, *store, *amount, ctx)
                 }
                 StepPlan::Fail { probability, cause } => {
                     if ctx.rng().chance(*probability) {
@@ -882,6 +905,7 @@ impl ServiceInstance {
 
     fn finish(&mut self, slot: u32, outcome: Outcome, ctx: &mut Cx) {
         self.abandon_calls(slot, ctx);
+        self.release_lock(slot, None, ctx);
         let e = &mut self.execs[slot as usize];
         if let Some(t) = e.timer.take() {
             ctx.cancel_timer(t);
@@ -1123,6 +1147,17 @@ impl Component<Msg, Ledger> for ServiceInstance {
                         _ => {}
                     }
                 }
+                Msg::LockGranted { tag, token, key } => {
+                    self.on_lock_granted(from, tag, token, key, ctx)
+                }
+                Msg::Balance {
+                    tag,
+                    balance,
+                    version,
+                } if self.query_is_current(tag) => self.on_balance(tag, balance, version, ctx),
+                Msg::DebitDone { tag, stored } if self.query_is_current(tag) => {
+                    self.on_debit_done(tag, stored, ctx)
+                }
                 Msg::Delivered {
                     tag,
                     delivery,
@@ -1213,6 +1248,11 @@ impl Component<Msg, Ledger> for ServiceInstance {
                         Some(StepPlan::Publish { broker, .. }) => {
                             plan.brokers[*broker].cause_timeout
                         }
+                        Some(
+                            StepPlan::Lock { .. }
+                            | StepPlan::ReadBalance { .. }
+                            | StepPlan::Debit { .. },
+                        ) => return self.payment_timeout(tag.exec, ctx),
                         _ => return,
                     };
                     self.finish(tag.exec, Outcome::Timeout(cause), ctx);

@@ -357,6 +357,7 @@ impl Checker {
         }
         self.messaging(design, path);
         self.stores(design, path);
+        self.payments(design, path);
         for (j, class) in s.workload.classes.iter().enumerate() {
             let class_path = at("workload.classes", j);
             if let (Some(i), Some(entry)) = (class.instance, design.services.get(&design.entry)) {
@@ -478,6 +479,69 @@ impl Checker {
             self.dist(&key(&p, "op_ms"), &st.op_ms);
             self.positive(&key(&p, "timeout_ms"), st.timeout_ms);
             self.positive(&key(&p, "anti_entropy_ms"), st.anti_entropy_ms);
+        }
+    }
+
+    /// Lock services and account stores: names and settings.
+    fn payments(&mut self, design: &Design, path: &str) {
+        let others = |n: &String| {
+            design.services.contains_key(n)
+                || design.databases.contains_key(n)
+                || design.kv_stores.contains_key(n)
+                || design.brokers.contains_key(n)
+                || design.replicated_stores.contains_key(n)
+        };
+        let locks_path = key(path, "lock_services");
+        for (l_name, l) in &design.lock_services {
+            let p = key(&locks_path, l_name);
+            self.node_name(&p, l_name);
+            if others(l_name) || design.account_stores.contains_key(l_name) {
+                self.report(
+                    &p,
+                    format!("`{l_name}` names two nodes of design `{}`", design.name),
+                );
+            }
+            self.positive(&key(&p, "lease_ms"), l.lease_ms);
+            self.dist(&key(&p, "op_ms"), &l.op_ms);
+        }
+        let accounts_path = key(path, "account_stores");
+        for (a_name, a) in &design.account_stores {
+            let p = key(&accounts_path, a_name);
+            self.node_name(&p, a_name);
+            if others(a_name) {
+                self.report(
+                    &p,
+                    format!("`{a_name}` names two nodes of design `{}`", design.name),
+                );
+            }
+            self.dist(&key(&p, "op_ms"), &a.op_ms);
+            self.positive(&key(&p, "timeout_ms"), a.timeout_ms);
+        }
+    }
+
+    fn lock_service_ref(&mut self, design: &Design, path: &str, name: &str) {
+        if !design.lock_services.contains_key(name) {
+            self.report(
+                path,
+                format!(
+                    "`{name}` is not a lock service of design `{}` (lock services: {})",
+                    design.name,
+                    listing(design.lock_services.keys())
+                ),
+            );
+        }
+    }
+
+    fn account_store_ref(&mut self, design: &Design, path: &str, name: &str) {
+        if !design.account_stores.contains_key(name) {
+            self.report(
+                path,
+                format!(
+                    "`{name}` is not an account store of design `{}` (account stores: {})",
+                    design.name,
+                    listing(design.account_stores.keys())
+                ),
+            );
         }
     }
 
@@ -660,6 +724,20 @@ impl Checker {
             let h_path = key(&handlers_path, handler);
             for (k, step) in steps.iter().enumerate() {
                 self.step(design, svc_name, service, &at(&h_path, k), step);
+                if let Step::Debit { store, .. } = step {
+                    let read_before = steps[..k]
+                        .iter()
+                        .any(|s| matches!(s, Step::ReadBalance { store: r } if r == store));
+                    if !read_before {
+                        self.report(
+                            key(&at(&h_path, k), "debit"),
+                            format!(
+                                "a debit writes back the balance read before it: put a \
+                                 `read_balance` of `{store}` earlier in this handler"
+                            ),
+                        );
+                    }
+                }
             }
         }
         self.in_process_cycles(&handlers_path, service);
@@ -722,6 +800,25 @@ impl Checker {
                 }
                 if let Some(t) = timeout_ms {
                     self.positive(&key(path, "kv.timeout_ms"), *t);
+                }
+            }
+            Step::Lock {
+                service,
+                timeout_ms,
+            } => {
+                self.lock_service_ref(design, &key(path, "lock.service"), service);
+                self.positive(&key(path, "lock.timeout_ms"), *timeout_ms);
+            }
+            Step::Unlock { service } => {
+                self.lock_service_ref(design, &key(path, "unlock.service"), service);
+            }
+            Step::ReadBalance { store } => {
+                self.account_store_ref(design, &key(path, "read_balance.store"), store);
+            }
+            Step::Debit { store, amount } => {
+                self.account_store_ref(design, &key(path, "debit.store"), store);
+                if *amount == 0 {
+                    self.report(key(path, "debit.amount"), "must be at least 1");
                 }
             }
             Step::Parallel { calls, wait } => {
@@ -1043,6 +1140,8 @@ fn target_problem(design: &Design, target: &str) -> Option<String> {
         || design.kv_stores.contains_key(target)
         || design.brokers.contains_key(target)
         || design.replicated_stores.contains_key(target)
+        || design.lock_services.contains_key(target)
+        || design.account_stores.contains_key(target)
     {
         return None;
     }
@@ -1815,6 +1914,76 @@ mod tests {
         ]);
         v["workload"]["classes"][0]["keys"] = json!({"count": 100, "zipf": 1.2});
         v
+    }
+
+    fn payment_base() -> Value {
+        let mut v = base();
+        for d in 0..2 {
+            v["designs"][d]["lock_services"] = json!({"locks": {"lease_ms": 1000}});
+            v["designs"][d]["account_stores"] =
+                json!({"accounts": {"initial_balance": 100, "fencing": true}});
+        }
+        v["designs"][0]["services"]["api"]["handlers"]["put"] = json!([
+            {"lock": {"service": "locks"}},
+            {"read_balance": {"store": "accounts"}},
+            {"debit": {"store": "accounts", "amount": 5}},
+            {"unlock": {"service": "locks"}}
+        ]);
+        v
+    }
+
+    #[test]
+    fn the_payment_base_is_valid() {
+        assert_eq!(check(payment_base()), vec![]);
+    }
+
+    #[test]
+    fn payment_steps_name_services_of_the_design_and_a_debit_follows_a_read() {
+        let mut v = payment_base();
+        v["designs"][0]["services"]["api"]["handlers"]["put"] = json!([
+            {"lock": {"service": "mutex", "timeout_ms": 0}},
+            {"debit": {"store": "accounts", "amount": 0}},
+            {"read_balance": {"store": "ledger"}},
+            {"unlock": {"service": "mutex"}}
+        ]);
+        let problems = check(v);
+        assert_eq!(
+            paths(&problems),
+            [
+                format!("{PUT}[0].lock.service"),
+                format!("{PUT}[0].lock.timeout_ms"),
+                format!("{PUT}[1].debit"),
+                format!("{PUT}[1].debit.amount"),
+                format!("{PUT}[2].read_balance.store"),
+                format!("{PUT}[3].unlock.service"),
+            ]
+        );
+        assert!(problems[0]
+            .message
+            .contains("`mutex` is not a lock service of design `one`"));
+        assert!(problems[3]
+            .message
+            .contains("put a `read_balance` of `accounts`"));
+    }
+
+    #[test]
+    fn lock_services_and_account_stores_are_checked_and_are_fault_targets() {
+        let mut v = payment_base();
+        v["designs"][0]["lock_services"]["locks"]["lease_ms"] = json!(0);
+        v["designs"][0]["account_stores"]["accounts"]["timeout_ms"] = json!(-1);
+        v["designs"][1]["lock_services"]["api"] = json!({"lease_ms": 5});
+        v["faults"] = json!([
+            {"at_s": 1, "duration_s": 1, "action": {"crash": {"target": "locks"}}},
+            {"at_s": 1, "duration_s": 1, "action": {"pause": {"target": "accounts"}}}
+        ]);
+        assert_eq!(
+            paths(&check(v)),
+            [
+                "designs[0].account_stores.accounts.timeout_ms",
+                "designs[0].lock_services.locks.lease_ms",
+                "designs[1].lock_services.api",
+            ]
+        );
     }
 
     #[test]

@@ -149,6 +149,8 @@ pub(crate) mod fixtures {
             latency_cdf: vec![[0.5, 0.0], [3.2, 0.5], [45.678, 0.99], [2345.9, 1.0]],
             messages: None,
             stores: Default::default(),
+            locks: Default::default(),
+            accounts: Default::default(),
             cost_month_usd: None,
         };
         let quorum = DesignResult {
@@ -182,6 +184,8 @@ pub(crate) mod fixtures {
             latency_cdf: vec![[1.0, 0.0], [11.0, 0.5], [999.99, 0.99], [9876.4, 1.0]],
             messages: None,
             stores: Default::default(),
+            locks: Default::default(),
+            accounts: Default::default(),
             cost_month_usd: None,
         };
         RunResults {

@@ -74,6 +74,8 @@ pub fn render_text_styled(results: &RunResults, style: Style) -> String {
         causes(results),
         messages(results),
         stores(results),
+        payments(results),
+        locks(results),
     ];
     for table in tables.into_iter().flatten() {
         out.push('\n');
@@ -298,6 +300,80 @@ fn stores(results: &RunResults) -> Option<Table> {
                 Cell::plain(thousands(st.reads)),
                 Cell::plain(percent(st.stale_read_fraction)),
                 Cell::plain(thousands(st.max_versions_behind)),
+            ]);
+        }
+    }
+    Some(table)
+}
+
+/// Account stores: payments and double spends, per design and store.
+fn payments(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    if results.designs.iter().all(|d| d.accounts.is_empty()) {
+        return None;
+    }
+    let mut table = Table::new(&[
+        ("design", Left),
+        ("accounts", Left),
+        ("payments", Right),
+        ("paid", Right),
+        ("declined", Right),
+        ("fenced", Right),
+        ("lost updates", Right),
+        ("double spends", Right),
+        ("double-spent", Right),
+    ]);
+    for d in &results.designs {
+        for (name, a) in &d.accounts {
+            table.rows.push(vec![
+                Cell::plain(d.name.clone()),
+                Cell::plain(name.clone()),
+                Cell::plain(thousands(a.payments)),
+                Cell::plain(thousands(a.paid)),
+                Cell::plain(thousands(a.declined)),
+                Cell::plain(thousands(a.fenced)),
+                Cell::plain(thousands(a.lost_updates)),
+                Cell {
+                    text: thousands(a.double_spends),
+                    alert: a.double_spends > 0,
+                },
+                Cell::plain(thousands(a.double_spent_amount)),
+            ]);
+        }
+    }
+    Some(table)
+}
+
+/// Lock services: contention and waits, per design and service.
+fn locks(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    if results.designs.iter().all(|d| d.locks.is_empty()) {
+        return None;
+    }
+    let mut table = Table::new(&[
+        ("design", Left),
+        ("locks", Left),
+        ("requests", Right),
+        ("conflict %", Right),
+        ("wait mean ms", Right),
+        ("wait p99 ms", Right),
+        ("wait timeouts", Right),
+        ("lease expiries", Right),
+    ]);
+    for d in &results.designs {
+        for (name, l) in &d.locks {
+            table.rows.push(vec![
+                Cell::plain(d.name.clone()),
+                Cell::plain(name.clone()),
+                Cell::plain(thousands(l.requests)),
+                Cell::plain(percent(l.conflict_rate)),
+                Cell::plain(magnitude(l.wait_ms.mean)),
+                Cell::plain(magnitude(l.wait_ms.p99)),
+                Cell::plain(thousands(l.wait_timeouts)),
+                Cell {
+                    text: thousands(l.lease_expiries),
+                    alert: l.lease_expiries > 0,
+                },
             ]);
         }
     }
@@ -605,6 +681,7 @@ impl Table {
             .map(|((h, align), &w)| pad(h, w, *align))
             .collect();
         let header = header.join(GAP);
+        let header = header.trim_end();
         if style.color {
             out.push_str(&format!("{BOLD}{header}{RESET}\n"));
         } else {
@@ -629,7 +706,7 @@ impl Table {
                     }
                 })
                 .collect();
-            out.push_str(&cells.join(GAP));
+            out.push_str(cells.join(GAP).trim_end());
             out.push('\n');
         }
         out
@@ -641,12 +718,20 @@ mod tests {
     use super::*;
     use crate::fixtures::sample;
 
+    /// Every line of `table` has the rule's width, but for trailing spaces (lines are
+    /// trimmed, so a left-aligned last column may end short), and no line has any.
     fn assert_aligned(table: &str) {
-        let widths: Vec<usize> = table.lines().map(width).collect();
-        assert!(widths.len() >= 2, "table too short:\n{table}");
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines.len() >= 2, "table too short:\n{table}");
+        let rule = width(lines[1]);
+        for line in &lines {
+            assert_eq!(line.trim_end(), *line, "trailing spaces:\n{table}");
+            assert!(width(line) <= rule, "a line wider than the rule:\n{table}");
+        }
+        // The row with the widest last cell reaches the end of the rule.
         assert!(
-            widths.iter().all(|&w| w == widths[0]),
-            "lines of different widths {widths:?}:\n{table}"
+            lines[2..].iter().any(|l| width(l) == rule),
+            "no row as wide as the rule:\n{table}"
         );
     }
 
