@@ -685,7 +685,7 @@ impl Table {
         if style.color {
             out.push_str(&format!("{BOLD}{header}{RESET}\n"));
         } else {
-            out.push_str(&header);
+            out.push_str(header);
             out.push('\n');
         }
         out.push_str(&"─".repeat(total));
