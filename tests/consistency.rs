@@ -84,6 +84,10 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
             timeout_ms: 50.0,
             anti_entropy_ms: 200.0,
             history_cap: 100_000,
+            conflicts: Conflicts::LastWriterWins,
+            replication_delay_ms: Dist::constant(0.0),
+            sync_acks: SyncAcks::All,
+            failover: None,
         },
     );
     let class = |endpoint: &str, weight: f64| RequestClass {

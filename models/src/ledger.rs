@@ -1,12 +1,11 @@
 //! The ledger: where every request's end is written, the world state of a run. It keeps
 //! counts, histograms and windows only, so its memory does not grow with requests.
 
-use crate::checker::history::HistoryRecorder;
 use crate::msg::Outcome;
 use crate::plan::Plan;
 use sim_core::metrics::{Histogram, MetricsError, TimeSeries};
 use sim_core::time::{SimDuration, SimTime};
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::BTreeMap;
 
 /// Series columns, in `results::WindowRow` order.
 pub const SERIES_COLUMNS: [&str; 6] = ["issued", "ok", "error", "timeout", "rejected", "processed"];
@@ -83,82 +82,7 @@ impl MessageStats {
     }
 }
 
-/// What a replicated store's clients observed: the history of their operations, the
-/// last-writer-wins timestamp of every write (writes are numbered from 1; their number is
-/// the value written), and read staleness against the writes acknowledged before each read.
-#[derive(Debug)]
-pub struct StoreLedger {
-    /// The history, for the linearizability checker.
-    pub history: HistoryRecorder,
-    write_ts: Vec<u64>,
-    /// Per key, the (timestamp, acknowledgement time) of its last acknowledged writes.
-    acked: HashMap<u32, VecDeque<(u64, SimTime)>>,
-    /// Reads completed.
-    pub reads: u64,
-    /// Of which returned an older value than a write acknowledged before the read began.
-    pub stale_reads: u64,
-    /// Sum, over stale reads, of how many acknowledged writes they missed.
-    pub versions_behind: u64,
-    /// Largest number of acknowledged writes a read missed.
-    pub max_versions_behind: u64,
-}
-
-/// Acknowledged writes remembered per key for staleness (older ones are summarised away).
-const ACKED_PER_KEY: usize = 64;
-
-impl StoreLedger {
-    fn new(history_cap: usize) -> StoreLedger {
-        StoreLedger {
-            history: HistoryRecorder::new(history_cap),
-            write_ts: vec![0],
-            acked: HashMap::new(),
-            reads: 0,
-            stale_reads: 0,
-            versions_behind: 0,
-            max_versions_behind: 0,
-        }
-    }
-
-    /// Numbers a new write with timestamp `ts`; the number is the value written.
-    pub fn new_write(&mut self, ts: u64) -> u32 {
-        self.write_ts.push(ts);
-        (self.write_ts.len() - 1) as u32
-    }
-
-    /// The timestamp of write `w` (0 for "absent").
-    pub fn ts(&self, w: u32) -> u64 {
-        self.write_ts.get(w as usize).copied().unwrap_or(0)
-    }
-
-    /// Write `w` to `key` was acknowledged now.
-    pub fn write_acked(&mut self, key: u32, w: u32, now: SimTime) {
-        let ts = self.ts(w);
-        let ring = self.acked.entry(key).or_default();
-        ring.push_back((ts, now));
-        if ring.len() > ACKED_PER_KEY {
-            ring.pop_front();
-        }
-    }
-
-    /// A read of `key` invoked at `invoked` returned write `w`: count it, and whether it
-    /// was stale.
-    pub fn read_done(&mut self, key: u32, w: u32, invoked: SimTime) {
-        self.reads += 1;
-        let ts = self.ts(w);
-        let Some(ring) = self.acked.get(&key) else {
-            return;
-        };
-        let missed = ring
-            .iter()
-            .filter(|(t, at)| *at < invoked && *t > ts)
-            .count() as u64;
-        if missed > 0 {
-            self.stale_reads += 1;
-            self.versions_behind += missed;
-            self.max_versions_behind = self.max_versions_behind.max(missed);
-        }
-    }
-}
+pub use crate::store_ledger::StoreLedger;
 
 /// What the clients of a lock service observed.
 #[derive(Debug, Default)]
@@ -400,7 +324,10 @@ impl Ledger {
             stores: plan
                 .stores
                 .iter()
-                .map(|st| StoreLedger::new(st.history_cap))
+                .map(|st| {
+                    let versioned = st.protocol != crate::scenario::Protocol::Cp;
+                    StoreLedger::new(st.history_cap, st.replicas.len(), versioned)
+                })
                 .collect(),
             locks: plan.locks.iter().map(|_| LockLedger::default()).collect(),
             accounts: plan

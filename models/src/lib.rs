@@ -19,5 +19,6 @@ pub mod run;
 pub mod scenario;
 pub mod schema;
 pub mod service;
+pub mod store_ledger;
 pub mod sweep;
 pub mod validate;

@@ -179,15 +179,15 @@ pub enum Msg {
         waiter: u32,
     },
     /// A coordinator writes `write` (the write's number, which is also the value) to a
-    /// replica; answered with a `Reply` (for primary/backup sync, once the backups have it).
+    /// replica; answered with a `Reply` (once enough replicas have it), or a `StoreRedirect`.
     StoreWrite {
         /// The coordinator's operation and phase (`sub`: replica index).
         tag: CallTag,
-        /// Key.
-        key: u32,
-        /// Write number.
+        /// Write number (its key is in the write's ledger record).
         write: u32,
-        /// The replica forwards the write to its peers (multi-leader, primary).
+        /// The replica coordinates the write: stamps it, ships it to its peers and answers
+        /// once enough have it (every protocol but `cp`, whose coordinator writes to a
+        /// majority itself).
         forward: bool,
     },
     /// A coordinator reads a key from a replica; answered with `StoreValue`.
@@ -197,33 +197,59 @@ pub enum Msg {
         /// Key.
         key: u32,
     },
-    /// A replica's answer to a read: the write it holds (0: none).
+    /// A replica's answer to a read: the newest write it holds (0: none).
     StoreValue {
         /// The coordinator's operation and phase.
         tag: CallTag,
         /// Write number.
         write: u32,
+        /// Versions the replica holds for the key (more than one: siblings).
+        siblings: u16,
     },
-    /// A replica forwards a write to a peer (asynchronous replication, anti-entropy).
-    StorePropagate {
-        /// Key.
-        key: u32,
-        /// Write number.
-        write: u32,
-    },
-    /// A primary copies a write to a backup and waits for its `Reply` (synchronous).
-    StoreReplicate {
-        /// The primary's pending write (`exec`) and the backup (`sub`).
+    /// A replica that is not the primary (as far as it knows) refuses an operation meant
+    /// for the primary and names the one it believes in.
+    StoreRedirect {
+        /// The coordinator's operation and phase.
         tag: CallTag,
-        /// Key.
-        key: u32,
+        /// Index of the primary the replica believes in.
+        primary: u16,
+    },
+    /// A primary tells the backups it is alive, and of which epoch.
+    Heartbeat {
+        /// The epoch (grows with each election).
+        epoch: u32,
+        /// The primary's index.
+        primary: u16,
+    },
+    /// Replica: time to send heartbeats (primary) or to check on the primary (backup).
+    ReplicaTick,
+    /// Replica: a write's replication delay is over; ship it.
+    ShipDue {
+        /// Slot of the write waiting to be shipped.
+        slot: u32,
+    },
+    /// Replica: a write waiting for its peers' acknowledgements is given up (the
+    /// coordinator has timed out by now).
+    AcksExpired {
+        /// Slot of the waiting write.
+        slot: u32,
+        /// Its generation.
+        generation: u32,
+    },
+    /// A replica ships a write to a peer (asynchronous replication, anti-entropy, read
+    /// repair); the write's key is in its ledger record.
+    StorePropagate {
         /// Write number.
         write: u32,
     },
-    /// Replica: an operation's work is done; send its answer.
-    ReplicaDone {
-        /// Slot of the pending answer.
-        slot: u32,
+    /// A coordinating replica ships a write to a peer and waits for its `Reply` (the write
+    /// is acknowledged once enough peers have it).
+    StoreReplicate {
+        /// The coordinating replica's acknowledgement wait (`exec`, `generation`) and the
+        /// peer (`sub`).
+        tag: CallTag,
+        /// Write number.
+        write: u32,
     },
     /// Replica: time to resend every value to the peers.
     AntiEntropy,

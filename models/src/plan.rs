@@ -174,6 +174,19 @@ pub struct StorePlan {
     pub anti_entropy: SimDuration,
     /// History cap.
     pub history_cap: usize,
+    /// Concurrent versions: siblings (otherwise last writer wins).
+    pub siblings: bool,
+    /// Time to ship a write to the peers, in milliseconds.
+    pub replication_delay_ms: Dist,
+    /// Replicas (the coordinating one included) that must have a write before it is
+    /// acknowledged (coordinating-replica protocols).
+    pub write_acks: u32,
+    /// Replicas a read waits for (leaderless; 1 otherwise).
+    pub read_quorum: u32,
+    /// Leaderless reads repair the stale replicas they heard from.
+    pub read_repair: bool,
+    /// Primary/backup failover: (detection time, heartbeat period).
+    pub failover: Option<(SimDuration, SimDuration)>,
     /// Cause of an operation that got no quorum / answer in time.
     pub cause_timeout: CauseId,
 }
@@ -768,6 +781,20 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     let mut next_replica = first_broker + design.brokers.len() as u32;
     let mut stores = Vec::new();
     for (name, r) in &design.replicated_stores {
+        let n = r.replicas;
+        let (write_acks, read_quorum, read_repair) = match r.protocol {
+            scenario::Protocol::PrimaryBackupSync => match r.sync_acks {
+                scenario::SyncAcks::All => (n, 1, false),
+                scenario::SyncAcks::Majority => (n / 2 + 1, 1, false),
+            },
+            scenario::Protocol::Leaderless {
+                r: reads,
+                w,
+                read_repair,
+            } => (w, reads, read_repair),
+            scenario::Protocol::Cp => (n / 2 + 1, n / 2 + 1, false),
+            scenario::Protocol::PrimaryBackupAsync | scenario::Protocol::Ap => (1, 1, false),
+        };
         stores.push(StorePlan {
             name: name.clone(),
             replicas: (0..r.replicas).map(|i| NodeId(next_replica + i)).collect(),
@@ -776,6 +803,16 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             timeout: ms(r.timeout_ms),
             anti_entropy: ms(r.anti_entropy_ms),
             history_cap: r.history_cap,
+            siblings: r.conflicts == scenario::Conflicts::Siblings,
+            replication_delay_ms: r.replication_delay_ms.prepared(),
+            write_acks,
+            read_quorum,
+            read_repair,
+            failover: r
+                .failover
+                .as_ref()
+                .filter(|_| r.protocol.has_primary())
+                .map(|f| (ms(f.detection_ms), ms(f.heartbeat_ms))),
             cause_timeout: causes.id(format!("{name}: no answer in time")),
         });
         next_replica += r.replicas;

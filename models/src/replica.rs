@@ -1,28 +1,55 @@
-//! A replica of a replicated store: a value (a write number) per key, last-writer-wins by
-//! the writes' timestamps, and the replica's part of each protocol: forwarding writes to its
-//! peers (multi-leader and primary/backup), waiting for backups (primary/backup sync), and
-//! anti-entropy (resending every value periodically, so replicas that missed updates during
-//! a partition converge after it heals).
+//! A replica of a replicated store, and its part of each protocol.
 //!
-//! Replica data is durable: it survives a crash (what a crash loses is in-flight work).
+//! - **`cp`**: the coordinator (a service execution) does everything: it writes to and reads
+//!   from a majority, and a replica keeps the version with the newest timestamp.
+//! - **Every other protocol**: one *coordinating* replica accepts each write (the primary,
+//!   or the coordinator's nearest replica): it stamps the write (timestamp from its own
+//!   clock, version vector superseding what it holds), ships it to its peers after the
+//!   store's replication delay, and acknowledges it once `write_acks` replicas have it. A
+//!   peer keeps what neither version supersedes and reconciles concurrent versions by the
+//!   store's `conflicts` rule (see `store_ledger`). Anti-entropy resends every version held,
+//!   so replicas that missed updates (a partition, a crash before shipping) converge.
+//! - **Failover** (primary/backup, optional): the primary sends heartbeats; a backup that
+//!   hears none for the detection time elects itself primary of a new epoch; a replica that
+//!   hears of a newer epoch follows it (and a primary steps down). A replica that is not the
+//!   primary redirects what is meant for the primary.
+//!
+//! The data (the versions held per key) is on the replica's disk in the ledger, so it
+//! survives a crash; answers, writes waiting for acknowledgements and writes not shipped yet
+//! are lost with the process (a primary's unshipped writes are how asynchronous replication
+//! loses acknowledged writes).
 
 use crate::ledger::Ledger;
 use crate::msg::{CallTag, Msg, Outcome};
-use crate::plan::Plan;
+use crate::outbox::Outbox;
+use crate::plan::{Plan, StorePlan};
 use crate::scenario::Protocol;
 use sim_core::network::NodeId;
 use sim_core::simulation::{Component, Ctx, Event};
-use std::collections::BTreeMap;
+use sim_core::time::{SimDuration, SimTime};
 use std::rc::Rc;
 
 type Cx<'a> = Ctx<'a, Msg, Ledger>;
 
-/// A write the primary holds until every backup has acknowledged it.
+/// A write the coordinating replica holds until enough peers have acknowledged it.
 #[derive(Debug)]
-struct SyncWrite {
+struct AckWait {
+    generation: u32,
+    live: bool,
     coordinator: NodeId,
     tag: CallTag,
+    /// Peer acknowledgements still needed.
     missing: u32,
+    /// Peers that acknowledged (bit i: replica i).
+    acked: u32,
+}
+
+/// A write waiting for the replication delay before it is shipped.
+#[derive(Clone, Copy, Debug)]
+struct Ship {
+    write: u32,
+    /// The acknowledgement wait it belongs to, if the coordinator waits for peers.
+    wait: Option<(u32, u32)>,
 }
 
 /// One replica.
@@ -30,11 +57,15 @@ pub struct ReplicaNode {
     plan: Rc<Plan>,
     store: usize,
     index: usize,
-    values: BTreeMap<u32, u32>,
-    /// Answers waiting for the replica's work time.
-    answers: Vec<Option<(NodeId, Msg)>>,
-    free: Vec<u32>,
-    sync_writes: Vec<Option<SyncWrite>>,
+    outbox: Outbox,
+    waits: Vec<AckWait>,
+    free_waits: Vec<u32>,
+    ships: Vec<Option<Ship>>,
+    free_ships: Vec<u32>,
+    /// Failover: the epoch this replica knows of (durable) and its primary.
+    epoch: u32,
+    primary: usize,
+    last_heard: SimTime,
 }
 
 impl ReplicaNode {
@@ -44,127 +75,256 @@ impl ReplicaNode {
             plan,
             store,
             index,
-            values: BTreeMap::new(),
-            answers: Vec::new(),
-            free: Vec::new(),
-            sync_writes: Vec::new(),
+            outbox: Outbox::default(),
+            waits: Vec::new(),
+            free_waits: Vec::new(),
+            ships: Vec::new(),
+            free_ships: Vec::new(),
+            epoch: 0,
+            primary: 0,
+            last_heard: SimTime::ZERO,
         }
     }
 
-    fn protocol(&self) -> Protocol {
-        self.plan.stores[self.store].protocol
+    fn spec(&self) -> &StorePlan {
+        &self.plan.stores[self.store]
     }
 
-    /// Applies `write` to `key` if it is newer (last writer wins).
-    fn apply(&mut self, key: u32, write: u32, ctx: &mut Cx) {
-        let ledger = &ctx.world().stores[self.store];
-        let current = self.values.get(&key).copied().unwrap_or(0);
-        if ledger.ts(write) > ledger.ts(current) {
-            self.values.insert(key, write);
-        }
-    }
-
-    /// Sends `msg` to `to` once this replica's work time for the operation has passed.
-    fn answer(&mut self, to: NodeId, msg: Msg, ctx: &mut Cx) {
-        let work = self.plan.stores[self.store]
-            .op_ms
-            .sample_duration(ctx.rng());
-        let work = ctx.work(work);
-        let slot = match self.free.pop() {
-            Some(s) => {
-                self.answers[s as usize] = Some((to, msg));
-                s
-            }
-            None => {
-                self.answers.push(Some((to, msg)));
-                (self.answers.len() - 1) as u32
-            }
-        };
-        ctx.set_timer(work, Msg::ReplicaDone { slot });
-    }
-
-    fn peers(&self) -> impl Iterator<Item = NodeId> + '_ {
+    fn peers(&self) -> impl Iterator<Item = (usize, NodeId)> + '_ {
         let me = self.index;
-        self.plan.stores[self.store]
+        self.spec()
             .replicas
             .iter()
+            .copied()
             .enumerate()
             .filter(move |(i, _)| *i != me)
-            .map(|(_, n)| *n)
     }
 
-    fn on_write(
+    /// Answers `to` once this replica's work time for the operation has passed.
+    fn answer(&mut self, to: NodeId, msg: Msg, ctx: &mut Cx) {
+        let plan = Rc::clone(&self.plan);
+        self.outbox
+            .answer(to, msg, &plan.stores[self.store].op_ms, ctx);
+    }
+
+    fn ok(&mut self, to: NodeId, tag: CallTag, ctx: &mut Cx) {
+        let reply = Msg::Reply {
+            tag,
+            outcome: Outcome::Ok,
+        };
+        self.answer(to, reply, ctx);
+    }
+
+    fn apply(&mut self, write: u32, ctx: &mut Cx) {
+        let (store, index, siblings) = (self.store, self.index, self.spec().siblings);
+        let now = ctx.now();
+        ctx.world().stores[store].apply(index, write, siblings, now);
+    }
+
+    /// This replica refuses operations meant for the primary (it knows another one).
+    fn redirects(&self) -> bool {
+        self.spec().failover.is_some() && self.primary != self.index
+    }
+
+    fn on_write(&mut self, from: NodeId, tag: CallTag, write: u32, coordinate: bool, ctx: &mut Cx) {
+        if !coordinate {
+            // `cp`: the coordinator writes to a majority itself.
+            self.apply(write, ctx);
+            return self.ok(from, tag, ctx);
+        }
+        if self.spec().protocol.has_primary() && self.redirects() {
+            let primary = self.primary as u16;
+            return self.answer(from, Msg::StoreRedirect { tag, primary }, ctx);
+        }
+        if ctx.world().stores[self.store].is_stamped(write) {
+            // The coordinator retried a write a replica accepted already.
+            self.apply(write, ctx);
+            return self.ok(from, tag, ctx);
+        }
+        // Last writer wins on (clock, replica): skewed clocks reorder writes.
+        let ts = ctx.local_time().as_nanos().saturating_mul(4096) + (self.index % 4096) as u64 + 1;
+        let (store, index, now) = (self.store, self.index, ctx.now());
+        ctx.world().stores[store].stamp(write, index, ts, now);
+        let missing = self.spec().write_acks.saturating_sub(1);
+        let wait = if missing == 0 {
+            self.ok(from, tag, ctx);
+            None
+        } else {
+            Some(self.wait_for_acks(from, tag, missing, ctx))
+        };
+        self.ship(Ship { write, wait }, ctx);
+    }
+
+    fn wait_for_acks(
         &mut self,
         from: NodeId,
         tag: CallTag,
-        key: u32,
-        write: u32,
-        forward: bool,
+        missing: u32,
         ctx: &mut Cx,
-    ) {
-        self.apply(key, write, ctx);
-        let peers: Vec<NodeId> = self.peers().collect();
-        if forward && self.protocol() == Protocol::PrimaryBackupSync && !peers.is_empty() {
-            let slot = match self.sync_writes.iter().position(Option::is_none) {
-                Some(s) => s,
-                None => {
-                    self.sync_writes.push(None);
-                    self.sync_writes.len() - 1
-                }
-            };
-            self.sync_writes[slot] = Some(SyncWrite {
-                coordinator: from,
-                tag,
-                missing: peers.len() as u32,
-            });
-            for (i, peer) in peers.into_iter().enumerate() {
-                let t = CallTag {
-                    exec: slot as u32,
+    ) -> (u32, u32) {
+        let slot = match self.free_waits.pop() {
+            Some(s) => s,
+            None => {
+                self.waits.push(AckWait {
                     generation: 0,
-                    sub: i as u16,
-                    attempt: 0,
-                };
-                let _ = ctx.send(peer, Msg::StoreReplicate { tag: t, key, write });
+                    live: false,
+                    coordinator: from,
+                    tag,
+                    missing: 0,
+                    acked: 0,
+                });
+                (self.waits.len() - 1) as u32
             }
+        };
+        let w = &mut self.waits[slot as usize];
+        w.generation = w.generation.wrapping_add(1);
+        w.live = true;
+        w.coordinator = from;
+        w.tag = tag;
+        w.missing = missing;
+        w.acked = 0;
+        let generation = w.generation;
+        let timeout = self.spec().timeout;
+        ctx.set_timer(timeout, Msg::AcksExpired { slot, generation });
+        (slot, generation)
+    }
+
+    /// Ships a write to the peers now, or after the replication delay.
+    fn ship(&mut self, ship: Ship, ctx: &mut Cx) {
+        let delay = self.spec().replication_delay_ms.sample_duration(ctx.rng());
+        if delay.as_nanos() == 0 {
+            return self.ship_now(ship, ctx);
+        }
+        let slot = match self.free_ships.pop() {
+            Some(s) => {
+                self.ships[s as usize] = Some(ship);
+                s
+            }
+            None => {
+                self.ships.push(Some(ship));
+                (self.ships.len() - 1) as u32
+            }
+        };
+        ctx.set_timer(delay, Msg::ShipDue { slot });
+    }
+
+    fn ship_now(&mut self, ship: Ship, ctx: &mut Cx) {
+        let peers: Vec<(usize, NodeId)> = self.peers().collect();
+        for (i, peer) in peers {
+            let msg = match ship.wait {
+                Some((slot, generation)) => Msg::StoreReplicate {
+                    tag: CallTag {
+                        exec: slot,
+                        generation,
+                        sub: i as u16,
+                        attempt: 0,
+                    },
+                    write: ship.write,
+                },
+                None => Msg::StorePropagate { write: ship.write },
+            };
+            let _ = ctx.send(peer, msg);
+        }
+    }
+
+    fn on_peer_ack(&mut self, tag: CallTag, ctx: &mut Cx) {
+        let Some(w) = self.waits.get_mut(tag.exec as usize) else {
+            return;
+        };
+        let bit = 1u32 << (tag.sub % 32);
+        if !w.live || w.generation != tag.generation || w.acked & bit != 0 {
             return;
         }
-        if forward {
-            for peer in peers {
-                let _ = ctx.send(peer, Msg::StorePropagate { key, write });
-            }
+        w.acked |= bit;
+        w.missing -= 1;
+        if w.missing == 0 {
+            w.live = false;
+            let (to, t) = (w.coordinator, w.tag);
+            self.free_waits.push(tag.exec);
+            self.ok(to, t, ctx);
         }
+    }
+
+    fn on_read(&mut self, from: NodeId, tag: CallTag, key: u32, ctx: &mut Cx) {
+        let spec = self.spec();
+        if spec.protocol == Protocol::PrimaryBackupSync && self.redirects() {
+            let primary = self.primary as u16;
+            return self.answer(from, Msg::StoreRedirect { tag, primary }, ctx);
+        }
+        let (write, siblings) = ctx.world().stores[self.store].newest(self.index, key);
         self.answer(
             from,
-            Msg::Reply {
+            Msg::StoreValue {
                 tag,
-                outcome: Outcome::Ok,
+                write,
+                siblings,
             },
             ctx,
         );
     }
 
-    fn on_backup_ack(&mut self, tag: CallTag, ctx: &mut Cx) {
-        let Some(Some(w)) = self.sync_writes.get_mut(tag.exec as usize) else {
-            return;
-        };
-        w.missing = w.missing.saturating_sub(1);
-        if w.missing == 0 {
-            let (to, t) = (w.coordinator, w.tag);
-            self.sync_writes[tag.exec as usize] = None;
-            self.answer(
-                to,
-                Msg::Reply {
-                    tag: t,
-                    outcome: Outcome::Ok,
-                },
-                ctx,
-            );
+    fn arm(&self, ctx: &mut Cx) {
+        let spec = self.spec();
+        if spec.protocol != Protocol::Cp {
+            ctx.set_timer(spec.anti_entropy, Msg::AntiEntropy);
+        }
+        if let Some((_, heartbeat)) = spec.failover {
+            ctx.set_timer(heartbeat, Msg::ReplicaTick);
         }
     }
 
-    fn arm_anti_entropy(&self, ctx: &mut Cx) {
-        if self.protocol() != Protocol::Cp {
-            ctx.set_timer(self.plan.stores[self.store].anti_entropy, Msg::AntiEntropy);
+    fn anti_entropy(&mut self, ctx: &mut Cx) {
+        let held = ctx.world().stores[self.store].held(self.index);
+        let peers: Vec<NodeId> = self.peers().map(|(_, n)| n).collect();
+        for write in held {
+            for &peer in &peers {
+                let _ = ctx.send(peer, Msg::StorePropagate { write });
+            }
+        }
+        let period = self.spec().anti_entropy;
+        ctx.set_timer(period, Msg::AntiEntropy);
+    }
+
+    /// Primary: heartbeats. Backup: elect itself when the primary has been silent too long.
+    fn tick(&mut self, ctx: &mut Cx) {
+        let Some((detection, heartbeat)) = self.spec().failover else {
+            return;
+        };
+        if self.primary == self.index {
+            self.heartbeat(ctx);
+        } else {
+            let n = self.spec().replicas.len();
+            let rank = (self.index + n - self.primary - 1) % n;
+            let patience = detection
+                + SimDuration::from_nanos(heartbeat.as_nanos().saturating_mul(rank as u64));
+            if ctx.now() - self.last_heard.min(ctx.now()) >= patience {
+                self.epoch += 1;
+                self.primary = self.index;
+                ctx.world().stores[self.store].failovers += 1;
+                self.heartbeat(ctx);
+            }
+        }
+        ctx.set_timer(heartbeat, Msg::ReplicaTick);
+    }
+
+    fn heartbeat(&self, ctx: &mut Cx) {
+        let msg = Msg::Heartbeat {
+            epoch: self.epoch,
+            primary: self.index as u16,
+        };
+        for (_, peer) in self.peers() {
+            let _ = ctx.send(peer, msg.clone());
+        }
+    }
+
+    fn on_heartbeat(&mut self, epoch: u32, primary: usize, ctx: &mut Cx) {
+        // A newer epoch wins; within an epoch (two sides elected at once), the lower index.
+        let newer =
+            (epoch, std::cmp::Reverse(primary)) >= (self.epoch, std::cmp::Reverse(self.primary));
+        if newer {
+            self.epoch = epoch;
+            self.primary = primary;
+            self.last_heard = ctx.now();
         }
     }
 }
@@ -172,61 +332,63 @@ impl ReplicaNode {
 impl Component<Msg, Ledger> for ReplicaNode {
     fn on_event(&mut self, event: Event<Msg>, ctx: &mut Cx) {
         match event {
-            Event::Init => self.arm_anti_entropy(ctx),
+            Event::Init => self.arm(ctx),
             Event::Message { from, msg } => match msg {
                 Msg::StoreWrite {
                     tag,
-                    key,
                     write,
                     forward,
-                } => self.on_write(from, tag, key, write, forward, ctx),
-                Msg::StoreRead { tag, key } => {
-                    let write = self.values.get(&key).copied().unwrap_or(0);
-                    self.answer(from, Msg::StoreValue { tag, write }, ctx);
+                    ..
+                } => self.on_write(from, tag, write, forward, ctx),
+                Msg::StoreRead { tag, key } => self.on_read(from, tag, key, ctx),
+                Msg::StorePropagate { write } => self.apply(write, ctx),
+                Msg::StoreReplicate { tag, write } => {
+                    self.apply(write, ctx);
+                    self.ok(from, tag, ctx);
                 }
-                Msg::StorePropagate { key, write } => self.apply(key, write, ctx),
-                Msg::StoreReplicate { tag, key, write } => {
-                    self.apply(key, write, ctx);
-                    self.answer(
-                        from,
-                        Msg::Reply {
-                            tag,
-                            outcome: Outcome::Ok,
-                        },
-                        ctx,
-                    );
+                Msg::Reply { tag, .. } => self.on_peer_ack(tag, ctx),
+                Msg::Heartbeat { epoch, primary } => {
+                    self.on_heartbeat(epoch, usize::from(primary), ctx)
                 }
-                Msg::Reply { tag, .. } => self.on_backup_ack(tag, ctx),
                 _ => {}
             },
-            Event::Timer(Msg::ReplicaDone { slot }) => {
-                if let Some((to, msg)) = self.answers.get_mut(slot as usize).and_then(Option::take)
-                {
-                    self.free.push(slot);
-                    let _ = ctx.send(to, msg);
-                }
-            }
-            Event::Timer(Msg::AntiEntropy) => {
-                let peers: Vec<NodeId> = self.peers().collect();
-                for (&key, &write) in &self.values {
-                    for &peer in &peers {
-                        let _ = ctx.send(peer, Msg::StorePropagate { key, write });
+            Event::Timer(msg) => match msg {
+                Msg::WorkDone { slot } => self.outbox.done(slot, ctx),
+                Msg::AntiEntropy => self.anti_entropy(ctx),
+                Msg::ReplicaTick => self.tick(ctx),
+                Msg::ShipDue { slot } => {
+                    if let Some(ship) = self.ships.get_mut(slot as usize).and_then(Option::take) {
+                        self.free_ships.push(slot);
+                        self.ship_now(ship, ctx);
                     }
                 }
-                self.arm_anti_entropy(ctx);
-            }
-            _ => {}
+                Msg::AcksExpired { slot, generation } => {
+                    if let Some(w) = self.waits.get_mut(slot as usize) {
+                        if w.live && w.generation == generation {
+                            w.live = false;
+                            self.free_waits.push(slot);
+                        }
+                    }
+                }
+                _ => {}
+            },
         }
     }
 
     fn on_crash(&mut self, _ledger: &mut Ledger) {
-        // The data is on disk; answers and synchronous writes in progress die with the process.
-        self.answers.clear();
-        self.free.clear();
-        self.sync_writes.clear();
+        // The data is on disk; answers, acknowledgement waits and unshipped writes die with
+        // the process. The epoch is on disk too, and so is the primary it believed in.
+        self.outbox.clear();
+        for w in &mut self.waits {
+            w.live = false;
+        }
+        self.free_waits = (0..self.waits.len() as u32).rev().collect();
+        self.ships.clear();
+        self.free_ships.clear();
     }
 
     fn on_restart(&mut self, ctx: &mut Cx) {
-        self.arm_anti_entropy(ctx);
+        self.last_heard = ctx.now();
+        self.arm(ctx);
     }
 }

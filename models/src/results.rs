@@ -171,6 +171,42 @@ pub struct StoreSummary {
     pub mean_versions_behind: f64,
     /// Most acknowledged writes a read missed.
     pub max_versions_behind: u64,
+    /// Writes acknowledged to their clients.
+    #[serde(default)]
+    pub writes_acked: u64,
+    /// Acknowledged writes that no version left on any replica supersedes: overwritten by a
+    /// concurrent write (last writer wins), or lost with a primary that crashed before
+    /// shipping them. Always 0 under `cp`, which orders every write.
+    #[serde(default)]
+    pub lost_writes: u64,
+    /// Reads that met concurrent versions (siblings) of their key.
+    #[serde(default)]
+    pub sibling_reads: u64,
+    /// Primaries elected by failover.
+    #[serde(default)]
+    pub failovers: u64,
+    /// Time from a write's acceptance by its coordinating replica to its arrival at each
+    /// other replica (every protocol but `cp`).
+    #[serde(default)]
+    pub replication_lag_ms: LatencySummary,
+    /// t-visibility: reads by time since their key's last acknowledged write, and the
+    /// share that returned it (or something newer). Empty bins are left out.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub visibility: Vec<VisibilityBin>,
+}
+
+/// One bin of the t-visibility curve.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisibilityBin {
+    /// Reads that began at least this long after the key's last acknowledged write, in ms.
+    pub after_ms: f64,
+    /// ... and less than this long (`None`: no upper bound).
+    pub before_ms: Option<f64>,
+    /// Reads in the bin.
+    pub reads: u64,
+    /// Of which returned that write or a newer one.
+    pub fresh_fraction: f64,
 }
 
 /// What happened to the message copies of a design with brokers. Every copy that entered a

@@ -409,7 +409,7 @@ fn store_summaries(
         out.insert(
             st.name.clone(),
             crate::results::StoreSummary {
-                protocol: format!("{:?}", st.protocol),
+                protocol: st.protocol.name().to_string(),
                 operations_checked: checked,
                 operations_not_recorded: history.not_recorded,
                 linearizability: verdict,
@@ -423,10 +423,32 @@ fn store_summaries(
                     ledger.versions_behind as f64 / ledger.stale_reads as f64
                 },
                 max_versions_behind: ledger.max_versions_behind,
+                writes_acked: ledger.writes_acked(),
+                lost_writes: ledger.lost_writes(),
+                sibling_reads: ledger.sibling_reads,
+                failovers: ledger.failovers,
+                replication_lag_ms: latency_summary(&ledger.replication_lag),
+                visibility: visibility_bins(ledger),
             },
         );
     }
     out
+}
+
+fn visibility_bins(ledger: &crate::ledger::StoreLedger) -> Vec<crate::results::VisibilityBin> {
+    use crate::store_ledger::VISIBILITY_EDGES_MS as EDGES;
+    ledger
+        .visibility
+        .iter()
+        .enumerate()
+        .filter(|(_, (reads, _))| *reads > 0)
+        .map(|(i, &(reads, fresh))| crate::results::VisibilityBin {
+            after_ms: if i == 0 { 0.0 } else { EDGES[i - 1] },
+            before_ms: EDGES.get(i).copied(),
+            reads,
+            fresh_fraction: fresh as f64 / reads as f64,
+        })
+        .collect()
 }
 
 fn latency_summary(h: &Histogram) -> LatencySummary {

@@ -372,6 +372,71 @@ pub struct ReplicatedStore {
     /// Most operations recorded in the history (the rest are counted, not recorded).
     #[serde(default = "default_history_cap")]
     pub history_cap: usize,
+    /// How a replica reconciles two concurrent versions of a key (neither written knowing
+    /// the other: accepted on both sides of a partition, or by two primaries). `cp` orders
+    /// every write by timestamp and ignores it.
+    #[serde(default)]
+    pub conflicts: Conflicts,
+    /// Time a coordinating replica takes to ship a write to its peers (batching, log
+    /// shipping), in milliseconds; a crash loses the writes not shipped yet.
+    #[serde(default = "zero_ms")]
+    pub replication_delay_ms: Dist,
+    /// `primary_backup_sync`: how many replicas (the primary included) must have a write
+    /// before it is acknowledged.
+    #[serde(default)]
+    pub sync_acks: SyncAcks,
+    /// Primary/backup: backups that stop hearing the primary elect a new one. Absent: the
+    /// primary is replica 0 for ever, and its crash makes the store unavailable for writes
+    /// until it restarts.
+    #[serde(default)]
+    pub failover: Option<Failover>,
+}
+
+fn zero_ms() -> Dist {
+    Dist::constant(0.0)
+}
+
+/// How concurrent versions are reconciled.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Conflicts {
+    /// Keep the version with the newest timestamp; the other is lost (and counted).
+    #[default]
+    LastWriterWins,
+    /// Keep both (siblings, tracked by version vectors) until a write made knowing both
+    /// replaces them; reads return the newest and count the siblings they saw.
+    Siblings,
+}
+
+/// Replicas a synchronous primary waits for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncAcks {
+    /// Every replica: one unreachable backup stops every write.
+    #[default]
+    All,
+    /// A majority of the replicas.
+    Majority,
+}
+
+/// Failure detection and leader election for primary/backup stores. The primary sends a
+/// heartbeat every `heartbeat_ms`; a backup that has heard none for `detection_ms` (plus one
+/// heartbeat per backup ranked before it, so that the next in line goes first) makes itself
+/// primary of a new epoch. Nothing stops two sides of a partition from each electing one
+/// (split brain): when they meet again the newer epoch wins, and what the other accepted
+/// meanwhile is reconciled like any concurrent write.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Failover {
+    /// Silence after which a backup declares the primary dead, in milliseconds.
+    pub detection_ms: f64,
+    /// Heartbeat period, in milliseconds.
+    #[serde(default = "default_heartbeat_ms")]
+    pub heartbeat_ms: f64,
+}
+
+fn default_heartbeat_ms() -> f64 {
+    500.0
 }
 
 fn default_replica_op_ms() -> Dist {
@@ -387,24 +452,63 @@ fn default_history_cap() -> usize {
     200_000
 }
 
-/// A replication protocol. Writes are ordered by last-writer-wins timestamps taken from
-/// the writing coordinator's own clock (so clock skew matters).
+/// A replication protocol. Except under `cp`, a write is accepted by one *coordinating*
+/// replica, which stamps it (a timestamp from its own clock, so clock skew matters, and a
+/// version vector saying which writes it supersedes), ships it to its peers, and
+/// acknowledges it once enough replicas have it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Protocol {
-    /// Writes go to the primary (replica 0), which acknowledges at once and forwards them to
-    /// the backups later; reads go to the coordinator's nearest replica: stale reads.
+    /// Writes go to the primary (replica 0, or the one elected by `failover`), which
+    /// acknowledges at once and ships them to the backups later; reads go to the
+    /// coordinator's nearest replica: stale reads.
     PrimaryBackupAsync,
-    /// Writes go to the primary, which acknowledges once every backup has the write; reads
-    /// go to the primary.
+    /// Writes go to the primary, which acknowledges once `sync_acks` replicas have the
+    /// write; reads go to the primary.
     PrimaryBackupSync,
+    /// Dynamo-style leaderless quorums: a write goes to the coordinator's nearest replica
+    /// (the next on a timeout), which ships it to every peer and acknowledges once `w`
+    /// replicas have it; a read asks every replica, answers with the newest of the first
+    /// `r` answers and, with `read_repair`, sends that version to those that answered an
+    /// older one. `r + w > n` (strict quorums) never reads a value older than a write
+    /// acknowledged before the read began; smaller (partial) quorums may.
+    Leaderless {
+        /// Replicas a read waits for.
+        r: u32,
+        /// Replicas that must have a write before it is acknowledged.
+        w: u32,
+        /// Repair stale replicas that answered a read.
+        #[serde(default = "yes")]
+        read_repair: bool,
+    },
     /// CP: every operation needs a majority (reads write back what they return, as in the
     /// ABD algorithm): linearizable, and unavailable where no majority can be reached.
     Cp,
     /// AP: any replica accepts reads and writes (the coordinator's nearest one, then the
-    /// others); replicas forward writes and reconcile by last-writer-wins after a partition:
-    /// always available, stale reads and lost writes.
+    /// others); replicas ship writes to each other and reconcile concurrent versions by
+    /// `conflicts` after a partition: always available, stale reads and lost writes.
     Ap,
+}
+
+impl Protocol {
+    /// The protocol's name in scenario files (`leaderless` for every quorum setting).
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::PrimaryBackupAsync => "primary_backup_async",
+            Protocol::PrimaryBackupSync => "primary_backup_sync",
+            Protocol::Leaderless { .. } => "leaderless",
+            Protocol::Cp => "cp",
+            Protocol::Ap => "ap",
+        }
+    }
+
+    /// Primary/backup (one primary accepts the writes).
+    pub fn has_primary(self) -> bool {
+        matches!(
+            self,
+            Protocol::PrimaryBackupAsync | Protocol::PrimaryBackupSync
+        )
+    }
 }
 
 /// Keys a request class touches.

@@ -835,27 +835,131 @@ fn definitions() -> Vec<(&'static str, Value)> {
                                     counted, not recorded)."),
                         json!(200_000),
                     ),
+                    "conflicts": with_default(
+                        reference(
+                            "Conflicts",
+                            "How a replica reconciles two concurrent versions of a key.",
+                        ),
+                        json!("last_writer_wins"),
+                    ),
+                    "replication_delay_ms": with_default(
+                        reference(
+                            "Dist",
+                            "Time a coordinating replica takes to ship a write to its peers \
+                             (batching, log shipping), in milliseconds; a crash loses the \
+                             writes not shipped yet.",
+                        ),
+                        json!({"constant": {"value": 0.0}}),
+                    ),
+                    "sync_acks": with_default(
+                        reference(
+                            "SyncAcks",
+                            "`primary_backup_sync`: replicas (the primary included) that must \
+                             have a write before it is acknowledged.",
+                        ),
+                        json!("all"),
+                    ),
+                    "failover": optional(reference(
+                        "Failover",
+                        "Primary/backup: backups that stop hearing the primary elect a new \
+                         one. Absent: the primary is replica 0 for ever.",
+                    )),
                 }),
                 &["replicas", "protocol"],
             )),
         ),
         (
+            "Conflicts",
+            json!({
+                "description": "How concurrent versions are reconciled.",
+                "oneOf": [
+                    unit_variant(
+                        "last_writer_wins",
+                        "Keep the version with the newest timestamp; the other is lost (and \
+                         counted)."
+                    ),
+                    unit_variant(
+                        "siblings",
+                        "Keep both (siblings, tracked by version vectors) until a write made \
+                         knowing both replaces them; reads return the newest and count the \
+                         siblings they saw."
+                    ),
+                ]
+            }),
+        ),
+        (
+            "SyncAcks",
+            json!({
+                "description": "Replicas a synchronous primary waits for.",
+                "oneOf": [
+                    unit_variant("all", "Every replica: one unreachable backup stops every write."),
+                    unit_variant("majority", "A majority of the replicas."),
+                ]
+            }),
+        ),
+        (
+            "Failover",
+            Value::Object(object(
+                "Failure detection and leader election for primary/backup stores: the primary \
+                 sends a heartbeat every `heartbeat_ms`; a backup that has heard none for \
+                 `detection_ms` (plus one heartbeat per backup ranked before it) makes itself \
+                 primary of a new epoch. Two sides of a partition may each elect one (split \
+                 brain): when they meet again the newer epoch wins.",
+                json!({
+                    "detection_ms": positive(
+                        "Silence after which a backup declares the primary dead, in \
+                         milliseconds."
+                    ),
+                    "heartbeat_ms": with_default(
+                        positive("Heartbeat period, in milliseconds."),
+                        json!(500.0),
+                    ),
+                }),
+                &["detection_ms"],
+            )),
+        ),
+        (
             "Protocol",
             json!({
-                "description": "A replication protocol. Writes are ordered by last-writer-wins \
-                                timestamps taken from the writing coordinator's own clock (so \
-                                clock skew matters).",
+                "description": "A replication protocol. Except under `cp`, a write is accepted \
+                                by one coordinating replica, which stamps it (a timestamp from \
+                                its own clock, so clock skew matters, and a version vector), \
+                                ships it to its peers, and acknowledges it once enough \
+                                replicas have it.",
                 "oneOf": [
                     unit_variant(
                         "primary_backup_async",
-                        "Writes go to the primary (replica 0), which acknowledges at once and \
-                         forwards them to the backups later; reads go to the coordinator's \
-                         nearest replica: stale reads."
+                        "Writes go to the primary (replica 0, or the one elected by \
+                         `failover`), which acknowledges at once and ships them to the backups \
+                         later; reads go to the coordinator's nearest replica: stale reads."
                     ),
                     unit_variant(
                         "primary_backup_sync",
-                        "Writes go to the primary, which acknowledges once every backup has the \
-                         write; reads go to the primary."
+                        "Writes go to the primary, which acknowledges once `sync_acks` replicas \
+                         have the write; reads go to the primary."
+                    ),
+                    variant(
+                        "leaderless",
+                        "Dynamo-style leaderless quorums: a write goes to the coordinator's \
+                         nearest replica (the next on a timeout), which ships it to every peer \
+                         and acknowledges once `w` replicas have it; a read asks every replica, \
+                         answers with the newest of the first `r` answers and, with \
+                         `read_repair`, repairs those that answered an older version. `r + w > \
+                         n` never reads a value older than a write acknowledged before the read \
+                         began; partial quorums may.",
+                        json!({
+                            "r": integer(1, "Replicas a read waits for."),
+                            "w": integer(1, "Replicas that must have a write before it is \
+                                            acknowledged."),
+                            "read_repair": with_default(
+                                json!({
+                                    "type": "boolean",
+                                    "description": "Repair stale replicas that answered a read."
+                                }),
+                                json!(true),
+                            ),
+                        }),
+                        &["r", "w"],
                     ),
                     unit_variant(
                         "cp",
@@ -866,9 +970,9 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     unit_variant(
                         "ap",
                         "AP: any replica accepts reads and writes (the coordinator's nearest \
-                         one, then the others); replicas forward writes and reconcile by \
-                         last-writer-wins after a partition: always available, stale reads and \
-                         lost writes."
+                         one, then the others); replicas ship writes to each other and \
+                         reconcile concurrent versions by `conflicts` after a partition: always \
+                         available, stale reads and lost writes."
                     ),
                 ]
             }),
@@ -1640,6 +1744,13 @@ mod tests {
             timeout_ms: 50.0,
             anti_entropy_ms: 200.0,
             history_cap: 1_000,
+            conflicts: crate::scenario::Conflicts::Siblings,
+            replication_delay_ms: Dist::constant(2.0),
+            sync_acks: crate::scenario::SyncAcks::Majority,
+            failover: Some(crate::scenario::Failover {
+                detection_ms: 3_000.0,
+                heartbeat_ms: 250.0,
+            }),
         }
     }
 
@@ -1940,6 +2051,11 @@ mod tests {
         let all = vec![
             Protocol::PrimaryBackupAsync,
             Protocol::PrimaryBackupSync,
+            Protocol::Leaderless {
+                r: 2,
+                w: 1,
+                read_repair: false,
+            },
             Protocol::Cp,
             Protocol::Ap,
         ];
@@ -1947,6 +2063,7 @@ mod tests {
             match p {
                 Protocol::PrimaryBackupAsync
                 | Protocol::PrimaryBackupSync
+                | Protocol::Leaderless { .. }
                 | Protocol::Cp
                 | Protocol::Ap => {}
             }
@@ -2182,6 +2299,30 @@ mod tests {
         check_struct(&schema, "LogSpec", &log());
         check_struct(&schema, "KvStore", &kv_store());
         check_struct(&schema, "ReplicatedStore", &replicated_store());
+        check_struct(
+            &schema,
+            "Failover",
+            &crate::scenario::Failover {
+                detection_ms: 100.0,
+                heartbeat_ms: 10.0,
+            },
+        );
+        check_enum(
+            &schema,
+            "Conflicts",
+            &[
+                crate::scenario::Conflicts::LastWriterWins,
+                crate::scenario::Conflicts::Siblings,
+            ],
+        );
+        check_enum(
+            &schema,
+            "SyncAcks",
+            &[
+                crate::scenario::SyncAcks::All,
+                crate::scenario::SyncAcks::Majority,
+            ],
+        );
         check_struct(&schema, "LockService", &lock_service());
         check_struct(&schema, "AccountStore", &account_store());
         check_struct(&schema, "KeySpec", &key_spec());

@@ -9,11 +9,9 @@
 //! too many have failed; calls still open then are abandoned and their late answers ignored.
 
 use crate::balancer::Picker;
-use crate::checker::history::{Call, OpRef, Reply};
 use crate::ledger::{Ledger, NO_ORIGIN};
 use crate::msg::{CallTag, Msg, Outcome};
 use crate::plan::{CallPlan, ConsumeSource, EndpointIx, Plan, ServiceIx, StepPlan};
-use crate::scenario::{Protocol, StoreOp};
 use sim_core::network::NodeId;
 use sim_core::simulation::{Component, Ctx, Event, TimerId};
 use sim_core::time::{SimDuration, SimTime};
@@ -21,6 +19,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 mod payment;
+mod store;
 
 type Cx<'a> = Ctx<'a, Msg, Ledger>;
 
@@ -63,27 +62,9 @@ struct Exec {
     /// Sequence number of the query in flight (to ignore a late answer).
     query_seq: u16,
     /// A replicated-store operation in progress.
-    store: Option<StoreWait>,
+    store: Option<store::StoreWait>,
     /// Payment steps: the lock held, the balance read.
     pay: payment::PayState,
-}
-
-/// A replicated-store operation a coordinator (an execution) is running.
-#[derive(Clone, Copy, Debug)]
-struct StoreWait {
-    store: usize,
-    op: StoreOp,
-    key: u32,
-    op_ref: Option<OpRef>,
-    /// The write's number (writes), or the newest write seen so far (reads).
-    write: u32,
-    invoked: SimTime,
-    /// CP reads: 1 while querying a majority, 2 while writing the answer back.
-    phase: u8,
-    /// Replicas that answered the current phase (bit i: replica i).
-    responders: u32,
-    /// Multi-leader: which replica (counting from the nearest) is being tried.
-    attempt: u16,
 }
 
 /// Who is waiting for an execution's outcome.
@@ -161,6 +142,8 @@ pub struct ServiceInstance {
     pickers: Vec<Picker>,
     breakers: Vec<Breaker>,
     loops: Vec<LoopState>,
+    /// Per replicated store, the replica this instance believes is the primary.
+    primaries: Vec<u16>,
     /// This instance's node, learnt at start (for crash accounting).
     me: Option<NodeId>,
 }
@@ -184,6 +167,7 @@ impl ServiceInstance {
             pickers: Vec::new(),
             breakers: Vec::new(),
             loops: Vec::new(),
+            primaries: Vec::new(),
             me: None,
             plan,
         };
@@ -196,6 +180,7 @@ impl ServiceInstance {
         let svc = &plan.services[usize::from(self.svc)];
         self.busy = 0;
         self.queue.clear();
+        self.primaries = vec![0; plan.stores.len()];
         for e in &mut self.execs {
             e.live = false;
             e.generation = e.generation.wrapping_add(1);
@@ -298,199 +283,6 @@ impl ServiceInstance {
             state.guard = None;
             self.fetch(index, ctx);
         }
-    }
-
-    // ------------------------------------------------------------------ replicated stores
-
-    fn store_begin(&mut self, slot: u32, store: usize, op: StoreOp, ctx: &mut Cx) {
-        let now = ctx.now();
-        let me = ctx.me().index();
-        let key = self.execs[slot as usize].key;
-        // Last writer wins on (coordinator clock, node): skewed clocks reorder writes.
-        let ts = ctx.local_time().as_nanos().saturating_mul(4096) + (me % 4096) as u64 + 1;
-        let client = ((me as u32) << 16) | (slot & 0xffff);
-        let ledger = &mut ctx.world().stores[store];
-        let (write, call) = match op {
-            StoreOp::Write => {
-                let w = ledger.new_write(ts);
-                (w, Call::Write(u64::from(w)))
-            }
-            StoreOp::Read => (0, Call::Read),
-        };
-        let op_ref = ledger
-            .history
-            .invoke(client, u64::from(key), call, now.as_nanos());
-        self.execs[slot as usize].store = Some(StoreWait {
-            store,
-            op,
-            key,
-            op_ref,
-            write,
-            invoked: now,
-            phase: 1,
-            responders: 0,
-            attempt: 0,
-        });
-        self.store_send(slot, ctx);
-    }
-
-    /// Sends the current phase (or attempt) of the store operation of `slot`.
-    fn store_send(&mut self, slot: u32, ctx: &mut Cx) {
-        let Some(w) = self.execs[slot as usize].store else {
-            return;
-        };
-        let plan = Rc::clone(&self.plan);
-        let st = &plan.stores[w.store];
-        let n = st.replicas.len();
-        let base = self.next_wait_tag(slot, 0);
-        let nearest = ctx.me().index() % n;
-        let targets: Vec<(usize, Msg)> = match (st.protocol, w.op) {
-            (Protocol::Cp, StoreOp::Read) if w.phase == 1 => (0..n)
-                .map(|i| {
-                    (
-                        i,
-                        Msg::StoreRead {
-                            tag: CallTag {
-                                sub: i as u16,
-                                ..base
-                            },
-                            key: w.key,
-                        },
-                    )
-                })
-                .collect(),
-            (Protocol::Cp, _) => (0..n)
-                .map(|i| {
-                    let tag = CallTag {
-                        sub: i as u16,
-                        ..base
-                    };
-                    (
-                        i,
-                        Msg::StoreWrite {
-                            tag,
-                            key: w.key,
-                            write: w.write,
-                            forward: false,
-                        },
-                    )
-                })
-                .collect(),
-            (protocol, op) => {
-                let i = match (protocol, op) {
-                    (Protocol::Ap, _) => (nearest + usize::from(w.attempt)) % n,
-                    (_, StoreOp::Write) | (Protocol::PrimaryBackupSync, _) => 0,
-                    _ => nearest,
-                };
-                let tag = CallTag {
-                    sub: i as u16,
-                    ..base
-                };
-                let msg = match op {
-                    StoreOp::Read => Msg::StoreRead { tag, key: w.key },
-                    StoreOp::Write => Msg::StoreWrite {
-                        tag,
-                        key: w.key,
-                        write: w.write,
-                        forward: true,
-                    },
-                };
-                vec![(i, msg)]
-            }
-        };
-        for (i, msg) in targets {
-            let _ = ctx.send(st.replicas[i], msg);
-        }
-        let e = &mut self.execs[slot as usize];
-        if let Some(t) = e.timer.take() {
-            ctx.cancel_timer(t);
-        }
-        e.timer = Some(ctx.set_timer(st.timeout, Msg::QueryTimeout { tag: base }));
-    }
-
-    /// `true` when `tag` answers the store operation `slot` runs now.
-    fn store_current(&self, tag: CallTag) -> bool {
-        self.query_is_current(tag) && self.execs[tag.exec as usize].store.is_some()
-    }
-
-    /// A replica answered (`write`: the value it holds, for reads; `None` for an ack).
-    fn store_answer(&mut self, tag: CallTag, value: Option<u32>, ctx: &mut Cx) {
-        let slot = tag.exec;
-        let Some(mut w) = self.execs[slot as usize].store else {
-            return;
-        };
-        let plan = Rc::clone(&self.plan);
-        let st = &plan.stores[w.store];
-        let majority = st.replicas.len() / 2 + 1;
-        let bit = 1u32 << (tag.sub % 32);
-        if w.responders & bit != 0 {
-            return; // a duplicated message
-        }
-        w.responders |= bit;
-        if let Some(v) = value {
-            let ledger = &ctx.world().stores[w.store];
-            if ledger.ts(v) > ledger.ts(w.write) {
-                w.write = v;
-            }
-        }
-        let count = w.responders.count_ones() as usize;
-        let cp = st.protocol == Protocol::Cp;
-        self.execs[slot as usize].store = Some(w);
-        if cp && count < majority {
-            return;
-        }
-        if cp && w.op == StoreOp::Read && w.phase == 1 {
-            // ABD: write what the majority's newest value is back to a majority before
-            // answering, so no later read can return anything older.
-            w.phase = 2;
-            w.responders = 0;
-            self.execs[slot as usize].store = Some(w);
-            return self.store_send(slot, ctx);
-        }
-        self.store_done(slot, ctx);
-    }
-
-    fn store_done(&mut self, slot: u32, ctx: &mut Cx) {
-        let Some(w) = self.execs[slot as usize].store.take() else {
-            return;
-        };
-        let now = ctx.now();
-        ctx.world().observe(u64::from(w.write));
-        let ledger = &mut ctx.world().stores[w.store];
-        let reply = match w.op {
-            StoreOp::Write => {
-                ledger.write_acked(w.key, w.write, now);
-                Reply::Written
-            }
-            StoreOp::Read => {
-                ledger.read_done(w.key, w.write, w.invoked);
-                Reply::Read((w.write != 0).then_some(u64::from(w.write)))
-            }
-        };
-        if let Some(r) = w.op_ref {
-            // The recorder only refuses handles it never issued: a bug, not user input.
-            let _ = ledger.history.complete(r, now.as_nanos(), reply);
-        }
-        self.wait_answered(slot, None, ctx);
-    }
-
-    /// No quorum (or no answer) in time: multi-leader tries the next replica; otherwise the
-    /// operation fails and its outcome stays unknown in the history.
-    fn store_timeout(&mut self, slot: u32, ctx: &mut Cx) {
-        let Some(mut w) = self.execs[slot as usize].store else {
-            return;
-        };
-        self.execs[slot as usize].timer = None;
-        let st = &self.plan.stores[w.store];
-        if st.protocol == Protocol::Ap && usize::from(w.attempt) + 1 < st.replicas.len() {
-            w.attempt += 1;
-            w.responders = 0;
-            self.execs[slot as usize].store = Some(w);
-            return self.store_send(slot, ctx);
-        }
-        let cause = st.cause_timeout;
-        self.execs[slot as usize].store = None;
-        self.finish(slot, Outcome::Timeout(cause), ctx);
     }
 
     /// `true` when `tag` names the query the execution is waiting for now.
@@ -1117,10 +909,17 @@ impl Component<Msg, Ledger> for ServiceInstance {
                     origin,
                 } => self.on_call(from, tag, endpoint, origin, ctx),
                 Msg::Reply { tag, .. } if self.store_current(tag) => {
-                    self.store_answer(tag, None, ctx)
+                    self.store_answer(tag, store::StoreAnswer::Stored, ctx)
                 }
-                Msg::StoreValue { tag, write } if self.store_current(tag) => {
-                    self.store_answer(tag, Some(write), ctx)
+                Msg::StoreValue {
+                    tag,
+                    write,
+                    siblings,
+                } if self.store_current(tag) => {
+                    self.store_answer(tag, store::StoreAnswer::Value(write, siblings), ctx)
+                }
+                Msg::StoreRedirect { tag, primary } if self.store_current(tag) => {
+                    self.store_answer(tag, store::StoreAnswer::Redirect(primary), ctx)
                 }
                 Msg::Reply { tag, outcome } if tag.sub == PUBLISH_SUB => {
                     self.on_publish_answer(tag, outcome, ctx)

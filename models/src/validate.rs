@@ -479,6 +479,36 @@ impl Checker {
             self.dist(&key(&p, "op_ms"), &st.op_ms);
             self.positive(&key(&p, "timeout_ms"), st.timeout_ms);
             self.positive(&key(&p, "anti_entropy_ms"), st.anti_entropy_ms);
+            self.dist(&key(&p, "replication_delay_ms"), &st.replication_delay_ms);
+            if let scenario::Protocol::Leaderless { r, w, .. } = st.protocol {
+                for (field, q) in [("r", r), ("w", w)] {
+                    if q < 1 || q > st.replicas {
+                        self.report(
+                            key(&p, &format!("protocol.leaderless.{field}")),
+                            format!(
+                                "a quorum of {q} is impossible with {} replica(s): it must be \
+                                 between 1 and the number of replicas",
+                                st.replicas
+                            ),
+                        );
+                    }
+                }
+            }
+            if let Some(f) = &st.failover {
+                let fp = key(&p, "failover");
+                if !st.protocol.has_primary() {
+                    self.report(
+                        &fp,
+                        format!(
+                            "failover elects a primary: it applies to primary_backup_async and \
+                             primary_backup_sync, not to {}",
+                            st.protocol.name()
+                        ),
+                    );
+                }
+                self.positive(&key(&fp, "detection_ms"), f.detection_ms);
+                self.positive(&key(&fp, "heartbeat_ms"), f.heartbeat_ms);
+            }
         }
     }
 

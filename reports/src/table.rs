@@ -285,7 +285,16 @@ fn stores(results: &RunResults) -> Option<Table> {
         ("reads", Right),
         ("stale %", Right),
         ("max behind", Right),
+        ("lost writes", Right),
+        ("lag p99 ms", Right),
     ]);
+    let failovers = results
+        .designs
+        .iter()
+        .any(|d| d.stores.values().any(|s| s.failovers > 0));
+    if failovers {
+        table.headers.push(("failovers", Right));
+    }
     for d in &results.designs {
         for (name, st) in &d.stores {
             table.rows.push(vec![
@@ -300,7 +309,17 @@ fn stores(results: &RunResults) -> Option<Table> {
                 Cell::plain(thousands(st.reads)),
                 Cell::plain(percent(st.stale_read_fraction)),
                 Cell::plain(thousands(st.max_versions_behind)),
+                Cell {
+                    text: thousands(st.lost_writes),
+                    alert: st.lost_writes > 0,
+                },
+                Cell::plain(magnitude(st.replication_lag_ms.p99)),
             ]);
+            if failovers {
+                if let Some(row) = table.rows.last_mut() {
+                    row.push(Cell::plain(thousands(st.failovers)));
+                }
+            }
         }
     }
     Some(table)
