@@ -120,6 +120,7 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
         },
         faults,
         sweep: None,
+        chaos: None,
         assertions: Vec::new(),
         designs: vec![Design {
             name: "d".into(),

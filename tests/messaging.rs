@@ -297,6 +297,7 @@ fn scenario(k: &Knobs) -> Scenario {
         },
         faults,
         sweep: None,
+        chaos: None,
         assertions: Vec::new(),
         designs: vec![Design {
             name: "d".into(),

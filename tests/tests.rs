@@ -1,5 +1,6 @@
 //! caplab's integration and property tests: one binary, a module per topic.
 mod accounting;
+mod chaos;
 mod cli;
 mod consistency;
 mod engine;

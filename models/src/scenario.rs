@@ -54,6 +54,9 @@ pub struct Scenario {
     /// Expectations on every design's results (`caplab check`).
     #[serde(default)]
     pub assertions: Vec<crate::assertions::Assertion>,
+    /// Random faults drawn from the run's seed, the same for every design (`caplab chaos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<crate::chaos::Chaos>,
 }
 
 fn default_window_s() -> f64 {
@@ -264,6 +267,14 @@ pub enum FaultAction {
     /// long garbage-collection pause: what is addressed to it waits.
     Pause {
         /// Node(s) paused.
+        target: String,
+    },
+    /// The load balancers stop sending to the target (a health check took it out of
+    /// rotation) for `duration_s`, or to the end; its process is untouched. Callers spread
+    /// their calls over the other instances; when every instance is drained they call one
+    /// anyway.
+    Drain {
+        /// Service instance(s) taken out of rotation.
         target: String,
     },
     /// The target's clock is offset and drifts.

@@ -76,6 +76,11 @@ pub fn json_schema() -> Value {
                 ),
                 json!([]),
             ),
+            "chaos": optional(reference(
+                "Chaos",
+                "Random faults drawn from the run's seed, the same for every design (`caplab \
+                 chaos`)."
+            )),
         }),
         &[
             "version",
@@ -349,6 +354,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         &["target"],
                     ),
                     variant(
+                        "drain",
+                        "The load balancers stop sending to the target (a health check took it out of rotation) for duration_s, or to the end; its process is untouched.",
+                        json!({ "target": reference("Target", "Service instance(s) taken out of rotation.") }),
+                        &["target"],
+                    ),
+                    variant(
                         "clock_skew",
                         "The target's clock is offset and drifts.",
                         json!({
@@ -552,6 +563,104 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     unit_variant("log", "Equal ratios (`from` and `to` must be positive)."),
                 ]
             }),
+        ),
+        (
+            "Chaos",
+            Value::Object(object(
+                "Random faults drawn from the run's seed (stream `chaos/schedule`), the same for \
+                 every design: kill, pause, partition, latency, within limits.",
+                json!({
+                    "targets": with_default(
+                        array(
+                            string("A node: `service#i`, a service, a database, a broker, a store."),
+                            0,
+                            "Nodes the generator picks from. Empty: every node that every design \
+                             has, the client aside.",
+                        ),
+                        json!([]),
+                    ),
+                    "start_s": optional(non_negative(
+                        "No chaos fault starts before this, in seconds. Absent: at the end of \
+                         the warm-up."
+                    )),
+                    "quiet_s": with_default(
+                        non_negative("Every chaos fault has ended this many seconds before the \
+                                      run does, so that work in flight can drain before the \
+                                      invariants are judged."),
+                        json!(10.0),
+                    ),
+                    "max_concurrent": with_default(
+                        integer(1, "Most chaos faults active at once."),
+                        json!(1),
+                    ),
+                    "min_duration_s": with_default(
+                        positive("Shortest chaos fault, in seconds."),
+                        json!(1.0),
+                    ),
+                    "max_duration_s": with_default(
+                        positive("Longest chaos fault, in seconds."),
+                        json!(10.0),
+                    ),
+                    "kill": optional(reference(
+                        "ChaosRate",
+                        "Kill a node (it restarts when the fault ends)."
+                    )),
+                    "pause": optional(reference(
+                        "ChaosRate",
+                        "Pause a node's process (a long garbage-collection pause)."
+                    )),
+                    "partition": optional(reference(
+                        "ChaosRate",
+                        "Cut a random group of the targets (up to half of them) off from the rest."
+                    )),
+                    "latency": optional(reference(
+                        "LatencyChaos",
+                        "Add latency to every message from or to a node."
+                    )),
+                    "runs": with_default(
+                        integer(1, "Seeds `caplab chaos` runs when `--runs` is not given."),
+                        json!(20),
+                    ),
+                }),
+                &[],
+            )),
+        ),
+        (
+            "ChaosRate",
+            Value::Object(object(
+                "How often one kind of chaos fault arrives, and how many a run may have.",
+                json!({
+                    "rate_per_min": non_negative(
+                        "Mean arrivals per simulated minute (a Poisson process)."
+                    ),
+                    "max": optional(integer(
+                        0,
+                        "Most faults of this kind in one run. Absent: no limit but the others."
+                    )),
+                }),
+                &["rate_per_min"],
+            )),
+        ),
+        (
+            "LatencyChaos",
+            Value::Object(object(
+                "Latency injection: a rate and the extra one-way latency.",
+                json!({
+                    "rate_per_min": non_negative(
+                        "Mean arrivals per simulated minute (a Poisson process)."
+                    ),
+                    "max": optional(integer(
+                        0,
+                        "Most latency faults in one run. Absent: no limit but the others."
+                    )),
+                    "extra_ms": reference(
+                        "Dist",
+                        "Extra one-way latency of each fault, in milliseconds (drawn once per \
+                         fault)."
+                    ),
+                }),
+                &["rate_per_min", "extra_ms"],
+            )),
         ),
         (
             "Assertion",
@@ -1718,6 +1827,38 @@ mod tests {
             designs: vec![design()],
             sweep: Some(sweep()),
             assertions: vec![assertion()],
+            chaos: Some(chaos()),
+        }
+    }
+
+    fn chaos() -> crate::chaos::Chaos {
+        crate::chaos::Chaos {
+            targets: vec!["api#0".into()],
+            start_s: Some(5.0),
+            quiet_s: 3.0,
+            max_concurrent: 2,
+            min_duration_s: 0.5,
+            max_duration_s: 4.0,
+            kill: Some(chaos_rate()),
+            pause: Some(chaos_rate()),
+            partition: Some(chaos_rate()),
+            latency: Some(latency_chaos()),
+            runs: 7,
+        }
+    }
+
+    fn chaos_rate() -> crate::chaos::ChaosRate {
+        crate::chaos::ChaosRate {
+            rate_per_min: 2.0,
+            max: Some(3),
+        }
+    }
+
+    fn latency_chaos() -> crate::chaos::LatencyChaos {
+        crate::chaos::LatencyChaos {
+            rate_per_min: 1.0,
+            max: Some(2),
+            extra_ms: Dist::constant(40.0),
         }
     }
 
@@ -1822,6 +1963,9 @@ mod tests {
                 offset_ms: -4.0,
                 drift_ppm: 5.0,
             },
+            FaultAction::Drain {
+                target: "api".into(),
+            },
         ];
         for f in &all {
             match f {
@@ -1831,6 +1975,7 @@ mod tests {
                 | FaultAction::Slow { .. }
                 | FaultAction::LatencySpike { .. }
                 | FaultAction::Pause { .. }
+                | FaultAction::Drain { .. }
                 | FaultAction::ClockSkew { .. } => {}
             }
         }
@@ -2192,6 +2337,9 @@ mod tests {
         check_struct(&schema, "SweepParameter", &sweep_parameter());
         check_struct(&schema, "SweepRange", &sweep_range());
         check_struct(&schema, "Assertion", &assertion());
+        check_struct(&schema, "Chaos", &chaos());
+        check_struct(&schema, "ChaosRate", &chaos_rate());
+        check_struct(&schema, "LatencyChaos", &latency_chaos());
     }
 
     #[test]
