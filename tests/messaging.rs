@@ -298,6 +298,7 @@ fn scenario(k: &Knobs) -> Scenario {
         faults,
         sweep: None,
         chaos: None,
+        reliability: None,
         assertions: Vec::new(),
         designs: vec![Design {
             name: "d".into(),
@@ -311,6 +312,7 @@ fn scenario(k: &Knobs) -> Scenario {
             lock_services: BTreeMap::new(),
             account_stores: BTreeMap::new(),
             cost: None,
+            failures: BTreeMap::new(),
         }],
     }
 }

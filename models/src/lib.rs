@@ -14,6 +14,7 @@ pub mod lock;
 pub mod msg;
 pub mod outbox;
 pub mod plan;
+pub mod reliability;
 pub mod replica;
 pub mod results;
 pub mod run;

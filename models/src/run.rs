@@ -373,6 +373,7 @@ pub fn run_design_accounted(
     result.stores = stores;
     result.locks = lock_summaries(&plan, sim.world());
     result.accounts = account_summaries(&plan, sim.world());
+    result.reliability = crate::reliability::summarise(scenario, design, seed)?;
     let ledger = sim.world();
     let accounting = Accounting {
         all_issued: ledger.all_issued,
@@ -665,6 +666,7 @@ fn summarise(
         stores: BTreeMap::new(),
         locks: BTreeMap::new(),
         accounts: BTreeMap::new(),
+        reliability: None,
     }
 }
 

@@ -57,6 +57,10 @@ pub struct Scenario {
     /// Random faults drawn from the run's seed, the same for every design (`caplab chaos`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub chaos: Option<crate::chaos::Chaos>,
+    /// Operation over months: the horizon and how uptime is judged, for the designs'
+    /// `failures`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<crate::reliability::Reliability>,
 }
 
 fn default_window_s() -> f64 {
@@ -323,6 +327,9 @@ pub struct Design {
     /// What the design costs to run per month (reported as `cost_month_usd`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<crate::cost::Cost>,
+    /// How components fail and recover, by component name (a service: each instance).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub failures: BTreeMap<String, crate::reliability::FailureModel>,
 }
 
 /// A lock service (one node, like a Redis `SET NX PX` lock or a ZooKeeper/etcd lease): it

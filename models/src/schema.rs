@@ -81,6 +81,11 @@ pub fn json_schema() -> Value {
                 "Random faults drawn from the run's seed, the same for every design (`caplab \
                  chaos`)."
             )),
+            "reliability": optional(reference(
+                "Reliability",
+                "Operation over months: the horizon and how uptime is judged, for the \
+                 designs' `failures`."
+            )),
         }),
         &[
             "version",
@@ -455,6 +460,15 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "Cost",
                         "What the design costs to run per month (reported as `cost_month_usd`)."
                     )),
+                    "failures": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "How components fail and recover, by component \
+                                            name (a service: each instance).",
+                            "additionalProperties": reference("FailureModel", "A failure model.")
+                        }),
+                        json!({}),
+                    ),
                 }),
                 &["name", "entry", "services"],
             )),
@@ -660,6 +674,131 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     ),
                 }),
                 &["rate_per_min", "extra_ms"],
+            )),
+        ),
+        (
+            "Reliability",
+            Value::Object(object(
+                "Operation over months: each distinct system state of the failure process \
+                 simulated at request level, weighted by the time spent in it.",
+                json!({
+                    "horizon_days": positive("Simulated operation per replication, in days."),
+                    "replications": with_default(
+                        integer(1, "Independent replications of the failure process (for \
+                                    confidence intervals)."),
+                        json!(10),
+                    ),
+                    "min_availability": with_default(
+                        probability("An endpoint meets its success criterion when at least \
+                                     this fraction of its requests succeed (in a system state; \
+                                     in a window of the full simulation)."),
+                        json!(0.99),
+                    ),
+                    "state_s": with_default(
+                        positive("Measured seconds of each distinct system state's \
+                                  request-level simulation."),
+                        json!(60.0),
+                    ),
+                    "state_warmup_s": with_default(
+                        non_negative("Warm-up seconds of each state's simulation (not \
+                                      measured)."),
+                        json!(10.0),
+                    ),
+                    "peak_rate_per_s": optional(positive(
+                        "Offered load of the peak-throughput measurement (all components up), \
+                         requests per second, Poisson, instead of the shared arrivals. Absent: \
+                         no peak measurement."
+                    )),
+                    "max_states": with_default(
+                        integer(1, "Most distinct system states simulated at request level per \
+                                    design; time in states beyond it counts as missing the \
+                                    criterion, and is reported."),
+                        json!(256),
+                    ),
+                }),
+                &["horizon_days"],
+            )),
+        ),
+        (
+            "FailureModel",
+            Value::Object(object(
+                "How one component fails and comes back.",
+                json!({
+                    "mtbf_h": positive("Mean time between failures of each instance, in hours \
+                                        (from recovery to the next failure)."),
+                    "weibull_shape": optional(json!({
+                        "type": "number",
+                        "minimum": 0.1,
+                        "description": "Weibull shape of the time to failure (below 1: infant \
+                                        mortality; above 1: wear-out), with the same mean. \
+                                        Absent: exponential."
+                    })),
+                    "health_check": optional(reference(
+                        "HealthCheck",
+                        "Health checks that notice a failure. Absent: noticed at once."
+                    )),
+                    "supervisor": optional(reference(
+                        "Supervisor",
+                        "Automatic restart once the failure is noticed. Absent: every failure \
+                         pages the on-call human."
+                    )),
+                    "on_call": optional(reference(
+                        "OnCall",
+                        "The on-call human, paged for what the supervisor does not fix."
+                    )),
+                }),
+                &["mtbf_h"],
+            )),
+        ),
+        (
+            "HealthCheck",
+            Value::Object(object(
+                "Periodic health checks.",
+                json!({
+                    "interval_s": positive("Time between two checks, in seconds."),
+                    "threshold": with_default(
+                        integer(1, "Consecutive failed checks before the instance is declared \
+                                    down."),
+                        json!(3),
+                    ),
+                }),
+                &["interval_s"],
+            )),
+        ),
+        (
+            "Supervisor",
+            Value::Object(object(
+                "A supervisor (systemd, Kubernetes, an autoscaler) restarting or replacing an \
+                 instance.",
+                json!({
+                    "restart_s": reference(
+                        "Dist",
+                        "Time to restart or replace the instance, in seconds."
+                    ),
+                    "fixes": with_default(
+                        probability("Probability that the restart fixes the failure (otherwise \
+                                     the on-call is paged)."),
+                        json!(1.0),
+                    ),
+                }),
+                &["restart_s"],
+            )),
+        ),
+        (
+            "OnCall",
+            Value::Object(object(
+                "Manual recovery by a paged human.",
+                json!({
+                    "response_min": reference(
+                        "Dist",
+                        "Time from the page to someone working on it, in minutes."
+                    ),
+                    "repair_min": reference(
+                        "Dist",
+                        "Time to repair once someone works on it, in minutes."
+                    ),
+                }),
+                &["response_min", "repair_min"],
             )),
         ),
         (
@@ -1722,6 +1861,50 @@ mod tests {
             lock_services: BTreeMap::from([("locks".to_string(), lock_service())]),
             account_stores: BTreeMap::from([("accounts".to_string(), account_store())]),
             cost: Some(cost()),
+            failures: BTreeMap::from([("api".to_string(), failure_model())]),
+        }
+    }
+
+    fn failure_model() -> crate::reliability::FailureModel {
+        crate::reliability::FailureModel {
+            mtbf_h: 100.0,
+            weibull_shape: Some(1.5),
+            health_check: Some(health_check()),
+            supervisor: Some(supervisor()),
+            on_call: Some(on_call()),
+        }
+    }
+
+    fn health_check() -> crate::reliability::HealthCheck {
+        crate::reliability::HealthCheck {
+            interval_s: 10.0,
+            threshold: 2,
+        }
+    }
+
+    fn supervisor() -> crate::reliability::Supervisor {
+        crate::reliability::Supervisor {
+            restart_s: Dist::constant(30.0),
+            fixes: 0.9,
+        }
+    }
+
+    fn on_call() -> crate::reliability::OnCall {
+        crate::reliability::OnCall {
+            response_min: Dist::exponential(10.0),
+            repair_min: Dist::constant(20.0),
+        }
+    }
+
+    fn reliability() -> crate::reliability::Reliability {
+        crate::reliability::Reliability {
+            horizon_days: 30.0,
+            replications: 4,
+            min_availability: 0.95,
+            state_s: 20.0,
+            state_warmup_s: 2.0,
+            peak_rate_per_s: Some(100.0),
+            max_states: 10,
         }
     }
 
@@ -1828,6 +2011,7 @@ mod tests {
             sweep: Some(sweep()),
             assertions: vec![assertion()],
             chaos: Some(chaos()),
+            reliability: Some(reliability()),
         }
     }
 
@@ -2340,6 +2524,11 @@ mod tests {
         check_struct(&schema, "Chaos", &chaos());
         check_struct(&schema, "ChaosRate", &chaos_rate());
         check_struct(&schema, "LatencyChaos", &latency_chaos());
+        check_struct(&schema, "Reliability", &reliability());
+        check_struct(&schema, "FailureModel", &failure_model());
+        check_struct(&schema, "HealthCheck", &health_check());
+        check_struct(&schema, "Supervisor", &supervisor());
+        check_struct(&schema, "OnCall", &on_call());
     }
 
     #[test]

@@ -32,6 +32,7 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.problems.extend(crate::assertions::problems(s));
     c.problems.extend(crate::sweep::problems(s));
     c.problems.extend(crate::chaos::problems(s));
+    c.problems.extend(crate::reliability::problems(s));
     // A class's `publish` is checked against every design: say a problem that does not
     // depend on the design (two destinations, say) once, not once per design.
     let mut unique: Vec<Problem> = Vec::with_capacity(c.problems.len());
