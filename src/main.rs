@@ -207,6 +207,10 @@ enum Command {
         /// over 1,000 keys.
         #[arg(long)]
         checker: bool,
+        /// Also time S11's reliability fast mode against the full request-level simulation
+        /// of the same failures over `--scale` simulated days.
+        #[arg(long)]
+        reliability: bool,
     },
 }
 
@@ -349,6 +353,7 @@ fn main() -> ExitCode {
             rounds,
             scenarios,
             checker,
+            reliability,
         } => {
             if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
                 eprintln!("error: --scale must be > 0 and --rounds at least 1");
@@ -356,6 +361,15 @@ fn main() -> ExitCode {
             }
             if checker {
                 print!("{}", bench::checker_bench(scale));
+            }
+            if reliability {
+                match bench::reliability_bench(scale) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                }
             }
             let rows = bench::run_engine_benches(scale, rounds);
             print!("{}", bench::format_rows(&rows));

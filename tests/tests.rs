@@ -7,6 +7,7 @@ mod engine;
 mod messaging;
 mod payments;
 mod queueing;
+mod reliability;
 mod reports;
 mod scenarios;
 mod sweep;
