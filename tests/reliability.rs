@@ -163,6 +163,10 @@ fn the_fast_mode_agrees_with_the_full_simulation_of_the_same_failures() {
     let (lu, luh) = ci(&full_up);
     let (fa, fah) = ci(&fast_av);
     let (la, lah) = ci(&full_av);
+    eprintln!(
+        "fast vs full: uptime {fu:.4} ± {fuh:.4} vs {lu:.4} ± {luh:.4}; availability \
+         {fa:.4} ± {fah:.4} vs {la:.4} ± {lah:.4}"
+    );
     // Real downtime to agree about: well away from 0 and 1.
     assert!(lu < 0.97 && lu > 0.6, "full uptime {lu}");
     assert!(
@@ -175,9 +179,17 @@ fn the_fast_mode_agrees_with_the_full_simulation_of_the_same_failures() {
     );
     // Replication by replication (the same failure timeline), they stay close too: the
     // difference is what the transitions cost (requests in flight, partial windows).
+    // Requests barely notice (a few in flight at each change of state); windowed uptime a
+    // little more (a window that straddles a change of state misses the criterion).
     let diffs: Vec<f64> = fast_av.iter().zip(&full_av).map(|(a, b)| a - b).collect();
     let (dm, dh) = ci(&diffs);
-    assert!(dm.abs() < 0.02, "availability differs by {dm:.4} ± {dh:.4}");
+    assert!(
+        dm.abs() < 0.005,
+        "availability differs by {dm:.4} ± {dh:.4}"
+    );
+    let diffs: Vec<f64> = fast_up.iter().zip(&full_up).map(|(a, b)| a - b).collect();
+    let (dm, dh) = ci(&diffs);
+    assert!(dm.abs() < 0.03, "uptime differs by {dm:.4} ± {dh:.4}");
     // The full mode's accounting holds over the hour.
     for f in &full {
         let sum: u64 = f.result.requests.by_outcome.values().sum();
