@@ -328,7 +328,7 @@ pub struct Design {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<crate::cost::Cost>,
     /// How components fail and recover, by component name (a service: each instance).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[serde(default)]
     pub failures: BTreeMap<String, crate::reliability::FailureModel>,
 }
 
