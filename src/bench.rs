@@ -598,3 +598,61 @@ pub fn checker_bench(scale: f64) -> String {
         median(times) * 1e3
     )
 }
+
+/// `caplab bench --reliability`: S11's fast mode (a year × its replications, per design)
+/// against the full request-level simulation of the same failure process over `scale`
+/// simulated days (one replication), measured in the same process; the full mode's time is
+/// extrapolated linearly to the fast mode's horizon and replications.
+pub fn reliability_bench(scale: f64) -> Result<String, String> {
+    let file = "scenarios/logistics-migration.json";
+    let scenario =
+        models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+    let rel = scenario
+        .reliability
+        .clone()
+        .ok_or_else(|| format!("{file} has no reliability section"))?;
+    let mut out = format!(
+        "\n{:<36} {:>10} {:>12} {:>14} {:>12} {:>14} {:>16} {:>10}\n",
+        "reliability (design)",
+        "fast s",
+        "fast states",
+        "full days",
+        "full s",
+        "full events/s",
+        "full, projected",
+        "speed-up"
+    );
+    let days = scale.max(0.01);
+    for design in &scenario.designs {
+        let t = Instant::now();
+        let fast = models::reliability::summarise(&scenario, design, scenario.seed)?
+            .ok_or_else(|| "no summary".to_string())?;
+        let fast_s = t.elapsed().as_secs_f64();
+        let mut short = scenario.clone();
+        if let Some(r) = short.reliability.as_mut() {
+            r.horizon_days = days;
+        }
+        short.limits.max_windows = usize::MAX;
+        let t = Instant::now();
+        let full = models::reliability::full_run(&short, design, scenario.seed, 0)?;
+        let full_s = t.elapsed().as_secs_f64();
+        let projected = full_s * rel.horizon_days / days * f64::from(rel.replications);
+        out.push_str(&format!(
+            "{:<36} {:>10.3} {:>12} {:>14} {:>12.2} {:>14.0} {:>15.0}s {:>9.0}×\n",
+            format!("{} ({})", scenario.name, design.name),
+            fast_s,
+            fast.states,
+            days,
+            full_s,
+            full.result.events as f64 / full_s,
+            projected,
+            projected / fast_s
+        ));
+    }
+    out.push_str(&format!(
+        "fast: {} days × {} replications per design; full: one replication of {days} day(s), \
+         projected to the same horizon and replications\n",
+        rel.horizon_days, rel.replications
+    ));
+    Ok(out)
+}

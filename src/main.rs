@@ -2,6 +2,7 @@
 //! terminal and the wall clock.
 
 mod bench;
+mod chaos;
 mod check;
 mod progress;
 mod replicate;
@@ -110,6 +111,34 @@ enum Command {
         #[arg(long, short)]
         quiet: bool,
     },
+    /// Run every design under N seeds of the file's chaos schedule and check every invariant;
+    /// on a violation, print the seed, a shrunk schedule and the command that replays it
+    /// (exit code 1).
+    Chaos {
+        /// The scenario file (with a `chaos` section; without one, its own faults only).
+        file: PathBuf,
+        /// Seeds per design (default: the file's `chaos.runs`, or 1 without chaos).
+        #[arg(long, value_name = "N")]
+        runs: Option<u32>,
+        /// First seed (default: the file's); the others derive from it.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Only this design (repeatable).
+        #[arg(long = "design", value_name = "NAME")]
+        designs: Vec<String>,
+        /// Runs in parallel (default: every core); the output does not depend on it.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        jobs: usize,
+        /// Output directory (default: out/<scenario name>/chaos).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Most reruns spent shrinking one counter-example.
+        #[arg(long, value_name = "N", default_value_t = 300)]
+        shrink_budget: usize,
+        /// Print only failures.
+        #[arg(long, short)]
+        quiet: bool,
+    },
     /// Run the scenarios' assertions; exit code 1 on any violation.
     Check {
         /// Scenario files.
@@ -178,6 +207,10 @@ enum Command {
         /// over 1,000 keys.
         #[arg(long)]
         checker: bool,
+        /// Also time S11's reliability fast mode against the full request-level simulation
+        /// of the same failures over `--scale` simulated days.
+        #[arg(long)]
+        reliability: bool,
     },
 }
 
@@ -263,6 +296,27 @@ fn main() -> ExitCode {
             sweep::sweep(&file, &options)
         }
         Command::Merge { out, shards, quiet } => sweep::merge(&out, &shards, quiet),
+        Command::Chaos {
+            file,
+            runs,
+            seed,
+            designs,
+            jobs,
+            out,
+            shrink_budget,
+            quiet,
+        } => chaos::chaos(
+            &file,
+            &chaos::ChaosOptions {
+                runs,
+                seed,
+                designs,
+                jobs: replicate::jobs(jobs),
+                out,
+                shrink_budget,
+                quiet,
+            },
+        ),
         Command::Check {
             files,
             replications,
@@ -299,6 +353,7 @@ fn main() -> ExitCode {
             rounds,
             scenarios,
             checker,
+            reliability,
         } => {
             if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
                 eprintln!("error: --scale must be > 0 and --rounds at least 1");
@@ -306,6 +361,15 @@ fn main() -> ExitCode {
             }
             if checker {
                 print!("{}", bench::checker_bench(scale));
+            }
+            if reliability {
+                match bench::reliability_bench(scale) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                }
             }
             let rows = bench::run_engine_benches(scale, rounds);
             print!("{}", bench::format_rows(&rows));

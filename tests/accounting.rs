@@ -165,6 +165,8 @@ fn scenario(k: &Knobs) -> Scenario {
         },
         faults,
         sweep: None,
+        chaos: None,
+        reliability: None,
         assertions: Vec::new(),
         designs: vec![Design {
             name: "d".to_string(),
@@ -178,6 +180,7 @@ fn scenario(k: &Knobs) -> Scenario {
             lock_services: BTreeMap::new(),
             account_stores: BTreeMap::new(),
             cost: None,
+            failures: BTreeMap::new(),
         }],
     }
 }

@@ -124,6 +124,8 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
         },
         faults,
         sweep: None,
+        chaos: None,
+        reliability: None,
         assertions: Vec::new(),
         designs: vec![Design {
             name: "d".into(),
@@ -137,6 +139,7 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
             lock_services: BTreeMap::new(),
             account_stores: BTreeMap::new(),
             cost: None,
+            failures: BTreeMap::new(),
         }],
     }
 }

@@ -297,6 +297,8 @@ fn scenario(k: &Knobs) -> Scenario {
         },
         faults,
         sweep: None,
+        chaos: None,
+        reliability: None,
         assertions: Vec::new(),
         designs: vec![Design {
             name: "d".into(),
@@ -310,6 +312,7 @@ fn scenario(k: &Knobs) -> Scenario {
             lock_services: BTreeMap::new(),
             account_stores: BTreeMap::new(),
             cost: None,
+            failures: BTreeMap::new(),
         }],
     }
 }

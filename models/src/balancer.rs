@@ -59,6 +59,56 @@ impl Picker {
         i
     }
 
+    /// Like [`Picker::pick`], among the instances `eligible` accepts (those in the
+    /// balancers' rotation); when it accepts all or none, exactly [`Picker::pick`]. Allocates
+    /// nothing: the eligible instances are counted, then the k-th is found.
+    pub fn pick_where(
+        &mut self,
+        policy: Balancer,
+        rng: &mut SimRng,
+        eligible: impl Fn(usize) -> bool,
+    ) -> usize {
+        let n = self.outstanding.len();
+        let m = (0..n).filter(|&i| eligible(i)).count();
+        if m == n || m == 0 {
+            return self.pick(policy, rng);
+        }
+        let nth = |k: usize| (0..n).filter(|&i| eligible(i)).nth(k).unwrap_or(0);
+        let start = self.next % n;
+        let from_cursor = (0..n).map(|k| (start + k) % n).filter(|&i| eligible(i));
+        let i = match policy {
+            Balancer::RoundRobin => {
+                let i = from_cursor.into_iter().next().unwrap_or(0);
+                self.next = (i + 1) % n;
+                i
+            }
+            Balancer::Random => nth(rng.below(m as u64) as usize),
+            Balancer::LeastOutstanding => {
+                let best = from_cursor
+                    .min_by_key(|&i| self.outstanding[i])
+                    .unwrap_or(0);
+                self.next = (best + 1) % n;
+                best
+            }
+            Balancer::PowerOfTwoChoices => {
+                if m == 1 {
+                    nth(0)
+                } else {
+                    let a = rng.below(m as u64) as usize;
+                    let b = (a + 1 + rng.below(m as u64 - 1) as usize) % m;
+                    let (a, b) = (nth(a), nth(b));
+                    if self.outstanding[b] < self.outstanding[a] {
+                        b
+                    } else {
+                        a
+                    }
+                }
+            }
+        };
+        self.outstanding[i] += 1;
+        i
+    }
+
     /// Counts a call outstanding on instance `i`, chosen by the caller itself.
     pub fn pin(&mut self, i: usize) {
         self.outstanding[i] += 1;
@@ -93,6 +143,36 @@ mod tests {
         p.finished(0);
         assert_eq!(p.pick(Balancer::LeastOutstanding, &mut rng), 2);
         assert_eq!(p.pick(Balancer::LeastOutstanding, &mut rng), 0);
+    }
+
+    #[test]
+    fn drained_instances_are_skipped_by_every_policy_unless_all_are() {
+        let mut rng = SimRng::stream(3, "lb", 0);
+        for policy in [
+            Balancer::RoundRobin,
+            Balancer::Random,
+            Balancer::LeastOutstanding,
+            Balancer::PowerOfTwoChoices,
+        ] {
+            let mut p = Picker::new(4);
+            let mut seen = [0u32; 4];
+            for _ in 0..200 {
+                let i = p.pick_where(policy, &mut rng, |i| i != 1 && i != 2);
+                seen[i] += 1;
+                p.finished(i);
+            }
+            assert_eq!((seen[1], seen[2]), (0, 0), "{policy:?}: {seen:?}");
+            assert!(seen[0] > 0 && seen[3] > 0, "{policy:?}: {seen:?}");
+            // None eligible: exactly the plain pick.
+            let (mut a, mut b) = (Picker::new(4), Picker::new(4));
+            let (mut ra, mut rb) = (SimRng::stream(4, "lb", 0), SimRng::stream(4, "lb", 0));
+            for _ in 0..10 {
+                assert_eq!(
+                    a.pick_where(policy, &mut ra, |_| false),
+                    b.pick(policy, &mut rb)
+                );
+            }
+        }
     }
 
     #[test]

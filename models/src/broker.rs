@@ -171,7 +171,7 @@ impl BrokerNode {
                 if q >= self.queues.len() {
                     return;
                 }
-                ctx.world().acquire(origin);
+                let origin = ctx.world().acquire(origin);
                 if self.enqueue(q, origin, ctx) {
                     Self::reply(ctx, from, tag, Outcome::Ok);
                 } else {
@@ -189,7 +189,7 @@ impl BrokerNode {
                     return;
                 };
                 for &q in subscribers {
-                    ctx.world().acquire(origin);
+                    let origin = ctx.world().acquire(origin);
                     if !self.enqueue(usize::from(q), origin, ctx) {
                         // The publisher was told yes: a copy that finds no room is lost.
                         let stats = &mut ctx.world().messages;
@@ -294,11 +294,11 @@ impl BrokerNode {
     /// Room freed in `q`: let a blocked producer in.
     fn unblock(&mut self, q: usize, ctx: &mut Cx) {
         if let Some((node, tag, origin)) = self.queues[q].blocked.pop_front() {
-            ctx.world().acquire(origin);
-            if self.enqueue(q, origin, ctx) {
+            let held = ctx.world().acquire(origin);
+            if self.enqueue(q, held, ctx) {
                 Self::reply(ctx, node, tag, Outcome::Ok);
             } else {
-                ctx.world().release(origin);
+                ctx.world().release(held);
                 self.queues[q].blocked.push_front((node, tag, origin));
             }
         }
@@ -369,6 +369,12 @@ impl BrokerNode {
         let partitions = self.logs[l].records.len() as u64;
         let p = ctx.rng().below(partitions.max(1)) as usize;
         let groups = self.logs[l].groups.len();
+        // A request freed before its record arrived: the record holds no origin.
+        let origin = if ctx.world().is_live(origin) {
+            origin
+        } else {
+            NO_ORIGIN
+        };
         self.logs[l].records[p].0.push_back(origin);
         let w = ctx.world();
         w.messages.entered += groups as u64;

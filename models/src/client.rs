@@ -181,7 +181,12 @@ impl Client {
                 self.picker.pin(i);
                 i
             }
-            _ => self.picker.pick(entry.balancer, &mut self.balance),
+            _ if plan.drains.is_empty() => self.picker.pick(entry.balancer, &mut self.balance),
+            _ => self
+                .picker
+                .pick_where(entry.balancer, &mut self.balance, |i| {
+                    plan.in_rotation(entry.instances[i], now)
+                }),
         };
         let r = &mut self.requests[slot as usize];
         r.live = true;

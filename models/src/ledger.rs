@@ -399,11 +399,26 @@ impl Ledger {
         self.origins.get(origin as usize).map_or(0, |o| o.key)
     }
 
-    /// One more holder (a message copy) of `origin`.
-    pub fn acquire(&mut self, origin: u32) {
-        if let Some(o) = self.origins.get_mut(origin as usize) {
-            o.refs += 1;
+    /// One more holder (a message copy) of `origin`; returns the origin the holder must
+    /// keep. A request that has already ended and whose every holder is done has been
+    /// freed (its id may be reused): a copy that arrives after that (a publish delayed past
+    /// its timeout by a pause or a latency spike) holds no origin, [`NO_ORIGIN`], rather
+    /// than resurrecting a freed id and releasing it twice later.
+    pub fn acquire(&mut self, origin: u32) -> u32 {
+        match self.origins.get_mut(origin as usize) {
+            Some(o) if o.refs > 0 => {
+                o.refs += 1;
+                origin
+            }
+            _ => NO_ORIGIN,
         }
+    }
+
+    /// Whether `origin` is still held by someone (its request in flight, or a message copy).
+    pub fn is_live(&self, origin: u32) -> bool {
+        self.origins
+            .get(origin as usize)
+            .is_some_and(|o| o.refs > 0)
     }
 
     /// One holder of `origin` is done with it.

@@ -53,6 +53,18 @@ pub struct Plan {
     pub end: SimTime,
     /// Most requests in flight at once.
     pub max_in_flight: u64,
+    /// Instances out of the balancers' rotation (`drain` faults): node, from, until.
+    pub drains: Vec<(NodeId, SimTime, SimTime)>,
+}
+
+impl Plan {
+    /// Whether callers may send to `node` at `now` (no drain covers it).
+    pub fn in_rotation(&self, node: NodeId, now: SimTime) -> bool {
+        !self
+            .drains
+            .iter()
+            .any(|&(n, from, until)| n == node && from <= now && now < until)
+    }
 }
 
 /// A request class.
@@ -953,6 +965,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         warmup: secs(scenario.warmup_s),
         end: secs(scenario.duration_s),
         max_in_flight: scenario.limits.max_in_flight,
+        drains: Vec::new(),
     })
 }
 

@@ -98,6 +98,119 @@ pub struct DesignResult {
     /// The payments of each account store and what became of them, by store name.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub accounts: BTreeMap<String, AccountSummary>,
+    /// Operation over the scenario's reliability horizon (scenarios with a `reliability`
+    /// section): uptime, recovery, incidents, cost.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<ReliabilitySummary>,
+}
+
+/// A mean over replications and the half-width of its 95% confidence interval (Student t;
+/// 0 with one replication).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Estimate {
+    /// Mean over the replications.
+    pub mean: f64,
+    /// Half-width of the 95% confidence interval of the mean.
+    pub half_width_95: f64,
+}
+
+/// A distribution of durations, in minutes, pooled over replications (log-bucketed
+/// histogram: quantiles within 0.4%; mean and maximum exact).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spread {
+    /// Samples.
+    pub count: u64,
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: f64,
+    /// 90th percentile.
+    pub p90: f64,
+    /// 99th percentile.
+    pub p99: f64,
+    /// Largest.
+    pub max: f64,
+}
+
+/// An endpoint over the reliability horizon.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EndpointUptime {
+    /// Fraction of time the endpoint met its success criterion.
+    pub uptime: Estimate,
+    /// Fraction of its requests that succeeded.
+    pub availability: Estimate,
+}
+
+/// One system state of the failure process.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateRow {
+    /// The components down in it: `routing: 1 undetected, 1 out of rotation`, or `all up`.
+    pub label: String,
+    /// Hours spent in it per replication (mean).
+    pub hours: f64,
+    /// Successes over completed requests in its request-level simulation (`None`: beyond
+    /// `max_states`, not simulated).
+    pub availability: Option<f64>,
+    /// Whether every endpoint met the criterion in it.
+    pub meets: bool,
+}
+
+/// A design's operation over months (`models::reliability`, fast mode): each distinct
+/// system state simulated at request level, weighted by the time the failure process spent
+/// in it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReliabilitySummary {
+    /// Simulated operation per replication, in days.
+    pub horizon_days: f64,
+    /// Replications of the failure process.
+    pub replications: u32,
+    /// The success criterion: an endpoint is up while at least this fraction of its
+    /// requests succeed.
+    pub min_availability: f64,
+    /// Fraction of time every endpoint met the criterion.
+    pub uptime: Estimate,
+    /// Fraction of requests that succeeded.
+    pub availability: Estimate,
+    /// The same per endpoint.
+    pub endpoints: BTreeMap<String, EndpointUptime>,
+    /// Component failures per replication (over the horizon).
+    pub incidents: Estimate,
+    /// Time from a component's failure to its recovery (detection, restart, page, repair).
+    pub time_to_recover_min: Spread,
+    /// Intervals in which the design missed its criterion, per replication.
+    pub outages: Estimate,
+    /// Their lengths.
+    pub outage_min: Spread,
+    /// Successes per hour with every component up under the peak offered load (when the
+    /// section sets `peak_rate_per_s`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub peak_throughput_per_h: Option<f64>,
+    /// Node-hours over the horizon (every node, up or down: it is paid for).
+    pub node_hours: f64,
+    /// Cost over the horizon, in US dollars (node-hours × the design's price per
+    /// node-hour), for designs that declare a `cost`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_usd: Option<f64>,
+    /// Successful requests over the horizon (mean per replication).
+    pub requests_ok: f64,
+    /// `cost_usd / requests_ok`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost_per_request_usd: Option<f64>,
+    /// Distinct system states simulated at request level.
+    pub states: u64,
+    /// Every state visited, in the order first visited (state 0: everything up): what
+    /// requests saw in it and the time spent in it.
+    pub state_table: Vec<StateRow>,
+    /// Events of those request-level simulations.
+    pub state_events: u64,
+    /// Hours per replication spent in states beyond `max_states`, not simulated and
+    /// counted as missing the criterion (0 unless the cap was reached).
+    pub unsimulated_state_hours: f64,
 }
 
 /// A lock service's grants, as its clients saw them (the whole run, warm-up included).

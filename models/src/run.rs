@@ -34,7 +34,9 @@ pub struct DesignRun {
 
 /// Builds the simulation of `design` under `seed`: nodes, network, faults.
 pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRun, String> {
-    let plan = Rc::new(plan::compile(scenario, design)?);
+    let mut plan = plan::compile(scenario, design)?;
+    plan.drains = drains(scenario, design, &plan)?;
+    let plan = Rc::new(plan);
     let window = SimDuration::from_secs_f64(scenario.window_s);
     let ledger =
         Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
@@ -112,15 +114,41 @@ pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRu
     // The load generator stands for users everywhere: no partition cuts it off.
     sim.set_always_connected(plan.client)
         .map_err(|e| e.to_string())?;
-    for (i, f) in scenario.faults.iter().enumerate() {
-        for (at, fault) in
-            engine_faults(f, design, &plan).map_err(|e| format!("faults[{i}]: {e}"))?
-        {
+    // The scenario's own faults, then the chaos faults of this seed (none without chaos).
+    let chaos = crate::chaos::schedule(scenario, seed);
+    for (i, f) in scenario.faults.iter().chain(&chaos).enumerate() {
+        let at_path = if i < scenario.faults.len() {
+            format!("faults[{i}]")
+        } else {
+            format!("chaos fault {}", i - scenario.faults.len())
+        };
+        for (at, fault) in engine_faults(f, design, &plan).map_err(|e| format!("{at_path}: {e}"))? {
             sim.schedule_fault(at, fault)
-                .map_err(|e| format!("faults[{i}]: {e}"))?;
+                .map_err(|e| format!("{at_path}: {e}"))?;
         }
     }
     Ok(DesignRun { plan, sim })
+}
+
+/// The `drain` faults of the scenario: which instances are out of the balancers' rotation,
+/// when. They act on the callers' balancers, not on the engine.
+fn drains(
+    scenario: &Scenario,
+    design: &Design,
+    plan: &Plan,
+) -> Result<Vec<(NodeId, SimTime, SimTime)>, String> {
+    let mut out = Vec::new();
+    for (i, f) in scenario.faults.iter().enumerate() {
+        if let FaultAction::Drain { target } = &f.action {
+            let until = f.duration_s.map_or(SimTime(u64::MAX), |d| secs(f.at_s + d));
+            for node in
+                resolve_target(target, design, plan).map_err(|e| format!("faults[{i}]: {e}"))?
+            {
+                out.push((node, secs(f.at_s), until));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Nodes a fault target names in this design.
@@ -272,6 +300,8 @@ fn engine_faults(
                 out.push((at, Fault::Pause { node, duration }));
             }
         }
+        // Out of the balancers' rotation: see `drains`; nothing for the engine.
+        FaultAction::Drain { .. } => {}
         FaultAction::ClockSkew {
             target,
             offset_ms,
@@ -310,6 +340,29 @@ pub fn run_digest(sim: &Simulation<Msg, Ledger>) -> u64 {
 
 /// Runs `design` to the end of the scenario and summarises it.
 pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignResult, String> {
+    run_design_accounted(scenario, design, seed).map(|(result, _)| result)
+}
+
+/// The ledger's own accounting at the end of a run, beside the results: what the
+/// invariants of `caplab chaos` are checked against.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Accounting {
+    /// Every request issued, warm-up included.
+    pub all_issued: u64,
+    /// Every request ended, warm-up included.
+    pub all_ended: u64,
+    /// Requests the client itself still holds as live.
+    pub client_in_flight: u64,
+    /// Message accounting (all zeros without brokers).
+    pub messages: crate::ledger::MessageStats,
+}
+
+/// [`run_design`], also returning the ledger's accounting.
+pub fn run_design_accounted(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+) -> Result<(DesignResult, Accounting), String> {
     let DesignRun { plan, mut sim } = build(scenario, design, seed)?;
     let stop = sim.run(RunLimits {
         until: plan.end,
@@ -320,7 +373,15 @@ pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<Des
     result.stores = stores;
     result.locks = lock_summaries(&plan, sim.world());
     result.accounts = account_summaries(&plan, sim.world());
-    Ok(result)
+    result.reliability = crate::reliability::summarise(scenario, design, seed)?;
+    let ledger = sim.world();
+    let accounting = Accounting {
+        all_issued: ledger.all_issued,
+        all_ended: ledger.all_ended,
+        client_in_flight: ledger.client_in_flight,
+        messages: ledger.messages.clone(),
+    };
+    Ok((result, accounting))
 }
 
 fn lock_summaries(plan: &Plan, ledger: &Ledger) -> BTreeMap<String, crate::results::LockSummary> {
@@ -627,6 +688,7 @@ fn summarise(
         stores: BTreeMap::new(),
         locks: BTreeMap::new(),
         accounts: BTreeMap::new(),
+        reliability: None,
     }
 }
 
@@ -655,7 +717,7 @@ pub fn assemble(scenario: &Scenario, seed: u64, designs: Vec<DesignResult>) -> R
         window_s: scenario.window_s,
         designs,
         description: scenario.description.clone(),
-        faults: fault_windows(scenario),
+        faults: fault_windows(&crate::chaos::expanded(scenario, seed)),
     }
 }
 
@@ -714,7 +776,7 @@ pub fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
 }
 
 /// `(kind, label)` of a serialised fault action (`{"crash": {"target": "api#0"}}`).
-fn fault_label(action: &serde_json::Value) -> (String, String) {
+pub(crate) fn fault_label(action: &serde_json::Value) -> (String, String) {
     use serde_json::Value;
     let Some((kind, body)) = action.as_object().and_then(|o| o.iter().next()) else {
         return ("fault".to_string(), "fault".to_string());
@@ -753,6 +815,8 @@ fn fault_label(action: &serde_json::Value) -> (String, String) {
             format!("latency spike +{} ms on {on}", field("extra_ms"))
         }
         "clock_skew" => format!("clock skew {} {} ms", field("target"), field("offset_ms")),
+        "drain" => format!("drain {} (out of rotation)", field("target")),
+        "pause" => format!("pause {}", field("target")),
         other => {
             let fields: Vec<String> = body
                 .as_object()

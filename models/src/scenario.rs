@@ -54,6 +54,13 @@ pub struct Scenario {
     /// Expectations on every design's results (`caplab check`).
     #[serde(default)]
     pub assertions: Vec<crate::assertions::Assertion>,
+    /// Random faults drawn from the run's seed, the same for every design (`caplab chaos`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub chaos: Option<crate::chaos::Chaos>,
+    /// Operation over months: the horizon and how uptime is judged, for the designs'
+    /// `failures`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reliability: Option<crate::reliability::Reliability>,
 }
 
 fn default_window_s() -> f64 {
@@ -266,6 +273,14 @@ pub enum FaultAction {
         /// Node(s) paused.
         target: String,
     },
+    /// The load balancers stop sending to the target (a health check took it out of
+    /// rotation) for `duration_s`, or to the end; its process is untouched. Callers spread
+    /// their calls over the other instances; when every instance is drained they call one
+    /// anyway.
+    Drain {
+        /// Service instance(s) taken out of rotation.
+        target: String,
+    },
     /// The target's clock is offset and drifts.
     ClockSkew {
         /// Node(s) whose clocks change.
@@ -312,6 +327,9 @@ pub struct Design {
     /// What the design costs to run per month (reported as `cost_month_usd`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cost: Option<crate::cost::Cost>,
+    /// How components fail and recover, by component name (a service: each instance).
+    #[serde(default)]
+    pub failures: BTreeMap<String, crate::reliability::FailureModel>,
 }
 
 /// A lock service (one node, like a Redis `SET NX PX` lock or a ZooKeeper/etcd lease): it

@@ -76,6 +76,16 @@ pub fn json_schema() -> Value {
                 ),
                 json!([]),
             ),
+            "chaos": optional(reference(
+                "Chaos",
+                "Random faults drawn from the run's seed, the same for every design (`caplab \
+                 chaos`)."
+            )),
+            "reliability": optional(reference(
+                "Reliability",
+                "Operation over months: the horizon and how uptime is judged, for the \
+                 designs' `failures`."
+            )),
         }),
         &[
             "version",
@@ -349,6 +359,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         &["target"],
                     ),
                     variant(
+                        "drain",
+                        "The load balancers stop sending to the target (a health check took it out of rotation) for duration_s, or to the end; its process is untouched.",
+                        json!({ "target": reference("Target", "Service instance(s) taken out of rotation.") }),
+                        &["target"],
+                    ),
+                    variant(
                         "clock_skew",
                         "The target's clock is offset and drifts.",
                         json!({
@@ -444,6 +460,15 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "Cost",
                         "What the design costs to run per month (reported as `cost_month_usd`)."
                     )),
+                    "failures": with_default(
+                        json!({
+                            "type": "object",
+                            "description": "How components fail and recover, by component \
+                                            name (a service: each instance).",
+                            "additionalProperties": reference("FailureModel", "A failure model.")
+                        }),
+                        json!({}),
+                    ),
                 }),
                 &["name", "entry", "services"],
             )),
@@ -552,6 +577,229 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     unit_variant("log", "Equal ratios (`from` and `to` must be positive)."),
                 ]
             }),
+        ),
+        (
+            "Chaos",
+            Value::Object(object(
+                "Random faults drawn from the run's seed (stream `chaos/schedule`), the same for \
+                 every design: kill, pause, partition, latency, within limits.",
+                json!({
+                    "targets": with_default(
+                        array(
+                            string("A node: `service#i`, a service, a database, a broker, a store."),
+                            0,
+                            "Nodes the generator picks from. Empty: every node that every design \
+                             has, the client aside.",
+                        ),
+                        json!([]),
+                    ),
+                    "start_s": optional(non_negative(
+                        "No chaos fault starts before this, in seconds. Absent: at the end of \
+                         the warm-up."
+                    )),
+                    "quiet_s": with_default(
+                        non_negative("Every chaos fault has ended this many seconds before the \
+                                      run does, so that work in flight can drain before the \
+                                      invariants are judged."),
+                        json!(10.0),
+                    ),
+                    "max_concurrent": with_default(
+                        integer(1, "Most chaos faults active at once."),
+                        json!(1),
+                    ),
+                    "min_duration_s": with_default(
+                        positive("Shortest chaos fault, in seconds."),
+                        json!(1.0),
+                    ),
+                    "max_duration_s": with_default(
+                        positive("Longest chaos fault, in seconds."),
+                        json!(10.0),
+                    ),
+                    "kill": optional(reference(
+                        "ChaosRate",
+                        "Kill a node (it restarts when the fault ends)."
+                    )),
+                    "pause": optional(reference(
+                        "ChaosRate",
+                        "Pause a node's process (a long garbage-collection pause)."
+                    )),
+                    "partition": optional(reference(
+                        "ChaosRate",
+                        "Cut a random group of the targets (up to half of them) off from the rest."
+                    )),
+                    "latency": optional(reference(
+                        "LatencyChaos",
+                        "Add latency to every message from or to a node."
+                    )),
+                    "runs": with_default(
+                        integer(1, "Seeds `caplab chaos` runs when `--runs` is not given."),
+                        json!(20),
+                    ),
+                }),
+                &[],
+            )),
+        ),
+        (
+            "ChaosRate",
+            Value::Object(object(
+                "How often one kind of chaos fault arrives, and how many a run may have.",
+                json!({
+                    "rate_per_min": non_negative(
+                        "Mean arrivals per simulated minute (a Poisson process)."
+                    ),
+                    "max": optional(integer(
+                        0,
+                        "Most faults of this kind in one run. Absent: no limit but the others."
+                    )),
+                }),
+                &["rate_per_min"],
+            )),
+        ),
+        (
+            "LatencyChaos",
+            Value::Object(object(
+                "Latency injection: a rate and the extra one-way latency.",
+                json!({
+                    "rate_per_min": non_negative(
+                        "Mean arrivals per simulated minute (a Poisson process)."
+                    ),
+                    "max": optional(integer(
+                        0,
+                        "Most latency faults in one run. Absent: no limit but the others."
+                    )),
+                    "extra_ms": reference(
+                        "Dist",
+                        "Extra one-way latency of each fault, in milliseconds (drawn once per \
+                         fault)."
+                    ),
+                }),
+                &["rate_per_min", "extra_ms"],
+            )),
+        ),
+        (
+            "Reliability",
+            Value::Object(object(
+                "Operation over months: each distinct system state of the failure process \
+                 simulated at request level, weighted by the time spent in it.",
+                json!({
+                    "horizon_days": positive("Simulated operation per replication, in days."),
+                    "replications": with_default(
+                        integer(1, "Independent replications of the failure process (for \
+                                    confidence intervals)."),
+                        json!(10),
+                    ),
+                    "min_availability": with_default(
+                        probability("An endpoint meets its success criterion when at least \
+                                     this fraction of its requests succeed (in a system state; \
+                                     in a window of the full simulation)."),
+                        json!(0.99),
+                    ),
+                    "state_s": with_default(
+                        positive("Measured seconds of each distinct system state's \
+                                  request-level simulation."),
+                        json!(60.0),
+                    ),
+                    "state_warmup_s": with_default(
+                        non_negative("Warm-up seconds of each state's simulation (not \
+                                      measured)."),
+                        json!(10.0),
+                    ),
+                    "peak_rate_per_s": optional(positive(
+                        "Offered load of the peak-throughput measurement (all components up), \
+                         requests per second, Poisson, instead of the shared arrivals. Absent: \
+                         no peak measurement."
+                    )),
+                    "max_states": with_default(
+                        integer(1, "Most distinct system states simulated at request level per \
+                                    design; time in states beyond it counts as missing the \
+                                    criterion, and is reported."),
+                        json!(256),
+                    ),
+                }),
+                &["horizon_days"],
+            )),
+        ),
+        (
+            "FailureModel",
+            Value::Object(object(
+                "How one component fails and comes back.",
+                json!({
+                    "mtbf_h": positive("Mean time between failures of each instance, in hours \
+                                        (from recovery to the next failure)."),
+                    "weibull_shape": optional(json!({
+                        "type": "number",
+                        "minimum": 0.1,
+                        "description": "Weibull shape of the time to failure (below 1: infant \
+                                        mortality; above 1: wear-out), with the same mean. \
+                                        Absent: exponential."
+                    })),
+                    "health_check": optional(reference(
+                        "HealthCheck",
+                        "Health checks that notice a failure. Absent: noticed at once."
+                    )),
+                    "supervisor": optional(reference(
+                        "Supervisor",
+                        "Automatic restart once the failure is noticed. Absent: every failure \
+                         pages the on-call human."
+                    )),
+                    "on_call": optional(reference(
+                        "OnCall",
+                        "The on-call human, paged for what the supervisor does not fix."
+                    )),
+                }),
+                &["mtbf_h"],
+            )),
+        ),
+        (
+            "HealthCheck",
+            Value::Object(object(
+                "Periodic health checks.",
+                json!({
+                    "interval_s": positive("Time between two checks, in seconds."),
+                    "threshold": with_default(
+                        integer(1, "Consecutive failed checks before the instance is declared \
+                                    down."),
+                        json!(3),
+                    ),
+                }),
+                &["interval_s"],
+            )),
+        ),
+        (
+            "Supervisor",
+            Value::Object(object(
+                "A supervisor (systemd, Kubernetes, an autoscaler) restarting or replacing an \
+                 instance.",
+                json!({
+                    "restart_s": reference(
+                        "Dist",
+                        "Time to restart or replace the instance, in seconds."
+                    ),
+                    "fixes": with_default(
+                        probability("Probability that the restart fixes the failure (otherwise \
+                                     the on-call is paged)."),
+                        json!(1.0),
+                    ),
+                }),
+                &["restart_s"],
+            )),
+        ),
+        (
+            "OnCall",
+            Value::Object(object(
+                "Manual recovery by a paged human.",
+                json!({
+                    "response_min": reference(
+                        "Dist",
+                        "Time from the page to someone working on it, in minutes."
+                    ),
+                    "repair_min": reference(
+                        "Dist",
+                        "Time to repair once someone works on it, in minutes."
+                    ),
+                }),
+                &["response_min", "repair_min"],
+            )),
         ),
         (
             "Assertion",
@@ -1717,6 +1965,50 @@ mod tests {
             lock_services: BTreeMap::from([("locks".to_string(), lock_service())]),
             account_stores: BTreeMap::from([("accounts".to_string(), account_store())]),
             cost: Some(cost()),
+            failures: BTreeMap::from([("api".to_string(), failure_model())]),
+        }
+    }
+
+    fn failure_model() -> crate::reliability::FailureModel {
+        crate::reliability::FailureModel {
+            mtbf_h: 100.0,
+            weibull_shape: Some(1.5),
+            health_check: Some(health_check()),
+            supervisor: Some(supervisor()),
+            on_call: Some(on_call()),
+        }
+    }
+
+    fn health_check() -> crate::reliability::HealthCheck {
+        crate::reliability::HealthCheck {
+            interval_s: 10.0,
+            threshold: 2,
+        }
+    }
+
+    fn supervisor() -> crate::reliability::Supervisor {
+        crate::reliability::Supervisor {
+            restart_s: Dist::constant(30.0),
+            fixes: 0.9,
+        }
+    }
+
+    fn on_call() -> crate::reliability::OnCall {
+        crate::reliability::OnCall {
+            response_min: Dist::exponential(10.0),
+            repair_min: Dist::constant(20.0),
+        }
+    }
+
+    fn reliability() -> crate::reliability::Reliability {
+        crate::reliability::Reliability {
+            horizon_days: 30.0,
+            replications: 4,
+            min_availability: 0.95,
+            state_s: 20.0,
+            state_warmup_s: 2.0,
+            peak_rate_per_s: Some(100.0),
+            max_states: 10,
         }
     }
 
@@ -1829,6 +2121,39 @@ mod tests {
             designs: vec![design()],
             sweep: Some(sweep()),
             assertions: vec![assertion()],
+            chaos: Some(chaos()),
+            reliability: Some(reliability()),
+        }
+    }
+
+    fn chaos() -> crate::chaos::Chaos {
+        crate::chaos::Chaos {
+            targets: vec!["api#0".into()],
+            start_s: Some(5.0),
+            quiet_s: 3.0,
+            max_concurrent: 2,
+            min_duration_s: 0.5,
+            max_duration_s: 4.0,
+            kill: Some(chaos_rate()),
+            pause: Some(chaos_rate()),
+            partition: Some(chaos_rate()),
+            latency: Some(latency_chaos()),
+            runs: 7,
+        }
+    }
+
+    fn chaos_rate() -> crate::chaos::ChaosRate {
+        crate::chaos::ChaosRate {
+            rate_per_min: 2.0,
+            max: Some(3),
+        }
+    }
+
+    fn latency_chaos() -> crate::chaos::LatencyChaos {
+        crate::chaos::LatencyChaos {
+            rate_per_min: 1.0,
+            max: Some(2),
+            extra_ms: Dist::constant(40.0),
         }
     }
 
@@ -1933,6 +2258,9 @@ mod tests {
                 offset_ms: -4.0,
                 drift_ppm: 5.0,
             },
+            FaultAction::Drain {
+                target: "api".into(),
+            },
         ];
         for f in &all {
             match f {
@@ -1942,6 +2270,7 @@ mod tests {
                 | FaultAction::Slow { .. }
                 | FaultAction::LatencySpike { .. }
                 | FaultAction::Pause { .. }
+                | FaultAction::Drain { .. }
                 | FaultAction::ClockSkew { .. } => {}
             }
         }
@@ -2333,6 +2662,14 @@ mod tests {
         check_struct(&schema, "SweepParameter", &sweep_parameter());
         check_struct(&schema, "SweepRange", &sweep_range());
         check_struct(&schema, "Assertion", &assertion());
+        check_struct(&schema, "Chaos", &chaos());
+        check_struct(&schema, "ChaosRate", &chaos_rate());
+        check_struct(&schema, "LatencyChaos", &latency_chaos());
+        check_struct(&schema, "Reliability", &reliability());
+        check_struct(&schema, "FailureModel", &failure_model());
+        check_struct(&schema, "HealthCheck", &health_check());
+        check_struct(&schema, "Supervisor", &supervisor());
+        check_struct(&schema, "OnCall", &on_call());
     }
 
     #[test]

@@ -477,7 +477,14 @@ impl ServiceInstance {
         }
         let plan = Rc::clone(&self.plan);
         let target = &plan.services[callee];
-        let i = self.pickers[callee].pick(target.balancer, ctx.rng());
+        let i = if plan.drains.is_empty() {
+            self.pickers[callee].pick(target.balancer, ctx.rng())
+        } else {
+            let now = ctx.now();
+            self.pickers[callee].pick_where(target.balancer, ctx.rng(), |k| {
+                plan.in_rotation(target.instances[k], now)
+            })
+        };
         let e = &mut self.execs[slot as usize];
         let state = &mut e.calls[usize::from(sub)];
         state.instance = Some(i);

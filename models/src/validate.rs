@@ -31,6 +31,8 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     c.problems.extend(crate::cost::problems(s));
     c.problems.extend(crate::assertions::problems(s));
     c.problems.extend(crate::sweep::problems(s));
+    c.problems.extend(crate::chaos::problems(s));
+    c.problems.extend(crate::reliability::problems(s));
     // A class's `publish` is checked against every design: say a problem that does not
     // depend on the design (two destinations, say) once, not once per design.
     let mut unique: Vec<Problem> = Vec::with_capacity(c.problems.len());
@@ -1088,6 +1090,9 @@ impl Checker {
                     if fault.duration_s.is_none() {
                         self.report(key(&path, "duration_s"), "a pause needs a duration_s");
                     }
+                }
+                FaultAction::Drain { target } => {
+                    self.target(s, &key(&a_path, "drain.target"), target);
                 }
                 FaultAction::ClockSkew {
                     target,

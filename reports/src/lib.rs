@@ -151,6 +151,7 @@ pub(crate) mod fixtures {
             stores: Default::default(),
             locks: Default::default(),
             accounts: Default::default(),
+            reliability: None,
             cost_month_usd: None,
         };
         let quorum = DesignResult {
@@ -186,6 +187,7 @@ pub(crate) mod fixtures {
             stores: Default::default(),
             locks: Default::default(),
             accounts: Default::default(),
+            reliability: None,
             cost_month_usd: None,
         };
         RunResults {

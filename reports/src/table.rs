@@ -76,6 +76,7 @@ pub fn render_text_styled(results: &RunResults, style: Style) -> String {
         stores(results),
         payments(results),
         locks(results),
+        reliability(results),
     ];
     for table in tables.into_iter().flatten() {
         out.push('\n');
@@ -265,6 +266,54 @@ fn messages(results: &RunResults) -> Option<Table> {
             Cell::plain(thousands(m.duplicates)),
             Cell::plain(magnitude(m.completion_latency_ms.mean)),
             Cell::plain(magnitude(m.completion_latency_ms.p99)),
+        ]);
+    }
+    Some(table)
+}
+
+/// Operation over months (designs with failure models): uptime with its 95% interval,
+/// incidents and outages per 30 days, time to recover, peak throughput, cost per million
+/// successful requests.
+fn reliability(results: &RunResults) -> Option<Table> {
+    use Align::{Left, Right};
+    if results.designs.iter().all(|d| d.reliability.is_none()) {
+        return None;
+    }
+    let mut table = Table::new(&[
+        ("design", Left),
+        ("days", Right),
+        ("uptime %", Right),
+        ("± %", Right),
+        ("requests ok %", Right),
+        ("incidents/30d", Right),
+        ("recover mean min", Right),
+        ("recover p90 min", Right),
+        ("outages/30d", Right),
+        ("outage mean min", Right),
+        ("peak/h", Right),
+        ("$/M requests", Right),
+    ]);
+    for d in &results.designs {
+        let Some(r) = &d.reliability else {
+            continue;
+        };
+        let per_30d = 30.0 / r.horizon_days;
+        table.rows.push(vec![
+            Cell::plain(d.name.clone()),
+            Cell::plain(seconds(r.horizon_days)),
+            Cell::plain(format!("{:.3}", 100.0 * r.uptime.mean)),
+            Cell::plain(format!("{:.3}", 100.0 * r.uptime.half_width_95)),
+            Cell::plain(format!("{:.3}", 100.0 * r.availability.mean)),
+            Cell::plain(magnitude(r.incidents.mean * per_30d)),
+            Cell::plain(magnitude(r.time_to_recover_min.mean)),
+            Cell::plain(magnitude(r.time_to_recover_min.p90)),
+            Cell::plain(magnitude(r.outages.mean * per_30d)),
+            Cell::plain(magnitude(r.outage_min.mean)),
+            Cell::plain(r.peak_throughput_per_h.map_or("-".to_string(), magnitude)),
+            Cell::plain(
+                r.cost_per_request_usd
+                    .map_or("-".to_string(), |c| magnitude(c * 1e6)),
+            ),
         ]);
     }
     Some(table)

@@ -1,0 +1,311 @@
+//! `caplab chaos FILE --runs N`: runs every design under N seeds of the scenario's chaos
+//! schedule, checks every invariant of each run, and for each design that broke one,
+//! shrinks the schedule of its first failing seed to a minimal one, writes it as a plain
+//! scenario (chaos off, faults explicit) and prints the command that replays it.
+
+use crate::{load, replicate, sanitise, EXIT_FAILURE, EXIT_INPUT};
+use models::chaos::{self, Violation};
+use models::scenario::{Design, Scenario};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+
+/// What `caplab chaos` was asked.
+pub struct ChaosOptions {
+    /// Seeds per design (default: the file's `chaos.runs`, or 1 without chaos).
+    pub runs: Option<u32>,
+    /// The first seed (default: the file's).
+    pub seed: Option<u64>,
+    /// Only these designs (all when empty).
+    pub designs: Vec<String>,
+    /// Threads.
+    pub jobs: usize,
+    /// Output directory (default: `out/<scenario>/chaos`).
+    pub out: Option<PathBuf>,
+    /// Most reruns spent shrinking one counter-example.
+    pub shrink_budget: usize,
+    /// Print only failures.
+    pub quiet: bool,
+}
+
+/// One run's verdict.
+struct Checked {
+    digest: String,
+    violations: Vec<Violation>,
+}
+
+/// `caplab chaos`.
+pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
+    let scenario = match load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    for d in &o.designs {
+        if !scenario.designs.iter().any(|x| &x.name == d) {
+            let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
+            eprintln!(
+                "{}: --design {d}: no such design (the file has: {})",
+                file.display(),
+                known.join(", ")
+            );
+            return ExitCode::from(EXIT_INPUT);
+        }
+    }
+    let runs = o
+        .runs
+        .unwrap_or_else(|| scenario.chaos.as_ref().map_or(1, |c| c.runs));
+    if runs == 0 {
+        eprintln!("error: --runs must be at least 1");
+        return ExitCode::from(EXIT_INPUT);
+    }
+    let seed = o.seed.unwrap_or(scenario.seed);
+    let seeds = reports::stats::replication_seeds(seed, u64::from(runs));
+    let designs: Vec<&Design> = scenario
+        .designs
+        .iter()
+        .filter(|d| o.designs.is_empty() || o.designs.contains(&d.name))
+        .collect();
+    if !o.quiet {
+        let what = scenario
+            .chaos
+            .as_ref()
+            .map_or("no chaos section: the file's own faults".to_string(), |c| {
+                c.summary()
+            });
+        println!(
+            "chaos {} · {} run(s) per design from seed {seed} · {what}",
+            scenario.name,
+            seeds.len()
+        );
+    }
+    // A model that panics is a finding, caught and shrunk like any violation: keep the
+    // default hook's message and backtrace off the terminal (the violation carries it).
+    std::panic::set_hook(Box::new(|_| {}));
+    let checked = match run_all(&scenario, &designs, &seeds, o.jobs) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    let dir = o.out.clone().unwrap_or_else(|| {
+        Path::new("out")
+            .join(sanitise(&scenario.name))
+            .join("chaos")
+    });
+    if let Err(e) = std::fs::create_dir_all(&dir) {
+        eprintln!("error: cannot create {}: {e}", dir.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    let mut failed = false;
+    let mut table = String::new();
+    for (d, rows) in designs.iter().zip(&checked) {
+        let bad: Vec<u64> = seeds
+            .iter()
+            .zip(rows)
+            .filter(|(_, c)| !c.violations.is_empty())
+            .map(|(s, _)| *s)
+            .collect();
+        table.push_str(&format!(
+            "{:<16} {:>5} {:>9}  {}\n",
+            d.name,
+            rows.len(),
+            bad.len(),
+            match bad.first() {
+                Some(s) => format!("first at seed {s}"),
+                None => "every invariant held".to_string(),
+            }
+        ));
+    }
+    if !o.quiet {
+        println!("\n{:<16} {:>5} {:>9}", "design", "runs", "violated");
+        print!("{table}");
+    }
+    for (d, rows) in designs.iter().zip(&checked) {
+        let Some(k) = rows.iter().position(|c| !c.violations.is_empty()) else {
+            continue;
+        };
+        failed = true;
+        let s = seeds[k];
+        match counterexample(file, &scenario, d, s, &rows[k].violations, &dir, o) {
+            Ok(text) => print!("{text}"),
+            Err(e) => {
+                eprintln!("{}: design {}: seed {s}: {e}", file.display(), d.name);
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        }
+    }
+    if let Err(e) = write_summary(&dir, &scenario, &designs, &seeds, &checked) {
+        eprintln!("error: cannot write {}: {e}", dir.display());
+        return ExitCode::from(EXIT_FAILURE);
+    }
+    if !o.quiet {
+        println!("\nwrote {}", dir.join("chaos.json").display());
+    }
+    if failed {
+        ExitCode::from(EXIT_FAILURE)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Runs every (design, seed) on `jobs` threads; `out[design][seed]`, whatever the threads.
+fn run_all(
+    scenario: &Scenario,
+    designs: &[&Design],
+    seeds: &[u64],
+    jobs: usize,
+) -> Result<Vec<Vec<Checked>>, String> {
+    let tasks = designs.len() * seeds.len();
+    let slots: Vec<Mutex<Option<Result<Checked, String>>>> =
+        (0..tasks).map(|_| Mutex::new(None)).collect();
+    let stop = AtomicBool::new(false);
+    replicate::parallel(tasks, jobs, &stop, |i| {
+        let (d, k) = (i / seeds.len(), i % seeds.len());
+        let result = chaos::check_run(scenario, designs[d], seeds[k]).map(|c| Checked {
+            digest: c
+                .result
+                .map_or_else(|| "panicked".to_string(), |r| r.digest),
+            violations: c.violations,
+        });
+        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
+    });
+    let mut out: Vec<Vec<Checked>> = designs.iter().map(|_| Vec::new()).collect();
+    for (i, slot) in slots.into_iter().enumerate() {
+        let (d, k) = (i / seeds.len(), i % seeds.len());
+        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
+            Some(Ok(c)) => out[d].push(c),
+            Some(Err(e)) => {
+                return Err(format!(
+                    "design {} (seed {}): {e}",
+                    designs[d].name, seeds[k]
+                ))
+            }
+            None => return Err("a run did not finish".to_string()),
+        }
+    }
+    Ok(out)
+}
+
+/// Shrinks the schedule of the failing run, writes the replay file, checks that it still
+/// fails, and returns the text to print.
+fn counterexample(
+    file: &Path,
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    violations: &[Violation],
+    dir: &Path,
+    o: &ChaosOptions,
+) -> Result<String, String> {
+    let first = &violations[0];
+    let mut out = format!(
+        "\nFAIL  design {}: seed {seed}: {}: {}\n",
+        design.name, first.invariant, first.detail
+    );
+    for v in &violations[1..] {
+        out.push_str(&format!("      also: {}: {}\n", v.invariant, v.detail));
+    }
+    let generated = chaos::schedule(scenario, seed);
+    if generated.is_empty() {
+        // Nothing random to shrink: the file's own faults (or none) break it.
+        out.push_str(&format!(
+            "      no chaos faults: the file's own faults break it\n      replay: caplab chaos {} --seed {seed} --design {}\n",
+            file.display(),
+            design.name
+        ));
+        return Ok(out);
+    }
+    let shrunk = chaos::shrink(
+        scenario,
+        design,
+        seed,
+        &generated,
+        &first.invariant,
+        o.shrink_budget,
+    )?;
+    let replay = chaos::replay(scenario, &design.name, seed, &shrunk.faults);
+    let again = chaos::check_run(&replay, design, seed)?;
+    let reproduced = again
+        .violations
+        .iter()
+        .find(|v| v.invariant == first.invariant);
+    let path = dir.join(format!("replay-{}-{seed}.json", sanitise(&design.name)));
+    let text = serde_json::to_string_pretty(&replay).map_err(|e| e.to_string())?;
+    std::fs::write(&path, text + "\n")
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    out.push_str(&format!(
+        "      {} chaos fault(s) shrunk to {} in {} rerun(s){}:\n",
+        generated.len(),
+        shrunk.faults.len(),
+        shrunk.runs,
+        if shrunk.budget_exhausted {
+            " (budget spent: may not be minimal)"
+        } else {
+            ""
+        }
+    ));
+    if shrunk.faults.is_empty() {
+        out.push_str("        none: the scenario's own faults break it alone\n");
+    }
+    for f in &shrunk.faults {
+        out.push_str(&format!("        {}\n", chaos::describe(f)));
+    }
+    match reproduced {
+        Some(v) => out.push_str(&format!("      replayed: {}\n", v.detail)),
+        None => out.push_str("      warning: the shrunk schedule did not reproduce on replay\n"),
+    }
+    out.push_str(&format!(
+        "      replay: caplab chaos {} --seed {seed} --design {}\n      report: caplab run {} --seed {seed} --design {}\n",
+        path.display(),
+        design.name,
+        path.display(),
+        design.name
+    ));
+    Ok(out)
+}
+
+/// `chaos.json`: every run's seed, digest and violations, per design.
+fn write_summary(
+    dir: &Path,
+    scenario: &Scenario,
+    designs: &[&Design],
+    seeds: &[u64],
+    checked: &[Vec<Checked>],
+) -> std::io::Result<()> {
+    let per_design: Vec<serde_json::Value> = designs
+        .iter()
+        .zip(checked)
+        .map(|(d, rows)| {
+            let runs: Vec<serde_json::Value> = seeds
+                .iter()
+                .zip(rows)
+                .map(|(s, c)| {
+                    json!({
+                        "seed": s,
+                        "digest": c.digest,
+                        "violations": c.violations.iter().map(|v| json!({
+                            "invariant": v.invariant,
+                            "detail": v.detail,
+                        })).collect::<Vec<_>>(),
+                    })
+                })
+                .collect();
+            json!({
+                "name": d.name,
+                "violated": rows.iter().filter(|c| !c.violations.is_empty()).count(),
+                "runs": runs,
+            })
+        })
+        .collect();
+    let v = json!({
+        "scenario": scenario.name,
+        "caplab_version": models::run::CAPLAB_VERSION,
+        "seeds": seeds,
+        "designs": per_design,
+    });
+    let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("chaos.json"), text + "\n")
+}
