@@ -241,3 +241,173 @@ fn asynchronous_replication_reads_stale_values_where_synchronous_does_not() {
     assert!(store.stale_reads > 0, "{store:?}");
     assert_eq!(store.linearizability, "violation");
 }
+
+fn store_mut(s: &mut Scenario) -> &mut ReplicatedStore {
+    s.designs[0]
+        .replicated_stores
+        .get_mut("kv")
+        .expect("the store")
+}
+
+fn leaderless(r: u32, w: u32) -> Protocol {
+    Protocol::Leaderless {
+        r,
+        w,
+        read_repair: true,
+    }
+}
+
+#[test]
+fn strict_leaderless_quorums_never_read_stale_without_faults_partial_ones_do() {
+    for seed in 1..4 {
+        let mut s = scenario(seed, leaderless(2, 2), 3, Vec::new());
+        store_mut(&mut s).replication_delay_ms = Dist::constant(2.0);
+        let r = models::run::run_design(&s, &s.designs[0], seed).unwrap();
+        let store = &r.stores["kv"];
+        assert_eq!(store.stale_reads, 0, "r=2 w=2 seed {seed}: {store:?}");
+        assert!(store.reads > 300 && store.writes_acked > 200);
+    }
+    // r = w = 1: a read may ask a replica the write has not reached yet.
+    let mut s = scenario(5, leaderless(1, 1), 3, Vec::new());
+    store_mut(&mut s).replication_delay_ms = Dist::constant(2.0);
+    let r = models::run::run_design(&s, &s.designs[0], 5).unwrap();
+    let store = &r.stores["kv"];
+    assert!(store.stale_reads > 0, "{store:?}");
+    assert_eq!(store.linearizability, "violation");
+}
+
+fn partition_of_app0_with_its_replica() -> Vec<FaultSpec> {
+    // app#0's nearest replica is kv#1 (node index 1, modulo 3): both sides keep a writer and
+    // a replica, and both write the same 4 keys for a second.
+    vec![FaultSpec {
+        at_s: 1.0,
+        duration_s: Some(1.0),
+        action: FaultAction::Partition {
+            groups: vec![vec!["app#0".into(), "kv#1".into()]],
+        },
+    }]
+}
+
+#[test]
+fn ap_last_writer_wins_drops_one_side_of_each_conflict_siblings_keep_both() {
+    let mut lww = scenario(11, Protocol::Ap, 3, partition_of_app0_with_its_replica());
+    lww.network.duplicate = 0.0;
+    let r = models::run::run_design(&lww, &lww.designs[0], 11).unwrap();
+    let store = &r.stores["kv"];
+    // Each of the 4 keys was written on both sides: at the heal, one side's latest version
+    // of each loses to the other's; later writes of a key may diverge again before the
+    // anti-entropy round, so at least 4, and never more than the writes made.
+    assert!(
+        (4..=store.writes_acked).contains(&store.lost_writes),
+        "{store:?}"
+    );
+    assert_eq!(store.sibling_reads, 0);
+    let mut siblings = lww.clone();
+    store_mut(&mut siblings).conflicts = Conflicts::Siblings;
+    let r = models::run::run_design(&siblings, &siblings.designs[0], 11).unwrap();
+    let store = &r.stores["kv"];
+    assert_eq!(store.lost_writes, 0, "{store:?}");
+    assert!(store.sibling_reads > 0, "{store:?}");
+}
+
+fn primary_crash(seed: u64, protocol: Protocol, failover: Option<Failover>) -> DesignResult {
+    let crash = FaultSpec {
+        at_s: 1.0,
+        duration_s: Some(1.5),
+        action: FaultAction::Crash {
+            target: "kv#0".into(),
+        },
+    };
+    let mut s = scenario(seed, protocol, 3, vec![crash]);
+    s.network.duplicate = 0.0;
+    s.window_s = 0.1;
+    let st = store_mut(&mut s);
+    st.replication_delay_ms = Dist::constant(20.0);
+    st.failover = failover;
+    models::run::run_design(&s, &s.designs[0], seed).unwrap()
+}
+
+/// Share of the writes that ended in `[from, to)` seconds that failed.
+fn write_failures(d: &DesignResult, from: f64, to: f64) -> f64 {
+    let e = &d.endpoints["write"];
+    let (mut ok, mut failed) = (0u64, 0u64);
+    for (w, cells) in d.series.iter().zip(&e.series) {
+        if w.start_s >= from - 1e-9 && w.start_s < to - 1e-9 {
+            ok += cells[0];
+            failed += cells[1];
+        }
+    }
+    failed as f64 / (ok + failed).max(1) as f64
+}
+
+#[test]
+fn a_primary_crash_stops_writes_until_the_backups_elect_another_and_async_loses_writes() {
+    let detection = Failover {
+        detection_ms: 300.0,
+        heartbeat_ms: 50.0,
+    };
+    // Without failover, writes fail for the whole crash (1 s to 2.5 s); with it, for about
+    // the detection time, and the store serves writes again while the old primary is down.
+    let fixed = primary_crash(3, Protocol::PrimaryBackupAsync, None);
+    assert!(
+        write_failures(&fixed, 1.1, 2.4) > 0.95,
+        "{:?}",
+        fixed.stores["kv"]
+    );
+    let async_failover = primary_crash(3, Protocol::PrimaryBackupAsync, Some(detection.clone()));
+    let store = &async_failover.stores["kv"];
+    assert!(store.failovers >= 1, "{store:?}");
+    assert!(write_failures(&async_failover, 1.1, 1.3) > 0.8);
+    assert!(write_failures(&async_failover, 1.6, 2.4) < 0.05);
+    // The writes the primary had not shipped (20 ms of them) die with it: each key's last
+    // one is overwritten by the new primary's writes, which never knew it.
+    assert!(store.lost_writes >= 1, "{store:?}");
+    // Synchronous replication to every replica: each acknowledged write is on every backup,
+    // so the new primary has it; but with the old primary down no write gathers every ack.
+    let sync_failover = primary_crash(3, Protocol::PrimaryBackupSync, Some(detection));
+    let store = &sync_failover.stores["kv"];
+    assert!(store.failovers >= 1);
+    assert_eq!(store.lost_writes, 0, "{store:?}");
+    assert!(write_failures(&sync_failover, 1.6, 2.4) > 0.95);
+    assert_eq!(
+        store.linearizability, "linearizable",
+        "{:?}",
+        store.counterexample
+    );
+}
+
+#[test]
+fn replication_lag_follows_the_delay_and_reads_turn_fresh_after_it() {
+    let mut s = scenario(21, Protocol::PrimaryBackupAsync, 3, Vec::new());
+    s.network.duplicate = 0.0;
+    s.network.latency_ms = Dist::constant(0.5);
+    store_mut(&mut s).replication_delay_ms = Dist::constant(10.0);
+    let r = models::run::run_design(&s, &s.designs[0], 21).unwrap();
+    let store = &r.stores["kv"];
+    // Lag = shipping delay + one-way latency, exactly (the histogram's error is < 0.4%).
+    let lag = &store.replication_lag_ms;
+    assert!(
+        (lag.p50 - 10.5).abs() < 0.05 && (lag.max - 10.5).abs() < 0.05,
+        "{lag:?}"
+    );
+    // Reads within the lag miss the write now and then; reads 20 ms or more after it never.
+    let fresh = |from: f64, to: f64| {
+        let bins: Vec<_> = store
+            .visibility
+            .iter()
+            .filter(|b| b.after_ms >= from && b.before_ms.is_some_and(|x| x <= to))
+            .collect();
+        let reads: u64 = bins.iter().map(|b| b.reads).sum();
+        let ok: f64 = bins.iter().map(|b| b.fresh_fraction * b.reads as f64).sum();
+        (reads, ok / reads.max(1) as f64)
+    };
+    let (early_reads, early) = fresh(0.0, 10.0);
+    let (late_reads, late) = fresh(20.0, 10_000.0);
+    assert!(
+        early_reads > 20 && late_reads > 100,
+        "{:?}",
+        store.visibility
+    );
+    assert!(early < 0.9, "{early}");
+    assert_eq!(late, 1.0);
+}

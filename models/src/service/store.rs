@@ -132,12 +132,8 @@ impl ServiceInstance {
                 let _ = ctx.send(node, message(i));
             }
         } else {
-            let at_primary =
-                st.protocol.has_primary() && (!read || st.protocol == Protocol::PrimaryBackupSync);
-            let i = if at_primary {
+            let i = if Self::at_primary(st.protocol, w.op) {
                 usize::from(self.primaries[w.store]) % n
-            } else if st.protocol == Protocol::PrimaryBackupAsync {
-                nearest
             } else {
                 (nearest + usize::from(w.attempt)) % n
             };
@@ -148,6 +144,11 @@ impl ServiceInstance {
             ctx.cancel_timer(t);
         }
         e.timer = Some(ctx.set_timer(st.timeout, Msg::QueryTimeout { tag: base }));
+    }
+
+    /// Primary/backup operations meant for the primary: writes, and synchronous reads.
+    fn at_primary(protocol: Protocol, op: StoreOp) -> bool {
+        protocol.has_primary() && (op == StoreOp::Write || protocol == Protocol::PrimaryBackupSync)
     }
 
     /// `true` when `tag` answers the store operation `slot` runs now.
@@ -242,9 +243,11 @@ impl ServiceInstance {
         self.wait_answered(slot, None, ctx);
     }
 
-    /// No quorum (or no answer) in time: `ap` and leaderless writes try the next replica; a
-    /// primary/backup coordinator with failover turns to the next replica for its next
-    /// operation; otherwise the operation fails and its outcome stays unknown.
+    /// No quorum (or no answer) in time: operations on one replica of the coordinator's
+    /// choosing (`ap`, leaderless writes, asynchronous primary/backup reads) try the next
+    /// replica; a primary/backup coordinator with failover turns to the next replica for its
+    /// next operation meant for the primary; otherwise the operation fails and its outcome
+    /// stays unknown.
     pub(super) fn store_timeout(&mut self, slot: u32, ctx: &mut Cx) {
         let Some(mut w) = self.execs[slot as usize].store else {
             return;
@@ -255,6 +258,7 @@ impl ServiceInstance {
         let rotates = match st.protocol {
             Protocol::Ap => true,
             Protocol::Leaderless { .. } => w.op == StoreOp::Write,
+            Protocol::PrimaryBackupAsync => w.op == StoreOp::Read,
             _ => false,
         };
         if rotates && usize::from(w.attempt) + 1 < n {
@@ -263,7 +267,7 @@ impl ServiceInstance {
             self.execs[slot as usize].store = Some(w);
             return self.store_send(slot, ctx);
         }
-        if st.failover.is_some() {
+        if st.failover.is_some() && Self::at_primary(st.protocol, w.op) {
             let p = &mut self.primaries[w.store];
             *p = ((usize::from(*p) + 1) % n) as u16;
         }
