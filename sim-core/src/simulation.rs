@@ -11,6 +11,7 @@
 use crate::error::SimError;
 use crate::event_queue::{EventHandle, EventQueue};
 use crate::fault::Fault;
+use crate::message_log::{Fate, MessageLog, MessageLogConfig, MessageRecord};
 use crate::network::{LinkSpec, NetStats, Network, NodeId, Route};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
@@ -166,6 +167,8 @@ pub struct Core<M, W> {
     /// Keeps a copy of the last event processed (twin runs), formatted only when asked.
     keep_last: bool,
     last: Option<(u64, SimTime, u32, u64, Pending<M>)>,
+    /// The optional message log (boxed: the common case, off, costs one word).
+    msg_log: Option<Box<MessageLog>>,
 }
 
 /// A simulation: components, the engine core, and the world they share.
@@ -209,6 +212,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 trace: Vec::new(),
                 keep_last: false,
                 last: None,
+                msg_log: None,
             },
         })
     }
@@ -294,6 +298,17 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     pub fn set_trace_window(&mut self, from: u64, to: u64) {
         self.core.trace_from = from;
         self.core.trace_to = to;
+    }
+
+    /// Starts recording the messages sent in a time window (see `crate::message_log`);
+    /// replaces any log recorded so far.
+    pub fn set_message_log(&mut self, config: MessageLogConfig) {
+        self.core.msg_log = Some(Box::new(MessageLog::new(config)));
+    }
+
+    /// The message log, when one was set.
+    pub fn message_log(&self) -> Option<&MessageLog> {
+        self.core.msg_log.as_deref()
     }
 
     /// Processes events until a limit is reached or nothing is left.
@@ -390,12 +405,20 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         }
         if deferred {
             let until = core.nodes[target as usize].paused_until;
+            if let (Some(log), Pending::Message { from, .. }) =
+                (core.msg_log.as_deref_mut(), &ev.what)
+            {
+                log.settle(*from, NodeId(target), time, Fate::InFlight { arrive_at: until });
+            }
             core.push(until, target, ev.incarnation, ev.what);
             return;
         }
         if !live {
-            if let Pending::Message { .. } = ev.what {
+            if let Pending::Message { from, .. } = ev.what {
                 core.network.stats.to_down_node += 1;
+                if let Some(log) = core.msg_log.as_deref_mut() {
+                    log.settle(from, NodeId(target), time, Fate::DroppedAtDownNode { at: time });
+                }
             }
             return;
         }
@@ -405,6 +428,9 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             Pending::Timer(m) => Event::Timer(m),
             Pending::Message { from, msg } => {
                 core.network.stats.delivered += 1;
+                if let Some(log) = core.msg_log.as_deref_mut() {
+                    log.settle(from, me, time, Fate::Delivered { at: time });
+                }
                 Event::Message { from, msg }
             }
             Pending::Restart => return self.restart(me),
@@ -562,6 +588,20 @@ impl<M: Clone + Debug, W> Core<M, W> {
         handle
     }
 
+    #[cold]
+    fn log_send(&mut self, from: NodeId, to: NodeId, fate: Fate, detail: String, duplicate: bool) {
+        if let Some(log) = self.msg_log.as_deref_mut() {
+            log.push(MessageRecord {
+                sent_at: self.now,
+                from,
+                to,
+                fate,
+                detail,
+                duplicate,
+            });
+        }
+    }
+
     fn check_node(&self, node: NodeId) -> Result<(), SimError> {
         if node.index() < self.nodes.len() {
             Ok(())
@@ -681,14 +721,28 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
         // since it was sent: the incarnation at send time is checked at delivery.
         let target_inc = core.nodes[to.index()].incarnation;
         let from = self.me;
+        // The message log, when on and in its window, keeps the payload's text.
+        let logged = match core.msg_log.as_deref() {
+            Some(log) if log.wants(now) => Some(format!("{msg:?}")),
+            _ => None,
+        };
         if from == to {
             core.push(now, to.0, target_inc, Pending::Message { from, msg });
+            if let Some(detail) = logged {
+                core.log_send(from, to, Fate::InFlight { arrive_at: now }, detail, false);
+            }
             return Ok(());
         }
         let rng = &mut core.nodes[from.index()].net_rng;
-        match core.network.route(now, from, to, bytes, rng) {
-            Route::Lost => core.network.stats.lost += 1,
-            Route::Partitioned => core.network.stats.partitioned += 1,
+        let fate = match core.network.route(now, from, to, bytes, rng) {
+            Route::Lost => {
+                core.network.stats.lost += 1;
+                Fate::Lost
+            }
+            Route::Partitioned => {
+                core.network.stats.partitioned += 1;
+                Fate::Partitioned
+            }
             Route::Deliver(delay, copy) => {
                 if let Some(d) = copy {
                     core.network.stats.duplicated += 1;
@@ -697,6 +751,10 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
                         msg: msg.clone(),
                     };
                     core.push(now + d, to.0, target_inc, dup);
+                    if let Some(detail) = &logged {
+                        let due = Fate::InFlight { arrive_at: now + d };
+                        core.log_send(from, to, due, detail.clone(), true);
+                    }
                 }
                 core.push(
                     now + delay,
@@ -704,7 +762,13 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
                     target_inc,
                     Pending::Message { from, msg },
                 );
+                Fate::InFlight {
+                    arrive_at: now + delay,
+                }
             }
+        };
+        if let Some(detail) = logged {
+            core.log_send(from, to, fate, detail, false);
         }
         Ok(())
     }
