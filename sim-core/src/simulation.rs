@@ -408,7 +408,12 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             if let (Some(log), Pending::Message { from, .. }) =
                 (core.msg_log.as_deref_mut(), &ev.what)
             {
-                log.settle(*from, NodeId(target), time, Fate::InFlight { arrive_at: until });
+                log.settle(
+                    *from,
+                    NodeId(target),
+                    time,
+                    Fate::InFlight { arrive_at: until },
+                );
             }
             core.push(until, target, ev.incarnation, ev.what);
             return;
@@ -417,7 +422,12 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             if let Pending::Message { from, .. } = ev.what {
                 core.network.stats.to_down_node += 1;
                 if let Some(log) = core.msg_log.as_deref_mut() {
-                    log.settle(from, NodeId(target), time, Fate::DroppedAtDownNode { at: time });
+                    log.settle(
+                        from,
+                        NodeId(target),
+                        time,
+                        Fate::DroppedAtDownNode { at: time },
+                    );
                 }
             }
             return;

@@ -127,9 +127,9 @@ pub fn check_counter(updates: &[Update], samples: &[Sample]) -> Convergence {
     let low_bound = low + extra.iter().filter(|v| **v < 0).sum::<i64>();
     judge(updates, samples, |final_state| match final_state {
         Observed::Counter(v) if (low_bound..=high).contains(v) => None,
-        Observed::Counter(v) if extra.is_empty() => Some(format!(
-            "the acknowledged additions sum to {low}, not {v}"
-        )),
+        Observed::Counter(v) if extra.is_empty() => {
+            Some(format!("the acknowledged additions sum to {low}, not {v}"))
+        }
         Observed::Counter(v) => Some(format!(
             "{v} is outside [{low_bound}, {high}]: the acknowledged additions sum to {low}, and \
              those with an unknown outcome could add at most {}",

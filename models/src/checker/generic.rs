@@ -205,11 +205,7 @@ pub fn check_generic<M: Model>(
 
 /// The counter-example for a person: one line per operation, `[invoke, complete] ms`,
 /// client, operation and result; then why.
-pub fn render_counterexample<M: Model>(
-    model: &M,
-    order: Order,
-    ops: &[TimedOp<M::Op>],
-) -> String {
+pub fn render_counterexample<M: Model>(model: &M, order: Order, ops: &[TimedOp<M::Op>]) -> String {
     let ms = |ns: u64| format!("{}.{:03}", ns / 1_000_000, (ns / 1_000) % 1_000);
     let mut out = format!(
         "no order of these {} operations is {}:\n",
@@ -339,7 +335,8 @@ impl Walk {
         let mut out = Vec::new();
         match order {
             Order::RealTime => {
-                while self.lo < self.completed.len() && self.placed[self.completed[self.lo] as usize]
+                while self.lo < self.completed.len()
+                    && self.placed[self.completed[self.lo] as usize]
                 {
                     self.lo += 1;
                 }
@@ -528,19 +525,18 @@ fn shrink<M: Model>(
                 .map(|(_, x)| x.op.clone())
                 .collect();
             // Drop it when sound; else relax a completed update to an unknown outcome.
-            let candidate = if read_only && o.complete_ns.is_some()
-                || model.can_remove(&rest_ops, &o.op)
-            {
-                let mut c = cur.clone();
-                c.remove(i);
-                Some((c, true))
-            } else if o.complete_ns.is_some() {
-                let mut c = cur.clone();
-                c[i].complete_ns = None;
-                Some((c, false))
-            } else {
-                None
-            };
+            let candidate =
+                if read_only && o.complete_ns.is_some() || model.can_remove(&rest_ops, &o.op) {
+                    let mut c = cur.clone();
+                    c.remove(i);
+                    Some((c, true))
+                } else if o.complete_ns.is_some() {
+                    let mut c = cur.clone();
+                    c[i].complete_ns = None;
+                    Some((c, false))
+                } else {
+                    None
+                };
             match candidate {
                 Some((c, removed)) if !c.is_empty() && fails(&c, &mut checks) => {
                     cur = c;
@@ -563,7 +559,13 @@ mod tests {
     use super::*;
     use crate::checker::model::{CounterModel, CounterOp};
 
-    fn op(id: u64, client: u32, o: CounterOp, invoke: u64, done: Option<u64>) -> TimedOp<CounterOp> {
+    fn op(
+        id: u64,
+        client: u32,
+        o: CounterOp,
+        invoke: u64,
+        done: Option<u64>,
+    ) -> TimedOp<CounterOp> {
         TimedOp {
             id,
             client,
@@ -580,7 +582,12 @@ mod tests {
             op(1, 1, CounterOp::Add(2), 0, Some(10)),
             op(2, 2, CounterOp::Read(2), 1, Some(5)),
         ];
-        let r = check_generic(&CounterModel, &h, Order::RealTime, &GenericConfig::default());
+        let r = check_generic(
+            &CounterModel,
+            &h,
+            Order::RealTime,
+            &GenericConfig::default(),
+        );
         assert!(r.expect("valid history").is_ok());
     }
 
@@ -592,8 +599,13 @@ mod tests {
             op(2, 2, CounterOp::Read(6), 40, Some(50)),
             op(3, 2, CounterOp::Read(5), 60, Some(70)),
         ];
-        let r = check_generic(&CounterModel, &h, Order::RealTime, &GenericConfig::default())
-            .expect("valid history");
+        let r = check_generic(
+            &CounterModel,
+            &h,
+            Order::RealTime,
+            &GenericConfig::default(),
+        )
+        .expect("valid history");
         let GenericVerdict::Violation { counterexample, .. } = r.verdict else {
             panic!("expected a violation, got {:?}", r.verdict)
         };
@@ -644,7 +656,12 @@ mod tests {
     #[test]
     fn a_completion_before_invocation_is_an_error() {
         let h = vec![op(7, 0, CounterOp::Add(1), 10, Some(5))];
-        let r = check_generic(&CounterModel, &h, Order::RealTime, &GenericConfig::default());
+        let r = check_generic(
+            &CounterModel,
+            &h,
+            Order::RealTime,
+            &GenericConfig::default(),
+        );
         assert_eq!(r, Err(GenericError::CompleteBeforeInvoke { id: 7 }));
     }
 }

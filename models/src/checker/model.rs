@@ -142,7 +142,9 @@ impl Model for RegisterModel {
             OpKind::Read { result: Some(v) } => v.to_string(),
             OpKind::Read { result: None } => "absent".to_string(),
             OpKind::Write { .. } | OpKind::Cas { ok: Some(true), .. } => "ok".to_string(),
-            OpKind::Cas { ok: Some(false), .. } => "failed".to_string(),
+            OpKind::Cas {
+                ok: Some(false), ..
+            } => "failed".to_string(),
             OpKind::Cas { ok: None, .. } => "?".to_string(),
         };
         format!("{call} -> {result}")
@@ -157,11 +159,14 @@ impl Model for RegisterModel {
             OpKind::Cas { new, ok, .. } if ok != Some(false) => new,
             _ => return true,
         };
-        !rest.iter().filter(|o| o.key == op.key).any(|o| match o.kind {
-            OpKind::Read { result } => result == Some(written),
-            OpKind::Cas { expected, ok, .. } => ok != Some(true) || expected == written,
-            OpKind::Write { .. } => false,
-        })
+        !rest
+            .iter()
+            .filter(|o| o.key == op.key)
+            .any(|o| match o.kind {
+                OpKind::Read { result } => result == Some(written),
+                OpKind::Cas { expected, ok, .. } => ok != Some(true) || expected == written,
+                OpKind::Write { .. } => false,
+            })
     }
 }
 
@@ -358,8 +363,14 @@ mod tests {
                 ok: Some(false),
             },
         };
-        assert!(m.step(&s, &cas, true).is_none(), "a CAS that should succeed");
-        assert!(m.step(&s, &cas, false).is_some(), "unknown outcome: anything");
+        assert!(
+            m.step(&s, &cas, true).is_none(),
+            "a CAS that should succeed"
+        );
+        assert!(
+            m.step(&s, &cas, false).is_some(),
+            "unknown outcome: anything"
+        );
     }
 
     #[test]

@@ -40,13 +40,12 @@ pub fn check_sequential(
             }
         })
         .collect();
-    let report = check_generic(&RegisterModel, &ops, Order::ProgramOrder, config).map_err(
-        |e| match e {
+    let report =
+        check_generic(&RegisterModel, &ops, Order::ProgramOrder, config).map_err(|e| match e {
             super::generic::GenericError::CompleteBeforeInvoke { id } => {
                 HistoryError::CompleteBeforeInvoke { id }
             }
-        },
-    )?;
+        })?;
     let mut keys: Vec<u64> = history.ops.iter().map(|o| o.key).collect();
     keys.sort_unstable();
     keys.dedup();
@@ -167,7 +166,11 @@ mod tests {
             op(3, 1, 1, OpKind::Read { result: None }, 11, Some(12)),
         ]);
         let sc = check_sequential(&h, &GenericConfig::default()).expect("valid");
-        assert!(matches!(sc.verdict, Verdict::Violation { .. }), "{:?}", sc.verdict);
+        assert!(
+            matches!(sc.verdict, Verdict::Violation { .. }),
+            "{:?}",
+            sc.verdict
+        );
         // Each key on its own is sequentially consistent: the violation needs both.
         for key in [1, 2] {
             let one = history(h.ops.iter().filter(|o| o.key == key).copied().collect());
