@@ -23,21 +23,21 @@ use std::process::ExitCode;
 const GOSSIP_EVERY: SimDuration = SimDuration::from_millis(100);
 
 #[derive(Clone, Debug)]
-enum Msg {
+pub enum Msg {
     /// A replica's counts, one per replica.
     Counts(Vec<i64>),
 }
 
 #[derive(Clone, Debug)]
-enum Timer {
+pub enum Timer {
     Gossip,
 }
 
 /// The counts, on disk: an acknowledged addition must survive a crash.
 #[derive(Clone, Debug, Default)]
-struct Counts(Vec<i64>);
+pub struct Counts(Vec<i64>);
 
-struct GossipCounter;
+pub struct GossipCounter;
 
 impl Node for GossipCounter {
     type Msg = Msg;

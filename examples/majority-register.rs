@@ -30,7 +30,7 @@ const ROUND_TIMEOUT: SimDuration = SimDuration::from_millis(300);
 type Stamp = (u64, u32);
 
 #[derive(Clone, Debug)]
-enum Msg {
+pub enum Msg {
     /// Round 1: "what do you have for `key`?"
     Query { round: u64, key: u64 },
     /// The answer to a query.
@@ -51,20 +51,20 @@ enum Msg {
 }
 
 #[derive(Clone, Debug)]
-enum Timer {
+pub enum Timer {
     /// The operation coordinated under this round number gives up.
     GiveUp(u64),
 }
 
 /// Per key: the timestamp and value; and how many times this replica booted. Kept on disk.
 #[derive(Clone, Debug, Default)]
-struct Disk {
+pub struct Disk {
     cells: BTreeMap<u64, (Stamp, Option<u64>)>,
     boots: u64,
 }
 
 /// An operation this replica coordinates.
-struct Coordinating {
+pub struct Coordinating {
     req: Request,
     key: u64,
     /// The value to write (writes), or the one chosen to write back (reads).
@@ -75,7 +75,7 @@ struct Coordinating {
     give_up: TimerId,
 }
 
-struct MajorityRegister {
+pub struct MajorityRegister {
     ops: BTreeMap<u64, Coordinating>,
     next_round: u64,
     /// Tags this incarnation's round numbers, so that an answer to a round of an earlier

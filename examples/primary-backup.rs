@@ -26,7 +26,7 @@ const HEARTBEAT: SimDuration = SimDuration::from_millis(50);
 const SUSPECT_AFTER: SimDuration = SimDuration::from_millis(300);
 
 #[derive(Clone, Debug)]
-enum Msg {
+pub enum Msg {
     /// A backup passes a client's request to the primary.
     Forward(Request),
     /// The primary copies a write to a backup.
@@ -38,17 +38,17 @@ enum Msg {
 }
 
 #[derive(Clone, Debug)]
-enum Timer {
+pub enum Timer {
     Tick,
 }
 
 /// A write waiting for its backups.
-struct Pending {
+pub struct Pending {
     req: Request,
     waiting: BTreeSet<ReplicaId>,
 }
 
-struct PrimaryBackup {
+pub struct PrimaryBackup {
     primary: ReplicaId,
     values: BTreeMap<u64, u64>,
     /// When each peer was last heard from.

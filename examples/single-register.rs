@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 /// The register: a value per key, in memory.
-struct SingleRegister {
+pub struct SingleRegister {
     values: BTreeMap<u64, u64>,
 }
 

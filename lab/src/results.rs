@@ -221,22 +221,23 @@ fn text_of(v: &serde_json::Value) -> String {
     }
 }
 
-/// Register reads that returned a value older than a write acknowledged before they
-/// began: `(reads, stale reads, versions missed in all, most missed)`. A read of a value
-/// whose write was still in flight (or never acknowledged) is not stale.
+/// Register reads that returned an overwritten value: `(reads, stale reads, versions
+/// missed in all, most missed)`. A read of `v` missed a write `w` when `w` was acknowledged
+/// before the read began and began after the write of `v` was acknowledged (so `v` was
+/// certainly overwritten); a read of an absent key missed every write acknowledged before
+/// it. Concurrent writes may be ordered either way and are never counted.
 fn staleness(run: &LabRun) -> (u64, u64, u64, u64) {
-    // Per key: acknowledged writes as (completion, value), in completion order.
-    let mut acked: BTreeMap<u64, Vec<(u64, u64)>> = BTreeMap::new();
+    // Per key: acknowledged writes as (invoke, complete, value).
+    let mut acked: BTreeMap<u64, Vec<(u64, u64, u64)>> = BTreeMap::new();
     for o in &run.world.ops {
-        let value = match (&o.op, &o.answer, o.complete_ns) {
-            (Op::Write { key, value }, Some(Answer::Written), Some(c)) => (key, *value, c),
-            (Op::Cas { key, new, .. }, Some(Answer::Cas(true)), Some(c)) => (key, *new, c),
+        let (key, value) = match (&o.op, &o.answer) {
+            (Op::Write { key, value }, Some(Answer::Written)) => (*key, *value),
+            (Op::Cas { key, new, .. }, Some(Answer::Cas(true))) => (*key, *new),
             _ => continue,
         };
-        acked.entry(*value.0).or_default().push((value.2, value.1));
-    }
-    for w in acked.values_mut() {
-        w.sort_unstable();
+        if let Some(c) = o.complete_ns {
+            acked.entry(key).or_default().push((o.invoke_ns, c, value));
+        }
     }
     let (mut reads, mut stale, mut behind, mut max_behind) = (0, 0, 0, 0);
     for o in &run.world.ops {
@@ -249,18 +250,12 @@ fn staleness(run: &LabRun) -> (u64, u64, u64, u64) {
         let Some(writes) = acked.get(key) else {
             continue;
         };
-        let before: Vec<&(u64, u64)> = writes.iter().filter(|w| w.0 < o.invoke_ns).collect();
-        let Some(latest) = before.last() else {
-            continue;
-        };
-        if Some(latest.1) == *seen {
-            continue;
-        }
+        let before = writes.iter().filter(|w| w.1 < o.invoke_ns);
         let missed = match seen {
-            None => before.len(),
-            Some(v) => match before.iter().position(|w| w.1 == *v) {
-                Some(p) => before.len() - 1 - p,
-                None => 0, // written by a write not acknowledged before the read began
+            None => before.count(),
+            Some(v) => match writes.iter().find(|w| w.2 == *v) {
+                Some(src) => before.filter(|w| w.0 > src.1).count(),
+                None => 0, // its write was not acknowledged: concurrent or unknown
             },
         } as u64;
         if missed > 0 {

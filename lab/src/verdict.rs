@@ -67,10 +67,40 @@ pub fn judge(setup: &Setup, run: &LabRun) -> LabVerdict {
         Check::Converges => converges(setup, run, &recorded),
         Check::Linearizable | Check::Sequential if is_register(ops) => {
             let history = register_history(run);
-            let report = if setup.check == Check::Sequential {
-                check_sequential(&history, &GenericConfig::default())
+            let sequential = setup.check == Check::Sequential;
+            let run_check = |h: &History, shrink: bool| {
+                if sequential {
+                    let config = GenericConfig {
+                        shrink,
+                        ..GenericConfig::default()
+                    };
+                    check_sequential(h, &config)
+                } else {
+                    let config = CheckConfig {
+                        shrink,
+                        ..CheckConfig::default()
+                    };
+                    check(h, &config)
+                }
+            };
+            let violates = |h: &History| {
+                if sequential {
+                    run_check(h, false)
+                        .is_ok_and(|r| matches!(r.verdict, Verdict::Violation { .. }))
+                } else {
+                    models::checker::violates(h, &CheckConfig::default()) == Ok(Some(true))
+                }
+            };
+            let report = if violates(&history) {
+                // Report the first violation: the shortest prefix that already fails.
+                let times: Vec<u64> = history.ops.iter().map(|o| o.invoke_ns).collect();
+                let cut = earliest_cut(&times, |cut| violates(&register_prefix(&history, cut)));
+                run_check(&register_prefix(&history, cut), true).map(|mut r| {
+                    r.checked = history.ops.len();
+                    r
+                })
             } else {
-                check(&history, &CheckConfig::default())
+                run_check(&history, true)
             };
             match report {
                 Ok(r) => register_verdict(setup.check, &r, &recorded, timeout_ns),
@@ -103,6 +133,53 @@ pub fn judge(setup: &Setup, run: &LabRun) -> LabVerdict {
             },
         },
     }
+}
+
+/// The history as it stood at `cut_ns`: the operations invoked before it, those still
+/// waiting then with unknown outcomes. A violation of a prefix is a violation of the whole
+/// (the register checkers' truncation rule), so the earliest failing cut is where the
+/// history first went wrong.
+fn register_prefix(history: &History, cut_ns: u64) -> History {
+    History {
+        ops: history
+            .ops
+            .iter()
+            .filter(|o| o.invoke_ns < cut_ns)
+            .copied()
+            .collect(),
+        not_recorded: history.not_recorded,
+        truncated_at_ns: Some(cut_ns),
+    }
+}
+
+/// The generic history as it stood at `cut_ns` (as [`register_prefix`]).
+fn generic_prefix<O: Clone>(ops: &[TimedOp<O>], cut_ns: u64) -> Vec<TimedOp<O>> {
+    ops.iter()
+        .filter(|o| o.invoke_ns < cut_ns)
+        .map(|o| TimedOp {
+            complete_ns: o.complete_ns.filter(|c| *c < cut_ns),
+            ..o.clone()
+        })
+        .collect()
+}
+
+/// The earliest cut (just after some operation's invocation) at which `violates` holds,
+/// by bisection over the invocation times; `u64::MAX` when only the whole history fails.
+/// Failing is monotone in the cut: a longer prefix keeps every constraint of a shorter one.
+fn earliest_cut(invocations: &[u64], violates: impl Fn(u64) -> bool) -> u64 {
+    let mut times: Vec<u64> = invocations.iter().map(|t| t.saturating_add(1)).collect();
+    times.sort_unstable();
+    times.dedup();
+    let (mut lo, mut hi) = (0, times.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if violates(times[mid]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    times.get(lo).copied().unwrap_or(u64::MAX)
 }
 
 fn unknown(property: &'static str, reason: String) -> LabVerdict {
@@ -281,6 +358,21 @@ fn generic<M: Model>(
         })
         .collect();
     let property = "linearizable";
+    let quick = GenericConfig {
+        shrink: false,
+        ..GenericConfig::default()
+    };
+    let violates = |ops: &[TimedOp<M::Op>]| {
+        check_generic(model, ops, Order::RealTime, &quick)
+            .is_ok_and(|r| matches!(r.verdict, GenericVerdict::Violation { .. }))
+    };
+    let timed = if violates(&timed) {
+        let times: Vec<u64> = timed.iter().map(|o| o.invoke_ns).collect();
+        let cut = earliest_cut(&times, |cut| violates(&generic_prefix(&timed, cut)));
+        generic_prefix(&timed, cut)
+    } else {
+        timed
+    };
     match check_generic(model, &timed, Order::RealTime, &GenericConfig::default()) {
         Err(e) => unknown(property, format!("bad history: {e}")),
         Ok(r) => match r.verdict {

@@ -85,7 +85,7 @@ impl Default for GenericConfig {
         GenericConfig {
             max_steps: 5_000_000,
             shrink: true,
-            max_shrink_checks: 2_000,
+            max_shrink_checks: 500,
         }
     }
 }
@@ -505,9 +505,11 @@ fn shrink<M: Model>(
 ) -> (Vec<TimedOp<M::Op>>, bool) {
     let mut cur = ops.to_vec();
     let mut checks = 0u32;
+    // Each candidate gets a tenth of the budget: one that needs more is not taken.
+    let budget = (config.max_steps / 10).max(1);
     let fails = |h: &[TimedOp<M::Op>], checks: &mut u32| {
         *checks += 1;
-        search(model, h, order, config.max_steps).0 == Outcome::Violation
+        search(model, h, order, budget).0 == Outcome::Violation
     };
     loop {
         let mut changed = false;

@@ -28,4 +28,6 @@ pub use generate::{bench_history, random_history, GenConfig};
 pub use history::{
     Call, History, HistoryRecorder, OpKind, OpRef, Operation, RecordError, Reply, Value,
 };
-pub use linearizable::{check, check_operations, CheckConfig, CheckReport, HistoryError, Verdict};
+pub use linearizable::{
+    check, check_operations, violates, CheckConfig, CheckReport, HistoryError, Verdict,
+};
