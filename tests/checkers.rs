@@ -21,10 +21,13 @@ enum Kind {
     Read,
 }
 
+/// (client, kind, invoke, complete, linearization point) of a generated operation.
+type Interval = (u32, Kind, u64, Option<u64>, Option<u64>);
+
 /// Intervals for `n` operations by `clients` clients (one at a time each), a
 /// linearization point inside each interval, 1 in 10 timing out (taking effect at its
 /// point or never, equally likely). Returns (client, kind, invoke, complete, point).
-fn intervals(n: usize, clients: u64, seed: u64) -> Vec<(u32, Kind, u64, Option<u64>, Option<u64>)> {
+fn intervals(n: usize, clients: u64, seed: u64) -> Vec<Interval> {
     let mut rng = SimRng::stream(seed, "tests/checkers", 0);
     let mut free = vec![0u64; clients as usize];
     let mut out = Vec::new();

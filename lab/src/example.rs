@@ -150,7 +150,7 @@ fn parse(args: &[String]) -> Result<Args, String> {
                     let x: f64 = x.parse().ok()?;
                     let y: f64 = y.parse().ok()?;
                     (x.is_finite() && y.is_finite() && 0.0 <= x && x < y)
-                        .then(|| ((x * 1e6) as u64, (y * 1e6) as u64))
+                        .then_some(((x * 1e6) as u64, (y * 1e6) as u64))
                 });
                 a.window_ns =
                     Some(parsed.ok_or_else(|| {

@@ -223,11 +223,11 @@ fn secs(s: f64) -> SimTime {
     SimTime(SimDuration::from_secs_f64(s).as_nanos())
 }
 
+/// The simulation of a lab run of `N`.
+pub type LabSimulation<N> = Simulation<Wire<<N as Node>::Msg, <N as Node>::Timer>, LabWorld>;
+
 /// Builds the simulation of `N` under `setup`; the caller runs it.
-pub fn build<N: Node>(
-    setup: &Setup,
-    seed: u64,
-) -> Result<Simulation<Wire<N::Msg, N::Timer>, LabWorld>, String> {
+pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, String> {
     setup.validate()?;
     let end = secs(setup.duration_s);
     let window = SimDuration::from_secs_f64(setup.window_s);
@@ -830,12 +830,12 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> Component<Wire<M, T
         match event {
             Event::Init => self.think(ctx),
             Event::Timer(Wire::ClientNext) => self.issue(ctx),
-            Event::Timer(Wire::ClientTimeout(id)) => {
-                if self.current.as_ref().is_some_and(|c| c.id == id) {
-                    let cause = format!("timeout: no answer within {}", self.env.timeout);
-                    self.end(ctx, Outcome::Timeout, None, Some(cause));
-                    self.think(ctx);
-                }
+            Event::Timer(Wire::ClientTimeout(id))
+                if self.current.as_ref().is_some_and(|c| c.id == id) =>
+            {
+                let cause = format!("timeout: no answer within {}", self.env.timeout);
+                self.end(ctx, Outcome::Timeout, None, Some(cause));
+                self.think(ctx);
             }
             Event::Message {
                 msg: Wire::Answer { id, answer },

@@ -203,7 +203,7 @@ impl Setup {
                 let me = format!("{}#{g}", self.group_name);
                 sides
                     .iter()
-                    .find(|side| side.iter().any(|t| *t == me))
+                    .find(|side| side.contains(&me))
                     .and_then(|side| {
                         side.iter().find_map(|t| match self.resolve(t) {
                             Ok(nodes) => nodes

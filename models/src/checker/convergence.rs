@@ -192,7 +192,7 @@ fn judge(
         if s.at_ns > last.at_ns {
             continue;
         }
-        if live(&s).iter().all(|o| *o == value) {
+        if live(s).iter().all(|o| *o == value) {
             at_ns = s.at_ns;
         } else {
             break;
