@@ -94,6 +94,23 @@ pub fn answer_text(answer: &Answer) -> String {
     }
 }
 
+/// A word for the digest of what a client was told.
+fn answer_word(answer: &Answer) -> u64 {
+    use models::ledger::fold;
+    match answer {
+        Answer::Value(v) => fold(1, v.map_or(u64::MAX, |v| v)),
+        Answer::Written => 2,
+        Answer::Cas(ok) => fold(3, u64::from(*ok)),
+        Answer::Added => 4,
+        Answer::Counter(v) => fold(5, *v as u64),
+        Answer::Appended => 6,
+        Answer::Log(l) => l.iter().fold(7, |d, v| fold(d, *v)),
+        Answer::Inserted => 8,
+        Answer::Set(s) => s.iter().fold(9, |d, v| fold(d, *v)),
+        Answer::Unavailable => 10,
+    }
+}
+
 /// How a request ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Outcome {
@@ -162,6 +179,11 @@ pub struct LabWorld {
     pub samples: Vec<Sample>,
     /// Messages your nodes sent to a replica that does not exist (a bug in the node).
     pub bad_sends: u64,
+    /// A digest of what clients were told (every request's end and answer): the engine's
+    /// digest covers the order of events, this one what they said, so that a node whose
+    /// answers differ between two runs of the same seed is caught even when the events
+    /// keep their order.
+    pub observed_digest: u64,
     next_value: u64,
     next_op: u64,
 }
@@ -190,7 +212,8 @@ pub struct LabRun {
     pub seed: u64,
     /// What was recorded.
     pub world: LabWorld,
-    /// Digest of the event trace.
+    /// Digest of the run: the engine's digest of the events folded with the digest of what
+    /// clients were told (`LabWorld::observed_digest`), as `caplab run` reports designs.
     pub digest: u64,
     /// Events processed.
     pub events: u64,
@@ -265,6 +288,7 @@ pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, Stri
         causes: BTreeMap::new(),
         samples: Vec::new(),
         bad_sends: 0,
+        observed_digest: 0,
         next_value: 0,
         next_op: 0,
     };
@@ -361,7 +385,7 @@ pub fn run<N: Node>(
     };
     let messages = sim.message_log().map(|l| l.records());
     let messages_evicted = sim.message_log().map_or(0, |l| l.evicted());
-    let digest = sim.digest();
+    let digest = models::ledger::fold(sim.digest(), sim.world().observed_digest);
     let events = sim.events_processed();
     let net = sim.net_stats().clone();
     let world = sim.into_world();
@@ -790,6 +814,16 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
         let now = ctx.now();
         let window = (now.as_nanos() / self.env.window.as_nanos()) as usize;
         let world = ctx.world();
+        let told = [
+            now.as_nanos(),
+            u64::from(self.client),
+            cur.id,
+            outcome as u64,
+            answer.as_ref().map_or(0, answer_word),
+        ];
+        for word in told {
+            world.observed_digest = models::ledger::fold(world.observed_digest, word);
+        }
         if let Some(i) = cur.record {
             let rec = &mut world.ops[i];
             rec.outcome = outcome;

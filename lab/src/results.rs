@@ -154,6 +154,8 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
         messages: None,
         cost_month_usd: None,
         stores: BTreeMap::from([(setup.store_name.clone(), store)]),
+        locks: BTreeMap::new(),
+        accounts: BTreeMap::new(),
     };
     RunResults {
         scenario: setup.name.clone(),
