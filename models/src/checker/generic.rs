@@ -508,54 +508,14 @@ fn shrink<M: Model>(
 ) -> (Vec<TimedOp<M::Op>>, bool) {
     // Each candidate gets a tenth of the budget: one that needs more is not taken.
     let budget = (config.max_steps / 10).max(1);
+    let checks = std::cell::Cell::new(0u32);
     let fails = |h: &[TimedOp<M::Op>]| {
+        checks.set(checks.get() + 1);
         !h.is_empty() && search(model, h, order, budget).0 == Outcome::Violation
     };
+    let left = || checks.get() < config.max_shrink_checks;
     let mut cur = ops.to_vec();
-    let mut complete = true;
-    let removals = |cur: &mut Vec<TimedOp<M::Op>>,
-                    fails: &mut dyn FnMut(&[TimedOp<M::Op>]) -> bool,
-                    checks_left: &dyn Fn() -> bool| {
-        loop {
-            let mut changed = false;
-            let mut i = 0;
-            while i < cur.len() {
-                if !checks_left() {
-                    return false;
-                }
-                let o = &cur[i];
-                let rest: Vec<M::Op> = cur
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, x)| x.op.clone())
-                    .collect();
-                let removable = o.complete_ns.is_some() && model.is_read_only(&o.op)
-                    || model.can_remove(&rest, &o.op);
-                if removable {
-                    let mut c = cur.clone();
-                    c.remove(i);
-                    if fails(&c) {
-                        *cur = c;
-                        changed = true;
-                        continue;
-                    }
-                }
-                i += 1;
-            }
-            if !changed {
-                return true;
-            }
-        }
-    };
-    let max = config.max_shrink_checks;
-    let counted = std::cell::Cell::new(0u32);
-    let mut counting = |h: &[TimedOp<M::Op>]| {
-        counted.set(counted.get() + 1);
-        fails(h)
-    };
-    let left = || counted.get() < max;
-    complete &= removals(&mut cur, &mut counting, &left);
+    let mut complete = removals(model, &mut cur, &fails, &left);
     let mut i = 0;
     while complete && i < cur.len() {
         if !left() {
@@ -565,16 +525,58 @@ fn shrink<M: Model>(
         if cur[i].complete_ns.is_some() && !model.is_read_only(&cur[i].op) {
             let mut c = cur.clone();
             c[i].complete_ns = None;
-            if counting(&c) {
+            if fails(&c) {
                 cur = c;
             }
         }
         i += 1;
     }
     if complete {
-        complete &= removals(&mut cur, &mut counting, &left);
+        complete = removals(model, &mut cur, &fails, &left);
     }
     (cur, complete)
+}
+
+/// Drops, one at a time and until none goes, every operation that may soundly go (a
+/// completed read-only one, or one the model says nothing left depends on) while the
+/// history still fails; `false` when the check limit stopped it first.
+fn removals<M: Model>(
+    model: &M,
+    cur: &mut Vec<TimedOp<M::Op>>,
+    fails: &impl Fn(&[TimedOp<M::Op>]) -> bool,
+    left: &impl Fn() -> bool,
+) -> bool {
+    loop {
+        let mut changed = false;
+        let mut i = 0;
+        while i < cur.len() {
+            if !left() {
+                return false;
+            }
+            let o = &cur[i];
+            let rest: Vec<M::Op> = cur
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, x)| x.op.clone())
+                .collect();
+            let removable = o.complete_ns.is_some() && model.is_read_only(&o.op)
+                || model.can_remove(&rest, &o.op);
+            if removable {
+                let mut c = cur.clone();
+                c.remove(i);
+                if fails(&c) {
+                    *cur = c;
+                    changed = true;
+                    continue;
+                }
+            }
+            i += 1;
+        }
+        if !changed {
+            return true;
+        }
+    }
 }
 
 #[cfg(test)]
