@@ -505,6 +505,9 @@ fn engine_faults(
                 ));
             }
         }
+        FaultAction::Drain { .. } => {
+            return Err("the lab has no load balancer to drain a node from".to_string());
+        }
         FaultAction::Pause { target } => {
             let duration = SimDuration::from_secs_f64(f.duration_s.unwrap_or(0.0));
             for node in nodes(target)? {

@@ -122,6 +122,21 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
             behind as f64 / stale as f64
         },
         max_versions_behind: max_behind,
+        writes_acked: run
+            .world
+            .ops
+            .iter()
+            .filter(|o| {
+                matches!(
+                    (&o.op, &o.answer),
+                    (Op::Write { .. }, Some(Answer::Written))
+                        | (Op::Cas { .. }, Some(Answer::Cas(true)))
+                )
+            })
+            .count() as u64,
+        // Replica-side figures (lost writes, failovers, lag) belong to caplab's own
+        // replicated stores; a student's node is judged from the clients' side only.
+        ..StoreSummary::default()
     };
     let n = &run.net;
     let design = DesignResult {
@@ -156,6 +171,7 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
         stores: BTreeMap::from([(setup.store_name.clone(), store)]),
         locks: BTreeMap::new(),
         accounts: BTreeMap::new(),
+        reliability: None,
     };
     RunResults {
         scenario: setup.name.clone(),

@@ -12,7 +12,9 @@
 //! - group *i*'s home replica (the one its clients talk to with [`Contact::Home`]) is the
 //!   first replica in the same group of the file's first partition, or replica `i mod n`
 //!   without a partition;
-//! - the file's workload and designs are not used: the clients run [`Workload`].
+//! - the file's workload, designs, `chaos` and `reliability` sections are not used: the
+//!   clients run [`Workload`], the faults are the file's `faults`; a `drain` fault is an
+//!   error (there is no load balancer: clients choose their replica, [`Contact`]).
 //!
 //! Any other fault target is an error naming the file, the JSON path and the position.
 
@@ -256,6 +258,13 @@ impl Setup {
     /// Checks every fault target; the problem carries the JSON path of the first bad one.
     pub(crate) fn check_targets(&self) -> Result<(), Problem> {
         for (i, f) in self.faults.iter().enumerate() {
+            if let FaultAction::Drain { .. } = f.action {
+                return Err(Problem::new(
+                    format!("faults[{i}].action.drain"),
+                    "the lab has no load balancer to drain a node from: clients pick their \
+                     replica themselves (Setup::contact)",
+                ));
+            }
             for (path, target) in targets(&f.action) {
                 if let Err(e) = self.resolve(target) {
                     return Err(Problem::new(format!("faults[{i}].action.{path}"), e));
@@ -329,6 +338,7 @@ fn targets(action: &FaultAction) -> Vec<(String, &str)> {
         FaultAction::Crash { target } => vec![("crash.target".to_string(), target)],
         FaultAction::Slow { target, .. } => vec![("slow.target".to_string(), target)],
         FaultAction::Pause { target } => vec![("pause.target".to_string(), target)],
+        FaultAction::Drain { target } => vec![("drain.target".to_string(), target)],
         FaultAction::ClockSkew { target, .. } => vec![("clock_skew.target".to_string(), target)],
         FaultAction::Partition { groups } => groups
             .iter()
