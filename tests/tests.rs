@@ -1,9 +1,11 @@
 //! caplab's integration and property tests: one binary, a module per topic.
 mod accounting;
 mod chaos;
+mod checkers;
 mod cli;
 mod consistency;
 mod engine;
+mod lab;
 mod messaging;
 mod payments;
 mod queueing;
@@ -11,3 +13,4 @@ mod reliability;
 mod reports;
 mod scenarios;
 mod sweep;
+mod tutorial;

@@ -3,6 +3,7 @@ pub mod dist;
 pub mod error;
 pub mod event_queue;
 pub mod fault;
+pub mod message_log;
 pub mod metrics;
 pub mod network;
 pub mod rng;

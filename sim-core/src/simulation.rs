@@ -7,16 +7,59 @@
 //! Each processed event is folded into a 64-bit digest as (time, kind, target, source), so
 //! two runs of the same setup can be compared at a glance; `crate::twin::twin_run` uses
 //! checkpoints of the digest to name the first event where two runs part.
+//!
+//! A whole run: a node that pings another every 10 ms, counting the pongs in the world.
+//!
+//! ```
+//! use sim_core::network::{LinkSpec, NodeId};
+//! use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
+//! use sim_core::time::{SimDuration, SimTime};
+//!
+//! #[derive(Clone, Debug)]
+//! enum Msg { Tick, Ping, Pong }
+//!
+//! struct Pinger { peer: NodeId }
+//! impl Component<Msg, u64> for Pinger {
+//!     fn on_event(&mut self, event: Event<Msg>, ctx: &mut Ctx<'_, Msg, u64>) {
+//!         match event {
+//!             Event::Init | Event::Timer(Msg::Tick) => {
+//!                 ctx.send(self.peer, Msg::Ping).expect("the peer exists");
+//!                 ctx.set_timer(SimDuration::from_millis(10), Msg::Tick);
+//!             }
+//!             Event::Message { msg: Msg::Pong, .. } => *ctx.world() += 1,
+//!             _ => {}
+//!         }
+//!     }
+//! }
+//!
+//! struct Ponger;
+//! impl Component<Msg, u64> for Ponger {
+//!     fn on_event(&mut self, event: Event<Msg>, ctx: &mut Ctx<'_, Msg, u64>) {
+//!         if let Event::Message { from, msg: Msg::Ping } = event {
+//!             ctx.send(from, Msg::Pong).expect("the sender exists");
+//!         }
+//!     }
+//! }
+//!
+//! let mut sim = Simulation::new(42, LinkSpec::constant_ms(1.0), 0u64).expect("valid link");
+//! sim.add_component("pinger", Box::new(Pinger { peer: NodeId(1) }));
+//! sim.add_component("ponger", Box::new(Ponger));
+//! let stop = sim.run(RunLimits::until(SimTime(SimDuration::from_millis(95).as_nanos())));
+//! assert_eq!(stop, StopReason::TimeLimit);
+//! // Pings at 0, 10, ..., 90 ms; each pong arrives 2 ms later, the last at 92 ms.
+//! assert_eq!(*sim.world(), 10);
+//! ```
 
 use crate::error::SimError;
 use crate::event_queue::{EventHandle, EventQueue};
 use crate::fault::Fault;
+use crate::message_log::{Fate, MessageLog, MessageLogConfig, MessageRecord};
 use crate::network::{LinkSpec, NetStats, Network, NodeId, Route};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use std::fmt::Debug;
 
-/// What a component receives.
+/// What a component receives. See the module example for a component matching on it.
 #[derive(Debug)]
 pub enum Event<M> {
     /// Once, when the simulation starts (or when the component is added to a running one).
@@ -34,6 +77,44 @@ pub enum Event<M> {
 
 /// A node: a state machine driven by events through its context. `M` is the message type of
 /// the simulation, `W` the shared world state (metrics, ledgers) every component can reach.
+///
+/// A crash drops the node's timers and the messages on their way to it; what the node
+/// keeps in its fields survives unless `on_crash` clears it (a model of volatile memory
+/// clears it there; caplab's teaching harness, `lab`, rebuilds the node instead).
+///
+/// ```
+/// use sim_core::fault::Fault;
+/// use sim_core::network::{LinkSpec, NodeId};
+/// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+/// use sim_core::time::{SimDuration, SimTime};
+///
+/// /// Counts its timer ticks in memory; a crash forgets them, a restart starts again.
+/// struct Ticker { ticks: u64 }
+/// impl Component<(), Vec<u64>> for Ticker {
+///     fn on_event(&mut self, event: Event<()>, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+///         if let Event::Timer(()) = event {
+///             self.ticks += 1;
+///         }
+///         ctx.set_timer(SimDuration::from_millis(1), ());
+///     }
+///     fn on_crash(&mut self, world: &mut Vec<u64>) {
+///         world.push(self.ticks); // what the crash destroyed
+///         self.ticks = 0;
+///     }
+///     fn on_restart(&mut self, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+///         ctx.set_timer(SimDuration::from_millis(1), ());
+///     }
+/// }
+///
+/// let ms = |n| SimTime(SimDuration::from_millis(n).as_nanos());
+/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+/// let node = sim.add_component("ticker", Box::new(Ticker { ticks: 0 }));
+/// let crash = Fault::Crash { node, restart_after: Some(SimDuration::from_millis(5)) };
+/// sim.schedule_fault(ms(10), crash).expect("the node exists");
+/// sim.run(RunLimits::until(ms(30)));
+/// assert_eq!(sim.world(), &vec![9]); // ticks at 1..=9 ms, then the crash at 10 ms
+/// assert!(sim.is_up(NodeId(0)));
+/// ```
 pub trait Component<M, W> {
     /// Handles one event. All effects go through `ctx`: timers, sends, randomness, metrics.
     fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>);
@@ -52,10 +133,63 @@ pub trait Component<M, W> {
 }
 
 /// Names a timer so that it can be cancelled.
+///
+/// ```
+/// use sim_core::network::LinkSpec;
+/// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+/// use sim_core::time::SimDuration;
+///
+/// struct Cancel;
+/// impl Component<&'static str, Vec<&'static str>> for Cancel {
+///     fn on_event(&mut self, e: Event<&'static str>, ctx: &mut Ctx<'_, &'static str, Vec<&'static str>>) {
+///         match e {
+///             Event::Init => {
+///                 let timeout = ctx.set_timer(SimDuration::from_secs(1), "timeout");
+///                 ctx.set_timer(SimDuration::from_millis(5), "reply");
+///                 assert!(ctx.cancel_timer(timeout));
+///                 assert!(!ctx.cancel_timer(timeout), "already cancelled");
+///             }
+///             Event::Timer(t) => ctx.world().push(t),
+///             _ => {}
+///         }
+///     }
+/// }
+///
+/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+/// sim.add_component("c", Box::new(Cancel));
+/// sim.run(RunLimits::UNLIMITED);
+/// assert_eq!(sim.world(), &vec!["reply"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct TimerId(EventHandle);
 
 /// Why `run` returned.
+///
+/// ```
+/// use sim_core::network::LinkSpec;
+/// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
+/// use sim_core::time::{SimDuration, SimTime};
+///
+/// struct Forever;
+/// impl Component<(), ()> for Forever {
+///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
+///         ctx.set_timer(SimDuration::from_millis(1), ());
+///     }
+/// }
+/// let build = || {
+///     let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+///     sim.add_component("f", Box::new(Forever));
+///     sim
+/// };
+/// let ten_ms = SimTime(SimDuration::from_millis(10).as_nanos());
+/// assert_eq!(build().run(RunLimits::until(ten_ms)), StopReason::TimeLimit);
+/// let budget = RunLimits { until: SimTime::MAX, max_events: 5 };
+/// let mut sim = build();
+/// assert_eq!(sim.run(budget), StopReason::EventBudget);
+/// assert_eq!(sim.events_processed(), 5);
+/// let mut idle = Simulation::<(), ()>::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+/// assert_eq!(idle.run(RunLimits::UNLIMITED), StopReason::Idle);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StopReason {
     /// No event left.
@@ -68,7 +202,7 @@ pub enum StopReason {
     QueueFull,
 }
 
-/// When a run stops: the first limit reached wins.
+/// When a run stops: the first limit reached wins (see [`StopReason`]'s example).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunLimits {
     /// Events at or before this instant are processed; later ones are not.
@@ -94,6 +228,30 @@ impl RunLimits {
 }
 
 /// One processed event, as recorded by the trace window or printed by single-step mode.
+///
+/// ```
+/// use sim_core::network::{LinkSpec, NodeId};
+/// use sim_core::simulation::{Component, Ctx, Event, Simulation};
+/// use sim_core::time::{SimDuration, SimTime};
+///
+/// struct Once;
+/// impl Component<u8, ()> for Once {
+///     fn on_event(&mut self, e: Event<u8>, ctx: &mut Ctx<'_, u8, ()>) {
+///         if let Event::Init = e {
+///             ctx.set_timer(SimDuration::from_millis(2), 7);
+///         }
+///     }
+/// }
+/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+/// sim.add_component("once", Box::new(Once));
+/// // Single-step: one event at a time, each returned as a record.
+/// let init = sim.step_traced().expect("the init event");
+/// assert_eq!((init.index, init.kind, init.target), (0, "init", Some(NodeId(0))));
+/// let timer = sim.step_traced().expect("the timer");
+/// assert_eq!((timer.time, timer.kind, timer.detail.as_str()), (SimTime(2_000_000), "timer", "7"));
+/// assert_eq!(sim.last_event(), Some(timer));
+/// assert!(sim.step_traced().is_none(), "nothing left");
+/// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventRecord {
     /// 0-based index of the event in the run.
@@ -166,15 +324,61 @@ pub struct Core<M, W> {
     /// Keeps a copy of the last event processed (twin runs), formatted only when asked.
     keep_last: bool,
     last: Option<(u64, SimTime, u32, u64, Pending<M>)>,
+    /// The optional message log (boxed: the common case, off, costs one word).
+    msg_log: Option<Box<MessageLog>>,
 }
 
-/// A simulation: components, the engine core, and the world they share.
+/// A simulation: components, the engine core, and the world they share. The module
+/// documentation shows a whole run; the methods' examples show one thing each.
 pub struct Simulation<M, W> {
     components: Vec<Box<dyn Component<M, W>>>,
     core: Core<M, W>,
 }
 
-/// What a component sees of the engine while it handles an event.
+/// What a component sees of the engine while it handles an event: its identity, time
+/// (true and local), its random streams, timers, the network, and the shared world.
+///
+/// ```
+/// use sim_core::network::{LinkSpec, NodeId};
+/// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+/// use sim_core::time::{SimDuration, SimTime};
+///
+/// #[derive(Default)]
+/// struct Seen { names: Vec<String>, draws: Vec<u64>, sizes: usize, local: Vec<SimTime> }
+///
+/// struct Probe;
+/// impl Component<u32, Seen> for Probe {
+///     fn on_event(&mut self, e: Event<u32>, ctx: &mut Ctx<'_, u32, Seen>) {
+///         if let Event::Init = e {
+///             let name = ctx.name().to_string();
+///             let draw = ctx.rng().below(100); // this node's own stream
+///             let mut other = ctx.stream("jitter"); // an independent stream by purpose
+///             let _ = other.next_u64();
+///             let (me, nodes) = (ctx.me(), ctx.node_count());
+///             assert!(ctx.is_up(me) && ctx.seed() == 9 && ctx.now() == SimTime::ZERO);
+///             assert_eq!(ctx.work(SimDuration::from_millis(4)), SimDuration::from_millis(4));
+///             assert_eq!(ctx.slow_factor(), 1.0);
+///             // A sized message on a bandwidth-limited link takes its transmission time.
+///             let next = NodeId((me.0 + 1) % nodes as u32);
+///             ctx.send_sized(next, 1, 1_000).expect("exists");
+///             let local = ctx.local_time();
+///             let w = ctx.world();
+///             w.names.push(name);
+///             w.draws.push(draw);
+///             w.local.push(local);
+///             w.sizes = nodes;
+///         }
+///     }
+/// }
+///
+/// let mut sim = Simulation::new(9, LinkSpec::constant_ms(1.0), Seen::default()).expect("valid");
+/// sim.add_component("a", Box::new(Probe));
+/// sim.add_component("b", Box::new(Probe));
+/// sim.run(RunLimits::UNLIMITED);
+/// assert_eq!(sim.world().names, ["a", "b"]);
+/// assert_eq!(sim.world().sizes, 2);
+/// assert_eq!(sim.net_stats().delivered, 2);
+/// ```
 pub struct Ctx<'a, M, W> {
     core: &'a mut Core<M, W>,
     me: NodeId,
@@ -209,6 +413,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 trace: Vec::new(),
                 keep_last: false,
                 last: None,
+                msg_log: None,
             },
         })
     }
@@ -250,6 +455,32 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     }
 
     /// Sets the behaviour of the directed link `from → to`.
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    ///
+    /// struct Quiet;
+    /// impl Component<(), ()> for Quiet {
+    ///     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), ()>) {}
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let (a, b, users) = (NodeId(0), NodeId(1), NodeId(2));
+    /// for name in ["a", "b", "users"] {
+    ///     sim.add_component(name, Box::new(Quiet));
+    /// }
+    /// sim.set_link(a, b, LinkSpec::constant_ms(40.0)).expect("valid"); // a slow direction
+    /// sim.set_default_link(LinkSpec::constant_ms(0.5)).expect("valid");
+    /// assert!(sim.set_link(a, NodeId(9), LinkSpec::constant_ms(1.0)).is_err());
+    /// sim.set_always_connected(users).expect("exists");
+    /// sim.schedule_fault(SimTime(10), Fault::Partition { groups: vec![vec![a], vec![b]] })
+    ///     .expect("nodes exist");
+    /// sim.run(RunLimits::until(SimTime(20)));
+    /// assert!(sim.is_partitioned(a, b) && sim.is_partitioned(b, a));
+    /// assert!(!sim.is_partitioned(users, a) && !sim.is_partitioned(b, users));
+    /// ```
     pub fn set_link(&mut self, from: NodeId, to: NodeId, spec: LinkSpec) -> Result<(), SimError> {
         self.core.check_node(from)?;
         self.core.check_node(to)?;
@@ -291,9 +522,51 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     }
 
     /// Records an `EventRecord` for each event whose index is in `from..to`.
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::SimDuration;
+    ///
+    /// struct Tick;
+    /// impl Component<(), u32> for Tick {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    ///         *ctx.world() += 1;
+    ///         if *ctx.world() < 10 {
+    ///             ctx.set_timer(SimDuration::from_millis(1), ());
+    ///         }
+    ///     }
+    /// }
+    /// let run = || {
+    ///     let mut sim = Simulation::new(3, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    ///     sim.add_component("tick", Box::new(Tick));
+    ///     sim.set_trace_window(2, 4);
+    ///     sim.set_checkpoint_every(5);
+    ///     sim.run(RunLimits::UNLIMITED);
+    ///     sim
+    /// };
+    /// let (one, two) = (run(), run());
+    /// assert_eq!(one.trace().iter().map(|r| r.index).collect::<Vec<_>>(), [2, 3]);
+    /// assert_eq!(one.checkpoints().len(), 2); // after events 5 and 10
+    /// assert_eq!(one.digest(), two.digest()); // same setup, same seed: same run
+    /// assert_eq!(one.node_name(sim_core::network::NodeId(0)), Some("tick"));
+    /// assert_eq!((one.events_processed(), one.events_pending()), (10, 0));
+    /// assert_eq!(one.into_world(), 10);
+    /// ```
     pub fn set_trace_window(&mut self, from: u64, to: u64) {
         self.core.trace_from = from;
         self.core.trace_to = to;
+    }
+
+    /// Starts recording the messages sent in a time window (see `crate::message_log`);
+    /// replaces any log recorded so far.
+    pub fn set_message_log(&mut self, config: MessageLogConfig) {
+        self.core.msg_log = Some(Box::new(MessageLog::new(config)));
+    }
+
+    /// The message log, when one was set.
+    pub fn message_log(&self) -> Option<&MessageLog> {
+        self.core.msg_log.as_deref()
     }
 
     /// Processes events until a limit is reached or nothing is left.
@@ -324,7 +597,33 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         self.last_event()
     }
 
-    /// Processes the next event if `limits` allow it; otherwise says why not.
+    /// Processes the next event if `limits` allow it; otherwise says why not. A loop of
+    /// these is `run`, one event at a time (single-step mode, lockstep twin runs).
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
+    /// use sim_core::time::{SimDuration, SimTime};
+    ///
+    /// struct Every;
+    /// impl Component<(), ()> for Every {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
+    ///         ctx.set_timer(SimDuration::from_millis(1), ());
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// sim.add_component("every", Box::new(Every));
+    /// let limits = RunLimits::until(SimTime(SimDuration::from_millis(3).as_nanos()));
+    /// let mut printed = Vec::new();
+    /// let stop = loop {
+    ///     match sim.step_within(limits) {
+    ///         Ok(()) => printed.push(sim.last_event().expect("just processed").kind),
+    ///         Err(stop) => break stop,
+    ///     }
+    /// };
+    /// assert_eq!(stop, StopReason::TimeLimit);
+    /// assert_eq!(printed, ["init", "timer", "timer", "timer"]);
+    /// ```
     pub fn step_within(&mut self, limits: RunLimits) -> Result<(), StopReason> {
         if self.core.queue_full_drops > 0 {
             return Err(StopReason::QueueFull);
@@ -390,12 +689,30 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         }
         if deferred {
             let until = core.nodes[target as usize].paused_until;
+            if let (Some(log), Pending::Message { from, .. }) =
+                (core.msg_log.as_deref_mut(), &ev.what)
+            {
+                log.settle(
+                    *from,
+                    NodeId(target),
+                    time,
+                    Fate::InFlight { arrive_at: until },
+                );
+            }
             core.push(until, target, ev.incarnation, ev.what);
             return;
         }
         if !live {
-            if let Pending::Message { .. } = ev.what {
+            if let Pending::Message { from, .. } = ev.what {
                 core.network.stats.to_down_node += 1;
+                if let Some(log) = core.msg_log.as_deref_mut() {
+                    log.settle(
+                        from,
+                        NodeId(target),
+                        time,
+                        Fate::DroppedAtDownNode { at: time },
+                    );
+                }
             }
             return;
         }
@@ -405,6 +722,9 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             Pending::Timer(m) => Event::Timer(m),
             Pending::Message { from, msg } => {
                 core.network.stats.delivered += 1;
+                if let Some(log) = core.msg_log.as_deref_mut() {
+                    log.settle(from, me, time, Fate::Delivered { at: time });
+                }
                 Event::Message { from, msg }
             }
             Pending::Restart => return self.restart(me),
@@ -562,6 +882,20 @@ impl<M: Clone + Debug, W> Core<M, W> {
         handle
     }
 
+    #[cold]
+    fn log_send(&mut self, from: NodeId, to: NodeId, fate: Fate, detail: String, duplicate: bool) {
+        if let Some(log) = self.msg_log.as_deref_mut() {
+            log.push(MessageRecord {
+                sent_at: self.now,
+                from,
+                to,
+                fate,
+                detail,
+                duplicate,
+            });
+        }
+    }
+
     fn check_node(&self, node: NodeId) -> Result<(), SimError> {
         if node.index() < self.nodes.len() {
             Ok(())
@@ -681,14 +1015,28 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
         // since it was sent: the incarnation at send time is checked at delivery.
         let target_inc = core.nodes[to.index()].incarnation;
         let from = self.me;
+        // The message log, when on and in its window, keeps the payload's text.
+        let logged = match core.msg_log.as_deref() {
+            Some(log) if log.wants(now) => Some(format!("{msg:?}")),
+            _ => None,
+        };
         if from == to {
             core.push(now, to.0, target_inc, Pending::Message { from, msg });
+            if let Some(detail) = logged {
+                core.log_send(from, to, Fate::InFlight { arrive_at: now }, detail, false);
+            }
             return Ok(());
         }
         let rng = &mut core.nodes[from.index()].net_rng;
-        match core.network.route(now, from, to, bytes, rng) {
-            Route::Lost => core.network.stats.lost += 1,
-            Route::Partitioned => core.network.stats.partitioned += 1,
+        let fate = match core.network.route(now, from, to, bytes, rng) {
+            Route::Lost => {
+                core.network.stats.lost += 1;
+                Fate::Lost
+            }
+            Route::Partitioned => {
+                core.network.stats.partitioned += 1;
+                Fate::Partitioned
+            }
             Route::Deliver(delay, copy) => {
                 if let Some(d) = copy {
                     core.network.stats.duplicated += 1;
@@ -697,6 +1045,10 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
                         msg: msg.clone(),
                     };
                     core.push(now + d, to.0, target_inc, dup);
+                    if let Some(detail) = &logged {
+                        let due = Fate::InFlight { arrive_at: now + d };
+                        core.log_send(from, to, due, detail.clone(), true);
+                    }
                 }
                 core.push(
                     now + delay,
@@ -704,7 +1056,13 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
                     target_inc,
                     Pending::Message { from, msg },
                 );
+                Fate::InFlight {
+                    arrive_at: now + delay,
+                }
             }
+        };
+        if let Some(detail) = logged {
+            core.log_send(from, to, fate, detail, false);
         }
         Ok(())
     }

@@ -118,6 +118,25 @@ pub fn check(history: &History, config: &CheckConfig) -> Result<CheckReport, His
     })
 }
 
+/// Whether the history violates linearizability, without shrinking or explaining: `Some`
+/// answer, or `None` when a budget ran out. For callers that search for where a history
+/// first goes wrong (checking many prefixes); `check` explains the one they find.
+pub fn violates(history: &History, config: &CheckConfig) -> Result<Option<bool>, HistoryError> {
+    validate(&history.ops)?;
+    let keys = prepare(&history.ops, history.truncated_at_ns);
+    let mut steps = 0;
+    let mut unknown = false;
+    for ops in keys.values() {
+        let left = config.max_steps_total.saturating_sub(steps);
+        match search(ops, config.max_steps_per_key.min(left), &mut steps) {
+            Search::Linearizable => {}
+            Search::Violation => return Ok(Some(true)),
+            Search::OutOfBudget => unknown = true,
+        }
+    }
+    Ok((!unknown).then_some(false))
+}
+
 /// Checks a complete list of operations (nothing left unrecorded).
 pub fn check_operations(
     ops: &[Operation],

@@ -8,16 +8,26 @@
 //! - `shrink`: delta debugging of a violation down to a minimal counter-example.
 //! - `render`: the counter-example as text, an ASCII timeline and an explanation.
 //! - `generate`: random linearizable histories, for tests and `caplab bench`.
+//! - `model`, `generic`: sequential specifications (registers, counters, logs, sets) and a
+//!   model-based Wing–Gong search under real-time or program order, with shrinking.
+//! - `sequential`: sequential consistency of register histories.
+//! - `convergence`: eventual convergence of a replicated counter or set.
 
+pub mod convergence;
 pub mod generate;
+pub mod generic;
 pub mod history;
 pub mod linearizable;
+pub mod model;
 pub mod render;
 mod search;
+pub mod sequential;
 mod shrink;
 
 pub use generate::{bench_history, random_history, GenConfig};
 pub use history::{
     Call, History, HistoryRecorder, OpKind, OpRef, Operation, RecordError, Reply, Value,
 };
-pub use linearizable::{check, check_operations, CheckConfig, CheckReport, HistoryError, Verdict};
+pub use linearizable::{
+    check, check_operations, violates, CheckConfig, CheckReport, HistoryError, Verdict,
+};

@@ -1,0 +1,921 @@
+//! The harness: your node type as replicas, closed-loop clients, the setup's network and
+//! faults, in one sim-core simulation; and what the clients observed, recorded.
+//!
+//! Nodes `0..n` are the replicas (`kv#i`), then the clients of each group (`app#g.cK`).
+//! A client sends one request at a time to a replica chosen by `Setup::contact`, waits
+//! up to the workload's timeout, records what it was told (or that it was told nothing:
+//! an unknown outcome), pauses, and goes on. Every request ends exactly once: ok, error
+//! (the replica refused, or answered nonsense), timeout, or in flight at the end.
+
+use crate::node::{Effect, Node, NodeCtx, ReplicaId, Request};
+use crate::setup::{Check, Contact, Setup};
+use crate::workload::{Answer, Observation, Op};
+use models::checker::convergence::{Observed, Sample};
+use models::scenario::FaultAction;
+use sim_core::dist::Dist;
+use sim_core::fault::Fault;
+use sim_core::message_log::{MessageLogConfig, MessageRecord};
+use sim_core::metrics::{Histogram, TimeSeries};
+use sim_core::network::{LinkSpec, NetStats, NodeId};
+use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
+use sim_core::time::{SimDuration, SimTime};
+use std::collections::BTreeMap;
+use std::fmt::{self, Debug};
+use std::io::Write;
+use std::marker::PhantomData;
+use std::rc::Rc;
+
+/// What travels between nodes and what timers carry.
+#[derive(Clone)]
+pub enum Wire<M, T> {
+    /// A client's request to a replica.
+    Request(Request),
+    /// A replica's answer to a client's request number `id`.
+    Answer {
+        /// The request's number.
+        id: u64,
+        /// The answer.
+        answer: Answer,
+    },
+    /// A message between replicas (your `Node::Msg`).
+    Peer(M),
+    /// One of your node's timers (`Node::Timer`), with the harness's number for it.
+    Timer(u64, T),
+    /// The harness samples the replica for a convergence check.
+    Sample,
+    /// A client's next request is due.
+    ClientNext,
+    /// A client's request number `.0` timed out.
+    ClientTimeout(u64),
+}
+
+impl<M: Debug, T: Debug> Debug for Wire<M, T> {
+    /// Short forms for single-step output and diagrams: `req 7 write(k0, 12)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Wire::Request(r) => write!(f, "req {} {}", r.id, op_text(&r.op)),
+            Wire::Answer { id, answer } => write!(f, "ans {id} {}", answer_text(answer)),
+            Wire::Peer(m) => write!(f, "{m:?}"),
+            Wire::Timer(_, t) => write!(f, "timer {t:?}"),
+            Wire::Sample => write!(f, "sample"),
+            Wire::ClientNext => write!(f, "next"),
+            Wire::ClientTimeout(id) => write!(f, "timeout {id}"),
+        }
+    }
+}
+
+/// An operation, short: `write(k0, 12)`, `read(k0)`, `add(3)`.
+pub fn op_text(op: &Op) -> String {
+    match op {
+        Op::Read { key } => format!("read(k{key})"),
+        Op::Write { key, value } => format!("write(k{key}, {value})"),
+        Op::Cas { key, expected, new } => format!("cas(k{key}, {expected}→{new})"),
+        Op::Add { amount } => format!("add({amount})"),
+        Op::ReadCounter => "read()".to_string(),
+        Op::Append { value } => format!("append({value})"),
+        Op::ReadLog => "read()".to_string(),
+        Op::Insert { value } => format!("insert({value})"),
+        Op::ReadSet => "read()".to_string(),
+    }
+}
+
+/// An answer, short: `12`, `ok`, `unavailable`.
+pub fn answer_text(answer: &Answer) -> String {
+    match answer {
+        Answer::Value(Some(v)) => v.to_string(),
+        Answer::Value(None) => "absent".to_string(),
+        Answer::Written | Answer::Added | Answer::Appended | Answer::Inserted => "ok".to_string(),
+        Answer::Cas(true) => "ok".to_string(),
+        Answer::Cas(false) => "failed".to_string(),
+        Answer::Counter(v) => v.to_string(),
+        Answer::Log(l) => format!("{l:?}"),
+        Answer::Set(s) => format!("{s:?}"),
+        Answer::Unavailable => "unavailable".to_string(),
+    }
+}
+
+/// A word for the digest of what a client was told.
+fn answer_word(answer: &Answer) -> u64 {
+    use models::ledger::fold;
+    match answer {
+        Answer::Value(v) => fold(1, v.map_or(u64::MAX, |v| v)),
+        Answer::Written => 2,
+        Answer::Cas(ok) => fold(3, u64::from(*ok)),
+        Answer::Added => 4,
+        Answer::Counter(v) => fold(5, *v as u64),
+        Answer::Appended => 6,
+        Answer::Log(l) => l.iter().fold(7, |d, v| fold(d, *v)),
+        Answer::Inserted => 8,
+        Answer::Set(s) => s.iter().fold(9, |d, v| fold(d, *v)),
+        Answer::Unavailable => 10,
+    }
+}
+
+/// How a request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Answered.
+    Ok,
+    /// The replica refused ([`Answer::Unavailable`]), answered with the wrong kind of
+    /// answer, or the client crashed waiting.
+    Error,
+    /// No answer within the timeout.
+    Timeout,
+    /// Still waiting when the run ended.
+    InFlight,
+}
+
+/// One client operation as recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OpRecord {
+    /// Invocation number, unique in the run.
+    pub id: u64,
+    /// The client (`ClientId`).
+    pub client: u32,
+    /// The client's group.
+    pub group: u32,
+    /// The replica it was sent to.
+    pub replica: ReplicaId,
+    /// What was asked.
+    pub op: Op,
+    /// When, in nanoseconds.
+    pub invoke_ns: u64,
+    /// When the answer came (`None`: timeout, error or in flight: outcome unknown).
+    pub complete_ns: Option<u64>,
+    /// The answer, when it came.
+    pub answer: Option<Answer>,
+    /// How it ended.
+    pub outcome: Outcome,
+}
+
+/// Per-endpoint (group × operation) counts over the measured period.
+#[derive(Clone, Debug, Default)]
+pub struct Tally {
+    /// Issued after the warm-up.
+    pub issued: u64,
+    /// Ended `[ok, error, timeout, rejected]` (rejected is always 0 here).
+    pub ended: [u64; 4],
+    /// Latency of successes.
+    pub latency: Histogram,
+    /// Per window: ended `[ok, not ok]`.
+    pub series: Vec<[u64; 2]>,
+}
+
+/// What the run recorded; the world every node of a lab run shares.
+pub struct LabWorld {
+    /// The operations, in invocation order (at most `Setup::max_ops`).
+    pub ops: Vec<OpRecord>,
+    /// Operations invoked past the cap.
+    pub not_recorded: u64,
+    /// Invocation time of the first one not recorded.
+    pub truncated_at_ns: Option<u64>,
+    /// Per `group#g op` endpoint.
+    pub tallies: BTreeMap<String, Tally>,
+    /// Per window: issued, ok, error, timeout, rejected, with latencies.
+    pub series: TimeSeries,
+    /// Non-ok requests by cause.
+    pub causes: BTreeMap<String, u64>,
+    /// Convergence samples (when the check is `Converges`).
+    pub samples: Vec<Sample>,
+    /// Messages your nodes sent to a replica that does not exist (a bug in the node).
+    pub bad_sends: u64,
+    /// A digest of what clients were told (every request's end and answer): the engine's
+    /// digest covers the order of events, this one what they said, so that a node whose
+    /// answers differ between two runs of the same seed is caught even when the events
+    /// keep their order.
+    pub observed_digest: u64,
+    next_value: u64,
+    next_op: u64,
+}
+
+/// Shared, read-only facts of a run.
+struct Env {
+    replicas: u32,
+    contact: Contact,
+    home: Vec<ReplicaId>,
+    workload: crate::workload::Workload,
+    think_ms: Dist,
+    timeout: SimDuration,
+    end: SimTime,
+    warmup: SimTime,
+    updates_until: SimTime,
+    window: SimDuration,
+    windows: usize,
+    sample: Option<SimDuration>,
+    max_ops: usize,
+    group_name: String,
+}
+
+/// A finished run: the world and the engine's figures.
+pub struct LabRun {
+    /// The seed it ran under.
+    pub seed: u64,
+    /// What was recorded.
+    pub world: LabWorld,
+    /// Digest of the run: the engine's digest of the events folded with the digest of what
+    /// clients were told (`LabWorld::observed_digest`), as `caplab run` reports designs.
+    pub digest: u64,
+    /// Events processed.
+    pub events: u64,
+    /// Why it stopped.
+    pub stop: StopReason,
+    /// Network accounting.
+    pub net: NetStats,
+    /// Node names, by node index.
+    pub names: Vec<String>,
+    /// Messages recorded by the message log, when one was asked for.
+    pub messages: Option<Vec<MessageRecord>>,
+    /// Records the message log had to evict (its capacity was reached).
+    pub messages_evicted: u64,
+}
+
+/// How to run.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// Print every event as it is processed (single-step mode).
+    pub step: bool,
+    /// In single-step mode, print only events in this window (`None`: all).
+    pub step_window: Option<(SimTime, SimTime)>,
+    /// Record the messages sent in this window, at most `.2` of them.
+    pub message_log: Option<(SimTime, SimTime, usize)>,
+    /// Overrides the setup's seed.
+    pub seed: Option<u64>,
+}
+
+fn secs(s: f64) -> SimTime {
+    SimTime(SimDuration::from_secs_f64(s).as_nanos())
+}
+
+/// The simulation of a lab run of `N`.
+pub type LabSimulation<N> = Simulation<Wire<<N as Node>::Msg, <N as Node>::Timer>, LabWorld>;
+
+/// Builds the simulation of `N` under `setup`; the caller runs it.
+pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, String> {
+    setup.validate()?;
+    let end = secs(setup.duration_s);
+    let window = SimDuration::from_secs_f64(setup.window_s);
+    let max_windows = 100_000;
+    let series = TimeSeries::new(
+        window,
+        end,
+        max_windows,
+        &["issued", "ok", "error", "timeout", "rejected"],
+    )
+    .map_err(|e| format!("window_s: {e}"))?;
+    let env = Rc::new(Env {
+        replicas: setup.replicas,
+        contact: setup.contact,
+        home: setup.home.clone(),
+        workload: setup.workload.clone(),
+        think_ms: Dist::exponential(setup.workload.think_ms).prepared(),
+        timeout: SimDuration::from_millis_f64(setup.workload.timeout_ms),
+        end,
+        warmup: secs(setup.warmup_s),
+        updates_until: setup.workload.updates_until_s.map_or(SimTime::MAX, secs),
+        window,
+        windows: series.window_count(),
+        sample: (setup.check == Check::Converges)
+            .then(|| SimDuration::from_millis_f64(setup.sample_ms)),
+        max_ops: setup.max_ops,
+        group_name: setup.group_name.clone(),
+    });
+    let world = LabWorld {
+        ops: Vec::new(),
+        not_recorded: 0,
+        truncated_at_ns: None,
+        tallies: BTreeMap::new(),
+        series,
+        causes: BTreeMap::new(),
+        samples: Vec::new(),
+        bad_sends: 0,
+        observed_digest: 0,
+        next_value: 0,
+        next_op: 0,
+    };
+    let link = LinkSpec {
+        latency_ms: setup.link.latency_ms.prepared(),
+        ..setup.link.clone()
+    };
+    let mut sim = Simulation::new(seed, link, world).map_err(|e| format!("network.{e}"))?;
+    let names = setup.node_names();
+    for (r, name) in names.iter().take(setup.replicas as usize).enumerate() {
+        let host: Host<N> = Host {
+            me: ReplicaId(r as u32),
+            node: None,
+            durable: N::Durable::default(),
+            timers: BTreeMap::new(),
+            next_timer: 0,
+            effects: Vec::new(),
+            env: Rc::clone(&env),
+        };
+        sim.add_component(name.clone(), Box::new(host));
+    }
+    let mut client = 0u32;
+    for g in 0..setup.groups {
+        for _ in 0..setup.workload.clients_per_group {
+            let node: ClientNode<N::Msg, N::Timer> = ClientNode {
+                client,
+                group: g,
+                env: Rc::clone(&env),
+                current: None,
+                next_request: 0,
+                _wire: PhantomData,
+            };
+            sim.add_component(
+                names[(setup.replicas + client) as usize].clone(),
+                Box::new(node),
+            );
+            client += 1;
+        }
+    }
+    for (i, f) in setup.faults.iter().enumerate() {
+        for (at, fault) in engine_faults(setup, f).map_err(|e| format!("faults[{i}]: {e}"))? {
+            sim.schedule_fault(at, fault)
+                .map_err(|e| format!("faults[{i}]: {e}"))?;
+        }
+    }
+    Ok(sim)
+}
+
+/// Runs `N` under `setup`; in single-step mode, prints each event to `out`.
+pub fn run<N: Node>(
+    setup: &Setup,
+    options: &RunOptions,
+    out: &mut dyn Write,
+) -> Result<LabRun, String> {
+    let seed = options.seed.unwrap_or(setup.seed);
+    let mut sim = build::<N>(setup, seed)?;
+    if let Some((from, to, capacity)) = options.message_log {
+        sim.set_message_log(MessageLogConfig::window(from, to, capacity));
+    }
+    let limits = RunLimits {
+        until: secs(setup.duration_s),
+        max_events: setup.max_events,
+    };
+    let names = setup.node_names();
+    let stop = if options.step {
+        loop {
+            if let Err(stop) = sim.step_within(limits) {
+                break stop;
+            }
+            let Some(r) = sim.last_event() else { continue };
+            let shown = options
+                .step_window
+                .is_none_or(|(a, b)| r.time >= a && r.time <= b);
+            if shown {
+                let target = r
+                    .target
+                    .and_then(|n| names.get(n.index()).cloned())
+                    .unwrap_or_else(|| "engine".to_string());
+                let detail = name_sources(&r.detail, &names);
+                writeln!(
+                    out,
+                    "#{:<7} {:>12.6}s  {:<10} {:<8} {}",
+                    r.index,
+                    r.time.as_secs_f64(),
+                    target,
+                    r.kind,
+                    detail
+                )
+                .map_err(|e| format!("cannot write: {e}"))?;
+            }
+        }
+    } else {
+        sim.run(limits)
+    };
+    let messages = sim.message_log().map(|l| l.records());
+    let messages_evicted = sim.message_log().map_or(0, |l| l.evicted());
+    let digest = models::ledger::fold(sim.digest(), sim.world().observed_digest);
+    let events = sim.events_processed();
+    let net = sim.net_stats().clone();
+    let world = sim.into_world();
+    Ok(LabRun {
+        seed,
+        world,
+        digest,
+        events,
+        stop,
+        net,
+        names,
+        messages,
+        messages_evicted,
+    })
+}
+
+/// `from 3 ...` in an event's detail becomes `from app#0.c1 ...`.
+fn name_sources(detail: &str, names: &[String]) -> String {
+    let Some(rest) = detail.strip_prefix("from ") else {
+        return detail.to_string();
+    };
+    let (id, tail) = rest.split_once(' ').unwrap_or((rest, ""));
+    match id.parse::<usize>().ok().and_then(|i| names.get(i)) {
+        Some(name) => format!("from {name}: {tail}"),
+        None => detail.to_string(),
+    }
+}
+
+/// The engine faults of one fault of the setup (start and, with a duration, undo).
+fn engine_faults(
+    setup: &Setup,
+    f: &models::scenario::FaultSpec,
+) -> Result<Vec<(SimTime, Fault)>, String> {
+    let at = secs(f.at_s);
+    let until = f.duration_s.map(|d| secs(f.at_s + d));
+    let nodes = |t: &str| -> Result<Vec<NodeId>, String> {
+        Ok(setup
+            .resolve(t)?
+            .into_iter()
+            .map(|i| NodeId(i as u32))
+            .collect())
+    };
+    let all = |ts: &[String]| -> Result<Vec<NodeId>, String> {
+        let mut v = Vec::new();
+        for t in ts {
+            v.extend(nodes(t)?);
+        }
+        Ok(v)
+    };
+    let mut out = Vec::new();
+    match &f.action {
+        FaultAction::Crash { target } => {
+            for node in nodes(target)? {
+                let restart_after = f.duration_s.map(SimDuration::from_secs_f64);
+                out.push((
+                    at,
+                    Fault::Crash {
+                        node,
+                        restart_after,
+                    },
+                ));
+            }
+        }
+        FaultAction::Partition { groups } => {
+            let groups = groups
+                .iter()
+                .map(|g| all(g))
+                .collect::<Result<Vec<_>, _>>()?;
+            out.push((at, Fault::Partition { groups }));
+            if let Some(u) = until {
+                out.push((u, Fault::Heal));
+            }
+        }
+        FaultAction::OneWayPartition { from, to } => {
+            out.push((
+                at,
+                Fault::OneWayPartition {
+                    from: all(from)?,
+                    to: all(to)?,
+                },
+            ));
+            if let Some(u) = until {
+                out.push((u, Fault::Heal));
+            }
+        }
+        FaultAction::Slow { target, factor } => {
+            for node in nodes(target)? {
+                out.push((
+                    at,
+                    Fault::Slow {
+                        node,
+                        factor: *factor,
+                    },
+                ));
+                if let Some(u) = until {
+                    out.push((u, Fault::Slow { node, factor: 1.0 }));
+                }
+            }
+        }
+        FaultAction::LatencySpike { targets, extra_ms } => {
+            let affected = all(targets)?;
+            let extra = SimDuration::from_millis_f64(*extra_ms);
+            out.push((
+                at,
+                Fault::LatencySpike {
+                    nodes: affected.clone(),
+                    extra,
+                },
+            ));
+            if let Some(u) = until {
+                out.push((
+                    u,
+                    Fault::LatencySpike {
+                        nodes: affected,
+                        extra: SimDuration::ZERO,
+                    },
+                ));
+            }
+        }
+        FaultAction::Drain { .. } => {
+            return Err("the lab has no load balancer to drain a node from".to_string());
+        }
+        FaultAction::Pause { target } => {
+            let duration = SimDuration::from_secs_f64(f.duration_s.unwrap_or(0.0));
+            for node in nodes(target)? {
+                out.push((at, Fault::Pause { node, duration }));
+            }
+        }
+        FaultAction::ClockSkew {
+            target,
+            offset_ms,
+            drift_ppm,
+        } => {
+            for node in nodes(target)? {
+                out.push((
+                    at,
+                    Fault::ClockSkew {
+                        node,
+                        offset_ns: (offset_ms * 1e6) as i64,
+                        drift_ppb: (drift_ppm * 1e3) as i64,
+                    },
+                ));
+                if let Some(u) = until {
+                    out.push((
+                        u,
+                        Fault::ClockSkew {
+                            node,
+                            offset_ns: 0,
+                            drift_ppb: 0,
+                        },
+                    ));
+                }
+            }
+        }
+    }
+    Ok(out)
+}
+
+// ------------------------------------------------------------------------------- replicas
+
+/// Hosts one replica: builds your node, wipes it on a crash, keeps its durable state, and
+/// applies the effects its handlers ask for.
+struct Host<N: Node> {
+    me: ReplicaId,
+    node: Option<N>,
+    durable: N::Durable,
+    /// The harness's timer numbers → the engine's timers, for cancelling.
+    timers: BTreeMap<u64, sim_core::simulation::TimerId>,
+    next_timer: u64,
+    effects: Vec<Effect<N::Msg, N::Timer>>,
+    env: Rc<Env>,
+}
+
+type LabCtx<'a, N> = Ctx<'a, Wire<<N as Node>::Msg, <N as Node>::Timer>, LabWorld>;
+
+impl<N: Node> Host<N> {
+    /// Runs `f` on a context for this node, then applies what it asked for.
+    fn handle(
+        &mut self,
+        ctx: &mut LabCtx<'_, N>,
+        f: impl FnOnce(Option<&mut N>, &mut NodeCtx<'_, N>) -> Option<N>,
+    ) {
+        let mut effects = std::mem::take(&mut self.effects);
+        let now = ctx.now();
+        let local_time = ctx.local_time();
+        let built = {
+            let mut nctx = NodeCtx {
+                me: self.me,
+                replicas: self.env.replicas,
+                now,
+                local_time,
+                rng: ctx.rng(),
+                durable: &mut self.durable,
+                effects: &mut effects,
+                next_timer: &mut self.next_timer,
+            };
+            f(self.node.as_mut(), &mut nctx)
+        };
+        if let Some(node) = built {
+            self.node = Some(node);
+        }
+        for effect in effects.drain(..) {
+            self.apply(ctx, effect);
+        }
+        self.effects = effects;
+    }
+
+    fn apply(&mut self, ctx: &mut LabCtx<'_, N>, effect: Effect<N::Msg, N::Timer>) {
+        match effect {
+            Effect::Send(to, msg) => {
+                if to.0 < self.env.replicas {
+                    let _ = ctx.send(NodeId(to.0), Wire::Peer(msg));
+                } else {
+                    ctx.world().bad_sends += 1;
+                }
+            }
+            Effect::Reply(req, answer) => {
+                let client = NodeId(self.env.replicas + req.client.0);
+                let _ = ctx.send(client, Wire::Answer { id: req.id, answer });
+            }
+            Effect::SetTimer(id, delay, timer) => {
+                let handle = ctx.set_timer(delay, Wire::Timer(id.0, timer));
+                self.timers.insert(id.0, handle);
+            }
+            Effect::CancelTimer(id) => {
+                if let Some(handle) = self.timers.remove(&id.0) {
+                    ctx.cancel_timer(handle);
+                }
+            }
+        }
+    }
+
+    fn boot(&mut self, ctx: &mut LabCtx<'_, N>) {
+        self.handle(ctx, |_, nctx| Some(N::boot(nctx)));
+        if let Some(period) = self.env.sample {
+            // The next multiple of the period, so that every replica samples together.
+            let p = period.as_nanos();
+            let next = (ctx.now().as_nanos() / p + 1) * p;
+            ctx.set_timer(SimTime(next) - ctx.now(), Wire::Sample);
+        }
+    }
+
+    fn sample(&mut self, ctx: &mut LabCtx<'_, N>) {
+        let Some(period) = self.env.sample else {
+            return;
+        };
+        let k = (ctx.now().as_nanos() / period.as_nanos()) as usize;
+        let observed = match self.node.as_ref().and_then(|n| n.observe(&self.durable)) {
+            Some(Observation::Counter(v)) => Observed::Counter(v),
+            Some(Observation::Set(s)) => Observed::Set(s),
+            None => Observed::Down,
+        };
+        let n = self.env.replicas as usize;
+        let samples = &mut ctx.world().samples;
+        // Bounded by the run's length over the period (validated positive).
+        while samples.len() <= k {
+            let at_ns = samples.len() as u64 * period.as_nanos();
+            samples.push(Sample {
+                at_ns,
+                replicas: vec![Observed::Down; n],
+            });
+        }
+        samples[k].replicas[self.me.0 as usize] = observed;
+        if ctx.now() + period <= self.env.end {
+            ctx.set_timer(period, Wire::Sample);
+        }
+    }
+}
+
+impl<N: Node> Component<Wire<N::Msg, N::Timer>, LabWorld> for Host<N> {
+    fn on_event(&mut self, event: Event<Wire<N::Msg, N::Timer>>, ctx: &mut LabCtx<'_, N>) {
+        match event {
+            Event::Init => self.boot(ctx),
+            Event::Message { from, msg } => match msg {
+                Wire::Request(req) => {
+                    self.handle(ctx, |node, nctx| {
+                        if let Some(node) = node {
+                            node.on_request(nctx, req);
+                        }
+                        None
+                    });
+                }
+                Wire::Peer(m) if from.0 < self.env.replicas => {
+                    self.handle(ctx, |node, nctx| {
+                        if let Some(node) = node {
+                            node.on_message(nctx, ReplicaId(from.0), m);
+                        }
+                        None
+                    });
+                }
+                _ => {}
+            },
+            Event::Timer(Wire::Timer(id, t)) => {
+                if self.timers.remove(&id).is_some() {
+                    self.handle(ctx, |node, nctx| {
+                        if let Some(node) = node {
+                            node.on_timer(nctx, t);
+                        }
+                        None
+                    });
+                }
+            }
+            Event::Timer(Wire::Sample) => self.sample(ctx),
+            Event::Timer(_) => {}
+        }
+    }
+
+    fn on_crash(&mut self, _world: &mut LabWorld) {
+        // Volatile state goes; the durable state stays with the harness.
+        self.node = None;
+        self.timers.clear();
+    }
+
+    fn on_restart(&mut self, ctx: &mut LabCtx<'_, N>) {
+        self.boot(ctx);
+    }
+}
+
+// -------------------------------------------------------------------------------- clients
+
+struct Current {
+    id: u64,
+    /// Index in `LabWorld::ops`, if recorded.
+    record: Option<usize>,
+    endpoint: String,
+    counted: bool,
+    invoked: SimTime,
+    op: Op,
+    timeout: sim_core::simulation::TimerId,
+}
+
+/// A closed-loop client: one request at a time.
+struct ClientNode<M, T> {
+    client: u32,
+    group: u32,
+    env: Rc<Env>,
+    current: Option<Current>,
+    next_request: u64,
+    _wire: PhantomData<fn() -> (M, T)>,
+}
+
+impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
+    fn think(&mut self, ctx: &mut Ctx<'_, Wire<M, T>, LabWorld>) {
+        let d = self.env.think_ms.sample_duration(ctx.rng());
+        if ctx.now() + d < self.env.end {
+            ctx.set_timer(d, Wire::ClientNext);
+        }
+    }
+
+    fn issue(&mut self, ctx: &mut Ctx<'_, Wire<M, T>, LabWorld>) {
+        let now = ctx.now();
+        let fresh = {
+            let w = ctx.world();
+            w.next_value += 1;
+            w.next_value
+        };
+        let reads_only = now >= self.env.updates_until;
+        let op = self.env.workload.draw(ctx.rng(), fresh, reads_only);
+        let replica = match self.env.contact {
+            Contact::Home => self.env.home[self.group as usize],
+            Contact::Fixed(r) => r,
+            Contact::Random => ReplicaId(ctx.rng().below(u64::from(self.env.replicas)) as u32),
+        };
+        let id = self.next_request;
+        self.next_request += 1;
+        let counted = now >= self.env.warmup;
+        let endpoint = format!("{}#{} {}", self.env.group_name, self.group, op.name());
+        let env = Rc::clone(&self.env);
+        let world = ctx.world();
+        let op_id = world.next_op;
+        world.next_op += 1;
+        let record = if world.ops.len() < env.max_ops {
+            world.ops.push(OpRecord {
+                id: op_id,
+                client: self.client,
+                group: self.group,
+                replica,
+                op: op.clone(),
+                invoke_ns: now.as_nanos(),
+                complete_ns: None,
+                answer: None,
+                outcome: Outcome::InFlight,
+            });
+            Some(world.ops.len() - 1)
+        } else {
+            world.not_recorded += 1;
+            world.truncated_at_ns.get_or_insert(now.as_nanos());
+            None
+        };
+        if counted {
+            world.series.add(now, 0, 1);
+            let t = world.tallies.entry(endpoint.clone()).or_default();
+            t.issued += 1;
+            if t.series.is_empty() {
+                t.series = vec![[0, 0]; env.windows];
+            }
+        }
+        let timeout = ctx.set_timer(self.env.timeout, Wire::ClientTimeout(id));
+        let _ = ctx.send(
+            NodeId(replica.0),
+            Wire::Request(Request {
+                client: crate::node::ClientId(self.client),
+                id,
+                op: op.clone(),
+            }),
+        );
+        self.current = Some(Current {
+            id,
+            record,
+            endpoint,
+            counted,
+            invoked: now,
+            op,
+            timeout,
+        });
+    }
+
+    /// Ends the current request as `outcome` (with the answer, if any) under `cause`.
+    fn end(
+        &mut self,
+        ctx: &mut Ctx<'_, Wire<M, T>, LabWorld>,
+        outcome: Outcome,
+        answer: Option<Answer>,
+        cause: Option<String>,
+    ) {
+        let Some(cur) = self.current.take() else {
+            return;
+        };
+        let now = ctx.now();
+        let window = (now.as_nanos() / self.env.window.as_nanos()) as usize;
+        let world = ctx.world();
+        let told = [
+            now.as_nanos(),
+            u64::from(self.client),
+            cur.id,
+            outcome as u64,
+            answer.as_ref().map_or(0, answer_word),
+        ];
+        for word in told {
+            world.observed_digest = models::ledger::fold(world.observed_digest, word);
+        }
+        if let Some(i) = cur.record {
+            let rec = &mut world.ops[i];
+            rec.outcome = outcome;
+            if outcome == Outcome::Ok {
+                rec.complete_ns = Some(now.as_nanos());
+                rec.answer = answer;
+            }
+        }
+        if cur.counted {
+            let column = match outcome {
+                Outcome::Ok => 1,
+                Outcome::Error => 2,
+                _ => 3,
+            };
+            world.series.add(now, column, 1);
+            let t = world.tallies.entry(cur.endpoint).or_default();
+            t.ended[column - 1] += 1;
+            let w = window.min(t.series.len().saturating_sub(1));
+            if let Some(cell) = t.series.get_mut(w) {
+                cell[usize::from(outcome != Outcome::Ok)] += 1;
+            }
+            if outcome == Outcome::Ok {
+                let latency = now - cur.invoked;
+                t.latency.record_duration(latency);
+                world.series.record_latency(now, latency);
+            }
+            if let Some(c) = cause {
+                *world.causes.entry(c).or_default() += 1;
+            }
+        }
+    }
+}
+
+impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> Component<Wire<M, T>, LabWorld>
+    for ClientNode<M, T>
+{
+    fn on_event(&mut self, event: Event<Wire<M, T>>, ctx: &mut Ctx<'_, Wire<M, T>, LabWorld>) {
+        match event {
+            Event::Init => self.think(ctx),
+            Event::Timer(Wire::ClientNext) => self.issue(ctx),
+            Event::Timer(Wire::ClientTimeout(id))
+                if self.current.as_ref().is_some_and(|c| c.id == id) =>
+            {
+                let cause = format!("timeout: no answer within {}", self.env.timeout);
+                self.end(ctx, Outcome::Timeout, None, Some(cause));
+                self.think(ctx);
+            }
+            Event::Message {
+                msg: Wire::Answer { id, answer },
+                ..
+            } => {
+                let Some(cur) = self.current.as_ref().filter(|c| c.id == id) else {
+                    return; // a late answer to a request already given up
+                };
+                let timer = cur.timeout;
+                let (outcome, cause) = if answer == Answer::Unavailable {
+                    (Outcome::Error, Some("unavailable".to_string()))
+                } else if !cur.op.fits(&answer) {
+                    let cause = format!("wrong answer to {}: {answer:?}", cur.op.name());
+                    (Outcome::Error, Some(cause))
+                } else {
+                    (Outcome::Ok, None)
+                };
+                ctx.cancel_timer(timer);
+                self.end(ctx, outcome, Some(answer), cause);
+                self.think(ctx);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_crash(&mut self, world: &mut LabWorld) {
+        // The request in flight is abandoned: an error with an unknown outcome.
+        if let Some(cur) = self.current.take() {
+            if let Some(i) = cur.record {
+                world.ops[i].outcome = Outcome::Error;
+            }
+            if cur.counted {
+                let t = world.tallies.entry(cur.endpoint).or_default();
+                t.ended[1] += 1;
+                *world
+                    .causes
+                    .entry("client crashed".to_string())
+                    .or_default() += 1;
+            }
+        }
+    }
+
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, Wire<M, T>, LabWorld>) {
+        self.think(ctx);
+    }
+}

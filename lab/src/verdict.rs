@@ -1,0 +1,466 @@
+//! The verdict: the recorded history checked for the setup's property, by the checkers of
+//! `models::checker` (never by the nodes themselves), with a counter-example a student can
+//! read when it fails.
+//!
+//! An operation counts as completed only when it was answered with an answer that fits;
+//! a timeout, a refusal ([`Answer::Unavailable`]) or a nonsensical answer leaves its outcome
+//! unknown (it may have taken effect, or not).
+
+use crate::harness::{LabRun, OpRecord, Outcome};
+use crate::setup::{Check, Setup};
+use crate::workload::{Answer, Op};
+use models::checker::convergence::{self, Convergence, Update};
+use models::checker::generic::{
+    check_generic, render_counterexample, GenericConfig, GenericVerdict, Order, TimedOp,
+};
+use models::checker::history::{History, OpKind, Operation};
+use models::checker::linearizable::{check, CheckConfig, CheckReport, Verdict};
+use models::checker::model::{CounterModel, CounterOp, LogModel, LogOp, Model, SetModel, SetOp};
+use models::checker::sequential::check_sequential;
+
+/// The answer to "did the system keep its promise?".
+#[derive(Clone, Debug, PartialEq)]
+pub struct LabVerdict {
+    /// The property checked (`linearizable`, `sequentially consistent`, `convergent`).
+    pub property: &'static str,
+    /// `holds`, `violated` or `unknown`.
+    pub word: &'static str,
+    /// One line: what was checked and the answer.
+    pub summary: String,
+    /// The counter-example, explanation and timeline, for a terminal (empty when the
+    /// property holds).
+    pub details: String,
+    /// Ids (`OpRecord::id`) of the operations in the counter-example.
+    pub culprits: Vec<u64>,
+    /// The time window around the first violation, in nanoseconds (for the diagram).
+    pub window_ns: Option<(u64, u64)>,
+    /// For a convergence check: when the replicas settled, in nanoseconds.
+    pub converged_at_ns: Option<u64>,
+    /// For a convergence check: time from the last update to convergence, in ns.
+    pub convergence_ns: Option<u64>,
+}
+
+impl LabVerdict {
+    /// Whether the property holds.
+    pub fn holds(&self) -> bool {
+        self.word == "holds"
+    }
+}
+
+/// Checks the run's history for the setup's property.
+pub fn judge(setup: &Setup, run: &LabRun) -> LabVerdict {
+    let ops = &run.world.ops;
+    let recorded = format!(
+        "{} operations{}",
+        ops.len(),
+        if run.world.not_recorded > 0 {
+            format!(
+                " ({} more not recorded: the history cap)",
+                run.world.not_recorded
+            )
+        } else {
+            String::new()
+        }
+    );
+    let timeout_ns = (setup.workload.timeout_ms * 1e6) as u64;
+    match setup.check {
+        Check::Converges => converges(setup, run, &recorded),
+        Check::Linearizable | Check::Sequential if is_register(ops) => {
+            let history = register_history(run);
+            let sequential = setup.check == Check::Sequential;
+            let run_check = |h: &History, shrink: bool| {
+                if sequential {
+                    let config = GenericConfig {
+                        shrink,
+                        ..GenericConfig::default()
+                    };
+                    check_sequential(h, &config)
+                } else {
+                    let config = CheckConfig {
+                        shrink,
+                        ..CheckConfig::default()
+                    };
+                    check(h, &config)
+                }
+            };
+            let violates = |h: &History| {
+                if sequential {
+                    run_check(h, false)
+                        .is_ok_and(|r| matches!(r.verdict, Verdict::Violation { .. }))
+                } else {
+                    models::checker::violates(h, &CheckConfig::default()) == Ok(Some(true))
+                }
+            };
+            let report = if violates(&history) {
+                // Report the first violation: the shortest prefix that already fails.
+                let times: Vec<u64> = history.ops.iter().map(|o| o.invoke_ns).collect();
+                let cut = earliest_cut(&times, |cut| violates(&register_prefix(&history, cut)));
+                run_check(&register_prefix(&history, cut), true).map(|mut r| {
+                    r.checked = history.ops.len();
+                    r
+                })
+            } else {
+                run_check(&history, true)
+            };
+            match report {
+                Ok(r) => register_verdict(setup.check, &r, &recorded, timeout_ns),
+                Err(e) => unknown(setup.check.property(), format!("bad history: {e}")),
+            }
+        }
+        Check::Sequential => unknown(
+            "sequentially consistent",
+            "sequential consistency is checked for register workloads only".to_string(),
+        ),
+        Check::Linearizable => match ops.first().map(|o| &o.op) {
+            Some(Op::Add { .. } | Op::ReadCounter) => {
+                generic(&CounterModel, ops, counter_op, &recorded, timeout_ns)
+            }
+            Some(Op::Append { .. } | Op::ReadLog) => {
+                generic(&LogModel, ops, log_op, &recorded, timeout_ns)
+            }
+            Some(Op::Insert { .. } | Op::ReadSet) => {
+                generic(&SetModel, ops, set_op, &recorded, timeout_ns)
+            }
+            _ => LabVerdict {
+                property: "linearizable",
+                word: "holds",
+                summary: "linearizable: no operation recorded".to_string(),
+                details: String::new(),
+                culprits: Vec::new(),
+                window_ns: None,
+                converged_at_ns: None,
+                convergence_ns: None,
+            },
+        },
+    }
+}
+
+/// The history as it stood at `cut_ns`: the operations invoked before it, those still
+/// waiting then with unknown outcomes. A violation of a prefix is a violation of the whole
+/// (the register checkers' truncation rule), so the earliest failing cut is where the
+/// history first went wrong.
+fn register_prefix(history: &History, cut_ns: u64) -> History {
+    History {
+        ops: history
+            .ops
+            .iter()
+            .filter(|o| o.invoke_ns < cut_ns)
+            .copied()
+            .collect(),
+        not_recorded: history.not_recorded,
+        truncated_at_ns: Some(cut_ns),
+    }
+}
+
+/// The generic history as it stood at `cut_ns` (as [`register_prefix`]).
+fn generic_prefix<O: Clone>(ops: &[TimedOp<O>], cut_ns: u64) -> Vec<TimedOp<O>> {
+    ops.iter()
+        .filter(|o| o.invoke_ns < cut_ns)
+        .map(|o| TimedOp {
+            complete_ns: o.complete_ns.filter(|c| *c < cut_ns),
+            ..o.clone()
+        })
+        .collect()
+}
+
+/// The earliest cut (just after some operation's invocation) at which `violates` holds,
+/// by bisection over the invocation times; `u64::MAX` when only the whole history fails.
+/// Failing is monotone in the cut: a longer prefix keeps every constraint of a shorter one.
+fn earliest_cut(invocations: &[u64], violates: impl Fn(u64) -> bool) -> u64 {
+    let mut times: Vec<u64> = invocations.iter().map(|t| t.saturating_add(1)).collect();
+    times.sort_unstable();
+    times.dedup();
+    let (mut lo, mut hi) = (0, times.len());
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        if violates(times[mid]) {
+            hi = mid;
+        } else {
+            lo = mid + 1;
+        }
+    }
+    times.get(lo).copied().unwrap_or(u64::MAX)
+}
+
+fn unknown(property: &'static str, reason: String) -> LabVerdict {
+    LabVerdict {
+        property,
+        word: "unknown",
+        summary: format!("{property}: unknown ({reason})"),
+        details: String::new(),
+        culprits: Vec::new(),
+        window_ns: None,
+        converged_at_ns: None,
+        convergence_ns: None,
+    }
+}
+
+fn is_register(ops: &[OpRecord]) -> bool {
+    ops.iter()
+        .all(|o| matches!(o.op, Op::Read { .. } | Op::Write { .. } | Op::Cas { .. }))
+        && !ops.is_empty()
+}
+
+/// The completion time of an operation whose answer fits, else `None` (unknown outcome).
+fn completed(o: &OpRecord) -> Option<(u64, &Answer)> {
+    match (&o.outcome, o.complete_ns, &o.answer) {
+        (Outcome::Ok, Some(c), Some(a)) if o.op.fits(a) && *a != Answer::Unavailable => {
+            Some((c, a))
+        }
+        _ => None,
+    }
+}
+
+/// The register history of a run, for the register checkers.
+pub fn register_history(run: &LabRun) -> History {
+    let ops = run
+        .world
+        .ops
+        .iter()
+        .filter_map(|o| {
+            let done = completed(o);
+            let (key, kind) = match (&o.op, done.map(|d| d.1)) {
+                (Op::Read { key }, Some(Answer::Value(v))) => (*key, OpKind::Read { result: *v }),
+                (Op::Read { key }, _) => (*key, OpKind::Read { result: None }),
+                (Op::Write { key, value }, _) => (*key, OpKind::Write { value: *value }),
+                (Op::Cas { key, expected, new }, answer) => (
+                    *key,
+                    OpKind::Cas {
+                        expected: *expected,
+                        new: *new,
+                        ok: match answer {
+                            Some(Answer::Cas(ok)) => Some(*ok),
+                            _ => None,
+                        },
+                    },
+                ),
+                _ => return None,
+            };
+            Some(Operation {
+                id: o.id,
+                client: o.client,
+                key,
+                kind,
+                invoke_ns: o.invoke_ns,
+                complete_ns: done.map(|d| d.0),
+            })
+        })
+        .collect();
+    History {
+        ops,
+        not_recorded: run.world.not_recorded,
+        truncated_at_ns: run.world.truncated_at_ns,
+    }
+}
+
+/// The window of a counter-example, padded by a fifth of its span (at least 2 ms) each
+/// side; an unknown outcome ends at its invocation plus the client's timeout.
+fn window(spans: impl Iterator<Item = (u64, Option<u64>)>, timeout_ns: u64) -> Option<(u64, u64)> {
+    let (mut lo, mut hi) = (u64::MAX, 0u64);
+    for (i, c) in spans {
+        lo = lo.min(i);
+        hi = hi.max(c.unwrap_or(i + timeout_ns));
+    }
+    (lo <= hi).then(|| {
+        let pad = ((hi - lo) / 5).max(2_000_000);
+        (lo.saturating_sub(pad), hi + pad)
+    })
+}
+
+fn register_verdict(
+    check: Check,
+    report: &CheckReport,
+    recorded: &str,
+    timeout_ns: u64,
+) -> LabVerdict {
+    let property = check.property();
+    match &report.verdict {
+        Verdict::Linearizable => LabVerdict {
+            property,
+            word: "holds",
+            summary: format!("{property}: checked {recorded} over {} keys", report.keys),
+            details: String::new(),
+            culprits: Vec::new(),
+            window_ns: None,
+            converged_at_ns: None,
+            convergence_ns: None,
+        },
+        Verdict::Violation { counterexample, .. } => {
+            let mut details = models::checker::render::verdict(&report.verdict);
+            if check == Check::Sequential {
+                details = details.replace(
+                    "behaves like a single register",
+                    "is sequentially consistent",
+                );
+            }
+            LabVerdict {
+                property,
+                word: "violated",
+                summary: format!("NOT {property}: checked {recorded}"),
+                details,
+                culprits: counterexample.iter().map(|o| o.id).collect(),
+                window_ns: window(
+                    counterexample.iter().map(|o| (o.invoke_ns, o.complete_ns)),
+                    timeout_ns,
+                ),
+                converged_at_ns: None,
+                convergence_ns: None,
+            }
+        }
+        Verdict::Unknown { reason } => unknown(property, reason.clone()),
+    }
+}
+
+fn counter_op(o: &OpRecord) -> Option<CounterOp> {
+    match (&o.op, completed(o).map(|d| d.1)) {
+        (Op::Add { amount }, _) => Some(CounterOp::Add(*amount)),
+        (Op::ReadCounter, Some(Answer::Counter(v))) => Some(CounterOp::Read(*v)),
+        (Op::ReadCounter, _) => Some(CounterOp::Read(0)),
+        _ => None,
+    }
+}
+
+fn log_op(o: &OpRecord) -> Option<LogOp> {
+    match (&o.op, completed(o).map(|d| d.1)) {
+        (Op::Append { value }, _) => Some(LogOp::Append(*value)),
+        (Op::ReadLog, Some(Answer::Log(l))) => Some(LogOp::Read(l.clone())),
+        (Op::ReadLog, _) => Some(LogOp::Read(Vec::new())),
+        _ => None,
+    }
+}
+
+fn set_op(o: &OpRecord) -> Option<SetOp> {
+    match (&o.op, completed(o).map(|d| d.1)) {
+        (Op::Insert { value }, _) => Some(SetOp::Insert(*value)),
+        (Op::ReadSet, Some(Answer::Set(s))) => Some(SetOp::Read(s.clone())),
+        (Op::ReadSet, _) => Some(SetOp::Read(Default::default())),
+        _ => None,
+    }
+}
+
+fn generic<M: Model>(
+    model: &M,
+    ops: &[OpRecord],
+    convert: impl Fn(&OpRecord) -> Option<M::Op>,
+    recorded: &str,
+    timeout_ns: u64,
+) -> LabVerdict {
+    let timed: Vec<TimedOp<M::Op>> = ops
+        .iter()
+        .filter_map(|o| {
+            Some(TimedOp {
+                id: o.id,
+                client: o.client,
+                op: convert(o)?,
+                invoke_ns: o.invoke_ns,
+                complete_ns: completed(o).map(|d| d.0),
+            })
+        })
+        .collect();
+    let property = "linearizable";
+    let quick = GenericConfig {
+        shrink: false,
+        ..GenericConfig::default()
+    };
+    let violates = |ops: &[TimedOp<M::Op>]| {
+        check_generic(model, ops, Order::RealTime, &quick)
+            .is_ok_and(|r| matches!(r.verdict, GenericVerdict::Violation { .. }))
+    };
+    let timed = if violates(&timed) {
+        let times: Vec<u64> = timed.iter().map(|o| o.invoke_ns).collect();
+        let cut = earliest_cut(&times, |cut| violates(&generic_prefix(&timed, cut)));
+        generic_prefix(&timed, cut)
+    } else {
+        timed
+    };
+    match check_generic(model, &timed, Order::RealTime, &GenericConfig::default()) {
+        Err(e) => unknown(property, format!("bad history: {e}")),
+        Ok(r) => match r.verdict {
+            GenericVerdict::Ok => LabVerdict {
+                property,
+                word: "holds",
+                summary: format!("{property}: checked {recorded}"),
+                details: String::new(),
+                culprits: Vec::new(),
+                window_ns: None,
+                converged_at_ns: None,
+                convergence_ns: None,
+            },
+            GenericVerdict::Unknown { steps } => unknown(
+                property,
+                format!("the budget of {steps} search steps ran out"),
+            ),
+            GenericVerdict::Violation { counterexample, .. } => LabVerdict {
+                property,
+                word: "violated",
+                summary: format!("NOT {property}: checked {recorded}"),
+                details: render_counterexample(model, Order::RealTime, &counterexample),
+                culprits: counterexample.iter().map(|o| o.id).collect(),
+                window_ns: window(
+                    counterexample.iter().map(|o| (o.invoke_ns, o.complete_ns)),
+                    timeout_ns,
+                ),
+                converged_at_ns: None,
+                convergence_ns: None,
+            },
+        },
+    }
+}
+
+fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
+    let ops = &run.world.ops;
+    let updates: Vec<Update> = ops
+        .iter()
+        .filter_map(|o| {
+            let value = match o.op {
+                Op::Add { amount } => amount,
+                Op::Insert { value } => value as i64,
+                _ => return None,
+            };
+            let done = completed(o);
+            Some(Update {
+                value,
+                acknowledged: done.is_some(),
+                invoke_ns: o.invoke_ns,
+                complete_ns: done.map(|d| d.0),
+            })
+        })
+        .collect();
+    let set = ops.iter().any(|o| matches!(o.op, Op::Insert { .. }));
+    let samples = &run.world.samples;
+    let c = if set {
+        convergence::check_set(&updates, samples)
+    } else {
+        convergence::check_counter(&updates, samples)
+    };
+    let property = "convergent";
+    let end_ns = (setup.duration_s * 1e9) as u64;
+    let (word, converged_at_ns, convergence_ns) = match c {
+        Convergence::Converged {
+            at_ns,
+            after_last_update_ns,
+        } => ("holds", Some(at_ns), Some(after_last_update_ns)),
+        Convergence::NoSamples => ("unknown", None, None),
+        _ => ("violated", None, None),
+    };
+    LabVerdict {
+        property,
+        word,
+        summary: format!(
+            "{}: checked {recorded} ({} updates) against {} samples of every replica: {}",
+            if word == "violated" {
+                "NOT convergent"
+            } else {
+                property
+            },
+            updates.len(),
+            samples.len(),
+            c.word()
+        ),
+        details: format!("{}\n", c.explain()),
+        culprits: Vec::new(),
+        window_ns: (word == "violated").then(|| (end_ns.saturating_sub(2_000_000_000), end_ns)),
+        converged_at_ns,
+        convergence_ns,
+    }
+}

@@ -1,0 +1,314 @@
+//! What the clients ask: the operations of each data type, the answers a replica gives,
+//! and the workload that draws them.
+
+use sim_core::rng::SimRng;
+use std::collections::BTreeSet;
+
+/// An operation a client asks a replica for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// Read a register (key-value workloads have several keys; a register workload one).
+    Read {
+        /// The key.
+        key: u64,
+    },
+    /// Overwrite a register. Every write in a run writes a value no other write writes.
+    Write {
+        /// The key.
+        key: u64,
+        /// The value.
+        value: u64,
+    },
+    /// Compare-and-set a register: if it holds `expected`, replace it with `new`.
+    Cas {
+        /// The key.
+        key: u64,
+        /// The value it must hold.
+        expected: u64,
+        /// The value swapped in.
+        new: u64,
+    },
+    /// Add to a counter.
+    Add {
+        /// The amount (positive).
+        amount: i64,
+    },
+    /// Read a counter.
+    ReadCounter,
+    /// Append to a log (every value appended once).
+    Append {
+        /// The value.
+        value: u64,
+    },
+    /// Read the whole log.
+    ReadLog,
+    /// Insert into a grow-only set (every element inserted once).
+    Insert {
+        /// The element.
+        value: u64,
+    },
+    /// Read the whole set.
+    ReadSet,
+}
+
+impl Op {
+    /// The operation's name, used for endpoints in results: `read`, `write`, `cas`, `add`,
+    /// `read_counter`, `append`, `read_log`, `insert`, `read_set`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Read { .. } => "read",
+            Op::Write { .. } => "write",
+            Op::Cas { .. } => "cas",
+            Op::Add { .. } => "add",
+            Op::ReadCounter => "read_counter",
+            Op::Append { .. } => "append",
+            Op::ReadLog => "read_log",
+            Op::Insert { .. } => "insert",
+            Op::ReadSet => "read_set",
+        }
+    }
+
+    /// Whether the operation changes the data (the others only read it).
+    pub fn is_update(&self) -> bool {
+        !matches!(
+            self,
+            Op::Read { .. } | Op::ReadCounter | Op::ReadLog | Op::ReadSet
+        )
+    }
+
+    /// Whether `answer` is a possible kind of answer to this operation.
+    pub fn fits(&self, answer: &Answer) -> bool {
+        matches!(
+            (self, answer),
+            (_, Answer::Unavailable)
+                | (Op::Read { .. }, Answer::Value(_))
+                | (Op::Write { .. }, Answer::Written)
+                | (Op::Cas { .. }, Answer::Cas(_))
+                | (Op::Add { .. }, Answer::Added)
+                | (Op::ReadCounter, Answer::Counter(_))
+                | (Op::Append { .. }, Answer::Appended)
+                | (Op::ReadLog, Answer::Log(_))
+                | (Op::Insert { .. }, Answer::Inserted)
+                | (Op::ReadSet, Answer::Set(_))
+        )
+    }
+}
+
+/// A replica's answer to a request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Answer {
+    /// A register's value (`None`: never written).
+    Value(Option<u64>),
+    /// The write is done.
+    Written,
+    /// Whether the compare-and-set swapped.
+    Cas(bool),
+    /// The addition is done.
+    Added,
+    /// The counter's value.
+    Counter(i64),
+    /// The append is done.
+    Appended,
+    /// The log, oldest entry first.
+    Log(Vec<u64>),
+    /// The insert is done.
+    Inserted,
+    /// The set's elements.
+    Set(BTreeSet<u64>),
+    /// The replica refuses (no quorum, not the leader...). The client counts an error; the
+    /// checker treats the operation as one with an unknown outcome, since the replica may
+    /// have done part of it before refusing.
+    Unavailable,
+}
+
+/// A replica's state as a convergence check compares it ([`crate::Node::observe`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Observation {
+    /// A counter's value.
+    Counter(i64),
+    /// A set's elements.
+    Set(BTreeSet<u64>),
+}
+
+/// The data type the clients use, and the mix of operations.
+#[derive(Clone, Debug, PartialEq)]
+pub enum DataType {
+    /// Registers under `keys` keys (1: a single register): reads, writes and CAS.
+    Register {
+        /// Number of keys.
+        keys: u32,
+        /// Fraction of reads.
+        read: f64,
+        /// Fraction of compare-and-sets (the rest are writes).
+        cas: f64,
+    },
+    /// A counter: additions of 1 to `max_add`, and reads.
+    Counter {
+        /// Fraction of reads.
+        read: f64,
+        /// Largest amount added.
+        max_add: i64,
+    },
+    /// An append-only log: appends and whole-log reads.
+    Log {
+        /// Fraction of reads.
+        read: f64,
+    },
+    /// A grow-only set: inserts and whole-set reads.
+    Set {
+        /// Fraction of reads.
+        read: f64,
+    },
+}
+
+/// The clients: how many per group, how often they ask, how long they wait.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Workload {
+    /// The data type and operation mix.
+    pub data: DataType,
+    /// Clients in each client group (`app#i` of a scenario); each has one request
+    /// outstanding at a time (closed loop).
+    pub clients_per_group: u32,
+    /// Mean pause between a client's answer and its next request (exponential), in ms.
+    pub think_ms: f64,
+    /// How long a client waits for an answer before giving up (the outcome is then
+    /// unknown), in ms.
+    pub timeout_ms: f64,
+    /// Updates stop at this instant (only reads after), so that a convergence check sees
+    /// the replicas settle; `None`: updates to the end.
+    pub updates_until_s: Option<f64>,
+}
+
+impl Workload {
+    /// A single register: half reads, half writes (no CAS: set `cas` in [`DataType`] to
+    /// add some); 4 clients per group, 20 ms think time, 500 ms timeout.
+    pub fn register() -> Workload {
+        Workload {
+            data: DataType::Register {
+                keys: 1,
+                read: 0.5,
+                cas: 0.0,
+            },
+            clients_per_group: 4,
+            think_ms: 20.0,
+            timeout_ms: 500.0,
+            updates_until_s: None,
+        }
+    }
+
+    /// A counter: 30% reads, additions of 1 to 5; updates stop 10 s before the end of a
+    /// 60 s run (set `updates_until_s` for others).
+    pub fn counter() -> Workload {
+        Workload {
+            data: DataType::Counter {
+                read: 0.3,
+                max_add: 5,
+            },
+            updates_until_s: Some(50.0),
+            ..Workload::register()
+        }
+    }
+
+    /// A log: 30% whole-log reads.
+    pub fn log() -> Workload {
+        Workload {
+            data: DataType::Log { read: 0.3 },
+            ..Workload::register()
+        }
+    }
+
+    /// A grow-only set: 30% whole-set reads.
+    pub fn set() -> Workload {
+        Workload {
+            data: DataType::Set { read: 0.3 },
+            ..Workload::register()
+        }
+    }
+
+    /// Checks the numbers; the error names the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let fraction = |name: &str, p: f64| {
+            if (0.0..=1.0).contains(&p) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "workload.{name}: a fraction must be in [0, 1], got {p}"
+                ))
+            }
+        };
+        match &self.data {
+            DataType::Register { keys, read, cas } => {
+                if *keys == 0 {
+                    return Err("workload.keys: at least one key".to_string());
+                }
+                fraction("read", *read)?;
+                fraction("cas", *cas)?;
+                fraction("read + cas", read + cas)?;
+            }
+            DataType::Counter { read, max_add } => {
+                fraction("read", *read)?;
+                if *max_add < 1 {
+                    return Err(format!("workload.max_add: at least 1, got {max_add}"));
+                }
+            }
+            DataType::Log { read } | DataType::Set { read } => fraction("read", *read)?,
+        }
+        if self.clients_per_group == 0 {
+            return Err("workload.clients_per_group: at least one client".to_string());
+        }
+        for (name, v) in [("think_ms", self.think_ms), ("timeout_ms", self.timeout_ms)] {
+            if !(v.is_finite() && v > 0.0) {
+                return Err(format!(
+                    "workload.{name}: must be a positive number, got {v}"
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The next operation of a client: drawn from `rng`, with `fresh` a value no other
+    /// update uses, and only reads when `reads_only`.
+    pub(crate) fn draw(&self, rng: &mut SimRng, fresh: u64, reads_only: bool) -> Op {
+        let u = rng.next_f64();
+        match &self.data {
+            DataType::Register { keys, read, cas } => {
+                let key = rng.below(u64::from(*keys));
+                if u < *read || reads_only {
+                    Op::Read { key }
+                } else if u < read + cas {
+                    // Expect a recent value: the last fresh one or so.
+                    Op::Cas {
+                        key,
+                        expected: fresh.saturating_sub(1 + rng.below(3)),
+                        new: fresh,
+                    }
+                } else {
+                    Op::Write { key, value: fresh }
+                }
+            }
+            DataType::Counter { read, max_add } => {
+                if u < *read || reads_only {
+                    Op::ReadCounter
+                } else {
+                    Op::Add {
+                        amount: 1 + rng.below(*max_add as u64) as i64,
+                    }
+                }
+            }
+            DataType::Log { read } => {
+                if u < *read || reads_only {
+                    Op::ReadLog
+                } else {
+                    Op::Append { value: fresh }
+                }
+            }
+            DataType::Set { read } => {
+                if u < *read || reads_only {
+                    Op::ReadSet
+                } else {
+                    Op::Insert { value: fresh }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+//! `docs/tutorial.md` never rots: every `cargo run --example NAME -- ARGS` line of its
+//! shell blocks must name an example that exists, and running that example's binary
+//! (built by `cargo test` into `target/debug/examples/`) with those arguments must give
+//! the exit code and the output written on the `# expect:` line under it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// One tutorial command: the example, its arguments, the exit code and output expected.
+#[derive(Debug)]
+struct Step {
+    line: usize,
+    example: String,
+    args: Vec<String>,
+    exit: i32,
+    contains: Vec<String>,
+}
+
+/// Parses `# expect: exit=N "text" "more text"`.
+fn expectation(line: &str) -> Option<(i32, Vec<String>)> {
+    let rest = line.trim().strip_prefix("# expect:")?.trim();
+    let (exit, rest) = rest.split_once(' ').unwrap_or((rest, ""));
+    let exit = exit.strip_prefix("exit=")?.parse().ok()?;
+    let contains = rest
+        .split('"')
+        .enumerate()
+        .filter(|(i, _)| i % 2 == 1)
+        .map(|(_, s)| s.to_string())
+        .collect();
+    Some((exit, contains))
+}
+
+fn steps(text: &str) -> Vec<Step> {
+    let mut out = Vec::new();
+    let mut in_sh = false;
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, raw) in lines.iter().enumerate() {
+        let line = raw.trim();
+        if line.starts_with("```") {
+            in_sh = !in_sh && line == "```sh";
+            continue;
+        }
+        let Some(rest) = line.strip_prefix("cargo run --example ").filter(|_| in_sh) else {
+            continue;
+        };
+        let mut words = rest.split_whitespace();
+        let example = words.next().unwrap_or_default().to_string();
+        let args: Vec<String> = words.skip_while(|w| *w == "--").map(String::from).collect();
+        let (exit, contains) = lines
+            .get(i + 1)
+            .and_then(|l| expectation(l))
+            .unwrap_or_else(|| panic!("tutorial line {}: no `# expect:` line under it", i + 1));
+        out.push(Step {
+            line: i + 1,
+            example,
+            args,
+            exit,
+            contains,
+        });
+    }
+    out
+}
+
+fn examples_dir() -> PathBuf {
+    // target/debug/deps/tests-<hash> → target/debug/examples
+    let exe = std::env::current_exe().expect("the test binary's path");
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/debug")
+        .join("examples")
+}
+
+#[test]
+fn the_expectation_grammar() {
+    assert_eq!(
+        expectation("# expect: exit=1 \"NOT linearizable\" \"why:\""),
+        Some((1, vec!["NOT linearizable".to_string(), "why:".to_string()]))
+    );
+    assert_eq!(expectation("# expect: exit=0"), Some((0, vec![])));
+    assert_eq!(expectation("# nothing"), None);
+}
+
+#[test]
+fn every_tutorial_command_runs_as_the_tutorial_says() {
+    let text = std::fs::read_to_string("docs/tutorial.md").expect("docs/tutorial.md");
+    let steps = steps(&text);
+    assert!(
+        steps.len() >= 7,
+        "the tutorial lost its commands: {steps:?}"
+    );
+    let dir = examples_dir();
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR")).join("tutorial");
+    for step in &steps {
+        assert!(
+            Path::new("examples")
+                .join(format!("{}.rs", step.example))
+                .exists(),
+            "tutorial line {}: no examples/{}.rs",
+            step.line,
+            step.example
+        );
+        let bin = dir.join(&step.example);
+        assert!(
+            bin.exists(),
+            "{} is not built: `cargo test` builds the examples (or run `cargo build --examples`)",
+            bin.display()
+        );
+        // Output goes under the test's temporary directory, not into the repository.
+        let under_tmp = |s: &str| s.replace("out/lab/", &format!("{}/out/lab/", tmp.display()));
+        let mut args: Vec<String> = step.args.iter().map(|a| under_tmp(a)).collect();
+        if !args.iter().any(|a| a == "--out") && !args.iter().any(|a| a == "--step") {
+            args.push("--out".to_string());
+            args.push(format!("{}/out/lab/{}", tmp.display(), step.example));
+        }
+        let output = Command::new(&bin)
+            .args(&args)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", bin.display()));
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(
+            output.status.code(),
+            Some(step.exit),
+            "tutorial line {}: {} {args:?}\n{stdout}\n{stderr}",
+            step.line,
+            step.example
+        );
+        for want in &step.contains {
+            assert!(
+                stdout.contains(&under_tmp(want)),
+                "tutorial line {}: the output of {} {args:?} lacks {want:?}:\n{stdout}",
+                step.line,
+                step.example
+            );
+        }
+    }
+}
+
+#[test]
+fn a_bad_option_is_an_error_with_exit_code_2() {
+    let bin = examples_dir().join("single-register");
+    if !bin.exists() {
+        panic!("{} is not built: run `cargo test`", bin.display());
+    }
+    let output = Command::new(&bin).arg("--sed").output().expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("unknown option --sed"));
+    let output = Command::new(&bin)
+        .args(["--scenario", "scenarios/no-such-file.json"])
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-file.json"));
+}
