@@ -7,6 +7,7 @@ mod check;
 mod progress;
 mod replicate;
 mod sweep;
+mod trace;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use models::scenario::Scenario;
@@ -192,6 +193,37 @@ enum Command {
         #[arg(long, default_value = "scenarios")]
         dir: PathBuf,
     },
+    /// Trace requests: print the waterfall of one request (or of the slowest or first
+    /// failed ones) and write them as Chrome trace-event and OTLP JSON.
+    #[command(group(clap::ArgGroup::new("pick").required(true).args(["request", "slowest", "failed"])))]
+    Trace {
+        /// The scenario file (JSON).
+        file: PathBuf,
+        /// Trace only this design (repeatable).
+        #[arg(long = "design", value_name = "NAME")]
+        designs: Vec<String>,
+        /// Seed overriding the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The request with this number (0 = the first issued, warm-up included).
+        #[arg(long, value_name = "N")]
+        request: Option<u64>,
+        /// The K slowest requests.
+        #[arg(long, value_name = "K")]
+        slowest: Option<usize>,
+        /// The first K requests that failed.
+        #[arg(long, value_name = "K")]
+        failed: Option<usize>,
+        /// Write the traces shown as Chrome trace-event JSON (Perfetto, chrome://tracing).
+        #[arg(long, value_name = "OUT.json")]
+        chrome: Option<PathBuf>,
+        /// Write the traces shown as OTLP JSON (OpenTelemetry).
+        #[arg(long, value_name = "OUT.json")]
+        otlp: Option<PathBuf>,
+        /// Columns of the timeline bar.
+        #[arg(long, default_value_t = 40)]
+        width: usize,
+    },
     /// Measure the engine against a bare BinaryHeap loop doing the same work.
     Bench {
         /// Multiplier on the work of each model (1.0 = full size).
@@ -348,6 +380,32 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::List { dir } => list(&dir),
+        Command::Trace {
+            file,
+            designs,
+            seed,
+            request,
+            slowest,
+            failed,
+            chrome,
+            otlp,
+            width,
+        } => {
+            let pick = match (request, slowest, failed) {
+                (Some(n), _, _) => trace::Pick::Request(n),
+                (_, Some(k), _) => trace::Pick::Slowest(k),
+                (_, _, k) => trace::Pick::Failed(k.unwrap_or(1)),
+            };
+            let options = trace::TraceOptions {
+                pick,
+                designs,
+                seed,
+                chrome,
+                otlp,
+                width,
+            };
+            trace::trace(&file, &options)
+        }
         Command::Bench {
             scale,
             rounds,
@@ -509,6 +567,13 @@ fn run(
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    match reports::files::write_traces(&dir, &results) {
+        Ok(w) => written.extend(w),
+        Err(e) => {
+            eprintln!("error: cannot write traces: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     if let Some(reps) = &reps {
         match reports::files::write_replications(&dir, reps) {
             Ok(w) => written.extend(w),
