@@ -11,3 +11,4 @@ mod reliability;
 mod reports;
 mod scenarios;
 mod sweep;
+mod tracing;
