@@ -654,5 +654,65 @@ pub fn reliability_bench(scale: f64) -> Result<String, String> {
          projected to the same horizon and replications\n",
         rel.horizon_days, rel.replications
     ));
+/// Tracing's cost on the whole model path: each bundled request/response design stretched
+/// to about a million requests, run with tracing off and on at 1% (the default settings:
+/// failed requests kept too, 1,000 traces at most), alternating, `rounds` rounds each;
+/// medians, and the slowdown of tracing on over off measured in the same process.
+pub fn tracing_bench(scale: f64, rounds: usize) -> Result<String, String> {
+    use models::trace::TraceConfig;
+    let mut out = format!(
+        "\n{:<44} {:>10} {:>14} {:>14} {:>10} {:>12} {:>14}\n",
+        "tracing: scenario (design)",
+        "requests",
+        "off ev/s",
+        "on 1% ev/s",
+        "on/off",
+        "traces kept",
+        "peak spans"
+    );
+    let on = TraceConfig::from_spec(&models::scenario::TraceSpec::default());
+    for file in [
+        "scenarios/saas-fanout.json",
+        "scenarios/inventory-sync-vs-async.json",
+        "scenarios/silent-failure.json",
+    ] {
+        let scenario =
+            models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+        for design in &scenario.designs {
+            let mut s = scenario.clone();
+            s.trace = None;
+            let probe = models::run::run_design(&s, design, s.seed)?;
+            let per_s = probe.requests.total as f64 / (s.duration_s - s.warmup_s);
+            s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
+            s.limits.max_windows = usize::MAX;
+            let (mut off_eps, mut on_eps) = (Vec::new(), Vec::new());
+            let mut last = None;
+            for _ in 0..rounds {
+                let t = Instant::now();
+                let r = models::run::run_design_traced(&s, design, s.seed, None)?;
+                off_eps.push(r.events as f64 / t.elapsed().as_secs_f64());
+                let t = Instant::now();
+                let traced = models::run::run_design_traced(&s, design, s.seed, Some(on.clone()))?;
+                on_eps.push(traced.events as f64 / t.elapsed().as_secs_f64());
+                if traced.digest != r.digest {
+                    return Err(format!("{file} {}: tracing moved the digest", design.name));
+                }
+                last = Some(traced);
+            }
+            let r = last.ok_or("no round ran")?;
+            let t = r.tracing.unwrap_or_default();
+            let (off, on_) = (median(off_eps), median(on_eps));
+            out.push_str(&format!(
+                "{:<44} {:>10} {:>14.0} {:>14.0} {:>10.3} {:>12} {:>14}\n",
+                format!("{} ({})", scenario.name, design.name),
+                r.requests.total,
+                off,
+                on_,
+                on_ / off,
+                t.kept,
+                t.peak_buffered_spans
+            ));
+        }
+    }
     Ok(out)
 }

@@ -243,6 +243,10 @@ enum Command {
         /// of the same failures over `--scale` simulated days.
         #[arg(long)]
         reliability: bool,
+        /// Also measure tracing's cost: the request/response scenarios stretched to a
+        /// million requests, tracing off against on at 1%, alternating.
+        #[arg(long)]
+        tracing: bool,
     },
 }
 
@@ -412,6 +416,7 @@ fn main() -> ExitCode {
             scenarios,
             checker,
             reliability,
+            tracing,
         } => {
             if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
                 eprintln!("error: --scale must be > 0 and --rounds at least 1");
@@ -435,6 +440,15 @@ fn main() -> ExitCode {
                 // The raw engine's speed: the hold model with 1,000 events outstanding.
                 let raw_eps = rows[0].engine_eps;
                 match bench::run_scenario_benches(scale, raw_eps) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                }
+            }
+            if tracing {
+                match bench::tracing_bench(scale, rounds) {
                     Ok(text) => print!("{text}"),
                     Err(e) => {
                         eprintln!("error: {e}");

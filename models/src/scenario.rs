@@ -394,12 +394,8 @@ pub struct Design {
     /// Whether the services pass trace ids on to the services they call. `false` models a
     /// system without distributed tracing: a request's trace then holds only what the
     /// client and the entry service can see (their own spans), as their logs would.
-    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    #[serde(default = "yes")]
     pub propagate_trace_ids: bool,
-}
-
-fn is_true(b: &bool) -> bool {
-    *b
 }
 
 /// A lock service (one node, like a Redis `SET NX PX` lock or a ZooKeeper/etcd lease): it

@@ -155,6 +155,9 @@ pub(crate) mod fixtures {
             accounts: Default::default(),
             reliability: None,
             cost_month_usd: None,
+            swallowed_errors: Default::default(),
+            tracing: None,
+            traces: Vec::new(),
         };
         let quorum = DesignResult {
             name: "quorum-3".to_string(),
@@ -191,6 +194,9 @@ pub(crate) mod fixtures {
             accounts: Default::default(),
             reliability: None,
             cost_month_usd: None,
+            swallowed_errors: Default::default(),
+            tracing: None,
+            traces: Vec::new(),
         };
         RunResults {
             scenario: "checkout".to_string(),
