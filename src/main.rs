@@ -609,6 +609,10 @@ fn run(
             Format::Table => {
                 let style = reports::table::Style { color: color() };
                 print!("{}", reports::table::render_text_styled(&results, style));
+                let traced = reports::trace::summary_text(&results);
+                if !traced.is_empty() {
+                    print!("\n{traced}");
+                }
                 if let Some(reps) = &reps {
                     println!();
                     print!("{}", reports::table::replications_text(reps, style));

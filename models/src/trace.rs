@@ -721,6 +721,9 @@ impl Tracer {
         b.live = false;
         self.buffered -= b.spans.len() as u64;
         let Some(root) = b.spans.first() else {
+            // Even the root was refused (the buffer was full): counted, not kept.
+            self.counts.requests += 1;
+            self.counts.traces_truncated += 1;
             return;
         };
         let end = match b.outcome {

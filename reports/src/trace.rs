@@ -387,3 +387,43 @@ pub fn to_text(v: &Value) -> String {
     s.push('\n');
     s
 }
+
+/// One paragraph per traced design of a run: traces kept, what the caps refused, swallowed
+/// errors, and what the failed requests' traces blame (empty when nothing was traced).
+pub fn summary_text(results: &models::results::RunResults) -> String {
+    let mut out = String::new();
+    for d in &results.designs {
+        let Some(t) = &d.tracing else {
+            continue;
+        };
+        let reasons: Vec<String> = t
+            .kept_by_reason
+            .iter()
+            .map(|(r, n)| format!("{r} {n}"))
+            .collect();
+        let _ = write!(
+            out,
+            "traces {}: kept {} of {} requests ({}); {} over the cap of {}, {} spans dropped",
+            d.name,
+            t.kept,
+            t.requests,
+            reasons.join(", "),
+            t.dropped_over_cap,
+            t.max_traces,
+            t.spans_dropped
+        );
+        for (what, n) in &d.swallowed_errors {
+            let _ = write!(out, "; {what}: {n}");
+        }
+        if !t.root_causes.is_empty() {
+            let blamed: Vec<String> = t
+                .root_causes
+                .iter()
+                .map(|(c, n)| format!("{c} {n}"))
+                .collect();
+            let _ = write!(out, "; failures blamed on: {}", blamed.join(", "));
+        }
+        out.push('\n');
+    }
+    out
+}
