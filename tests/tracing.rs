@@ -30,13 +30,16 @@ fn untraced_json(d: &DesignResult) -> Value {
 }
 
 /// Shortened bundled scenarios: request/response with retries and pools, queues with
-/// acknowledgements and a crash, and the silent failure.
+/// acknowledgements and a crash, the silent failure, locks and payments, replicated
+/// stores under a partition.
 fn observed_scenarios() -> Vec<Scenario> {
     let mut out = Vec::new();
     for (file, duration) in [
         ("scenarios/silent-failure.json", 30.0),
         ("scenarios/redis-worker-failover.json", 60.0),
         ("scenarios/pool-exhaustion.json", 30.0),
+        ("scenarios/payment-lock.json", 20.0),
+        ("scenarios/cap-partition.json", 20.0),
     ] {
         let mut s = load(file);
         s.duration_s = duration;

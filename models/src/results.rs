@@ -270,7 +270,6 @@ pub struct AccountSummary {
     pub unbalanced_accounts: u64,
 }
 
-
 /// What the trace recorder of a design's run did: the sampling settings, what it kept, and
 /// everything a cap refused (never silently).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -278,7 +278,7 @@ pub struct Tracer {
 
 /// The stable 64-bit hash of request `seq` under `seed` (sampling and ids).
 pub fn request_hash(seed: u64, seq: u64) -> u64 {
-    splitmix64(seed ^ splitmix64(seq.wrapping_add(0x7472_6163_65)))
+    splitmix64(seed ^ splitmix64(seq.wrapping_add(0x0074_7261_6365)))
 }
 
 /// The 32-hex-digit trace id of request `seq` of `design` under `seed`.
