@@ -656,3 +656,105 @@ pub fn reliability_bench(scale: f64) -> Result<String, String> {
     ));
     Ok(out)
 }
+
+/// CPU seconds this process has used (user + system), from `/proc/self/stat` in clock
+/// ticks of 1/100 s (Linux); `None` elsewhere. On a shared machine it is steadier than the
+/// wall clock: time spent descheduled is not counted.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may hold spaces).
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// Wall and CPU seconds taken by `f`, and its result.
+fn timed<T>(f: impl FnOnce() -> T) -> (f64, Option<f64>, T) {
+    let (t, c) = (Instant::now(), cpu_seconds());
+    let out = f();
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = c.zip(cpu_seconds()).map(|(a, b)| b - a);
+    (wall, cpu, out)
+}
+
+/// Tracing's cost on the whole model path: each bundled request/response design stretched
+/// to about a million requests, run with tracing off and on at 1% (the default settings:
+/// failed requests kept too, 1,000 traces at most), alternating, `rounds` rounds each;
+/// medians of events per second (wall clock, and CPU time where the system gives it), and
+/// the ratio of tracing on over off measured in the same process.
+pub fn tracing_bench(scale: f64, rounds: usize) -> Result<String, String> {
+    use models::trace::TraceConfig;
+    let mut out = format!(
+        "\n{:<44} {:>10} {:>12} {:>12} {:>8} {:>12} {:>12} {:>8} {:>8} {:>10}\n",
+        "tracing: scenario (design)",
+        "requests",
+        "off ev/s",
+        "on 1% ev/s",
+        "on/off",
+        "off cpu ev/s",
+        "on cpu ev/s",
+        "on/off",
+        "kept",
+        "peak spans"
+    );
+    let on = TraceConfig::from_spec(&models::scenario::TraceSpec::default());
+    for file in [
+        "scenarios/saas-fanout.json",
+        "scenarios/inventory-sync-vs-async.json",
+        "scenarios/silent-failure.json",
+    ] {
+        let scenario =
+            models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+        for design in &scenario.designs {
+            let mut s = scenario.clone();
+            s.trace = None;
+            let probe = models::run::run_design(&s, design, s.seed)?;
+            let per_s = probe.requests.total as f64 / (s.duration_s - s.warmup_s);
+            s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
+            s.limits.max_windows = usize::MAX;
+            let (mut off, mut on_) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
+            let mut last = None;
+            for _ in 0..rounds {
+                let (wall, cpu, r) =
+                    timed(|| models::run::run_design_traced(&s, design, s.seed, None));
+                let r = r?;
+                off.0.push(r.events as f64 / wall);
+                off.1.extend(cpu.map(|c| r.events as f64 / c.max(0.01)));
+                let (wall, cpu, traced) =
+                    timed(|| models::run::run_design_traced(&s, design, s.seed, Some(on.clone())));
+                let traced = traced?;
+                on_.0.push(traced.events as f64 / wall);
+                on_.1
+                    .extend(cpu.map(|c| traced.events as f64 / c.max(0.01)));
+                if traced.digest != r.digest {
+                    return Err(format!("{file} {}: tracing moved the digest", design.name));
+                }
+                last = Some(traced);
+            }
+            let r = last.ok_or("no round ran")?;
+            let t = r.tracing.unwrap_or_default();
+            let (off_wall, on_wall) = (median(off.0), median(on_.0));
+            let cpu = |v: Vec<f64>| (!v.is_empty()).then(|| median(v));
+            let (off_cpu, on_cpu) = (cpu(off.1), cpu(on_.1));
+            let show = |x: Option<f64>, digits: usize| {
+                x.map_or("-".to_string(), |x| format!("{x:.digits$}"))
+            };
+            out.push_str(&format!(
+                "{:<44} {:>10} {:>12.0} {:>12.0} {:>8.3} {:>12} {:>12} {:>8} {:>8} {:>10}\n",
+                format!("{} ({})", scenario.name, design.name),
+                r.requests.total,
+                off_wall,
+                on_wall,
+                on_wall / off_wall,
+                show(off_cpu, 0),
+                show(on_cpu, 0),
+                show(off_cpu.zip(on_cpu).map(|(a, b)| b / a), 3),
+                t.kept,
+                t.peak_buffered_spans
+            ));
+        }
+    }
+    Ok(out)
+}

@@ -7,6 +7,7 @@ mod check;
 mod progress;
 mod replicate;
 mod sweep;
+mod trace;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use models::scenario::Scenario;
@@ -192,6 +193,37 @@ enum Command {
         #[arg(long, default_value = "scenarios")]
         dir: PathBuf,
     },
+    /// Trace requests: print the waterfall of one request (or of the slowest or first
+    /// failed ones) and write them as Chrome trace-event and OTLP JSON.
+    #[command(group(clap::ArgGroup::new("pick").required(true).args(["request", "slowest", "failed"])))]
+    Trace {
+        /// The scenario file (JSON).
+        file: PathBuf,
+        /// Trace only this design (repeatable).
+        #[arg(long = "design", value_name = "NAME")]
+        designs: Vec<String>,
+        /// Seed overriding the scenario's.
+        #[arg(long)]
+        seed: Option<u64>,
+        /// The request with this number (0 = the first issued, warm-up included).
+        #[arg(long, value_name = "N")]
+        request: Option<u64>,
+        /// The K slowest requests.
+        #[arg(long, value_name = "K")]
+        slowest: Option<usize>,
+        /// The first K requests that failed.
+        #[arg(long, value_name = "K")]
+        failed: Option<usize>,
+        /// Write the traces shown as Chrome trace-event JSON (Perfetto, chrome://tracing).
+        #[arg(long, value_name = "OUT.json")]
+        chrome: Option<PathBuf>,
+        /// Write the traces shown as OTLP JSON (OpenTelemetry).
+        #[arg(long, value_name = "OUT.json")]
+        otlp: Option<PathBuf>,
+        /// Columns of the timeline bar.
+        #[arg(long, default_value_t = 40)]
+        width: usize,
+    },
     /// Measure the engine against a bare BinaryHeap loop doing the same work.
     Bench {
         /// Multiplier on the work of each model (1.0 = full size).
@@ -211,6 +243,10 @@ enum Command {
         /// of the same failures over `--scale` simulated days.
         #[arg(long)]
         reliability: bool,
+        /// Also measure tracing's cost: the request/response scenarios stretched to a
+        /// million requests, tracing off against on at 1%, alternating.
+        #[arg(long)]
+        tracing: bool,
     },
 }
 
@@ -348,12 +384,39 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Command::List { dir } => list(&dir),
+        Command::Trace {
+            file,
+            designs,
+            seed,
+            request,
+            slowest,
+            failed,
+            chrome,
+            otlp,
+            width,
+        } => {
+            let pick = match (request, slowest, failed) {
+                (Some(n), _, _) => trace::Pick::Request(n),
+                (_, Some(k), _) => trace::Pick::Slowest(k),
+                (_, _, k) => trace::Pick::Failed(k.unwrap_or(1)),
+            };
+            let options = trace::TraceOptions {
+                pick,
+                designs,
+                seed,
+                chrome,
+                otlp,
+                width,
+            };
+            trace::trace(&file, &options)
+        }
         Command::Bench {
             scale,
             rounds,
             scenarios,
             checker,
             reliability,
+            tracing,
         } => {
             if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
                 eprintln!("error: --scale must be > 0 and --rounds at least 1");
@@ -377,6 +440,15 @@ fn main() -> ExitCode {
                 // The raw engine's speed: the hold model with 1,000 events outstanding.
                 let raw_eps = rows[0].engine_eps;
                 match bench::run_scenario_benches(scale, raw_eps) {
+                    Ok(text) => print!("{text}"),
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        return ExitCode::from(EXIT_FAILURE);
+                    }
+                }
+            }
+            if tracing {
+                match bench::tracing_bench(scale, rounds) {
                     Ok(text) => print!("{text}"),
                     Err(e) => {
                         eprintln!("error: {e}");
@@ -509,6 +581,13 @@ fn run(
             return ExitCode::from(EXIT_FAILURE);
         }
     };
+    match reports::files::write_traces(&dir, &results) {
+        Ok(w) => written.extend(w),
+        Err(e) => {
+            eprintln!("error: cannot write traces: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     if let Some(reps) = &reps {
         match reports::files::write_replications(&dir, reps) {
             Ok(w) => written.extend(w),
@@ -530,6 +609,10 @@ fn run(
             Format::Table => {
                 let style = reports::table::Style { color: color() };
                 print!("{}", reports::table::render_text_styled(&results, style));
+                let traced = reports::trace::summary_text(&results);
+                if !traced.is_empty() {
+                    print!("\n{traced}");
+                }
                 if let Some(reps) = &reps {
                     println!();
                     print!("{}", reports::table::replications_text(reps, style));

@@ -20,6 +20,7 @@ fn call(service: usize, timeout_ms: Option<f64>, retries: u32, breaker: bool) ->
             failure_threshold: 3,
             open_ms: 50.0,
         }),
+        on_error: Default::default(),
     }
 }
 
@@ -168,6 +169,7 @@ fn scenario(k: &Knobs) -> Scenario {
         chaos: None,
         reliability: None,
         assertions: Vec::new(),
+        trace: None,
         designs: vec![Design {
             name: "d".to_string(),
             description: String::new(),
@@ -181,6 +183,7 @@ fn scenario(k: &Knobs) -> Scenario {
             account_stores: BTreeMap::new(),
             cost: None,
             failures: BTreeMap::new(),
+            propagate_trace_ids: true,
         }],
     }
 }

@@ -207,3 +207,86 @@ fn check_determinism_reports_identical_twin_runs_with_the_digest_of_the_run() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn trace_prints_the_failed_request_path_and_writes_both_exports() {
+    let dir = temp_dir("trace");
+    let (chrome, otlp) = (dir.join("c.json"), dir.join("o.json"));
+    let out = caplab(&[
+        "trace",
+        "scenarios/silent-failure.json",
+        "--design",
+        "timeouts-and-tracing",
+        "--failed",
+        "1",
+        "--chrome",
+        chrome.to_str().expect("utf-8"),
+        "--otlp",
+        otlp.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("root cause: C.lookup: exception (span"),
+        "{text}"
+    );
+    for hop in [
+        "A.page",
+        "→ B.get",
+        "B.get",
+        "→ C.lookup",
+        "C.lookup",
+        "swallowed error",
+    ] {
+        assert!(text.contains(hop), "{hop} missing:\n{text}");
+    }
+    for f in [&chrome, &otlp] {
+        let v: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(f).expect("written")).expect("JSON");
+        assert!(v.get("traceEvents").or(v.get("resourceSpans")).is_some());
+    }
+    // Bad input: no such design, or no request chosen.
+    let bad = caplab(&[
+        "trace",
+        "scenarios/silent-failure.json",
+        "--design",
+        "x",
+        "--failed",
+        "1",
+    ]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no such design"));
+    let none = caplab(&["trace", "scenarios/silent-failure.json"]);
+    assert_eq!(none.status.code(), Some(2));
+}
+
+#[test]
+fn run_writes_traces_beside_results_when_the_scenario_traces() {
+    let dir = temp_dir("run-traces");
+    let out = caplab(&[
+        "run",
+        "scenarios/silent-failure.json",
+        "--quiet",
+        "--out",
+        dir.to_str().expect("utf-8"),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for d in ["no-timeouts", "timeouts-and-tracing"] {
+        for kind in ["otlp", "chrome"] {
+            assert!(
+                dir.join(format!("traces-{d}.{kind}.json")).is_file(),
+                "{d} {kind}"
+            );
+        }
+    }
+    let results = std::fs::read_to_string(dir.join("results.json")).expect("results");
+    assert!(results.contains("\"root_causes\"") && results.contains("swallowed_errors"));
+}

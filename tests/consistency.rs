@@ -127,6 +127,7 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
         chaos: None,
         reliability: None,
         assertions: Vec::new(),
+        trace: None,
         designs: vec![Design {
             name: "d".into(),
             description: String::new(),
@@ -140,6 +141,7 @@ fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>
             account_stores: BTreeMap::new(),
             cost: None,
             failures: BTreeMap::new(),
+            propagate_trace_ids: true,
         }],
     }
 }

@@ -300,6 +300,7 @@ fn scenario(k: &Knobs) -> Scenario {
         chaos: None,
         reliability: None,
         assertions: Vec::new(),
+        trace: None,
         designs: vec![Design {
             name: "d".into(),
             description: String::new(),
@@ -313,6 +314,7 @@ fn scenario(k: &Knobs) -> Scenario {
             account_stores: BTreeMap::new(),
             cost: None,
             failures: BTreeMap::new(),
+            propagate_trace_ids: true,
         }],
     }
 }

@@ -153,3 +153,58 @@ fn a_design_gives_the_same_run_alone_or_beside_others() {
     assert_eq!(alone.designs.len(), 1);
     assert_eq!(design(&all, "split"), &alone.designs[0]);
 }
+
+#[test]
+fn s10_silent_failure_hangs_without_timeouts_and_its_traces_blame_c_with_them() {
+    let r = run("scenarios/silent-failure.json");
+    let hung = design(&r, "no-timeouts");
+    let traced = design(&r, "timeouts-and-tracing");
+    // Without timeouts each swallowed error pins one of A's 16 workers for good: after the
+    // 16th, no request reaches B again, so exactly 16 errors are ever swallowed, and from
+    // then on every request waits in A's queue until its user gives up after 10 s.
+    assert_eq!(hung.swallowed_errors["B swallowed C.lookup: exception"], 16);
+    assert_eq!(hung.causes.keys().collect::<Vec<_>>(), ["client: timeout"]);
+    assert!(hung.failure_rate > 0.5, "{}", hung.failure_rate);
+    let late_ok: u64 = hung
+        .series
+        .iter()
+        .filter(|w| w.start_s >= 40.0)
+        .map(|w| w.ok)
+        .sum();
+    assert_eq!(late_ok, 0, "A serves nothing once its workers hang");
+    // Without trace ids, its traces end at A: a call to B that never answers.
+    let blamed = &hung.tracing.as_ref().expect("traced").root_causes;
+    assert!(blamed.keys().all(|k| k.starts_with("A")), "{blamed:?}");
+    assert_eq!(blamed["A→B.get: no answer"], 16);
+    // With timeouts, only the requests whose lookup failed fail (C's 2%: ±3 standard
+    // deviations of a binomial over ~6,000 requests), each in A's 300 ms timeout plus the
+    // work before it; the results blame A's call to B, the traces blame C, every time.
+    let n = traced.requests.total as f64;
+    let sd = (0.02 * 0.98 / n).sqrt();
+    assert!(
+        (traced.failure_rate - 0.02).abs() < 3.0 * sd,
+        "{}",
+        traced.failure_rate
+    );
+    let failed =
+        traced.requests.total - traced.requests.ok - traced.requests.by_outcome["in_flight"];
+    assert_eq!(traced.causes["A→B: call timeout"], failed);
+    assert_eq!(
+        traced.swallowed_errors["B swallowed C.lookup: exception"],
+        failed
+    );
+    let tracing = traced.tracing.as_ref().expect("traced");
+    assert_eq!(tracing.root_causes.len(), 1);
+    assert_eq!(tracing.root_causes["C.lookup: exception"], failed);
+    assert_eq!(
+        tracing.kept_by_reason["failed"], failed,
+        "every failure's trace is kept"
+    );
+    for t in traced.traces.iter().filter(|t| t.outcome != "ok") {
+        let ms = (t.end_ns - t.start_ns) as f64 / 1e6;
+        assert!((301.0..=303.0).contains(&ms), "failed in {ms} ms");
+        let (id, text) = t.root_cause.as_ref().expect("blamed");
+        assert_eq!(text, "C.lookup: exception");
+        assert_eq!(t.spans[*id as usize - 1].node, "C#0");
+    }
+}

@@ -13,4 +13,5 @@ mod reliability;
 mod reports;
 mod scenarios;
 mod sweep;
+mod tracing;
 mod tutorial;

@@ -172,6 +172,9 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
         locks: BTreeMap::new(),
         accounts: BTreeMap::new(),
         reliability: None,
+        swallowed_errors: BTreeMap::new(),
+        tracing: None,
+        traces: Vec::new(),
     };
     RunResults {
         scenario: setup.name.clone(),

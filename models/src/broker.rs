@@ -24,6 +24,8 @@ pub const LOG_WAITER: u16 = 1 << 15;
 struct Entry {
     origin: u32,
     deliveries: u32,
+    /// When it entered the queue (for its trace).
+    since: SimTime,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -155,9 +157,11 @@ impl BrokerNode {
         let stats = &mut ctx.world().messages;
         stats.entered += 1;
         stats.queued += 1;
+        let since = ctx.now();
         self.queues[q].ready.push_back(Entry {
             origin,
             deliveries: 0,
+            since,
         });
         self.serve_waiters(q, ctx);
         true
@@ -229,6 +233,11 @@ impl BrokerNode {
             return;
         };
         ctx.world().messages.queued -= 1;
+        let (now, me, index) = (ctx.now(), ctx.me(), self.index as u16);
+        if let Some(t) = ctx.world().trace() {
+            let n = entry.deliveries.saturating_add(1).min(u32::from(u16::MAX)) as u16;
+            t.in_queue(entry.origin, me, entry.since, now, index, q as u16, n);
+        }
         if !spec.ack {
             ctx.world().hand_to(node.index());
             let _ = ctx.send(

@@ -13,6 +13,7 @@ use crate::balancer::Picker;
 use crate::ledger::Ledger;
 use crate::msg::{CallTag, Msg, Outcome};
 use crate::plan::{ArrivalPlan, Plan};
+use crate::trace::{SpanRef, NO_SPAN};
 use sim_core::dist::Dist;
 use sim_core::network::NodeId;
 use sim_core::rng::SimRng;
@@ -35,6 +36,8 @@ struct Request {
     issued_at: SimTime,
     timer: Option<TimerId>,
     origin: u32,
+    /// The root span of the request's trace.
+    span: SpanRef,
 }
 
 /// The random streams of one arrival source.
@@ -162,8 +165,13 @@ impl Client {
         };
         let now = ctx.now();
         ctx.world().issued(now, class);
+        // Requests are numbered in issue order (warm-up included): the trace's request id.
+        let seq = ctx.world().all_issued - 1;
         if self.in_flight >= plan.max_in_flight {
             let outcome = Outcome::Rejected(plan.cause_client_overload);
+            if let Some(t) = ctx.world().trace() {
+                t.rejected_at_client(seq, class, CLIENT, now, plan.cause_client_overload);
+            }
             ctx.world().ended(now, class, now, outcome);
             self.schedule_think(user, ctx);
             return;
@@ -203,7 +211,12 @@ impl Client {
         r.timer = Some(ctx.set_timer(plan.classes[class].timeout, Msg::ClientTimeout { tag }));
         let key = self.draw_key(src, class);
         let origin = ctx.world().new_origin(class, now, key);
+        let span = match ctx.world().trace() {
+            Some(t) => t.begin_request(origin, seq, class, CLIENT, now),
+            None => NO_SPAN,
+        };
         self.requests[slot as usize].origin = origin;
+        self.requests[slot as usize].span = span;
         self.in_flight += 1;
         ctx.world().client_in_flight = self.in_flight;
         if let Some((broker, dest)) = plan.classes[class].publish {
@@ -219,6 +232,7 @@ impl Client {
                 tag,
                 endpoint,
                 origin,
+                span,
             },
         );
     }
@@ -253,13 +267,16 @@ impl Client {
         r.live = false;
         r.generation = r.generation.wrapping_add(1);
         let (class, issued_at, user, instance) = (r.class, r.issued_at, r.user, r.instance);
-        let origin = r.origin;
+        let (origin, span) = (r.origin, r.span);
+        let now = ctx.now();
+        if let Some(t) = ctx.world().trace() {
+            t.end_request(origin, span, now, outcome);
+        }
         ctx.world().release(origin);
         self.free.push(tag.exec);
         self.in_flight -= 1;
         ctx.world().client_in_flight = self.in_flight;
         self.picker.finished(instance);
-        let now = ctx.now();
         ctx.world()
             .ended(now, usize::from(class), issued_at, outcome);
         self.schedule_think(user, ctx);

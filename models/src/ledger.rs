@@ -290,6 +290,11 @@ pub struct Ledger {
     /// events, not what messages said; folded together, two runs that differ only in a
     /// payload differ in their digest too.
     pub observed_digest: u64,
+    /// Errors callers caught and ignored (`on_error`), by (catching service, cause),
+    /// warm-up included.
+    pub swallowed: BTreeMap<(u16, crate::plan::CauseId), u64>,
+    /// The span recorder, when the run is traced.
+    pub tracer: Option<Box<crate::trace::Tracer>>,
     origins: Vec<Origin>,
     free_origins: Vec<u32>,
 }
@@ -336,6 +341,8 @@ impl Ledger {
                 .map(|a| AccountLedger::new(a.initial_balance))
                 .collect(),
             observed_digest: 0,
+            swallowed: BTreeMap::new(),
+            tracer: None,
             origins: Vec::new(),
             free_origins: Vec::new(),
         })
@@ -394,6 +401,12 @@ impl Ledger {
         }
     }
 
+    /// The span recorder, when the run is traced: hooks read `if let Some(t) = ...trace()`.
+    #[inline]
+    pub fn trace(&mut self) -> Option<&mut crate::trace::Tracer> {
+        self.tracer.as_deref_mut()
+    }
+
     /// The key the request behind `origin` touches (0 when none).
     pub fn origin_key(&self, origin: u32) -> u32 {
         self.origins.get(origin as usize).map_or(0, |o| o.key)
@@ -427,6 +440,9 @@ impl Ledger {
             o.refs -= 1;
             if o.refs == 0 {
                 self.free_origins.push(origin);
+                if let Some(t) = self.tracer.as_deref_mut() {
+                    t.release(origin);
+                }
             }
         }
     }

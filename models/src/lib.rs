@@ -23,4 +23,5 @@ pub mod schema;
 pub mod service;
 pub mod store_ledger;
 pub mod sweep;
+pub mod trace;
 pub mod validate;

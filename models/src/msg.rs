@@ -63,6 +63,8 @@ pub enum Msg {
         endpoint: EndpointIx,
         /// The client request this call works for (`ledger::NO_ORIGIN` if none).
         origin: u32,
+        /// The caller's span (`trace::NO_SPAN` when not traced): the trace context.
+        span: u32,
     },
     /// The answer to a call.
     Reply {

@@ -55,6 +55,8 @@ pub struct Plan {
     pub max_in_flight: u64,
     /// Instances out of the balancers' rotation (`drain` faults): node, from, until.
     pub drains: Vec<(NodeId, SimTime, SimTime)>,
+    /// Services pass trace ids on to their callees.
+    pub propagate_trace_ids: bool,
 }
 
 impl Plan {
@@ -472,6 +474,8 @@ pub struct CallPlan {
     pub cause_timeout: CauseId,
     /// Cause of a rejection by the open breaker.
     pub cause_breaker: CauseId,
+    /// What the caller does when the call fails for good.
+    pub on_error: scenario::OnError,
 }
 
 /// A database.
@@ -966,6 +970,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         end: secs(scenario.duration_s),
         max_in_flight: scenario.limits.max_in_flight,
         drains: Vec::new(),
+        propagate_trace_ids: design.propagate_trace_ids,
     })
 }
 
@@ -1103,5 +1108,6 @@ fn compile_call(
             .map(|b| (b.failure_threshold, ms(b.open_ms))),
         cause_timeout: causes.id(format!("{caller}→{callee}: call timeout")),
         cause_breaker: causes.id(format!("{caller}→{callee}: breaker open")),
+        on_error: c.on_error,
     })
 }

@@ -102,6 +102,17 @@ pub struct DesignResult {
     /// section): uptime, recovery, incidents, cost.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reliability: Option<ReliabilitySummary>,
+    /// Errors that callers caught and ignored (`on_error: swallow` or `no_reply`), by
+    /// `"<service> swallowed <cause>"`, warm-up included (absent when none).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub swallowed_errors: BTreeMap<String, u64>,
+    /// What the trace recorder kept and refused, when the run was traced.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tracing: Option<TracingSummary>,
+    /// The traces kept (not part of `results.json`: `caplab run` writes them to
+    /// `traces-<design>.otlp.json` and `.chrome.json` beside it).
+    #[serde(skip)]
+    pub traces: Vec<crate::trace::Trace>,
 }
 
 /// A mean over replications and the half-width of its 95% confidence interval (Student t;
@@ -257,6 +268,48 @@ pub struct AccountSummary {
     /// Accounts whose final balance differs from the opening balance minus the surviving
     /// payments: always 0 (exact accounting; a non-zero value is a bug in the model).
     pub unbalanced_accounts: u64,
+}
+
+/// What the trace recorder of a design's run did: the sampling settings, what it kept, and
+/// everything a cap refused (never silently).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TracingSummary {
+    /// Fraction of requests sampled whatever happened to them.
+    pub sample_rate: f64,
+    /// Failed requests are kept.
+    pub keep_failed: bool,
+    /// Requests at least this slow are kept, in milliseconds (`null`: none for slowness).
+    pub slow_ms: Option<f64>,
+    /// Requests whose trace was decided (all issued, warm-up included, but those still in
+    /// flight are counted at the end of the run).
+    pub requests: u64,
+    /// Of which failed (at the client, or in a consumer of one of their messages).
+    pub failed: u64,
+    /// Traces kept.
+    pub kept: u64,
+    /// Traces kept, by reason: `requested`, `failed`, `slow`, `sampled`.
+    pub kept_by_reason: BTreeMap<String, u64>,
+    /// The cap on traces kept.
+    pub max_traces: u64,
+    /// Traces that deserved keeping but were refused or displaced by `max_traces`.
+    pub dropped_over_cap: u64,
+    /// Spans recorded.
+    pub spans: u64,
+    /// Spans refused by `max_spans_per_trace` or `max_buffered_spans` (and so their own
+    /// children, which are not counted).
+    pub spans_dropped: u64,
+    /// Traces that lost at least one span to a cap.
+    pub traces_truncated: u64,
+    /// The caps on spans per trace and spans buffered at once.
+    pub max_spans_per_trace: u64,
+    /// The cap on spans buffered at once.
+    pub max_buffered_spans: u64,
+    /// Most spans buffered at once during the run.
+    pub peak_buffered_spans: u64,
+    /// For every failed request: what its trace blames (the deepest failing span it can
+    /// see: its cause, or what was still waiting), with counts.
+    pub root_causes: BTreeMap<String, u64>,
 }
 
 /// A replicated store's history, checked, and the staleness of its reads.

@@ -12,6 +12,7 @@ use crate::results::{
 };
 use crate::scenario::{Arrivals, Design, FaultAction, FaultSpec, Scenario};
 use crate::service::ServiceInstance;
+use crate::trace::{TraceConfig, Tracer};
 use sim_core::dist::Dist;
 use sim_core::fault::Fault;
 use sim_core::metrics::Histogram;
@@ -32,14 +33,27 @@ pub struct DesignRun {
     pub sim: Simulation<Msg, Ledger>,
 }
 
-/// Builds the simulation of `design` under `seed`: nodes, network, faults.
+/// Builds the simulation of `design` under `seed`: nodes, network, faults (traced as the
+/// scenario's `trace` section says).
 pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRun, String> {
+    let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
+    build_traced(scenario, design, seed, trace)
+}
+
+/// Builds the simulation of `design` under `seed`, traced with `trace` (`None`: not traced).
+pub fn build_traced(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    trace: Option<TraceConfig>,
+) -> Result<DesignRun, String> {
     let mut plan = plan::compile(scenario, design)?;
     plan.drains = drains(scenario, design, &plan)?;
     let plan = Rc::new(plan);
     let window = SimDuration::from_secs_f64(scenario.window_s);
-    let ledger =
+    let mut ledger =
         Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
+    ledger.tracer = trace.map(|t| Box::new(Tracer::new(t, seed, &plan)));
     let link = LinkSpec {
         latency_ms: scenario.network.latency_ms.prepared(),
         loss: scenario.network.loss,
@@ -338,9 +352,22 @@ pub fn run_digest(sim: &Simulation<Msg, Ledger>) -> u64 {
     crate::ledger::fold(sim.digest(), sim.world().observed_digest)
 }
 
-/// Runs `design` to the end of the scenario and summarises it.
+/// Runs `design` to the end of the scenario and summarises it (traced as the scenario's
+/// `trace` section says).
 pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignResult, String> {
-    run_design_accounted(scenario, design, seed).map(|(result, _)| result)
+    let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
+    run_design_traced(scenario, design, seed, trace)
+}
+
+/// Runs `design` traced with `trace` (`None`: not traced); the kept traces are in
+/// `DesignResult::traces`.
+pub fn run_design_traced(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    trace: Option<TraceConfig>,
+) -> Result<DesignResult, String> {
+    run_design_full(scenario, design, seed, trace).map(|(result, _)| result)
 }
 
 /// The ledger's own accounting at the end of a run, beside the results: what the
@@ -363,7 +390,18 @@ pub fn run_design_accounted(
     design: &Design,
     seed: u64,
 ) -> Result<(DesignResult, Accounting), String> {
-    let DesignRun { plan, mut sim } = build(scenario, design, seed)?;
+    let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
+    run_design_full(scenario, design, seed, trace)
+}
+
+/// Runs `design`, traced with `trace`: its results and the ledger's accounting.
+fn run_design_full(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    trace: Option<TraceConfig>,
+) -> Result<(DesignResult, Accounting), String> {
+    let DesignRun { plan, mut sim } = build_traced(scenario, design, seed, trace)?;
     let stop = sim.run(RunLimits {
         until: plan.end,
         max_events: scenario.limits.max_events,
@@ -381,7 +419,38 @@ pub fn run_design_accounted(
         client_in_flight: ledger.client_in_flight,
         messages: ledger.messages.clone(),
     };
+    let now = sim.now();
+    if let Some(mut tracer) = sim.world_mut().tracer.take() {
+        tracer.finish(now);
+        let names = plan::node_names(design);
+        result.traces = tracer.traces(&plan, &names, &design.name, seed);
+        result.tracing = Some(tracing_summary(&tracer, &plan, &names));
+    }
     Ok((result, accounting))
+}
+
+fn tracing_summary(t: &Tracer, plan: &Plan, names: &[String]) -> crate::results::TracingSummary {
+    let c = &t.counts;
+    let config = t.config();
+    let kept_by_reason = t.kept_by_reason();
+    crate::results::TracingSummary {
+        sample_rate: config.sample_rate,
+        keep_failed: config.keep_failed,
+        slow_ms: config.slow.map(|d| d.as_nanos() as f64 / 1e6),
+        requests: c.requests,
+        failed: c.failed,
+        kept: kept_by_reason.values().sum(),
+        kept_by_reason,
+        max_traces: config.max_traces as u64,
+        dropped_over_cap: c.dropped_over_cap,
+        spans: c.spans,
+        spans_dropped: c.spans_dropped,
+        traces_truncated: c.traces_truncated,
+        max_spans_per_trace: config.max_spans_per_trace as u64,
+        max_buffered_spans: config.max_buffered_spans,
+        peak_buffered_spans: c.peak_buffered_spans,
+        root_causes: t.root_causes(plan, names),
+    }
 }
 
 fn lock_summaries(plan: &Plan, ledger: &Ledger) -> BTreeMap<String, crate::results::LockSummary> {
@@ -689,6 +758,17 @@ fn summarise(
         locks: BTreeMap::new(),
         accounts: BTreeMap::new(),
         reliability: None,
+        swallowed_errors: ledger
+            .swallowed
+            .iter()
+            .map(|(&(svc, cause), &n)| {
+                let who = plan.services.get(usize::from(svc)).map_or("?", |s| &s.name);
+                let what = plan.causes.get(usize::from(cause)).map_or("?", |c| c);
+                (format!("{who} swallowed {what}"), n)
+            })
+            .collect(),
+        tracing: None,
+        traces: Vec::new(),
     }
 }
 

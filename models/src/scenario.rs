@@ -61,6 +61,67 @@ pub struct Scenario {
     /// `failures`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reliability: Option<crate::reliability::Reliability>,
+    /// Distributed tracing of the requests (observation only: it changes no result but the
+    /// `tracing` summary). Absent: no tracing (`caplab trace` turns it on by itself).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trace: Option<TraceSpec>,
+}
+
+/// Which request traces a run keeps, and the caps that bound their memory. Every request's
+/// spans are buffered while it is in flight; when it ends, its trace is kept if it was
+/// sampled, failed or slow (tail-based sampling), within `max_traces`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TraceSpec {
+    /// Fraction of requests kept whatever happens to them, chosen by a hash of the seed
+    /// and the request's number (the same requests in every design; no random stream is
+    /// drawn from).
+    #[serde(default = "default_sample_rate")]
+    pub sample_rate: f64,
+    /// Also keep the trace of every request that fails (error, timeout, rejected).
+    #[serde(default = "yes")]
+    pub keep_failed: bool,
+    /// Also keep the trace of every request slower than this, in milliseconds (requests
+    /// still in flight at the end count by their age). Absent: slowness keeps nothing.
+    #[serde(default)]
+    pub slow_ms: Option<f64>,
+    /// Most traces kept per design. Beyond it failed traces displace slow ones, slow ones
+    /// displace sampled ones, and what is left out is counted (`tracing.dropped_over_cap`).
+    #[serde(default = "default_max_traces")]
+    pub max_traces: u32,
+    /// Most spans one trace holds; later spans are counted, not kept (at most 65,535).
+    #[serde(default = "default_max_spans_per_trace")]
+    pub max_spans_per_trace: u32,
+    /// Most spans buffered at once for the requests in flight: the memory bound of tail
+    /// sampling (about 48 bytes a span). Spans beyond it are counted, not kept.
+    #[serde(default = "default_max_buffered_spans")]
+    pub max_buffered_spans: u64,
+}
+
+fn default_sample_rate() -> f64 {
+    0.01
+}
+fn default_max_traces() -> u32 {
+    1_000
+}
+fn default_max_spans_per_trace() -> u32 {
+    512
+}
+fn default_max_buffered_spans() -> u64 {
+    1_000_000
+}
+
+impl Default for TraceSpec {
+    fn default() -> Self {
+        TraceSpec {
+            sample_rate: default_sample_rate(),
+            keep_failed: true,
+            slow_ms: None,
+            max_traces: default_max_traces(),
+            max_spans_per_trace: default_max_spans_per_trace(),
+            max_buffered_spans: default_max_buffered_spans(),
+        }
+    }
 }
 
 fn default_window_s() -> f64 {
@@ -330,6 +391,11 @@ pub struct Design {
     /// How components fail and recover, by component name (a service: each instance).
     #[serde(default)]
     pub failures: BTreeMap<String, crate::reliability::FailureModel>,
+    /// Whether the services pass trace ids on to the services they call. `false` models a
+    /// system without distributed tracing: a request's trace then holds only what the
+    /// client and the entry service can see (their own spans), as their logs would.
+    #[serde(default = "yes")]
+    pub propagate_trace_ids: bool,
 }
 
 /// A lock service (one node, like a Redis `SET NX PX` lock or a ZooKeeper/etcd lease): it
@@ -915,6 +981,27 @@ pub struct CallSpec {
     /// Stop calling a failing service for a while.
     #[serde(default)]
     pub circuit_breaker: Option<CircuitBreaker>,
+    /// What the caller does when the call fails for good (after its retries): `fail`
+    /// (the step fails and the failure travels up), `swallow` (a catch-all handler: carry on
+    /// as if it had succeeded, without its data) or `no_reply` (catch it and end the
+    /// handler without ever answering: the caller's own caller waits, for ever without a
+    /// timeout). Swallowed errors are counted in `swallowed_errors`.
+    #[serde(default)]
+    pub on_error: OnError,
+}
+
+/// What a caller does with a call that failed for good.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnError {
+    /// The step fails: the execution ends with the call's failure (its kind and cause).
+    #[default]
+    Fail,
+    /// The error is caught and ignored: the handler carries on as if the call had succeeded.
+    Swallow,
+    /// The error is caught and the handler ends without answering its caller (a consumer's
+    /// handler fails instead: its broker's acknowledgement is its answer).
+    NoReply,
 }
 
 /// Exponential backoff between retries.

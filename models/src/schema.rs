@@ -86,6 +86,11 @@ pub fn json_schema() -> Value {
                 "Operation over months: the horizon and how uptime is judged, for the \
                  designs' `failures`."
             )),
+            "trace": optional(reference(
+                "TraceSpec",
+                "Distributed tracing of the requests (observation only: it changes no result \
+                 but the `tracing` summary). Absent: no tracing."
+            )),
         }),
         &[
             "version",
@@ -469,8 +474,63 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         }),
                         json!({}),
                     ),
+                    "propagate_trace_ids": with_default(
+                        json!({
+                            "type": "boolean",
+                            "description": "Whether the services pass trace ids on to the \
+                                            services they call. `false` models a system without \
+                                            distributed tracing: a trace holds only the \
+                                            client's and the entry service's spans."
+                        }),
+                        json!(true),
+                    ),
                 }),
                 &["name", "entry", "services"],
+            )),
+        ),
+        (
+            "TraceSpec",
+            Value::Object(object(
+                "Which request traces a run keeps (tail-based: decided when each request ends), \
+                 and the caps that bound their memory.",
+                json!({
+                    "sample_rate": with_default(
+                        probability("Fraction of requests kept whatever happens to them, chosen \
+                                     by a hash of the seed and the request's number."),
+                        json!(0.01),
+                    ),
+                    "keep_failed": with_default(
+                        json!({
+                            "type": "boolean",
+                            "description": "Also keep the trace of every request that fails."
+                        }),
+                        json!(true),
+                    ),
+                    "slow_ms": optional(positive(
+                        "Also keep the trace of every request slower than this, in milliseconds. \
+                         Absent: slowness keeps nothing."
+                    )),
+                    "max_traces": with_default(
+                        integer(1, "Most traces kept per design (failed before slow before \
+                                    sampled); the rest are counted."),
+                        json!(1_000),
+                    ),
+                    "max_spans_per_trace": with_default(
+                        json!({
+                            "type": "integer",
+                            "minimum": 1,
+                            "maximum": 65_535,
+                            "description": "Most spans one trace holds; later spans are counted."
+                        }),
+                        json!(512),
+                    ),
+                    "max_buffered_spans": with_default(
+                        integer(1, "Most spans buffered at once for the requests in flight (the \
+                                    memory bound); the rest are counted."),
+                        json!(1_000_000),
+                    ),
+                }),
+                &[],
             )),
         ),
         (
@@ -908,6 +968,25 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 }),
                 &[],
             )),
+        ),
+        (
+            "OnError",
+            json!({
+                "description": "What a caller does with a call that failed for good.",
+                "oneOf": [
+                    unit_variant("fail", "The step fails: the failure travels up."),
+                    unit_variant(
+                        "swallow",
+                        "The error is caught and ignored: the handler carries on as if the call \
+                         had succeeded, without its data (counted in `swallowed_errors`)."
+                    ),
+                    unit_variant(
+                        "no_reply",
+                        "The error is caught and the handler ends without answering its caller, \
+                         who waits (for ever without a timeout); counted in `swallowed_errors`."
+                    ),
+                ]
+            }),
         ),
         (
             "WhenFull",
@@ -1547,6 +1626,11 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "CircuitBreaker",
                         "Stop calling a failing service for a while (network calls only)."
                     )),
+                    "on_error": with_default(
+                        reference("OnError", "What the caller does when the call fails for good \
+                                              (after its retries)."),
+                        json!("fail"),
+                    ),
                 }),
                 &["endpoint"],
             )),
@@ -1857,6 +1941,7 @@ mod tests {
                 failure_threshold: 3,
                 open_ms: 500.0,
             }),
+            on_error: OnError::Swallow,
         }
     }
 
@@ -1966,6 +2051,7 @@ mod tests {
             account_stores: BTreeMap::from([("accounts".to_string(), account_store())]),
             cost: Some(cost()),
             failures: BTreeMap::from([("api".to_string(), failure_model())]),
+            propagate_trace_ids: false,
         }
     }
 
@@ -2026,6 +2112,27 @@ mod tests {
             op_ms: Dist::constant(0.2),
             timeout_ms: 50.0,
         }
+    }
+
+    fn trace() -> TraceSpec {
+        TraceSpec {
+            sample_rate: 0.5,
+            keep_failed: false,
+            slow_ms: Some(250.0),
+            max_traces: 10,
+            max_spans_per_trace: 20,
+            max_buffered_spans: 30,
+        }
+    }
+
+    fn on_errors() -> Vec<OnError> {
+        let all = vec![OnError::Fail, OnError::Swallow, OnError::NoReply];
+        for o in &all {
+            match o {
+                OnError::Fail | OnError::Swallow | OnError::NoReply => {}
+            }
+        }
+        all
     }
 
     fn replicated_store() -> ReplicatedStore {
@@ -2123,6 +2230,7 @@ mod tests {
             assertions: vec![assertion()],
             chaos: Some(chaos()),
             reliability: Some(reliability()),
+            trace: Some(trace()),
         }
     }
 
@@ -2670,6 +2778,7 @@ mod tests {
         check_struct(&schema, "HealthCheck", &health_check());
         check_struct(&schema, "Supervisor", &supervisor());
         check_struct(&schema, "OnCall", &on_call());
+        check_struct(&schema, "TraceSpec", &trace());
     }
 
     #[test]
@@ -2681,6 +2790,7 @@ mod tests {
         check_enum(&schema, "Balancer", &balancers());
         check_enum(&schema, "Wait", &waits());
         check_enum(&schema, "WhenFull", &when_fulls());
+        check_enum(&schema, "OnError", &on_errors());
         check_enum(&schema, "Delivery", &deliveries());
         check_enum(&schema, "Protocol", &protocols());
         check_enum(&schema, "StoreOp", &store_ops());

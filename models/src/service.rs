@@ -12,6 +12,8 @@ use crate::balancer::Picker;
 use crate::ledger::{Ledger, NO_ORIGIN};
 use crate::msg::{CallTag, Msg, Outcome};
 use crate::plan::{CallPlan, ConsumeSource, EndpointIx, Plan, ServiceIx, StepPlan};
+use crate::scenario::OnError;
+use crate::trace::{SpanKind, SpanRef, SpanStatus, NO_SPAN};
 use sim_core::network::NodeId;
 use sim_core::simulation::{Component, Ctx, Event, TimerId};
 use sim_core::time::{SimDuration, SimTime};
@@ -36,6 +38,8 @@ struct CallState {
     instance: Option<usize>,
     timer: Option<TimerId>,
     done: bool,
+    /// The attempt's span (or the backoff's, between attempts).
+    span: SpanRef,
 }
 
 #[derive(Debug, Default)]
@@ -65,6 +69,12 @@ struct Exec {
     store: Option<store::StoreWait>,
     /// Payment steps: the lock held, the balance read.
     pay: payment::PayState,
+    /// The execution's span (server or consumer) when traced.
+    span: SpanRef,
+    /// The current step's span (work, pool wait, query, publish, ...).
+    step_span: SpanRef,
+    /// A call's error was caught with `no_reply`: the execution ends without answering.
+    no_reply: bool,
 }
 
 /// Who is waiting for an execution's outcome.
@@ -135,7 +145,7 @@ pub struct ServiceInstance {
     plan: Rc<Plan>,
     svc: ServiceIx,
     busy: u32,
-    queue: VecDeque<(NodeId, CallTag, EndpointIx, u32)>,
+    queue: VecDeque<(NodeId, CallTag, EndpointIx, u32, SpanRef)>,
     execs: Vec<Exec>,
     free: Vec<u32>,
     pools: Vec<PoolState>,
@@ -225,6 +235,45 @@ impl ServiceInstance {
         }
     }
 
+    /// Opens a span of `kind` for the current step of `slot` (traced runs only).
+    fn begin_step_span(&mut self, slot: u32, kind: SpanKind, a: u16, b: u16, ctx: &mut Cx) {
+        let (now, me) = (ctx.now(), ctx.me());
+        let e = &self.execs[slot as usize];
+        let (origin, parent) = (e.origin, e.span);
+        if let Some(t) = ctx.world().trace() {
+            self.execs[slot as usize].step_span = t.begin(origin, parent, kind, me, now, a, b);
+        }
+    }
+
+    /// Ends the current step's span of `slot`, if any, with `status`.
+    fn end_step_span(&mut self, slot: u32, status: SpanStatus, ctx: &mut Cx) {
+        let e = &mut self.execs[slot as usize];
+        let span = std::mem::replace(&mut e.step_span, NO_SPAN);
+        let origin = e.origin;
+        if span != NO_SPAN {
+            let now = ctx.now();
+            if let Some(t) = ctx.world().trace() {
+                t.end(origin, span, now, status);
+            }
+        }
+    }
+
+    /// Ends the span of call `sub` of `slot`, if any, with `status` (no answer crossed).
+    fn end_call_span(&mut self, slot: u32, sub: u16, status: SpanStatus, ctx: &mut Cx) {
+        let e = &mut self.execs[slot as usize];
+        let origin = e.origin;
+        let Some(state) = e.calls.get_mut(usize::from(sub)) else {
+            return;
+        };
+        let span = std::mem::replace(&mut state.span, NO_SPAN);
+        if span != NO_SPAN {
+            let now = ctx.now();
+            if let Some(t) = ctx.world().trace() {
+                t.end(origin, span, now, status);
+            }
+        }
+    }
+
     /// The execution named by `tag`, if it is still the one the tag was made for.
     fn valid(&self, tag: CallTag) -> bool {
         self.execs
@@ -259,6 +308,7 @@ impl ServiceInstance {
         }
         match failure {
             None => {
+                self.end_step_span(slot, SpanStatus::Ok, ctx);
                 self.next_step(slot);
                 self.advance(slot, ctx);
             }
@@ -290,29 +340,53 @@ impl ServiceInstance {
         self.valid(tag) && self.execs[tag.exec as usize].query_seq == tag.attempt
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn on_call(
         &mut self,
         from: NodeId,
         tag: CallTag,
         endpoint: EndpointIx,
         origin: u32,
+        parent: SpanRef,
         ctx: &mut Cx,
     ) {
+        let (now, me, svc_ix) = (ctx.now(), ctx.me(), self.svc);
+        let span = match ctx.world().trace() {
+            Some(t) => t.receive(origin, parent, me, now, svc_ix, endpoint),
+            None => NO_SPAN,
+        };
         let svc = &self.plan.services[usize::from(self.svc)];
         if self.busy < svc.workers {
-            self.start(Caller::Call(from, tag), endpoint, origin, ctx);
+            self.start(Caller::Call(from, tag), endpoint, origin, span, ctx);
         } else if svc
             .queue_capacity
             .is_none_or(|cap| self.queue.len() < cap as usize)
         {
-            self.queue.push_back((from, tag, endpoint, origin));
+            self.queue.push_back((from, tag, endpoint, origin, span));
+            if let Some(t) = ctx.world().trace() {
+                t.begin(origin, span, SpanKind::QueueWait, me, now, svc_ix, 0);
+            }
         } else {
             let outcome = Outcome::Rejected(svc.cause_queue_full);
+            if let Some(t) = ctx.world().trace() {
+                t.end(origin, span, now, outcome.into());
+            }
             let _ = ctx.send(from, Msg::Reply { tag, outcome });
         }
     }
 
-    fn start(&mut self, caller: Caller, endpoint: EndpointIx, origin: u32, ctx: &mut Cx) {
+    fn start(
+        &mut self,
+        caller: Caller,
+        endpoint: EndpointIx,
+        origin: u32,
+        span: SpanRef,
+        ctx: &mut Cx,
+    ) {
+        let span = match ctx.world().tracer.is_some() {
+            false => NO_SPAN,
+            true => self.trace_start(&caller, endpoint, origin, span, ctx),
+        };
         let slot = match self.free.pop() {
             Some(s) => s,
             None => {
@@ -330,8 +404,36 @@ impl ServiceInstance {
         e.pool = None;
         e.timer = None;
         e.pay = payment::PayState::default();
+        e.span = span;
+        e.step_span = NO_SPAN;
+        e.no_reply = false;
         self.busy += 1;
         self.advance(slot, ctx);
+    }
+
+    /// The execution's span: a consumer's opens now; a call's server span ends its queue wait.
+    fn trace_start(
+        &mut self,
+        caller: &Caller,
+        endpoint: EndpointIx,
+        origin: u32,
+        span: SpanRef,
+        ctx: &mut Cx,
+    ) -> SpanRef {
+        let (now, me, svc) = (ctx.now(), ctx.me(), self.svc);
+        let Some(t) = ctx.world().trace() else {
+            return NO_SPAN;
+        };
+        match caller {
+            Caller::Message { .. } if origin != NO_ORIGIN => {
+                t.consume(origin, me, now, svc, endpoint)
+            }
+            Caller::Message { .. } => NO_SPAN,
+            _ => {
+                t.started(origin, span, now);
+                span
+            }
+        }
     }
 
     /// Runs steps until one has to wait (or the execution ends).
@@ -357,6 +459,7 @@ impl ServiceInstance {
                     let d = ctx.work(d);
                     let tag = self.tag(slot);
                     self.execs[slot as usize].timer = Some(ctx.set_timer(d, Msg::StepDone { tag }));
+                    self.begin_step_span(slot, SpanKind::Work, self.svc, 0, ctx);
                     return;
                 }
                 StepPlan::Local(callee) => e.frames.push((*callee, 0)),
@@ -374,6 +477,11 @@ impl ServiceInstance {
                         self.execs[slot as usize].timer =
                             Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
                     }
+                    self.begin_step_span(slot, SpanKind::Publish, *broker as u16, 0, ctx);
+                    let span = self.execs[slot as usize].step_span;
+                    if let Some(t) = ctx.world().trace() {
+                        t.published(origin, span);
+                    }
                     return;
                 }
                 StepPlan::Store { store, op } => return self.store_begin(slot, *store, *op, ctx),
@@ -386,6 +494,7 @@ impl ServiceInstance {
                         self.execs[slot as usize].timer =
                             Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
                     }
+                    self.begin_step_span(slot, SpanKind::Kv, *store as u16, 0, ctx);
                     return;
                 }
                 StepPlan::Lock { service, timeout } => {
@@ -419,6 +528,7 @@ impl ServiceInstance {
                     let e = &mut self.execs[slot as usize];
                     e.pool = Some((*pool, false));
                     e.timer = Some(ctx.set_timer(wait, Msg::AcquireTimeout { tag }));
+                    self.begin_step_span(slot, SpanKind::PoolWait, self.svc, *pool, ctx);
                     return;
                 }
                 StepPlan::Calls { calls, .. } => {
@@ -429,7 +539,7 @@ impl ServiceInstance {
                     e.first_failure = None;
                     for (sub, call) in calls.iter().enumerate() {
                         if let Some(outcome) = self.attempt(slot, sub as u16, call, ctx) {
-                            self.record_call_result(slot, sub as u16, outcome);
+                            self.record_call_result(slot, sub as u16, outcome, ctx);
                         }
                     }
                     return self.decide_calls(slot, ctx);
@@ -463,11 +573,11 @@ impl ServiceInstance {
             let now = ctx.now();
             match self.breakers[callee] {
                 Breaker::Open { until } if now < until => {
-                    return Some(Outcome::Rejected(call.cause_breaker));
+                    return Some(self.refused_by_breaker(slot, call, ctx));
                 }
                 Breaker::Open { .. } => self.breakers[callee] = Breaker::HalfOpen { probing: true },
                 Breaker::HalfOpen { probing: true } => {
-                    return Some(Outcome::Rejected(call.cause_breaker));
+                    return Some(self.refused_by_breaker(slot, call, ctx));
                 }
                 Breaker::HalfOpen { probing: false } => {
                     self.breakers[callee] = Breaker::HalfOpen { probing: true }
@@ -494,13 +604,32 @@ impl ServiceInstance {
             sub,
             attempt: state.attempt,
         };
-        let origin = e.origin;
+        let (origin, parent) = (e.origin, e.span);
+        let (now, me) = (ctx.now(), ctx.me());
+        let span = match ctx.world().trace() {
+            None => NO_SPAN,
+            Some(t) => {
+                let s = t.begin(
+                    origin,
+                    parent,
+                    SpanKind::Call,
+                    me,
+                    now,
+                    call.service,
+                    call.endpoint,
+                );
+                t.set_attempt(origin, s, tag.attempt.saturating_add(1));
+                s
+            }
+        };
+        self.execs[slot as usize].calls[usize::from(sub)].span = span;
         let _ = ctx.send(
             target.instances[i],
             Msg::Call {
                 tag,
                 endpoint: call.endpoint,
                 origin,
+                span,
             },
         );
         if let Some(t) = call.timeout {
@@ -510,7 +639,64 @@ impl ServiceInstance {
         None
     }
 
-    fn record_call_result(&mut self, slot: u32, sub: u16, outcome: Outcome) {
+    /// An open breaker refuses a call: a rejected attempt that never left.
+    fn refused_by_breaker(&mut self, slot: u32, call: &CallPlan, ctx: &mut Cx) -> Outcome {
+        let outcome = Outcome::Rejected(call.cause_breaker);
+        let (now, me) = (ctx.now(), ctx.me());
+        let e = &self.execs[slot as usize];
+        let (origin, parent) = (e.origin, e.span);
+        if let Some(t) = ctx.world().trace() {
+            let s = t.begin(
+                origin,
+                parent,
+                SpanKind::Call,
+                me,
+                now,
+                call.service,
+                call.endpoint,
+            );
+            t.end(origin, s, now, outcome.into());
+        }
+        outcome
+    }
+
+    /// A call of `slot` failed for good: what its `on_error` makes of the failure.
+    fn caught(&mut self, slot: u32, sub: u16, outcome: Outcome, ctx: &mut Cx) -> Outcome {
+        let on_error = self
+            .current_calls(slot)
+            .and_then(|c| c.get(usize::from(sub)))
+            .map_or(OnError::Fail, |c| c.on_error);
+        let e = &self.execs[slot as usize];
+        let consumer = matches!(e.caller, Caller::Message { .. });
+        let (Some(cause), false) = (outcome.cause(), on_error == OnError::Fail) else {
+            return outcome;
+        };
+        if on_error == OnError::NoReply && consumer {
+            // A consumer's answer is its broker's acknowledgement: it fails instead.
+            return outcome;
+        }
+        let (origin, parent) = (e.origin, e.span);
+        let (now, me, svc) = (ctx.now(), ctx.me(), self.svc);
+        let w = ctx.world();
+        *w.swallowed.entry((svc, cause)).or_insert(0) += 1;
+        if let Some(t) = w.trace() {
+            let status = SpanStatus::Swallowed(cause);
+            t.mark(origin, parent, SpanKind::Swallowed, me, now, status, svc);
+        }
+        match on_error {
+            OnError::Swallow => Outcome::Ok,
+            _ => {
+                self.execs[slot as usize].no_reply = true;
+                outcome
+            }
+        }
+    }
+
+    fn record_call_result(&mut self, slot: u32, sub: u16, outcome: Outcome, ctx: &mut Cx) {
+        let outcome = match outcome {
+            Outcome::Ok => outcome,
+            failed => self.caught(slot, sub, failed, ctx),
+        };
         let e = &mut self.execs[slot as usize];
         e.calls[usize::from(sub)].done = true;
         if outcome == Outcome::Ok {
@@ -541,6 +727,11 @@ impl ServiceInstance {
     }
 
     fn decide_calls(&mut self, slot: u32, ctx: &mut Cx) {
+        let e = &self.execs[slot as usize];
+        if e.no_reply {
+            let outcome = e.first_failure.unwrap_or(Outcome::Ok);
+            return self.finish(slot, outcome, ctx);
+        }
         match self.decision(slot) {
             Decision::Pending => {}
             Decision::Succeeded => {
@@ -567,9 +758,17 @@ impl ServiceInstance {
             },
             None => &[],
         };
+        let origin = e.origin;
         for (sub, state) in e.calls.iter_mut().enumerate() {
             if let Some(t) = state.timer.take() {
                 ctx.cancel_timer(t);
+            }
+            let span = std::mem::replace(&mut state.span, NO_SPAN);
+            if span != NO_SPAN {
+                let now = ctx.now();
+                if let Some(t) = ctx.world().trace() {
+                    t.end(origin, span, now, SpanStatus::Cancelled);
+                }
             }
             if let Some(i) = state.instance.take() {
                 if let Some(call) = calls.get(sub) {
@@ -602,6 +801,13 @@ impl ServiceInstance {
         if let Some(i) = state.instance.take() {
             self.pickers[callee].finished(i);
         }
+        let span = std::mem::replace(&mut state.span, NO_SPAN);
+        if span != NO_SPAN {
+            let (now, origin) = (ctx.now(), self.execs[tag.exec as usize].origin);
+            if let Some(t) = ctx.world().trace() {
+                t.answered(origin, span, now, outcome);
+            }
+        }
         if let Some((threshold, open_for)) = breaker {
             let now = ctx.now();
             self.breakers[callee] = match (self.breakers[callee], outcome == Outcome::Ok) {
@@ -631,9 +837,16 @@ impl ServiceInstance {
                 ..tag
             };
             state.timer = Some(ctx.set_timer(delay, Msg::Retry { tag: retry }));
+            let (now, me, e) = (ctx.now(), ctx.me(), &self.execs[tag.exec as usize]);
+            let (origin, parent) = (e.origin, e.span);
+            if let Some(t) = ctx.world().trace() {
+                let s = t.begin(origin, parent, SpanKind::Backoff, me, now, 0, 0);
+                t.set_attempt(origin, s, retry.attempt.saturating_add(1));
+                self.execs[tag.exec as usize].calls[usize::from(tag.sub)].span = s;
+            }
             return;
         }
-        self.record_call_result(tag.exec, tag.sub, outcome);
+        self.record_call_result(tag.exec, tag.sub, outcome, ctx);
         self.decide_calls(tag.exec, ctx);
     }
 
@@ -646,6 +859,7 @@ impl ServiceInstance {
             return;
         }
         state.timer = None;
+        self.end_call_span(tag.exec, tag.sub, SpanStatus::Ok, ctx);
         let plan = Rc::clone(&self.plan);
         let Some(&(ep, step)) = self.execs[tag.exec as usize].frames.last() else {
             return;
@@ -656,7 +870,7 @@ impl ServiceInstance {
             return;
         };
         if let Some(outcome) = self.attempt(tag.exec, tag.sub, &calls[usize::from(tag.sub)], ctx) {
-            self.record_call_result(tag.exec, tag.sub, outcome);
+            self.record_call_result(tag.exec, tag.sub, outcome, ctx);
             self.decide_calls(tag.exec, ctx);
         }
     }
@@ -685,6 +899,8 @@ impl ServiceInstance {
         let _ = ctx.send(db, Msg::Query { tag, work });
         self.execs[slot as usize].timer =
             Some(ctx.set_timer(p.query_timeout, Msg::QueryTimeout { tag }));
+        self.end_step_span(slot, SpanStatus::Ok, ctx);
+        self.begin_step_span(slot, SpanKind::Query, self.svc, pool, ctx);
     }
 
     /// Returns a connection of `pool` and hands it to the first live waiter, if any.
@@ -705,6 +921,7 @@ impl ServiceInstance {
     fn finish(&mut self, slot: u32, outcome: Outcome, ctx: &mut Cx) {
         self.abandon_calls(slot, ctx);
         self.release_lock(slot, None, ctx);
+        self.end_step_span(slot, outcome.into(), ctx);
         let e = &mut self.execs[slot as usize];
         if let Some(t) = e.timer.take() {
             ctx.cancel_timer(t);
@@ -712,6 +929,19 @@ impl ServiceInstance {
         let pool = e.pool.take();
         let caller = std::mem::take(&mut e.caller);
         let origin = e.origin;
+        let no_reply = std::mem::take(&mut e.no_reply);
+        let span = std::mem::replace(&mut e.span, NO_SPAN);
+        if span != NO_SPAN {
+            let now = ctx.now();
+            let status = if no_reply {
+                SpanStatus::NoReply
+            } else {
+                outcome.into()
+            };
+            if let Some(t) = ctx.world().trace() {
+                t.end(origin, span, now, status);
+            }
+        }
         e.live = false;
         e.generation = e.generation.wrapping_add(1);
         self.free.push(slot);
@@ -721,13 +951,15 @@ impl ServiceInstance {
         }
         match caller {
             Caller::None => {}
+            // The handler caught an error and forgot to answer: its caller waits.
+            Caller::Call(..) if no_reply => {}
             Caller::Call(to, tag) => {
                 let _ = ctx.send(to, Msg::Reply { tag, outcome });
             }
             Caller::Message { index, from } => self.consumed(index, from, origin, outcome, ctx),
         }
-        if let Some((from, tag, endpoint, origin)) = self.queue.pop_front() {
-            self.start(Caller::Call(from, tag), endpoint, origin, ctx);
+        if let Some((from, tag, endpoint, origin, span)) = self.queue.pop_front() {
+            self.start(Caller::Call(from, tag), endpoint, origin, span, ctx);
         } else {
             self.unpark(ctx);
         }
@@ -819,7 +1051,13 @@ impl ServiceInstance {
         };
         // A late answer to an abandoned fetch is processed all the same: for a popped
         // message it is the only copy.
-        self.start(Caller::Message { index, from }, endpoint, origin, ctx);
+        self.start(
+            Caller::Message { index, from },
+            endpoint,
+            origin,
+            NO_SPAN,
+            ctx,
+        );
     }
 
     /// Loop `index` finished a message: report it, then fetch the next one.
@@ -880,6 +1118,7 @@ impl ServiceInstance {
                         Caller::Message { index, from: next },
                         endpoint,
                         NO_ORIGIN,
+                        NO_SPAN,
                         ctx,
                     );
                     return;
@@ -914,7 +1153,8 @@ impl Component<Msg, Ledger> for ServiceInstance {
                     tag,
                     endpoint,
                     origin,
-                } => self.on_call(from, tag, endpoint, origin, ctx),
+                    span,
+                } => self.on_call(from, tag, endpoint, origin, span, ctx),
                 Msg::Reply { tag, .. } if self.store_current(tag) => {
                     self.store_answer(tag, store::StoreAnswer::Stored, ctx)
                 }
@@ -946,6 +1186,7 @@ impl Component<Msg, Ledger> for ServiceInstance {
                                 }
                                 e.pool = None;
                                 self.release(pool, ctx);
+                                self.end_step_span(tag.exec, SpanStatus::Ok, ctx);
                                 self.next_step(tag.exec);
                                 self.advance(tag.exec, ctx);
                             }
@@ -1014,6 +1255,7 @@ impl Component<Msg, Ledger> for ServiceInstance {
             Event::Timer(msg) => match msg {
                 Msg::StepDone { tag } if self.valid(tag) => {
                     self.execs[tag.exec as usize].timer = None;
+                    self.end_step_span(tag.exec, SpanStatus::Ok, ctx);
                     self.next_step(tag.exec);
                     self.advance(tag.exec, ctx);
                 }
@@ -1024,7 +1266,9 @@ impl Component<Msg, Ledger> for ServiceInstance {
                         .map(|call| call.cause_timeout);
                     if let Some(cause) = cause {
                         self.execs[tag.exec as usize].calls[usize::from(tag.sub)].timer = None;
-                        self.on_call_answer(tag, Outcome::Timeout(cause), ctx);
+                        let timeout = Outcome::Timeout(cause);
+                        self.end_call_span(tag.exec, tag.sub, timeout.into(), ctx);
+                        self.on_call_answer(tag, timeout, ctx);
                     }
                 }
                 Msg::Retry { tag } => self.on_retry(tag, ctx),

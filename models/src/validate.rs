@@ -175,6 +175,35 @@ impl Checker {
         self.dist("network.latency_ms", &s.network.latency_ms);
         self.probability("network.loss", s.network.loss);
         self.probability("network.duplicate", s.network.duplicate);
+        if let Some(t) = &s.trace {
+            self.trace(t);
+        }
+    }
+
+    fn trace(&mut self, t: &scenario::TraceSpec) {
+        self.probability("trace.sample_rate", t.sample_rate);
+        if let Some(slow) = t.slow_ms {
+            self.positive("trace.slow_ms", slow);
+        }
+        self.at_least_one(
+            "trace.max_traces",
+            u64::from(t.max_traces),
+            "a trace must be kept",
+        );
+        if !(1..=u32::from(u16::MAX)).contains(&t.max_spans_per_trace) {
+            self.report(
+                "trace.max_spans_per_trace",
+                format!(
+                    "must be between 1 and 65535 (spans are numbered in 16 bits), got {}",
+                    t.max_spans_per_trace
+                ),
+            );
+        }
+        self.at_least_one(
+            "trace.max_buffered_spans",
+            t.max_buffered_spans,
+            "requests in flight need a buffer",
+        );
     }
 
     /// An arrival process at `base` (the shared one, or a class's own).
@@ -935,6 +964,13 @@ impl Checker {
                         format!("a circuit breaker {why}"),
                     );
                 }
+                if call.on_error != scenario::OnError::Fail {
+                    self.report(
+                        key(path, "on_error"),
+                        "catching the error of an in-process call (no `service`) is not \
+                         modelled: the callee's failure ends the execution it shares",
+                    );
+                }
             }
         }
         if let Some(t) = call.timeout_ms {
@@ -1507,6 +1543,33 @@ mod tests {
         v["designs"][1]["services"]["api"]["handlers"]["get"] =
             json!([{"call": {"endpoint": "nothere"}}]);
         assert_eq!(paths(&check(v)), [format!("{c}.endpoint")]);
+    }
+
+    #[test]
+    fn trace_settings_are_in_range_and_in_process_errors_cannot_be_caught() {
+        let mut v = base();
+        v["trace"] = json!({"sample_rate": 0.1, "slow_ms": 50.0});
+        assert!(check(v.clone()).is_empty());
+        v["trace"] = json!({
+            "sample_rate": 1.5,
+            "slow_ms": 0.0,
+            "max_traces": 0,
+            "max_spans_per_trace": 70000,
+            "max_buffered_spans": 0
+        });
+        v["designs"][1]["services"]["api"]["handlers"]["get"] =
+            json!([{"call": {"endpoint": "helper", "on_error": "swallow"}}]);
+        assert_eq!(
+            paths(&check(v)),
+            [
+                "designs[1].services.api.handlers.get[0].call.on_error",
+                "trace.max_buffered_spans",
+                "trace.max_spans_per_trace",
+                "trace.max_traces",
+                "trace.sample_rate",
+                "trace.slow_ms",
+            ]
+        );
     }
 
     #[test]

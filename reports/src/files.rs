@@ -143,6 +143,30 @@ pub fn write_run(dir: &Path, results: &RunResults) -> std::io::Result<Vec<PathBu
     Ok(written)
 }
 
+/// For each traced design with traces kept: `traces-<design>.otlp.json` and
+/// `traces-<design>.chrome.json` in `dir`; returns the paths written.
+pub fn write_traces(dir: &Path, results: &RunResults) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for d in &results.designs {
+        if d.tracing.is_none() {
+            continue;
+        }
+        std::fs::create_dir_all(dir)?;
+        let stem = format!("traces-{}", sanitise(&d.name));
+        for (suffix, value) in [
+            ("otlp", crate::trace::otlp_json(&d.traces)),
+            ("chrome", crate::trace::chrome_json(&d.traces)),
+        ] {
+            let path = dir.join(format!("{stem}.{suffix}.json"));
+            std::fs::write(&path, crate::trace::to_text(&value)).map_err(|e| {
+                std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
+            })?;
+            written.push(path);
+        }
+    }
+    Ok(written)
+}
+
 /// `replications.json`: pretty JSON and a trailing newline; missing intervals (fewer than
 /// two replications) are `null`.
 pub fn replications_json(reps: &Replications) -> String {

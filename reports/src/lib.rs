@@ -10,7 +10,8 @@
 //! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font);
 //! - [`narrative`]: the generated sentences of a report;
 //! - [`report`]: `index.html` and the Markdown summary;
-//! - [`compare`]: the differences between two runs.
+//! - [`compare`]: the differences between two runs;
+//! - [`trace`]: request traces: the terminal waterfall, Chrome trace-event and OTLP JSON.
 //!
 //! [`RunResults`]: models::results::RunResults
 
@@ -22,6 +23,7 @@ pub mod report;
 pub mod stats;
 pub mod sweep;
 pub mod table;
+pub mod trace;
 
 pub use files::{
     differences_csv, endpoints_csv, read_replications, read_results, replications_csv,
@@ -153,6 +155,9 @@ pub(crate) mod fixtures {
             accounts: Default::default(),
             reliability: None,
             cost_month_usd: None,
+            swallowed_errors: Default::default(),
+            tracing: None,
+            traces: Vec::new(),
         };
         let quorum = DesignResult {
             name: "quorum-3".to_string(),
@@ -189,6 +194,9 @@ pub(crate) mod fixtures {
             accounts: Default::default(),
             reliability: None,
             cost_month_usd: None,
+            swallowed_errors: Default::default(),
+            tracing: None,
+            traces: Vec::new(),
         };
         RunResults {
             scenario: "checkout".to_string(),

@@ -1,0 +1,175 @@
+//! `caplab trace`: runs a scenario's designs traced, prints the waterfall of the requests
+//! asked for (one by number, the slowest, or the first failed) and writes them as Chrome
+//! trace-event JSON and OTLP JSON.
+
+use models::scenario::{Scenario, TraceSpec};
+use models::trace::{Trace, TraceConfig};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// Which requests to show.
+#[derive(Clone, Copy, Debug)]
+pub enum Pick {
+    /// Request number `N` (0 = the first issued).
+    Request(u64),
+    /// The `K` slowest requests (by time to their outcome, or age at the end).
+    Slowest(usize),
+    /// The first `K` requests that failed.
+    Failed(usize),
+}
+
+/// What `caplab trace` was asked.
+pub struct TraceOptions {
+    /// The requests shown.
+    pub pick: Pick,
+    /// Designs (empty: all).
+    pub designs: Vec<String>,
+    /// Seed overriding the scenario's.
+    pub seed: Option<u64>,
+    /// Chrome trace-event file to write.
+    pub chrome: Option<PathBuf>,
+    /// OTLP JSON file to write.
+    pub otlp: Option<PathBuf>,
+    /// Columns of the timeline bar.
+    pub width: usize,
+}
+
+/// The recorder's settings for `pick`: nothing sampled, only what was asked for kept (the
+/// scenario's span caps apply).
+fn config(scenario: &Scenario, pick: Pick) -> TraceConfig {
+    let spec = scenario.trace.clone().unwrap_or_default();
+    let mut c = TraceConfig::from_spec(&TraceSpec {
+        sample_rate: 0.0,
+        keep_failed: false,
+        slow_ms: None,
+        max_traces: 1,
+        ..spec
+    });
+    match pick {
+        Pick::Request(n) => c.requests = BTreeSet::from([n]),
+        Pick::Slowest(k) => c.slowest = k,
+        Pick::Failed(k) => {
+            c.keep_failed = true;
+            c.max_traces = k;
+        }
+    }
+    c
+}
+
+fn failed(t: &Trace) -> bool {
+    t.async_failed || !matches!(t.outcome.as_str(), "ok" | "in_flight")
+}
+
+/// The traces of one design that answer `pick`.
+fn pick_traces(mut traces: Vec<Trace>, pick: Pick) -> Vec<Trace> {
+    match pick {
+        Pick::Request(n) => traces.retain(|t| t.request == n),
+        Pick::Slowest(k) => {
+            traces.sort_by_key(|t| (std::cmp::Reverse(t.end_ns - t.start_ns), t.request));
+            traces.truncate(k);
+        }
+        Pick::Failed(k) => {
+            traces.retain(failed);
+            traces.truncate(k);
+        }
+    }
+    traces
+}
+
+/// Runs `caplab trace`.
+pub fn trace(file: &Path, options: &TraceOptions) -> ExitCode {
+    let scenario = match crate::load(file) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    for d in &options.designs {
+        if !scenario.designs.iter().any(|x| &x.name == d) {
+            let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
+            eprintln!(
+                "{}: --design {d}: no such design (the file has: {})",
+                file.display(),
+                known.join(", ")
+            );
+            return ExitCode::from(crate::EXIT_INPUT);
+        }
+    }
+    if matches!(options.pick, Pick::Slowest(0) | Pick::Failed(0)) {
+        eprintln!("error: --slowest and --failed take a count of at least 1");
+        return ExitCode::from(crate::EXIT_INPUT);
+    }
+    let seed = options.seed.unwrap_or(scenario.seed);
+    let mut shown = Vec::new();
+    for design in &scenario.designs {
+        if !options.designs.is_empty() && !options.designs.contains(&design.name) {
+            continue;
+        }
+        let config = config(&scenario, options.pick);
+        let result = match models::run::run_design_traced(&scenario, design, seed, Some(config)) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("{}: design {}: {e}", file.display(), design.name);
+                return ExitCode::from(crate::EXIT_FAILURE);
+            }
+        };
+        let traces = pick_traces(result.traces, options.pick);
+        if traces.is_empty() {
+            let what = match options.pick {
+                Pick::Request(n) => format!(
+                    "no request {n} (it issued {} requests, numbered from 0)",
+                    result.tracing.as_ref().map_or(0, |t| t.requests)
+                ),
+                Pick::Slowest(_) => "no request".to_string(),
+                Pick::Failed(_) => "no failed request".to_string(),
+            };
+            println!("design {}: {what}\n", design.name);
+        }
+        for t in &traces {
+            println!("{}", reports::trace::waterfall(t, options.width));
+        }
+        if let Some(summary) = &result.tracing {
+            if summary.failed > 0 {
+                let causes: Vec<String> = summary
+                    .root_causes
+                    .iter()
+                    .map(|(c, n)| {
+                        format!(
+                            "{c} {n} ({:.1}%)",
+                            100.0 * *n as f64 / summary.failed as f64
+                        )
+                    })
+                    .collect();
+                println!(
+                    "design {}: {} failed requests; their traces blame: {}\n",
+                    design.name,
+                    summary.failed,
+                    causes.join(", ")
+                );
+            }
+        }
+        shown.extend(traces);
+    }
+    for (path, value) in [
+        (&options.chrome, reports::trace::chrome_json(&shown)),
+        (&options.otlp, reports::trace::otlp_json(&shown)),
+    ] {
+        let Some(path) = path else {
+            continue;
+        };
+        if let Err(e) = std::fs::write(path, reports::trace::to_text(&value)) {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::from(crate::EXIT_FAILURE);
+        }
+        println!("wrote {}", path.display());
+    }
+    println!(
+        "replay: caplab trace {} --seed {seed}{}",
+        file.display(),
+        match options.pick {
+            Pick::Request(n) => format!(" --request {n}"),
+            Pick::Slowest(k) => format!(" --slowest {k}"),
+            Pick::Failed(k) => format!(" --failed {k}"),
+        }
+    );
+    ExitCode::SUCCESS
+}
