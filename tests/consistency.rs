@@ -43,6 +43,24 @@ fn s6_cp_refuses_the_minority_and_stays_linearizable_ap_serves_everyone_and_is_n
     for side in ["read-majority", "write-majority"] {
         assert_eq!(cp.endpoints[side].failure_rate, 0.0, "cp {side}");
     }
+    // At the heal, last-writer-wins drops one side's version of every key both sides wrote
+    // (20 keys, written about 30 times a second each side); siblings keep both.
+    assert!((15..=60).contains(&ap_store.lost_writes), "{ap_store:?}");
+    let sib = &design(&r, "ap-siblings").stores["kv"];
+    assert_eq!(sib.lost_writes, 0);
+    assert!(sib.sibling_reads > 0);
+    assert_eq!(sib.stale_reads, ap_store.stale_reads);
+    // The summary says in one sentence per design what it chose.
+    let sentences = reports::narrative::consistency_sentences(&r);
+    assert_eq!(sentences.len(), 3);
+    assert!(
+        sentences[0].starts_with("Design cp chose consistency"),
+        "{sentences:?}"
+    );
+    assert!(sentences[1].starts_with("Design ap chose availability"));
+    assert!(sentences[1].contains("acknowledged writes were lost"));
+    assert!(sentences[2].starts_with("Design ap-siblings chose availability"));
+    assert!(!sentences[2].contains("lost"));
 }
 
 fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>) -> Scenario {
@@ -331,7 +349,11 @@ fn primary_crash(seed: u64, protocol: Protocol, failover: Option<Failover>) -> D
 
 /// Share of the writes that ended in `[from, to)` seconds that failed.
 fn write_failures(d: &DesignResult, from: f64, to: f64) -> f64 {
-    let e = &d.endpoints["write"];
+    failures(d, "write", from, to)
+}
+
+fn failures(d: &DesignResult, endpoint: &str, from: f64, to: f64) -> f64 {
+    let e = &d.endpoints[endpoint];
     let (mut ok, mut failed) = (0u64, 0u64);
     for (w, cells) in d.series.iter().zip(&e.series) {
         if w.start_s >= from - 1e-9 && w.start_s < to - 1e-9 {
@@ -412,4 +434,57 @@ fn replication_lag_follows_the_delay_and_reads_turn_fresh_after_it() {
     );
     assert!(early < 0.9, "{early}");
     assert_eq!(late, 1.0);
+}
+
+#[test]
+fn primary_failover_scenario_shows_the_unavailability_window_and_what_each_design_loses() {
+    let s = models::load::load_file(Path::new("scenarios/primary-failover.json")).unwrap();
+    let r = models::run::run_scenario(&s, s.seed, &[]).unwrap();
+    let (a, all, maj) = (
+        design(&r, "async"),
+        design(&r, "sync-all"),
+        design(&r, "sync-majority"),
+    );
+    for d in [a, all, maj] {
+        assert_eq!(d.stores["kv"].failovers, 1, "{}", d.name);
+        // Before the crash nothing fails; after the election (2 s of silence, plus the
+        // last heartbeat period and the coordinators' 200 ms timeouts) async and majority
+        // writes are served again.
+        assert_eq!(write_failures(d, 2.0, 20.0), 0.0, "{}", d.name);
+    }
+    for d in [a, maj] {
+        assert!(write_failures(d, 20.0, 22.0) > 0.9, "{}", d.name);
+        assert!(write_failures(d, 23.0, 60.0) < 0.002, "{}", d.name);
+    }
+    // Every replica must acknowledge: writes fail until the old primary is back, each
+    // refused by the live primary (an error), not left to time out.
+    assert!(write_failures(all, 20.5, 40.0) > 0.98);
+    assert!(write_failures(all, 41.0, 60.0) < 0.002);
+    assert!(
+        all.causes["kv: replicas did not acknowledge in time"] > 1_000,
+        "{:?}",
+        all.causes
+    );
+    // So the coordinators keep faith in the new primary: reads after the election are
+    // served as well with `all` as with a majority.
+    for d in [all, maj] {
+        assert!(failures(d, "read", 23.0, 60.0) < 0.002, "{}", d.name);
+    }
+    // The last 50 ms batch died unshipped with the primary.
+    assert!(a.stores["kv"].lost_writes > 0, "{:?}", a.stores["kv"]);
+    assert!(a.stores["kv"].stale_reads > 0);
+    for d in [all, maj] {
+        let st = &d.stores["kv"];
+        assert_eq!(
+            (st.lost_writes, st.stale_reads),
+            (0, 0),
+            "{}: {st:?}",
+            d.name
+        );
+        assert_eq!(
+            st.linearizability, "linearizable",
+            "{:?}",
+            st.counterexample
+        );
+    }
 }

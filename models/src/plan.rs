@@ -203,6 +203,9 @@ pub struct StorePlan {
     pub failover: Option<(SimDuration, SimDuration)>,
     /// Cause of an operation that got no quorum / answer in time.
     pub cause_timeout: CauseId,
+    /// Cause of a write whose coordinating replica gave up waiting for its peers'
+    /// acknowledgements (synchronous replication with a peer down or cut off).
+    pub cause_unreplicated: CauseId,
 }
 
 /// A lock service.
@@ -830,6 +833,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                 .filter(|_| r.protocol.has_primary())
                 .map(|f| (ms(f.detection_ms), ms(f.heartbeat_ms))),
             cause_timeout: causes.id(format!("{name}: no answer in time")),
+            cause_unreplicated: causes.id(format!("{name}: replicas did not acknowledge in time")),
         });
         next_replica += r.replicas;
     }

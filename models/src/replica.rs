@@ -184,8 +184,10 @@ impl ReplicaNode {
         w.missing = missing;
         w.acked = 0;
         let generation = w.generation;
-        let timeout = self.spec().timeout;
-        ctx.set_timer(timeout, Msg::AcksExpired { slot, generation });
+        // Half the coordinator's timeout, so the coordinator hears "not replicated" from a
+        // live primary before it would take the silence for the primary's death.
+        let wait = SimDuration::from_nanos(self.spec().timeout.as_nanos() / 2);
+        ctx.set_timer(wait, Msg::AcksExpired { slot, generation });
         (slot, generation)
     }
 
@@ -243,6 +245,23 @@ impl ReplicaNode {
             self.free_waits.push(tag.exec);
             self.ok(to, t, ctx);
         }
+    }
+
+    /// The peers did not acknowledge a write in time: the write stays applied here (its
+    /// outcome is unknown to the client), and the coordinator hears an error at once
+    /// rather than timing out, so it does not take a live primary for a dead one.
+    fn acks_expired(&mut self, slot: u32, generation: u32, ctx: &mut Cx) {
+        let Some(w) = self.waits.get_mut(slot as usize) else {
+            return;
+        };
+        if !w.live || w.generation != generation {
+            return;
+        }
+        w.live = false;
+        let (to, tag) = (w.coordinator, w.tag);
+        self.free_waits.push(slot);
+        let outcome = Outcome::Error(self.spec().cause_unreplicated);
+        self.answer(to, Msg::Reply { tag, outcome }, ctx);
     }
 
     fn on_read(&mut self, from: NodeId, tag: CallTag, key: u32, ctx: &mut Cx) {
@@ -362,14 +381,7 @@ impl Component<Msg, Ledger> for ReplicaNode {
                         self.ship_now(ship, ctx);
                     }
                 }
-                Msg::AcksExpired { slot, generation } => {
-                    if let Some(w) = self.waits.get_mut(slot as usize) {
-                        if w.live && w.generation == generation {
-                            w.live = false;
-                            self.free_waits.push(slot);
-                        }
-                    }
-                }
+                Msg::AcksExpired { slot, generation } => self.acks_expired(slot, generation, ctx),
                 _ => {}
             },
         }

@@ -355,6 +355,10 @@ pub struct StoreSummary {
     /// other replica (every protocol but `cp`).
     #[serde(default)]
     pub replication_lag_ms: LatencySummary,
+    /// The replication lag's distribution: `[ms, cumulative fraction]` at the quantiles of
+    /// `latency_cdf` (empty without replication).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub replication_lag_cdf: Vec<[f64; 2]>,
     /// t-visibility: reads by time since their key's last acknowledged write, and the
     /// share that returned it (or something newer). Empty bins are left out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]

@@ -558,6 +558,7 @@ fn store_summaries(
                 sibling_reads: ledger.sibling_reads,
                 failovers: ledger.failovers,
                 replication_lag_ms: latency_summary(&ledger.replication_lag),
+                replication_lag_cdf: latency_cdf(&ledger.replication_lag),
                 visibility: visibility_bins(ledger),
             },
         );

@@ -466,7 +466,9 @@ pub struct ReplicatedStore {
     #[serde(default = "zero_ms")]
     pub replication_delay_ms: Dist,
     /// `primary_backup_sync`: how many replicas (the primary included) must have a write
-    /// before it is acknowledged.
+    /// before it is acknowledged. A primary still short of them after half of `timeout_ms`
+    /// answers an error ("replicas did not acknowledge in time"; the write stays applied,
+    /// its outcome unknown), so its coordinators do not take it for dead.
     #[serde(default)]
     pub sync_acks: SyncAcks,
     /// Primary/backup: backups that stop hearing the primary elect a new one. Absent: the

@@ -1155,8 +1155,12 @@ impl Component<Msg, Ledger> for ServiceInstance {
                     origin,
                     span,
                 } => self.on_call(from, tag, endpoint, origin, span, ctx),
-                Msg::Reply { tag, .. } if self.store_current(tag) => {
-                    self.store_answer(tag, store::StoreAnswer::Stored, ctx)
+                Msg::Reply { tag, outcome } if self.store_current(tag) => {
+                    let answer = match outcome {
+                        Outcome::Ok => store::StoreAnswer::Stored,
+                        refused => store::StoreAnswer::Refused(refused),
+                    };
+                    self.store_answer(tag, answer, ctx)
                 }
                 Msg::StoreValue {
                     tag,

@@ -370,6 +370,7 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
     if !cap.is_empty() {
         out.push(cap_chart("stale reads (% of reads)", cap));
     }
+    out.extend(store_charts(results));
     let mut used = std::collections::BTreeSet::new();
     for (i, d) in results.designs.iter().enumerate() {
         // Unique ids even when two names give the same slug.
@@ -393,6 +394,89 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
                 timeline: timeline.clone(),
                 index: i,
                 rows: d.series.clone(),
+            }),
+        });
+    }
+    out
+}
+
+/// For designs with replicated stores: the replication lag's distribution and the
+/// t-visibility curve, one line per design (and store, when a design has several).
+fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
+    let label = |d: &str, store: &str, n: usize| {
+        if n > 1 {
+            format!("{d} / {store}")
+        } else {
+            d.to_string()
+        }
+    };
+    let mut lag = Vec::new();
+    let mut visibility = Vec::new();
+    for d in &results.designs {
+        for (name, st) in &d.stores {
+            let line = label(&d.name, name, d.stores.len());
+            if !st.replication_lag_cdf.is_empty() {
+                lag.push(SweepLine {
+                    design: line.clone(),
+                    points: st
+                        .replication_lag_cdf
+                        .iter()
+                        .filter(|p| p[0] > 0.0)
+                        .map(|p| (p[0], 100.0 * p[1], None))
+                        .collect(),
+                });
+            }
+            if !st.visibility.is_empty() {
+                visibility.push(SweepLine {
+                    design: line,
+                    points: st
+                        .visibility
+                        .iter()
+                        .map(|b| {
+                            // The bin's middle on the log axis (its lower half for the first).
+                            let x = match (b.after_ms, b.before_ms) {
+                                (a, Some(z)) if a > 0.0 => (a * z).sqrt(),
+                                (_, Some(z)) => z / 2.0,
+                                (a, None) => a * 1.5,
+                            };
+                            (x, 100.0 * b.fresh_fraction, None)
+                        })
+                        .collect(),
+                });
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if lag.iter().any(|l| !l.points.is_empty()) {
+        out.push(ChartSpec {
+            id: "replication-lag".to_string(),
+            title: "Replication lag".to_string(),
+            caption: "Share of the replications at or below each lag: time from a write's \
+                      acceptance by its coordinating replica to its arrival at each other \
+                      replica (log scale)."
+                .to_string(),
+            kind: ChartKind::Sweep(SweepData {
+                parameter: "replication lag (ms, log scale)".to_string(),
+                metric: "replications at or below (%)".to_string(),
+                lines: lag,
+                x_log: true,
+            }),
+        });
+    }
+    if !visibility.is_empty() {
+        out.push(ChartSpec {
+            id: "visibility".to_string(),
+            title: "t-visibility: how soon a write is seen".to_string(),
+            caption: "Share of reads that returned the key's last acknowledged write (or a \
+                      newer one), by how long after that write's acknowledgement they began \
+                      (log scale): 100% everywhere is read-your-writes for everyone."
+                .to_string(),
+            kind: ChartKind::Sweep(SweepData {
+                parameter: "time since the key's last acknowledged write (ms, log scale)"
+                    .to_string(),
+                metric: "fresh reads (%)".to_string(),
+                lines: visibility,
+                x_log: true,
             }),
         });
     }
@@ -1371,6 +1455,58 @@ mod tests {
         for spec in &specs {
             svg(spec).unwrap_or_else(|e| panic!("{}: {e}", spec.id));
         }
+    }
+
+    #[test]
+    fn stores_with_replication_get_lag_and_visibility_charts() {
+        let mut r = sample();
+        r.designs[1].stores.insert(
+            "kv".to_string(),
+            models::results::StoreSummary {
+                replication_lag_cdf: vec![[0.0, 0.0], [2.0, 0.5], [10.0, 1.0]],
+                visibility: vec![
+                    models::results::VisibilityBin {
+                        after_ms: 0.0,
+                        before_ms: Some(1.0),
+                        reads: 10,
+                        fresh_fraction: 0.5,
+                    },
+                    models::results::VisibilityBin {
+                        after_ms: 10_000.0,
+                        before_ms: None,
+                        reads: 4,
+                        fresh_fraction: 1.0,
+                    },
+                ],
+                ..Default::default()
+            },
+        );
+        let specs = charts(&r, None);
+        let find = |id: &str| specs.iter().find(|c| c.id == id);
+        let Some(ChartKind::Sweep(lag)) = find("replication-lag").map(|c| &c.kind) else {
+            panic!("no lag chart");
+        };
+        // The 0 ms point has no place on a log axis; fractions become percentages.
+        assert_eq!(
+            lag.lines[0].points,
+            [(2.0, 50.0, None), (10.0, 100.0, None)]
+        );
+        let Some(ChartKind::Sweep(v)) = find("visibility").map(|c| &c.kind) else {
+            panic!("no visibility chart");
+        };
+        assert_eq!(v.lines[0].design, "quorum-3");
+        assert_eq!(
+            v.lines[0].points,
+            [(0.5, 50.0, None), (15_000.0, 100.0, None)]
+        );
+        for spec in &specs {
+            svg(spec).unwrap_or_else(|e| panic!("{}: {e}", spec.id));
+        }
+        // Without replication data, neither chart.
+        let plain = charts(&sample(), None);
+        assert!(plain
+            .iter()
+            .all(|c| c.id != "visibility" && c.id != "replication-lag"));
     }
 
     #[test]

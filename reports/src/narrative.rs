@@ -188,8 +188,132 @@ pub fn narrative(results: &RunResults, reps: Option<&Replications>) -> Vec<Strin
             ));
         }
     }
+    out.extend(consistency_sentences(results));
     if let Some(reps) = reps {
         out.extend(replication_sentences(reps));
+    }
+    out
+}
+
+/// Share of the requests of endpoint `name` of `d` ending in windows that overlap
+/// `[start, end)` that succeeded (`None`: none ended).
+fn endpoint_availability(
+    results: &RunResults,
+    d: &DesignResult,
+    name: &str,
+    start: f64,
+    end: f64,
+) -> Option<f64> {
+    let e = d.endpoints.get(name)?;
+    let (mut ok, mut failed) = (0u64, 0u64);
+    for (row, cells) in d.series.iter().zip(&e.series) {
+        if overlaps(row, results.window_s, start, end) {
+            ok += cells[0];
+            failed += cells[1];
+        }
+    }
+    (ok + failed > 0).then(|| ok as f64 / (ok + failed) as f64)
+}
+
+/// One sentence per design with replicated stores: what it chose when the network
+/// partitioned (consistency or availability, judged from its endpoints' availability during
+/// the partition and the checker's verdict), or, without a partition, how consistent it was.
+pub fn consistency_sentences(results: &RunResults) -> Vec<String> {
+    let partition = results
+        .faults
+        .iter()
+        .find(|f| f.kind == "partition" && fault_end(f, results.duration_s) > results.warmup_s);
+    let mut out = Vec::new();
+    for d in results.designs.iter().filter(|d| !d.stores.is_empty()) {
+        let reads: u64 = d.stores.values().map(|s| s.reads).sum();
+        let stale: u64 = d.stores.values().map(|s| s.stale_reads).sum();
+        let lost: u64 = d.stores.values().map(|s| s.lost_writes).sum();
+        let verdicts: Vec<&str> = d
+            .stores
+            .values()
+            .map(|s| s.linearizability.as_str())
+            .collect();
+        let linearizable = verdicts.iter().all(|v| *v == "linearizable");
+        let unknown = verdicts.iter().any(|v| v.starts_with("unknown"));
+        let stale_share = if reads == 0 {
+            0.0
+        } else {
+            stale as f64 / reads as f64
+        };
+        let consistent = linearizable && stale == 0 && lost == 0;
+        let mut costs = Vec::new();
+        if stale > 0 {
+            costs.push(format!("{} of reads were stale", pct(stale_share)));
+        }
+        if lost > 0 {
+            // Lost: overwritten in a merge, or gone with a primary before it was shipped.
+            costs.push(format!("{lost} acknowledged writes were lost"));
+        }
+        let siblings: u64 = d.stores.values().map(|s| s.sibling_reads).sum();
+        if siblings > 0 {
+            costs.push(format!(
+                "{siblings} reads met concurrent versions (siblings)"
+            ));
+        }
+        let failovers: u64 = d.stores.values().map(|s| s.failovers).sum();
+        if failovers > 0 {
+            costs.push(format!("{failovers} primary election(s)"));
+        }
+        costs.push(
+            if linearizable {
+                "the history is linearizable"
+            } else if unknown {
+                "the checker ran out of budget"
+            } else {
+                "the history is not linearizable"
+            }
+            .to_string(),
+        );
+        let Some(f) = partition else {
+            out.push(format!("Design {}: {}.", d.name, costs.join(", ")));
+            continue;
+        };
+        let (start, end) = (
+            f.start_s.max(results.warmup_s),
+            fault_end(f, results.duration_s),
+        );
+        let sides: Vec<(&String, f64)> = d
+            .endpoints
+            .keys()
+            .filter_map(|n| Some((n, endpoint_availability(results, d, n, start, end)?)))
+            .collect();
+        let Some(worst) = sides.iter().min_by(|a, b| a.1.total_cmp(&b.1)) else {
+            continue;
+        };
+        let best = sides
+            .iter()
+            .max_by(|a, b| a.1.total_cmp(&b.1))
+            .unwrap_or(worst);
+        let available = worst.1 >= 0.99;
+        let choice = match (available, consistent) {
+            (false, true) => "chose consistency",
+            (true, false) => "chose availability",
+            (false, false) => "lost both availability and consistency",
+            (true, true) => "kept both",
+        };
+        let served = if (best.1 - worst.1).abs() < 0.005 {
+            format!("every endpoint served {} of its requests", pct(worst.1))
+        } else {
+            format!(
+                "{} served {} of its requests and {} {}",
+                worst.0,
+                pct(worst.1),
+                best.0,
+                pct(best.1)
+            )
+        };
+        out.push(format!(
+            "Design {} {choice}: during the {} {}, {served}; {}.",
+            d.name,
+            f.label,
+            interval(f),
+            costs.join(", ")
+        ));
     }
     out
 }

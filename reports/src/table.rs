@@ -82,6 +82,14 @@ pub fn render_text_styled(results: &RunResults, style: Style) -> String {
         out.push('\n');
         out.push_str(&table.render(style));
     }
+    let sentences = crate::narrative::consistency_sentences(results);
+    if !sentences.is_empty() {
+        out.push('\n');
+        for s in sentences {
+            out.push_str(&s);
+            out.push('\n');
+        }
+    }
     if !results.designs.is_empty() {
         out.push('\n');
         let name_width = results

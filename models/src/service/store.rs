@@ -53,6 +53,9 @@ pub(super) enum StoreAnswer {
     Value(u32, u16),
     /// Not the primary; this one is.
     Redirect(u16),
+    /// The coordinating replica gave up on the operation (its peers did not acknowledge a
+    /// synchronous write in time): it fails at once, its outcome unknown.
+    Refused(Outcome),
 }
 
 impl ServiceInstance {
@@ -167,6 +170,10 @@ impl ServiceInstance {
         let bit = 1u32 << (tag.sub % 32);
         if w.responders & bit != 0 {
             return; // a duplicated message
+        }
+        if let StoreAnswer::Refused(outcome) = answer {
+            self.execs[slot as usize].store = None;
+            return self.finish(slot, outcome, ctx);
         }
         if let StoreAnswer::Redirect(primary) = answer {
             self.primaries[w.store] = primary;
