@@ -599,7 +599,31 @@ fn run(
     }
     let mut report_index = None;
     if let Some(report_dir) = &options.report {
-        match write_report(report_dir, &results, reps.as_ref()) {
+        // A design whose history is not linearizable gets the space-time diagram of its
+        // counter-example, from a second run with the message log on.
+        let figures = reports::spacetime::figures(&results, |name, from, to| {
+            let design = scenario
+                .designs
+                .iter()
+                .find(|d| d.name == name)
+                .ok_or_else(|| format!("no design {name}"))?;
+            models::run::record_messages(
+                &scenario,
+                design,
+                seed,
+                sim_core::time::SimTime(from),
+                sim_core::time::SimTime(to),
+                reports::spacetime::MAX_MESSAGES,
+            )
+        });
+        let figures = match figures {
+            Ok(f) => f,
+            Err(e) => {
+                eprintln!("{}: {e}", file.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+        };
+        match write_report(report_dir, &results, reps.as_ref(), figures) {
             Ok(index) => report_index = Some(index),
             Err(code) => return code,
         }
@@ -655,8 +679,9 @@ fn write_report(
     dir: &Path,
     results: &models::results::RunResults,
     reps: Option<&reports::stats::Replications>,
+    figures: Vec<reports::report::Figure>,
 ) -> Result<PathBuf, ExitCode> {
-    let report = reports::report::build(results, reps).map_err(|e| {
+    let report = reports::report::build_with(results, reps, figures).map_err(|e| {
         eprintln!("error: cannot draw the report: {e}");
         ExitCode::from(EXIT_FAILURE)
     })?;
@@ -689,7 +714,7 @@ fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
         None
     };
     let dir = out.unwrap_or(results_dir);
-    match write_report(dir, &results, reps.as_ref()) {
+    match write_report(dir, &results, reps.as_ref(), Vec::new()) {
         Ok(index) => {
             if !quiet {
                 println!("report: {}", index.display());

@@ -61,6 +61,57 @@ fn s6_cp_refuses_the_minority_and_stays_linearizable_ap_serves_everyone_and_is_n
     assert!(sentences[1].contains("acknowledged writes were lost"));
     assert!(sentences[2].starts_with("Design ap-siblings chose availability"));
     assert!(!sentences[2].contains("lost"));
+    s6_space_time_diagrams(&s, &r);
+}
+
+/// The report's space-time diagram of AP's counter-example: drawn from a second run with
+/// the message log on (same digest), it shows the counter-example's operations and the
+/// partition dropping the write the stale read missed; CP has none.
+fn s6_space_time_diagrams(s: &Scenario, r: &RunResults) {
+    let mut runs = Vec::new();
+    let figures = reports::spacetime::figures(r, |name, from, to| {
+        runs.push(name.to_string());
+        let d = s.designs.iter().find(|d| d.name == name).unwrap();
+        let t = sim_core::time::SimTime;
+        models::run::record_messages(s, d, r.seed, t(from), t(to), 4_000)
+    })
+    .unwrap();
+    assert_eq!(runs, ["ap", "ap-siblings"]);
+    assert_eq!(figures.len(), 2);
+    let ap = design(r, "ap");
+    let ops = &ap.stores["kv"].counterexample_ops;
+    assert!(ops.len() >= 2, "{ops:?}");
+    let v = reports::spacetime::first_violation(ap, r.duration_s).unwrap();
+    let d = models::run::record_messages(
+        s,
+        s.designs.iter().find(|d| d.name == "ap").unwrap(),
+        r.seed,
+        sim_core::time::SimTime(v.from_ns),
+        sim_core::time::SimTime(v.to_ns),
+        4_000,
+    )
+    .unwrap();
+    let diagram = reports::spacetime::diagram(&v, &d.names, &d.records, &r.faults);
+    assert_eq!(diagram.ops.len(), ops.len());
+    assert_eq!(diagram.spans.len(), 1, "the partition");
+    // The write the stale read missed was cut off by the partition on its way to the
+    // reader's side.
+    let missed = ops.iter().filter_map(|o| o.written).max().unwrap();
+    assert!(
+        diagram
+            .arrows
+            .iter()
+            .any(|a| a.fate == reports::lamport::ArrowFate::Partitioned
+                && a.label.contains(&format!("write={missed}"))),
+        "{:?}",
+        diagram.arrows
+    );
+    // Only the counter-example's story is drawn, not every key's traffic.
+    assert!(diagram.arrows.len() < 40, "{}", diagram.arrows.len());
+    let report = reports::report::build_with(r, None, figures).unwrap();
+    assert!(report.html.contains("<section id=\"consistency\">"));
+    assert!(report.html.contains("figure-spacetime-ap"));
+    assert_eq!(report.html.matches("<svg").count(), report.charts.len() + 2);
 }
 
 fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>) -> Scenario {

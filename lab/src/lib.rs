@@ -62,7 +62,8 @@
 
 pub mod example;
 pub mod harness;
-pub mod lamport;
+/// Space-time diagrams (they live in `reports`, which draws them for caplab's own designs too).
+pub use reports::lamport;
 pub mod node;
 pub mod report;
 pub mod results;

@@ -363,6 +363,30 @@ pub struct StoreSummary {
     /// share that returned it (or something newer). Empty bins are left out.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub visibility: Vec<VisibilityBin>,
+    /// The counter-example's operations (with a violation): who issued each, when, and
+    /// what it saw; what a space-time diagram of the violation is drawn around.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub counterexample_ops: Vec<CounterexampleOp>,
+}
+
+/// One operation of a counter-example.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterexampleOp {
+    /// The node that coordinated it (an instance of the service running the store step).
+    pub node: String,
+    /// When it was invoked, in seconds.
+    pub invoke_s: f64,
+    /// When its client learned the result, in seconds (`None`: never).
+    pub complete_s: Option<f64>,
+    /// `write(12) → ok`, `read() → 7`.
+    pub op: String,
+    /// The coordinator's execution slot that ran it (its store messages carry it as
+    /// `exec`): what picks the operation's own messages out of a message log.
+    pub slot: u32,
+    /// The value (write number) it wrote, for a write.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub written: Option<u64>,
 }
 
 /// One bin of the t-visibility curve.

@@ -406,7 +406,7 @@ fn run_design_full(
         until: plan.end,
         max_events: scenario.limits.max_events,
     });
-    let stores = store_summaries(&plan, &mut sim);
+    let stores = store_summaries(&plan, &plan::node_names(design), &mut sim);
     let mut result = summarise(scenario, design, &plan, &sim, stop);
     result.stores = stores;
     result.locks = lock_summaries(&plan, sim.world());
@@ -427,6 +427,49 @@ fn run_design_full(
         result.tracing = Some(tracing_summary(&tracer, &plan, &names));
     }
     Ok((result, accounting))
+}
+
+/// The messages a design sent in a time window, from a second run of it with the message
+/// log on: what a space-time diagram is drawn from.
+#[derive(Clone, Debug)]
+pub struct MessageWindow {
+    /// Node names, by node index.
+    pub names: Vec<String>,
+    /// The messages sent in the window, in sending order.
+    pub records: Vec<sim_core::message_log::MessageRecord>,
+    /// Older messages of the window dropped over the log's capacity.
+    pub evicted: u64,
+    /// The run's digest: the plain run's, since the log only observes.
+    pub digest: u64,
+}
+
+/// Runs `design` again under `seed` with the message log on over `[from, to)` (at most
+/// `capacity` messages) and returns what it recorded.
+pub fn record_messages(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    from: SimTime,
+    to: SimTime,
+    capacity: usize,
+) -> Result<MessageWindow, String> {
+    let DesignRun { plan, mut sim } = build(scenario, design, seed)?;
+    sim.set_message_log(sim_core::message_log::MessageLogConfig::window(
+        from, to, capacity,
+    ));
+    sim.run(RunLimits {
+        until: plan.end,
+        max_events: scenario.limits.max_events,
+    });
+    let (records, evicted) = sim
+        .message_log()
+        .map_or((Vec::new(), 0), |log| (log.records(), log.evicted()));
+    Ok(MessageWindow {
+        names: plan::node_names(design),
+        records,
+        evicted,
+        digest: run_digest(&sim),
+    })
 }
 
 fn tracing_summary(t: &Tracer, plan: &Plan, names: &[String]) -> crate::results::TracingSummary {
@@ -508,6 +551,7 @@ fn account_summaries(
 /// Checks each replicated store's history and summarises what its clients observed.
 fn store_summaries(
     plan: &Plan,
+    names: &[String],
     sim: &mut Simulation<Msg, Ledger>,
 ) -> BTreeMap<String, crate::results::StoreSummary> {
     use crate::checker::history::HistoryRecorder;
@@ -516,10 +560,31 @@ fn store_summaries(
     for (st, ledger) in plan.stores.iter().zip(sim.world_mut().stores.iter_mut()) {
         let recorder = std::mem::replace(&mut ledger.history, HistoryRecorder::new(0));
         let history = recorder.finish();
+        let mut culprits = Vec::new();
         let (verdict, counterexample, checked) = match check(&history, &CheckConfig::default()) {
             Ok(report) => {
                 let text = match &report.verdict {
-                    Verdict::Violation { .. } => Some(report.render()),
+                    Verdict::Violation { counterexample, .. } => {
+                        culprits = counterexample
+                            .iter()
+                            .map(|o| crate::results::CounterexampleOp {
+                                // The coordinator numbers its clients `node << 16 | slot`.
+                                node: names
+                                    .get((o.client >> 16) as usize)
+                                    .cloned()
+                                    .unwrap_or_default(),
+                                invoke_s: o.invoke_ns as f64 / 1e9,
+                                complete_s: o.complete_ns.map(|c| c as f64 / 1e9),
+                                op: crate::checker::render::short(o),
+                                slot: o.client & 0xffff,
+                                written: match o.kind {
+                                    crate::checker::history::OpKind::Write { value } => Some(value),
+                                    _ => None,
+                                },
+                            })
+                            .collect();
+                        Some(report.render())
+                    }
                     _ => None,
                 };
                 let word = match report.verdict {
@@ -560,6 +625,7 @@ fn store_summaries(
                 replication_lag_ms: latency_summary(&ledger.replication_lag),
                 replication_lag_cdf: latency_cdf(&ledger.replication_lag),
                 visibility: visibility_bins(ledger),
+                counterexample_ops: culprits,
             },
         );
     }

@@ -288,6 +288,9 @@ pub fn write_report(dir: &Path, report: &Report, png: bool) -> Result<Vec<PathBu
             files.push((format!("charts/{}.png", c.spec.id), bytes));
         }
     }
+    for f in &report.figures {
+        files.push((format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()));
+    }
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     write_all(dir, files).map_err(|e| e.to_string())
 }

@@ -9,7 +9,9 @@
 //! - [`stats`]: replications: means, 95% intervals, paired and unpaired differences;
 //! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font);
 //! - [`narrative`]: the generated sentences of a report;
-//! - [`report`]: `index.html` and the Markdown summary;
+//! - [`report`]: `index.html` and the Markdown summary; [`consistency`]: its section on
+//!   replicated stores, payments and locks; [`spacetime`] and [`lamport`]: space-time
+//!   diagrams of a store's first violation;
 //! - [`compare`]: the differences between two runs;
 //! - [`trace`]: request traces: the terminal waterfall, Chrome trace-event and OTLP JSON.
 //!
@@ -17,9 +19,12 @@
 
 pub mod chart;
 pub mod compare;
+pub mod consistency;
 pub mod files;
+pub mod lamport;
 pub mod narrative;
 pub mod report;
+pub mod spacetime;
 pub mod stats;
 pub mod sweep;
 pub mod table;

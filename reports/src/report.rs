@@ -3,6 +3,8 @@
 //! replication statistics and the rendered charts.
 
 use crate::chart::{self, escape, ChartSpec};
+use crate::consistency;
+pub use crate::consistency::Figure;
 use crate::narrative::{interval, narrative};
 use crate::stats::{Replications, METRICS};
 use crate::table::{magnitude, percent, seconds, thousands};
@@ -28,11 +30,23 @@ pub struct Report {
     pub markdown: String,
     /// The charts, in report order (their files are `charts/<id>.svg` and `.png`).
     pub charts: Vec<Rendered>,
+    /// Figures drawn outside the results (their files are `figures/<id>.svg`).
+    pub figures: Vec<Figure>,
 }
 
 /// Builds the report of a run: draws every chart of [`chart::charts`] as SVG and lays out
 /// the page and the summary.
 pub fn build(results: &RunResults, reps: Option<&Replications>) -> Result<Report, String> {
+    build_with(results, reps, Vec::new())
+}
+
+/// [`build`], with figures drawn outside the results (space-time diagrams of violations,
+/// placed in the *Consistency* section).
+pub fn build_with(
+    results: &RunResults,
+    reps: Option<&Replications>,
+    figures: Vec<Figure>,
+) -> Result<Report, String> {
     let charts = chart::charts(results, reps)
         .into_iter()
         .map(|spec| {
@@ -41,9 +55,10 @@ pub fn build(results: &RunResults, reps: Option<&Replications>) -> Result<Report
         })
         .collect::<Result<Vec<_>, String>>()?;
     Ok(Report {
-        html: html(results, reps, &charts),
-        markdown: markdown(results, reps, &charts),
+        html: page(results, reps, &charts, &figures),
+        markdown: summary(results, reps, &charts, &figures),
         charts,
+        figures,
     })
 }
 
@@ -126,11 +141,22 @@ figure svg{width:100%;height:auto;max-width:960px;display:block;border:1px solid
 figcaption{color:var(--muted);font-size:.95rem;margin-top:.3rem}
 ul.narrative li{margin:.35rem 0}
 nav a{margin-right:1rem}
+span.alert{color:#b00020;font-weight:600}
+h3{font-size:1.1rem;margin:1.4rem 0 .4rem}
 @media print{body{max-width:none;margin:0}figure{break-inside:avoid}}
 ";
 
 /// The HTML page.
 pub fn html(results: &RunResults, reps: Option<&Replications>, charts: &[Rendered]) -> String {
+    page(results, reps, charts, &[])
+}
+
+fn page(
+    results: &RunResults,
+    reps: Option<&Replications>,
+    charts: &[Rendered],
+    figures: &[Figure],
+) -> String {
     let mut h = String::new();
     let title = format!("caplab · {}", results.scenario);
     let _ = write!(
@@ -159,8 +185,14 @@ pub fn html(results: &RunResults, reps: Option<&Replications>, charts: &[Rendere
     );
     h.push_str(
         "<nav><a href=\"#scenario\">Scenario</a><a href=\"#summary\">What happened</a>\
-         <a href=\"#designs\">Designs</a><a href=\"#faults\">Faults</a>\
-         <a href=\"#charts\">Charts</a><a href=\"#replay\">Replay</a></nav>\n",
+         <a href=\"#designs\">Designs</a>",
+    );
+    if consistency::applies(results) {
+        h.push_str("<a href=\"#consistency\">Consistency</a>");
+    }
+    h.push_str(
+        "<a href=\"#faults\">Faults</a><a href=\"#charts\">Charts</a>\
+         <a href=\"#replay\">Replay</a></nav>\n",
     );
     // Scenario.
     h.push_str("<section id=\"scenario\">\n<h2>Scenario</h2>\n");
@@ -207,6 +239,7 @@ pub fn html(results: &RunResults, reps: Option<&Replications>, charts: &[Rendere
     if let Some(reps) = reps {
         replications_html(&mut h, reps);
     }
+    h.push_str(&consistency::html(results, figures));
     // Faults.
     h.push_str("<section id=\"faults\">\n<h2>Fault schedule</h2>\n");
     if results.faults.is_empty() {
@@ -425,6 +458,15 @@ fn md(s: &str) -> String {
 
 /// The Markdown summary, for pull requests and course notes.
 pub fn markdown(results: &RunResults, reps: Option<&Replications>, charts: &[Rendered]) -> String {
+    summary(results, reps, charts, &[])
+}
+
+fn summary(
+    results: &RunResults,
+    reps: Option<&Replications>,
+    charts: &[Rendered],
+    figures: &[Figure],
+) -> String {
     let mut m = String::new();
     let _ = writeln!(m, "# {}\n", md(&results.scenario));
     let _ = writeln!(
@@ -511,6 +553,7 @@ pub fn markdown(results: &RunResults, reps: Option<&Replications>, charts: &[Ren
         }
         m.push('\n');
     }
+    m.push_str(&consistency::markdown(results, figures));
     m.push_str("## Faults\n\n");
     if results.faults.is_empty() {
         m.push_str("None.\n\n");

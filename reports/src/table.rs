@@ -327,6 +327,33 @@ fn reliability(results: &RunResults) -> Option<Table> {
     Some(table)
 }
 
+/// The replicated-store, payment and lock tables (those that apply) as HTML: title, table.
+pub(crate) fn consistency_html(results: &RunResults) -> Vec<(&'static str, String)> {
+    consistency_tables(results)
+        .into_iter()
+        .map(|(title, t)| (title, t.html("stores")))
+        .collect()
+}
+
+/// The same tables as Markdown.
+pub(crate) fn consistency_markdown(results: &RunResults) -> Vec<(&'static str, String)> {
+    consistency_tables(results)
+        .into_iter()
+        .map(|(title, t)| (title, t.markdown()))
+        .collect()
+}
+
+fn consistency_tables(results: &RunResults) -> Vec<(&'static str, Table)> {
+    [
+        ("Replicated stores", stores(results)),
+        ("Payments", payments(results)),
+        ("Locks", locks(results)),
+    ]
+    .into_iter()
+    .filter_map(|(title, t)| t.map(|t| (title, t)))
+    .collect()
+}
+
 /// Replicated stores: the checker's verdict and read staleness, per design and store.
 fn stores(results: &RunResults) -> Option<Table> {
     use Align::{Left, Right};
@@ -732,6 +759,63 @@ impl Table {
             headers: headers.to_vec(),
             rows: Vec::new(),
         }
+    }
+
+    /// The table as HTML (`class` on the `<table>`); alerts get `class="alert"`.
+    fn html(&self, class: &str) -> String {
+        let esc = crate::chart::escape;
+        let align = |a: &Align| match a {
+            Align::Left => "",
+            Align::Right => " class=\"n\"",
+        };
+        let mut out = format!("<table class=\"{class}\">\n<thead><tr>");
+        for (h, a) in &self.headers {
+            out.push_str(&format!("<th{}>{}</th>", align(a), esc(h)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for row in &self.rows {
+            out.push_str("<tr>");
+            for (i, (_, a)) in self.headers.iter().enumerate() {
+                let (text, alert) = row
+                    .get(i)
+                    .map_or(("", false), |c| (c.text.as_str(), c.alert));
+                let text = if alert {
+                    format!("<span class=\"alert\">{}</span>", esc(text))
+                } else {
+                    esc(text)
+                };
+                out.push_str(&format!("<td{}>{text}</td>", align(a)));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody>\n</table>\n");
+        out
+    }
+
+    /// The table as Markdown.
+    fn markdown(&self) -> String {
+        let cell = |s: &str| s.replace('|', "\\|");
+        let mut out = String::from("|");
+        for (h, _) in &self.headers {
+            out.push_str(&format!(" {} |", cell(h)));
+        }
+        out.push_str("\n|");
+        for (_, a) in &self.headers {
+            out.push_str(match a {
+                Align::Left => "---|",
+                Align::Right => "---:|",
+            });
+        }
+        out.push('\n');
+        for row in &self.rows {
+            out.push('|');
+            for i in 0..self.headers.len() {
+                let text = row.get(i).map_or("", |c| c.text.as_str());
+                out.push_str(&format!(" {} |", cell(text)));
+            }
+            out.push('\n');
+        }
+        out
     }
 
     fn render(&self, style: Style) -> String {

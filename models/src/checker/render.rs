@@ -295,6 +295,16 @@ fn saw(o: &Operation, seen: Option<Value>) -> String {
     }
 }
 
+/// An operation in a few words, for a diagram: "write(2) → ok", "read() → 1",
+/// "write(3) → ?" (unknown outcome).
+pub fn short(o: &Operation) -> String {
+    let full = call_and_result(o);
+    match full.split_once(" -> ") {
+        Some((call, result)) => format!("{} → {result}", call.trim_end()),
+        None => format!("{} → ?", full.split_whitespace().next().unwrap_or("")),
+    }
+}
+
 /// "write(2)  ok", "read() -> 1", "cas(1 -> 3) -> failed", or the unknown outcome.
 fn call_and_result(o: &Operation) -> String {
     let call = match o.kind {

@@ -1,0 +1,414 @@
+//! The space-time (Lamport) diagram of a replicated store's first linearizability
+//! violation: the window around its counter-example, one lane per coordinating node and
+//! replica, the messages between them (from a second run with the message log on, which
+//! the caller provides), the faults, and the counter-example's operations in orange.
+//!
+//! Pure: the diagram is a function of the results and the recorded messages.
+
+use crate::consistency::Figure;
+use crate::lamport::{Arrow, ArrowFate, Diagram, OpMark, Span, SpanKind};
+use models::results::{CounterexampleOp, DesignResult, FaultWindow, RunResults};
+use models::run::MessageWindow;
+use sim_core::message_log::{Fate, MessageRecord};
+use std::collections::BTreeSet;
+
+/// At most this many messages are recorded for a diagram.
+pub const MAX_MESSAGES: usize = 4_000;
+
+/// A diagram to draw: which design and store, and the window around its counter-example.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Violation<'a> {
+    /// The design.
+    pub design: &'a str,
+    /// The store.
+    pub store: &'a str,
+    /// The counter-example's operations.
+    pub ops: &'a [CounterexampleOp],
+    /// Window start, ns.
+    pub from_ns: u64,
+    /// Window end, ns.
+    pub to_ns: u64,
+}
+
+/// The counter-example of `d`'s first store (in name order) whose history is not
+/// linearizable, with its window: the
+/// counter-example's span, widened by a fifth on each side (at least 1 ms) and cut at
+/// `end_s`.
+pub fn first_violation(d: &DesignResult, end_s: f64) -> Option<Violation<'_>> {
+    let (store, summary) = d
+        .stores
+        .iter()
+        .find(|(_, s)| !s.counterexample_ops.is_empty())?;
+    let ops = &summary.counterexample_ops;
+    let ns = |s: f64| (s * 1e9).round().max(0.0) as u64;
+    let first = ops.iter().map(|o| ns(o.invoke_s)).min()?;
+    let last = ops
+        .iter()
+        .map(|o| ns(o.complete_s.unwrap_or(o.invoke_s)))
+        .max()?;
+    let pad = ((last - first) / 5).max(1_000_000);
+    Some(Violation {
+        design: &d.name,
+        store,
+        ops,
+        from_ns: first.saturating_sub(pad),
+        to_ns: (last + pad).min(ns(end_s)),
+    })
+}
+
+/// The number after `field: ` in a payload's `Debug` form.
+fn field(detail: &str, name: &str) -> Option<u64> {
+    let pattern = format!("{name}: ");
+    let at = detail.find(&pattern)? + pattern.len();
+    let digits: String = detail[at..]
+        .chars()
+        .take_while(char::is_ascii_digit)
+        .collect();
+    digits.parse().ok()
+}
+
+/// Whether a message belongs to the counter-example's story: one of its operations' own
+/// messages (a coordinator's store message carrying the operation's slot as `exec`, sent
+/// while it ran), or a replica shipping, repairing or answering one of the values it wrote.
+fn related(m: &MessageRecord, ops: &[(usize, &CounterexampleOp)], until_ns: u64) -> bool {
+    let sent = m.sent_at.as_nanos();
+    if let Some(exec) = field(&m.detail, "exec") {
+        let ran = ops.iter().any(|(node, op)| {
+            let (from, to) = (
+                (op.invoke_s * 1e9).round() as u64,
+                op.complete_s.map_or(until_ns, |c| (c * 1e9).round() as u64),
+            );
+            u64::from(op.slot) == exec
+                && (m.from.index() == *node || m.to.index() == *node)
+                && sent >= from
+                && sent <= to
+        });
+        if ran {
+            return true;
+        }
+    }
+    field(&m.detail, "write").is_some_and(|w| ops.iter().any(|(_, op)| op.written == Some(w)))
+}
+
+/// The payload's variant name and the few fields that say what it carries
+/// (`StoreWrite write=12`), from its `Debug` form.
+fn short_detail(detail: &str) -> String {
+    let name: String = detail
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .collect();
+    let mut out = name;
+    for name in ["write", "key", "primary", "epoch"] {
+        if let Some(value) = field(detail, name) {
+            out.push_str(&format!(" {name}={value}"));
+        }
+    }
+    out
+}
+
+/// The diagram of `v`: lanes for the nodes that ran the counter-example's operations and
+/// for the store's replicas (`store#i`); the messages among them sent in the window that
+/// tell the counter-example's story (its operations' own messages, and the replicas'
+/// shipping of the values it wrote: the other keys' traffic is left out); the faults that
+/// overlap the window; and the operations.
+pub fn diagram(
+    v: &Violation<'_>,
+    names: &[String],
+    messages: &[MessageRecord],
+    faults: &[FaultWindow],
+) -> Diagram {
+    let prefix = format!("{}#", v.store);
+    let mut lanes: BTreeSet<usize> = names
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.starts_with(&prefix))
+        .map(|(i, _)| i)
+        .collect();
+    for op in v.ops {
+        if let Some(i) = names.iter().position(|n| *n == op.node) {
+            lanes.insert(i);
+        }
+    }
+    let nodes: Vec<usize> = lanes.into_iter().collect();
+    let lane = |node: usize| nodes.iter().position(|n| *n == node);
+    let mut d = Diagram {
+        title: format!(
+            "{} · store {}: the checker's counter-example",
+            v.design, v.store
+        ),
+        from_ns: v.from_ns,
+        to_ns: v.to_ns,
+        lanes: nodes.iter().map(|&n| names[n].clone()).collect(),
+        ..Diagram::default()
+    };
+    let culprits: Vec<(usize, &CounterexampleOp)> = v
+        .ops
+        .iter()
+        .filter_map(|op| Some((names.iter().position(|n| *n == op.node)?, op)))
+        .collect();
+    for m in messages {
+        let sent = m.sent_at.as_nanos();
+        if sent < v.from_ns || sent > v.to_ns || m.from == m.to || !related(m, &culprits, v.to_ns) {
+            continue;
+        }
+        let (Some(from), Some(to)) = (lane(m.from.index()), lane(m.to.index())) else {
+            continue;
+        };
+        let (arrive_ns, fate) = match m.fate {
+            Fate::Delivered { at } => (Some(at.as_nanos()), ArrowFate::Delivered),
+            Fate::InFlight { arrive_at } => (Some(arrive_at.as_nanos()), ArrowFate::InFlight),
+            Fate::DroppedAtDownNode { at } => (Some(at.as_nanos()), ArrowFate::DroppedAtDownNode),
+            Fate::Lost => (None, ArrowFate::Lost),
+            Fate::Partitioned => (None, ArrowFate::Partitioned),
+        };
+        d.arrows.push(Arrow {
+            from,
+            to,
+            sent_ns: sent,
+            arrive_ns,
+            label: short_detail(&m.detail),
+            fate,
+        });
+    }
+    for op in v.ops {
+        let Some(l) = names.iter().position(|n| *n == op.node).and_then(lane) else {
+            continue;
+        };
+        d.ops.push(OpMark {
+            lane: l,
+            invoke_ns: (op.invoke_s * 1e9).round() as u64,
+            complete_ns: op.complete_s.map(|c| (c * 1e9).round() as u64),
+            label: op.op.clone(),
+            culprit: true,
+        });
+    }
+    let end_ns = v.to_ns;
+    for f in faults {
+        let from_ns = (f.start_s * 1e9).round() as u64;
+        let to_ns = f.end_s.map_or(end_ns, |e| (e * 1e9).round() as u64);
+        if to_ns < v.from_ns || from_ns > v.to_ns {
+            continue;
+        }
+        let kind = match f.kind.as_str() {
+            "partition" | "one_way_partition" => SpanKind::Partition,
+            "crash" => SpanKind::Crash,
+            "pause" => SpanKind::Pause,
+            _ => continue,
+        };
+        let targets: Vec<usize> = match kind {
+            SpanKind::Partition => vec![0],
+            _ => (0..d.lanes.len())
+                .filter(|&l| {
+                    f.label
+                        .split(|c: char| c.is_whitespace() || c == ',' || c == '[' || c == ']')
+                        .any(|word| word == d.lanes[l])
+                })
+                .collect(),
+        };
+        for l in targets {
+            d.spans.push(Span {
+                lane: l,
+                from_ns,
+                to_ns,
+                label: f.label.clone(),
+                kind,
+            });
+        }
+    }
+    d
+}
+
+/// The space-time figure of every design of `results` whose history is not linearizable.
+/// `record(design, from_ns, to_ns)` runs the design again with the message log on over the
+/// window (`models::run::record_messages`); the figure is refused if that run's digest
+/// differs from the design's (the log must only observe).
+pub fn figures(
+    results: &RunResults,
+    mut record: impl FnMut(&str, u64, u64) -> Result<MessageWindow, String>,
+) -> Result<Vec<Figure>, String> {
+    let mut out = Vec::new();
+    for d in &results.designs {
+        let Some(v) = first_violation(d, results.duration_s) else {
+            continue;
+        };
+        let window = record(&d.name, v.from_ns, v.to_ns)?;
+        let digest = format!("{:016x}", window.digest);
+        if digest != d.digest {
+            return Err(format!(
+                "design {}: the run with the message log on has digest {digest}, the plain run \
+                 {}: the log changed the run",
+                d.name, d.digest
+            ));
+        }
+        let diagram = diagram(&v, &window.names, &window.records, &results.faults);
+        let evicted = if window.evicted > 0 {
+            format!(
+                " ({} earlier messages of the window not kept)",
+                window.evicted
+            )
+        } else {
+            String::new()
+        };
+        out.push(Figure {
+            id: format!("spacetime-{}", file_name(&d.name)),
+            design: d.name.clone(),
+            caption: format!(
+                "Space-time diagram of design {} from {} s to {} s, around the \
+                 checker's counter-example on store {}: one lane per node, time flowing down, the \
+                 counter-example's operations in orange, dropped messages ending in a cross{evicted}.",
+                d.name,
+                crate::table::seconds(v.from_ns as f64 / 1e9),
+                crate::table::seconds(v.to_ns as f64 / 1e9),
+                v.store
+            ),
+            svg: diagram.svg(),
+        });
+    }
+    Ok(out)
+}
+
+/// A design name as a file name: letters, digits, `-` and `_` kept, the rest `_`.
+fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sim_core::network::NodeId;
+    use sim_core::time::SimTime;
+
+    fn op(node: &str, invoke_s: f64, complete_s: f64, text: &str) -> CounterexampleOp {
+        CounterexampleOp {
+            node: node.into(),
+            invoke_s,
+            complete_s: Some(complete_s),
+            op: text.into(),
+            slot: 1,
+            written: text
+                .strip_prefix("write(")
+                .and_then(|t| t.split(')').next()?.parse().ok()),
+        }
+    }
+
+    #[test]
+    fn the_diagram_shows_the_culprits_lanes_messages_and_the_partition() {
+        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
+            .map(String::from)
+            .to_vec();
+        let ops = vec![
+            op("app#1", 10.0, 10.001, "write(5) → ok"),
+            op("app#0", 10.002, 10.003, "read() → absent"),
+        ];
+        let v = Violation {
+            design: "ap",
+            store: "kv",
+            ops: &ops,
+            from_ns: 9_999_000_000,
+            to_ns: 10_004_000_000,
+        };
+        let at = |ns: u64| SimTime(ns);
+        let messages = vec![
+            MessageRecord {
+                sent_at: at(10_000_100_000),
+                from: NodeId(2),
+                to: NodeId(5),
+                fate: Fate::Delivered {
+                    at: at(10_000_600_000),
+                },
+                detail: "StoreWrite { tag: CallTag { exec: 1 }, write: 5, forward: true }".into(),
+                duplicate: false,
+            },
+            MessageRecord {
+                sent_at: at(10_000_700_000),
+                from: NodeId(5),
+                to: NodeId(3),
+                fate: Fate::Partitioned,
+                detail: "StorePropagate { write: 5 }".into(),
+                duplicate: false,
+            },
+            // From the client: not a lane, not drawn.
+            MessageRecord {
+                sent_at: at(10_000_000_000),
+                from: NodeId(0),
+                to: NodeId(2),
+                fate: Fate::Delivered {
+                    at: at(10_000_050_000),
+                },
+                detail: "Call { endpoint: 0 }".into(),
+                duplicate: false,
+            },
+            // Another key's traffic: not part of the story.
+            MessageRecord {
+                sent_at: at(10_000_800_000),
+                from: NodeId(1),
+                to: NodeId(3),
+                fate: Fate::Delivered {
+                    at: at(10_001_000_000),
+                },
+                detail: "StoreRead { tag: CallTag { exec: 7, generation: 1 }, key: 3 }".into(),
+                duplicate: false,
+            },
+            // Outside the window.
+            MessageRecord {
+                sent_at: at(11_000_000_000),
+                from: NodeId(2),
+                to: NodeId(5),
+                fate: Fate::Lost,
+                detail: "StoreRead { key: 1 }".into(),
+                duplicate: false,
+            },
+        ];
+        let faults = vec![FaultWindow {
+            start_s: 5.0,
+            end_s: Some(20.0),
+            kind: "partition".into(),
+            label: "partition [app#0, kv#0, kv#1] | [app#1, kv#2]".into(),
+        }];
+        let d = diagram(&v, &names, &messages, &faults);
+        assert_eq!(d.lanes, ["app#0", "app#1", "kv#0", "kv#1", "kv#2"]);
+        assert_eq!(d.arrows.len(), 2);
+        assert_eq!((d.arrows[0].from, d.arrows[0].to), (1, 4));
+        assert_eq!(d.arrows[0].label, "StoreWrite write=5");
+        assert_eq!(d.arrows[1].fate, ArrowFate::Partitioned);
+        assert_eq!(d.ops.len(), 2);
+        assert!(d.ops.iter().all(|o| o.culprit));
+        assert_eq!(d.ops[1].lane, 0);
+        assert_eq!(d.spans.len(), 1);
+        assert_eq!(d.spans[0].kind, SpanKind::Partition);
+        assert!(d.svg().contains("StoreWrite write=5"));
+    }
+
+    #[test]
+    fn a_crash_is_drawn_on_the_crashed_lane_only() {
+        let names: Vec<String> = ["client", "app#0", "kv#0", "kv#1"]
+            .map(String::from)
+            .to_vec();
+        let ops = vec![op("app#0", 1.0, 1.5, "read() → 1")];
+        let v = Violation {
+            design: "async",
+            store: "kv",
+            ops: &ops,
+            from_ns: 900_000_000,
+            to_ns: 1_600_000_000,
+        };
+        let faults = vec![FaultWindow {
+            start_s: 1.2,
+            end_s: None,
+            kind: "crash".into(),
+            label: "crash kv#1".into(),
+        }];
+        let d = diagram(&v, &names, &[], &faults);
+        assert_eq!(d.spans.len(), 1);
+        assert_eq!(d.lanes[d.spans[0].lane], "kv#1");
+        assert_eq!(d.spans[0].to_ns, 1_600_000_000);
+    }
+}
