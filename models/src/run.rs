@@ -583,7 +583,11 @@ fn store_summaries(
                                 },
                             })
                             .collect();
-                        Some(report.render())
+                        let named: BTreeMap<u32, String> = counterexample
+                            .iter()
+                            .map(|o| (o.client, client_name(names, o.client)))
+                            .collect();
+                        Some(name_clients(&report.render(), &named))
                     }
                     _ => None,
                 };
@@ -629,6 +633,43 @@ fn store_summaries(
             },
         );
     }
+    out
+}
+
+/// A store client's name: the coordinating node and its execution slot (`app#0/3`); the
+/// coordinator numbers its clients `node << 16 | slot`.
+fn client_name(names: &[String], client: u32) -> String {
+    let node = names
+        .get((client >> 16) as usize)
+        .map_or("?", String::as_str);
+    format!("{node}/{}", client & 0xffff)
+}
+
+/// `text` with every `client <id>` of `named` replaced by its name, so a counter-example
+/// reads `app#0/3` rather than `client 65539`.
+fn name_clients(text: &str, named: &BTreeMap<u32, String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find("client ") {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + "client ".len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        match after[..digits]
+            .parse::<u32>()
+            .ok()
+            .and_then(|id| named.get(&id))
+        {
+            Some(name) => {
+                out.push_str(name);
+                rest = &after[digits..];
+            }
+            None => {
+                out.push_str("client ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
     out
 }
 
@@ -980,4 +1021,23 @@ pub(crate) fn fault_label(action: &serde_json::Value) -> (String, String) {
 /// A constant distribution, for building scenarios in code.
 pub fn constant_ms(ms: f64) -> Dist {
     Dist::constant(ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counter_examples_name_clients_by_node_and_slot() {
+        let names: Vec<String> = ["client", "app#0", "app#1"].map(String::from).to_vec();
+        let named: BTreeMap<u32, String> = [1 << 16, (2 << 16) | 3]
+            .into_iter()
+            .map(|c| (c, client_name(&names, c)))
+            .collect();
+        let text = "client 65536 write(1) -> ok\nthe read by client 131075, not client 7; client ";
+        assert_eq!(
+            name_clients(text, &named),
+            "app#0/0 write(1) -> ok\nthe read by app#1/3, not client 7; client "
+        );
+    }
 }
