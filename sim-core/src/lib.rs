@@ -8,5 +8,6 @@ pub mod metrics;
 pub mod network;
 pub mod rng;
 pub mod simulation;
+pub mod step;
 pub mod time;
 pub mod twin;

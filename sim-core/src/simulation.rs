@@ -260,9 +260,12 @@ pub struct EventRecord {
     pub time: SimTime,
     /// The node it was addressed to (`None` for engine events such as faults).
     pub target: Option<NodeId>,
-    /// `init`, `timer`, `message`, `dropped`, `restart`, or a fault's name.
+    /// The sender, for a message (also a dropped or deferred one).
+    pub source: Option<NodeId>,
+    /// `init`, `timer`, `message`, `dropped`, `deferred`, `restart`, or a fault's name.
     pub kind: &'static str,
-    /// The payload's `Debug` form.
+    /// The payload's `Debug` form; for a dropped or deferred event, what it was
+    /// (`timer Tick`, `message Ping`).
     pub detail: String,
 }
 
@@ -642,6 +645,16 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         }
     }
 
+    /// Whether each processed event is kept for `last_event` (set by `step_within`).
+    pub(crate) fn keeps_last(&self) -> bool {
+        self.core.keep_last
+    }
+
+    /// Keeps (or stops keeping) a copy of each processed event for `last_event`.
+    pub(crate) fn set_keep_last(&mut self, keep: bool) {
+        self.core.keep_last = keep;
+    }
+
     /// The last event processed by `step_within` or `step_traced`, formatted.
     pub fn last_event(&self) -> Option<EventRecord> {
         let (index, time, target, kind, what) = self.core.last.as_ref()?;
@@ -918,20 +931,28 @@ impl<M: Clone + Debug, W> Core<M, W> {
         what: &Pending<M>,
     ) -> EventRecord {
         let (name, detail) = match what {
-            _ if kind == KIND_DROPPED => ("dropped", String::new()),
-            _ if kind == KIND_DEFERRED => ("deferred", String::new()),
             Pending::Init => ("init", String::new()),
             Pending::Timer(m) => ("timer", format!("{m:?}")),
-            Pending::Message { from, msg } => ("message", format!("from {} {msg:?}", from.0)),
+            Pending::Message { msg, .. } => ("message", format!("{msg:?}")),
             Pending::Restart => ("restart", String::new()),
             Pending::Fault(f) => (f.kind_name(), format!("{f:?}")),
+        };
+        let (name, detail) = match kind {
+            KIND_DROPPED => ("dropped", format!("{name} {detail}")),
+            KIND_DEFERRED => ("deferred", format!("{name} {detail}")),
+            _ => (name, detail),
+        };
+        let source = match what {
+            Pending::Message { from, .. } => Some(*from),
+            _ => None,
         };
         EventRecord {
             index,
             time,
             target: (target != ENGINE).then_some(NodeId(target)),
+            source,
             kind: name,
-            detail,
+            detail: detail.trim_end().to_string(),
         }
     }
 }

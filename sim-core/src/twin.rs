@@ -39,10 +39,11 @@ impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |r: &Option<EventRecord>| match r {
             Some(r) => format!(
-                "t={} node={} {} {}",
+                "t={} node={} {}{} {}",
                 r.time,
                 r.target.map_or("engine".to_string(), |n| n.0.to_string()),
                 r.kind,
+                r.source.map_or(String::new(), |n| format!(" from={}", n.0)),
                 r.detail
             ),
             None => "(run ended)".to_string(),
