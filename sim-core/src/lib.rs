@@ -1,4 +1,5 @@
 //! sim-core: caplab's deterministic discrete-event engine.
+#![warn(missing_docs)]
 pub mod dist;
 pub mod error;
 pub mod event_queue;

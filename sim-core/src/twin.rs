@@ -88,7 +88,7 @@ where
                 return TwinVerdict::Identical {
                     digest: digest_of(&a),
                     events: a.events_processed(),
-                }
+                };
             }
             (true, true) if same => continue,
             (ok_a, ok_b) => {
@@ -96,7 +96,7 @@ where
                     index,
                     first: if ok_a { a.last_event() } else { None },
                     second: if ok_b { b.last_event() } else { None },
-                })
+                });
             }
         }
     }
