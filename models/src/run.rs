@@ -424,6 +424,11 @@ pub fn run_design_stepped(
     run.map(|(result, _)| result).map_err(std::io::Error::other)
 }
 
+/// How a design's event loop is driven to its limits: `Simulation::run`, or single-step
+/// printing.
+type Drive<'a> =
+    dyn FnMut(&mut Simulation<Msg, Ledger>, RunLimits) -> Result<StopReason, String> + 'a;
+
 /// Runs `design`, traced with `trace`, its event loop driven by `drive`: its results and
 /// the ledger's accounting.
 fn run_design_full(
@@ -431,7 +436,7 @@ fn run_design_full(
     design: &Design,
     seed: u64,
     trace: Option<TraceConfig>,
-    drive: &mut dyn FnMut(&mut Simulation<Msg, Ledger>, RunLimits) -> Result<StopReason, String>,
+    drive: &mut Drive<'_>,
 ) -> Result<(DesignResult, Accounting), String> {
     let DesignRun { plan, mut sim } = build_traced(scenario, design, seed, trace)?;
     let stop = drive(
