@@ -6,6 +6,7 @@ mod chaos;
 mod check;
 mod progress;
 mod replicate;
+mod step;
 mod sweep;
 mod trace;
 
@@ -73,6 +74,16 @@ enum Command {
         /// Run the scenario at this point of its sweep (to replay a row of `caplab sweep`).
         #[arg(long, value_name = "P")]
         point: Option<usize>,
+        /// Single-step mode: print each event as it is processed (index, instant, node,
+        /// kind, sender, payload), then each design's digest; writes no files.
+        #[arg(long, conflicts_with_all = ["replications", "report", "check_determinism", "expect", "json", "format", "out", "quiet"])]
+        step: bool,
+        /// With --step: print only the events at or after this instant (seconds).
+        #[arg(long, value_name = "S", requires = "step")]
+        from_s: Option<f64>,
+        /// With --step: print only the events at or before this instant (seconds).
+        #[arg(long, value_name = "S", requires = "step")]
+        to_s: Option<f64>,
     },
     /// Run every point of a scenario's `sweep` × design × replication; write one table.
     Sweep {
@@ -283,7 +294,20 @@ fn main() -> ExitCode {
             expect,
             bless,
             point,
+            step,
+            from_s,
+            to_s,
         } => {
+            if step {
+                let options = step::StepOptions {
+                    seed,
+                    designs,
+                    from_s,
+                    to_s,
+                    point,
+                };
+                return step::step(&file, &options);
+            }
             let format = if json { Format::Json } else { format };
             let options = RunOptions {
                 format,

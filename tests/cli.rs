@@ -290,3 +290,52 @@ fn run_writes_traces_beside_results_when_the_scenario_traces() {
     let results = std::fs::read_to_string(dir.join("results.json")).expect("results");
     assert!(results.contains("\"root_causes\"") && results.contains("swallowed_errors"));
 }
+
+#[test]
+fn run_step_prints_the_events_of_a_window_and_the_digest_of_the_plain_run() {
+    let dir = temp_dir("step");
+    let file = dir.join("small.json");
+    std::fs::write(&file, SMALL).unwrap();
+    let f = file.to_str().unwrap();
+    let plain = caplab(&["run", f, "--out", dir.join("o").to_str().unwrap(), "-q"]);
+    assert!(plain.status.success());
+    let results: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("o/results.json")).unwrap()).unwrap();
+    let two = &results["designs"][1];
+    assert_eq!(two["name"], "two");
+    let o = caplab(&[
+        "run", f, "--step", "--design", "two", "--from-s", "2", "--to-s", "2.01",
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let summary = format!(
+        "design two: {} events, stop {}, digest {}",
+        two["events"],
+        two["stop"].as_str().unwrap(),
+        two["digest"].as_str().unwrap()
+    );
+    assert!(text.contains(&summary), "{summary} not in\n{text}");
+    assert!(!text.contains("design one"), "only the design asked for");
+    // The crash of api#0 at 2 s, then only events of the window.
+    assert!(text.contains("2.000000000s engine     crash"), "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('#')).collect();
+    assert!(lines.len() > 5);
+    for l in lines {
+        let secs: f64 = l
+            .split_whitespace()
+            .nth(1)
+            .unwrap()
+            .trim_end_matches('s')
+            .parse()
+            .unwrap();
+        assert!((2.0..=2.01).contains(&secs), "{l}");
+    }
+    assert!(!dir.join("out").exists(), "--step writes no files");
+    // A bad window, or a flag single-step mode does not take: exit 2.
+    let bad = caplab(&["run", f, "--step", "--from-s", "3", "--to-s", "1"]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--from-s (3) is after --to-s (1)"));
+    let bad = caplab(&["run", f, "--step", "--replications", "3"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -433,3 +433,92 @@ fn compare_and_json_output() {
     assert_eq!(c["designs"][0]["same_digest"], true);
     assert_eq!(c["designs"][1]["metrics"][2]["delta"], 0.0);
 }
+
+#[test]
+fn report_of_s11_shows_operation_over_months() {
+    let dir = temp_dir("months");
+    let (out, report) = (dir.join("out"), dir.join("report"));
+    caplab(&[
+        "run",
+        "scenarios/logistics-migration.json",
+        "--out",
+        s(&out),
+        "--report",
+        s(&report),
+        "--quiet",
+    ]);
+    let results: serde_json::Value =
+        serde_json::from_str(&read(&out.join("results.json"))).expect("json");
+    let html = read(&report.join("index.html"));
+    assert!(html.contains("<a href=\"#reliability\">Months</a>"));
+    let section = html
+        .split("<section id=\"reliability\">")
+        .nth(1)
+        .and_then(|rest| rest.split("</section>").next())
+        .expect("a reliability section");
+    // One sentence per design, its uptime as results.json has it; then the comparison and
+    // the figures the scenario's description quotes from the article.
+    for d in results["designs"].as_array().expect("designs") {
+        let r = &d["reliability"];
+        let uptime = 100.0 * r["uptime"]["mean"].as_f64().expect("uptime");
+        let name = d["name"].as_str().expect("name");
+        assert!(
+            section.contains(&format!(
+                "<li>Design {name} was up {uptime:.3}% of the time over 365 days (20 replications"
+            )),
+            "{name}: {section}"
+        );
+    }
+    assert!(section.contains("<li>From monolith to distributed: uptime "));
+    assert!(
+        section.contains(
+            "<li>The figures the scenario sets out to reproduce: uptime 99.2% -&gt; 99.97%, peak \
+         throughput 12K -&gt; 28K packages/hour, time to recover 47 min -&gt; 3 min, cost per \
+         request -47%.</li>"
+        ),
+        "{section}"
+    );
+    for id in [
+        "reliability-uptime",
+        "reliability-recovery",
+        "reliability-cost",
+    ] {
+        assert!(
+            html.contains(&format!("<figure id=\"chart-{id}\">")),
+            "no {id}"
+        );
+        assert!(
+            section.contains(&format!("<a href=\"#chart-{id}\">")),
+            "no link to {id}"
+        );
+        let svg = read(&report.join(format!("charts/{id}.svg")));
+        assert!(
+            svg.contains("monolith") && svg.contains("distributed"),
+            "{id}"
+        );
+    }
+    let uptime = read(&report.join("charts/reliability-uptime.svg"));
+    for text in [
+        "uptime (nines)",
+        "downtime (min per 30 days)",
+        "incidents per 30 days",
+    ] {
+        assert!(uptime.contains(text), "uptime chart lacks {text:?}");
+    }
+    let md = read(&report.join("report.md"));
+    assert!(md.contains("## Operation over months\n\n- Design monolith was up "));
+    assert!(md.contains("![Time to recover](charts/reliability-recovery.png)"));
+    // A scenario without failure models has no such section.
+    let plain = dir.join("plain");
+    caplab(&[
+        "run",
+        "scenarios/pool-exhaustion.json",
+        "--out",
+        s(&plain),
+        "--report",
+        s(&plain),
+        "--quiet",
+    ]);
+    let html = read(&plain.join("index.html"));
+    assert!(!html.contains("id=\"reliability\"") && !html.contains("chart-reliability-"));
+}

@@ -12,6 +12,7 @@ mod queueing;
 mod reliability;
 mod reports;
 mod scenarios;
+mod step;
 mod sweep;
 mod tracing;
 mod tutorial;

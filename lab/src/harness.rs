@@ -18,6 +18,7 @@ use sim_core::message_log::{MessageLogConfig, MessageRecord};
 use sim_core::metrics::{Histogram, TimeSeries};
 use sim_core::network::{LinkSpec, NetStats, NodeId};
 use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
+use sim_core::step::StepWindow;
 use sim_core::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
@@ -354,32 +355,11 @@ pub fn run<N: Node>(
     };
     let names = setup.node_names();
     let stop = if options.step {
-        loop {
-            if let Err(stop) = sim.step_within(limits) {
-                break stop;
-            }
-            let Some(r) = sim.last_event() else { continue };
-            let shown = options
-                .step_window
-                .is_none_or(|(a, b)| r.time >= a && r.time <= b);
-            if shown {
-                let target = r
-                    .target
-                    .and_then(|n| names.get(n.index()).cloned())
-                    .unwrap_or_else(|| "engine".to_string());
-                let detail = name_sources(&r.detail, &names);
-                writeln!(
-                    out,
-                    "#{:<7} {:>12.6}s  {:<10} {:<8} {}",
-                    r.index,
-                    r.time.as_secs_f64(),
-                    target,
-                    r.kind,
-                    detail
-                )
-                .map_err(|e| format!("cannot write: {e}"))?;
-            }
-        }
+        let window = options
+            .step_window
+            .map_or(StepWindow::ALL, |(a, b)| StepWindow::new(a, b));
+        sim.run_printing(limits, window, out)
+            .map_err(|e| format!("cannot write: {e}"))?
     } else {
         sim.run(limits)
     };
@@ -400,18 +380,6 @@ pub fn run<N: Node>(
         messages,
         messages_evicted,
     })
-}
-
-/// `from 3 ...` in an event's detail becomes `from app#0.c1 ...`.
-fn name_sources(detail: &str, names: &[String]) -> String {
-    let Some(rest) = detail.strip_prefix("from ") else {
-        return detail.to_string();
-    };
-    let (id, tail) = rest.split_once(' ').unwrap_or((rest, ""));
-    match id.parse::<usize>().ok().and_then(|i| names.get(i)) {
-        Some(name) => format!("from {name}: {tail}"),
-        None => detail.to_string(),
-    }
 }
 
 /// The engine faults of one fault of the setup (start and, with a duration, undo).

@@ -1,5 +1,5 @@
 //! Chaos: a seeded schedule of random faults (kill nodes, pause processes, partition groups,
-//! inject latency) drawn from the scenario's `chaos` section, the invariants every run must
+//! inject latency, slow CPUs down, skew clocks) drawn from the scenario's `chaos` section, the invariants every run must
 //! keep under it, and the shrinking of a schedule that breaks one.
 //!
 //! **The schedule** is drawn from its own stream, `chaos/schedule`, of the run's seed, and
@@ -72,6 +72,13 @@ pub struct Chaos {
     /// Add latency to every message from or to a node.
     #[serde(default)]
     pub latency: Option<LatencyChaos>,
+    /// Slow a node's CPU down: its work takes `factor` times as long (a noisy neighbour, a
+    /// throttled VM).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slow: Option<SlowChaos>,
+    /// Skew a node's clock: an offset, and optionally a drift (a broken NTP daemon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_skew: Option<ClockSkewChaos>,
     /// Seeds `caplab chaos` runs when `--runs` is not given.
     #[serde(default = "default_runs")]
     pub runs: u32,
@@ -117,6 +124,38 @@ pub struct LatencyChaos {
     pub extra_ms: Dist,
 }
 
+/// CPU slowdown: a rate and the slowdown factor.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlowChaos {
+    /// Mean arrivals per simulated minute (a Poisson process).
+    pub rate_per_min: f64,
+    /// Most slow faults in one run. Absent: no limit but the others.
+    #[serde(default)]
+    pub max: Option<u32>,
+    /// Multiplier on the node's work durations, drawn once per fault (3: three times as
+    /// slow; values below 1 would speed it up).
+    pub factor: Dist,
+}
+
+/// Clock skew: a rate, the offset and the drift.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClockSkewChaos {
+    /// Mean arrivals per simulated minute (a Poisson process).
+    pub rate_per_min: f64,
+    /// Most clock-skew faults in one run. Absent: no limit but the others.
+    #[serde(default)]
+    pub max: Option<u32>,
+    /// How far the clock is off, in milliseconds, drawn once per fault; ahead or behind
+    /// with even odds.
+    pub offset_ms: Dist,
+    /// How fast it drifts further, in parts per million, drawn once per fault, in the
+    /// direction of the offset. Absent: no drift.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub drift_ppm: Option<Dist>,
+}
+
 /// Most chaos faults one run may be expected to draw (rates × window); a scenario asking
 /// for more is refused by validation rather than filling memory.
 pub const MAX_EXPECTED_FAULTS: f64 = 10_000.0;
@@ -128,7 +167,12 @@ enum Kind {
     Pause,
     Partition,
     Latency,
+    Slow,
+    ClockSkew,
 }
+
+/// One counter per [`Kind`].
+const KINDS: usize = 6;
 
 impl Chaos {
     fn rates(&self) -> Vec<(Kind, f64, Option<u32>)> {
@@ -144,6 +188,12 @@ impl Chaos {
         }
         if let Some(r) = &self.latency {
             out.push((Kind::Latency, r.rate_per_min, r.max));
+        }
+        if let Some(r) = &self.slow {
+            out.push((Kind::Slow, r.rate_per_min, r.max));
+        }
+        if let Some(r) = &self.clock_skew {
+            out.push((Kind::ClockSkew, r.rate_per_min, r.max));
         }
         out.retain(|(_, rate, _)| *rate > 0.0);
         out
@@ -166,6 +216,8 @@ impl Chaos {
                     Kind::Pause => "pause",
                     Kind::Partition => "partition",
                     Kind::Latency => "latency",
+                    Kind::Slow => "slow",
+                    Kind::ClockSkew => "clock skew",
                 };
                 let cap = max.map_or(String::new(), |m| format!(" (at most {m})"));
                 format!("{name} {rate}/min{cap}")
@@ -245,9 +297,16 @@ pub fn schedule(scenario: &Scenario, seed: u64) -> Vec<FaultSpec> {
         return Vec::new();
     }
     let extra = chaos.latency.as_ref().map(|l| l.extra_ms.prepared());
+    let factor = chaos.slow.as_ref().map(|c| c.factor.prepared());
+    let skew = chaos.clock_skew.as_ref().map(|c| {
+        (
+            c.offset_ms.prepared(),
+            c.drift_ppm.as_ref().map(Dist::prepared),
+        )
+    });
     let mut rng = SimRng::stream(seed, "chaos/schedule", 0);
     let mut out: Vec<FaultSpec> = Vec::new();
-    let mut per_kind = [0u32; 4];
+    let mut per_kind = [0u32; KINDS];
     let mut t = start;
     loop {
         t += -libm::log(rng.next_f64_open0()) / total_per_s;
@@ -294,6 +353,27 @@ pub fn schedule(scenario: &Scenario, seed: u64) -> Vec<FaultSpec> {
                 FaultAction::LatencySpike {
                     targets: vec![target],
                     extra_ms: round_ms(ms.max(0.0)),
+                }
+            }
+            Kind::Slow => {
+                let target = targets[rng.below(n) as usize].clone();
+                let f = factor.as_ref().map_or(1.0, |d| d.sample(&mut rng));
+                FaultAction::Slow {
+                    target,
+                    factor: round_ms(f.max(0.0)),
+                }
+            }
+            Kind::ClockSkew => {
+                let target = targets[rng.below(n) as usize].clone();
+                let sign = if rng.chance(0.5) { 1.0 } else { -1.0 };
+                let (offset, drift) = skew.as_ref().map_or((0.0, 0.0), |(o, d)| {
+                    let offset = o.sample(&mut rng);
+                    (offset, d.as_ref().map_or(0.0, |d| d.sample(&mut rng)))
+                });
+                FaultAction::ClockSkew {
+                    target,
+                    offset_ms: sign * round_ms(offset.max(0.0)),
+                    drift_ppm: sign * round_ms(drift.max(0.0)),
                 }
             }
         };
@@ -411,6 +491,8 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
         ("pause", c.pause.as_ref().map(|r| r.rate_per_min)),
         ("partition", c.partition.as_ref().map(|r| r.rate_per_min)),
         ("latency", c.latency.as_ref().map(|r| r.rate_per_min)),
+        ("slow", c.slow.as_ref().map(|r| r.rate_per_min)),
+        ("clock_skew", c.clock_skew.as_ref().map(|r| r.rate_per_min)),
     ] {
         if let Some(r) = rate {
             if bad(r) {
@@ -423,12 +505,24 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
             }
         }
     }
-    if let Some(l) = &c.latency {
-        if let Err(e) = l.extra_ms.validate() {
+    let dists = [
+        ("latency.extra_ms", c.latency.as_ref().map(|l| &l.extra_ms)),
+        ("slow.factor", c.slow.as_ref().map(|l| &l.factor)),
+        (
+            "clock_skew.offset_ms",
+            c.clock_skew.as_ref().map(|l| &l.offset_ms),
+        ),
+        (
+            "clock_skew.drift_ppm",
+            c.clock_skew.as_ref().and_then(|l| l.drift_ppm.as_ref()),
+        ),
+    ];
+    for (at, dist) in dists {
+        if let Some(Err(e)) = dist.map(Dist::validate) {
             let path = if e.path.is_empty() {
-                "latency.extra_ms".to_string()
+                at.to_string()
             } else {
-                format!("latency.extra_ms.{}", e.path)
+                format!("{at}.{}", e.path)
             };
             report(&path, e.message);
         }
@@ -787,6 +881,8 @@ mod tests {
                 max: None,
                 extra_ms: Dist::constant(50.0),
             }),
+            slow: None,
+            clock_skew: None,
             runs: 5,
         }
     }
@@ -859,6 +955,136 @@ mod tests {
                 "chaos.max_duration_s",
                 "chaos.kill.rate_per_min",
                 "chaos.targets[0]"
+            ]
+        );
+    }
+
+    /// Only the two new kinds, often enough to reach their limits.
+    fn slow_and_skew(slow_max: Option<u32>, skew_max: Option<u32>) -> Chaos {
+        Chaos {
+            kill: None,
+            pause: None,
+            partition: None,
+            latency: None,
+            max_concurrent: 3,
+            slow: Some(SlowChaos {
+                rate_per_min: 4.0,
+                max: slow_max,
+                factor: Dist::Uniform {
+                    low: 2.0,
+                    high: 5.0,
+                },
+            }),
+            clock_skew: Some(ClockSkewChaos {
+                rate_per_min: 4.0,
+                max: skew_max,
+                offset_ms: Dist::Uniform {
+                    low: 100.0,
+                    high: 900.0,
+                },
+                drift_ppm: Some(Dist::constant(50.0)),
+            }),
+            ..chaos()
+        }
+    }
+
+    #[test]
+    fn slow_and_clock_skew_faults_draw_their_values_within_the_limits() {
+        let s = scenario(slow_and_skew(None, None));
+        let mut slow = Vec::new();
+        let mut skew = Vec::new();
+        for seed in 0..20 {
+            let faults = schedule(&s, seed);
+            for f in &faults {
+                let end = f.at_s + f.duration_s.expect("every chaos fault ends");
+                assert!(f.at_s >= 10.0 && end <= 580.0 + 1e-9, "{f:?}");
+                let at_once = faults
+                    .iter()
+                    .filter(|g| g.at_s <= f.at_s && g.at_s + g.duration_s.unwrap_or(0.0) > f.at_s)
+                    .count();
+                assert!(at_once <= 3, "seed {seed}: {at_once} at {}", f.at_s);
+                match &f.action {
+                    FaultAction::Slow { factor, .. } => slow.push(*factor),
+                    FaultAction::ClockSkew {
+                        offset_ms,
+                        drift_ppm,
+                        ..
+                    } => skew.push((*offset_ms, *drift_ppm)),
+                    other => panic!("only slow and clock skew were asked for: {other:?}"),
+                }
+            }
+        }
+        assert!(
+            slow.len() > 50 && skew.len() > 50,
+            "{} {}",
+            slow.len(),
+            skew.len()
+        );
+        assert!(slow.iter().all(|f| (2.0..=5.0).contains(f)), "{slow:?}");
+        // Offsets in ±[100, 900] ms, ahead and behind both drawn, the drift in the
+        // offset's direction.
+        assert!(skew.iter().all(|(o, _)| (100.0..=900.0).contains(&o.abs())));
+        assert!(skew.iter().all(|&(o, d)| d == 50.0_f64.copysign(o)));
+        let ahead = skew.iter().filter(|(o, _)| *o > 0.0).count();
+        assert!(
+            ahead > skew.len() / 4 && ahead < skew.len() * 3 / 4,
+            "{ahead} of {}",
+            skew.len()
+        );
+    }
+
+    #[test]
+    fn each_new_kind_keeps_its_own_maximum() {
+        let s = scenario(slow_and_skew(Some(2), Some(0)));
+        for seed in 0..20 {
+            let faults = schedule(&s, seed);
+            let slow = faults
+                .iter()
+                .filter(|f| matches!(f.action, FaultAction::Slow { .. }))
+                .count();
+            assert_eq!(slow, 2, "seed {seed}: the maximum, reached at 4 per minute");
+            assert_eq!(faults.len(), 2, "no clock skew with a maximum of 0");
+        }
+    }
+
+    #[test]
+    fn new_kinds_left_out_change_no_existing_schedule() {
+        // The kinds are read in a fixed order and those absent draw nothing: a scenario
+        // without slow or clock skew keeps its schedule byte for byte.
+        let s = scenario(chaos());
+        let mut with_zero = chaos();
+        with_zero.slow = Some(SlowChaos {
+            rate_per_min: 0.0,
+            max: None,
+            factor: Dist::constant(3.0),
+        });
+        assert_eq!(schedule(&s, 7), schedule(&scenario(with_zero), 7));
+        assert_eq!(
+            slow_and_skew(None, Some(3)).summary(),
+            "slow 4/min, clock skew 4/min (at most 3)"
+        );
+    }
+
+    #[test]
+    fn bad_slow_and_skew_settings_are_reported_with_their_paths() {
+        let mut c = slow_and_skew(None, None);
+        if let Some(sl) = &mut c.slow {
+            sl.rate_per_min = -1.0;
+            sl.factor = Dist::Uniform {
+                low: 3.0,
+                high: 1.0,
+            };
+        }
+        if let Some(k) = &mut c.clock_skew {
+            k.drift_ppm = Some(Dist::constant(f64::INFINITY));
+        }
+        let paths: Vec<String> = problems(&scenario(c)).into_iter().map(|p| p.path).collect();
+        assert_eq!(
+            paths,
+            vec![
+                "chaos.slow.rate_per_min",
+                "chaos.slow.factor.uniform.high",
+                "chaos.clock_skew.drift_ppm.constant.value"
             ]
         );
     }

@@ -18,6 +18,7 @@ use sim_core::fault::Fault;
 use sim_core::metrics::Histogram;
 use sim_core::network::{LinkSpec, NodeId};
 use sim_core::simulation::{RunLimits, Simulation, StopReason};
+use sim_core::step::StepWindow;
 use sim_core::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -367,7 +368,10 @@ pub fn run_design_traced(
     seed: u64,
     trace: Option<TraceConfig>,
 ) -> Result<DesignResult, String> {
-    run_design_full(scenario, design, seed, trace).map(|(result, _)| result)
+    run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
+        Ok(sim.run(limits))
+    })
+    .map(|(result, _)| result)
 }
 
 /// The ledger's own accounting at the end of a run, beside the results: what the
@@ -391,21 +395,57 @@ pub fn run_design_accounted(
     seed: u64,
 ) -> Result<(DesignResult, Accounting), String> {
     let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
-    run_design_full(scenario, design, seed, trace)
+    run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
+        Ok(sim.run(limits))
+    })
 }
 
-/// Runs `design`, traced with `trace`: its results and the ledger's accounting.
+/// [`run_design`] in single-step mode: each event processed at an instant in `window` is
+/// written to `out` as it is processed (`Simulation::step_line`: index, instant, node,
+/// kind, sender, payload). The run itself is the plain run's, digest and results alike;
+/// an error writing `out` (a closed pipe) stops the run with that error.
+pub fn run_design_stepped(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    window: StepWindow,
+    out: &mut dyn std::io::Write,
+) -> Result<DesignResult, std::io::Error> {
+    let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
+    let mut written = Ok(());
+    let run = run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
+        sim.run_printing(limits, window, out).map_err(|e| {
+            let message = e.to_string();
+            written = Err(e);
+            message
+        })
+    });
+    written?;
+    run.map(|(result, _)| result).map_err(std::io::Error::other)
+}
+
+/// How a design's event loop is driven to its limits: `Simulation::run`, or single-step
+/// printing.
+type Drive<'a> =
+    dyn FnMut(&mut Simulation<Msg, Ledger>, RunLimits) -> Result<StopReason, String> + 'a;
+
+/// Runs `design`, traced with `trace`, its event loop driven by `drive`: its results and
+/// the ledger's accounting.
 fn run_design_full(
     scenario: &Scenario,
     design: &Design,
     seed: u64,
     trace: Option<TraceConfig>,
+    drive: &mut Drive<'_>,
 ) -> Result<(DesignResult, Accounting), String> {
     let DesignRun { plan, mut sim } = build_traced(scenario, design, seed, trace)?;
-    let stop = sim.run(RunLimits {
-        until: plan.end,
-        max_events: scenario.limits.max_events,
-    });
+    let stop = drive(
+        &mut sim,
+        RunLimits {
+            until: plan.end,
+            max_events: scenario.limits.max_events,
+        },
+    )?;
     let stores = store_summaries(&plan, &plan::node_names(design), &mut sim);
     let mut result = summarise(scenario, design, &plan, &sim, stop);
     result.stores = stores;

@@ -642,7 +642,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
             "Chaos",
             Value::Object(object(
                 "Random faults drawn from the run's seed (stream `chaos/schedule`), the same for \
-                 every design: kill, pause, partition, latency, within limits.",
+                 every design: kill, pause, partition, latency, slow, clock skew, within limits.",
                 json!({
                     "targets": with_default(
                         array(
@@ -691,6 +691,14 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "LatencyChaos",
                         "Add latency to every message from or to a node."
                     )),
+                    "slow": optional(reference(
+                        "SlowChaos",
+                        "Slow a node's CPU down: its work takes `factor` times as long."
+                    )),
+                    "clock_skew": optional(reference(
+                        "ClockSkewChaos",
+                        "Skew a node's clock: an offset, and optionally a drift."
+                    )),
                     "runs": with_default(
                         integer(1, "Seeds `caplab chaos` runs when `--runs` is not given."),
                         json!(20),
@@ -734,6 +742,53 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     ),
                 }),
                 &["rate_per_min", "extra_ms"],
+            )),
+        ),
+        (
+            "SlowChaos",
+            Value::Object(object(
+                "CPU slowdown: a rate and the slowdown factor.",
+                json!({
+                    "rate_per_min": non_negative(
+                        "Mean arrivals per simulated minute (a Poisson process)."
+                    ),
+                    "max": optional(integer(
+                        0,
+                        "Most slow faults in one run. Absent: no limit but the others."
+                    )),
+                    "factor": reference(
+                        "Dist",
+                        "Multiplier on the node's work durations, drawn once per fault (3: \
+                         three times as slow)."
+                    ),
+                }),
+                &["rate_per_min", "factor"],
+            )),
+        ),
+        (
+            "ClockSkewChaos",
+            Value::Object(object(
+                "Clock skew: a rate, the offset and the drift.",
+                json!({
+                    "rate_per_min": non_negative(
+                        "Mean arrivals per simulated minute (a Poisson process)."
+                    ),
+                    "max": optional(integer(
+                        0,
+                        "Most clock-skew faults in one run. Absent: no limit but the others."
+                    )),
+                    "offset_ms": reference(
+                        "Dist",
+                        "How far the clock is off, in milliseconds, drawn once per fault; \
+                         ahead or behind with even odds."
+                    ),
+                    "drift_ppm": optional(reference(
+                        "Dist",
+                        "How fast it drifts further, in parts per million, drawn once per \
+                         fault, in the direction of the offset. Absent: no drift."
+                    )),
+                }),
+                &["rate_per_min", "offset_ms"],
             )),
         ),
         (
@@ -2246,6 +2301,17 @@ mod tests {
             pause: Some(chaos_rate()),
             partition: Some(chaos_rate()),
             latency: Some(latency_chaos()),
+            slow: Some(crate::chaos::SlowChaos {
+                rate_per_min: 0.5,
+                max: Some(1),
+                factor: Dist::constant(3.0),
+            }),
+            clock_skew: Some(crate::chaos::ClockSkewChaos {
+                rate_per_min: 0.5,
+                max: None,
+                offset_ms: Dist::constant(200.0),
+                drift_ppm: Some(Dist::constant(50.0)),
+            }),
             runs: 7,
         }
     }

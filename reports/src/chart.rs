@@ -219,7 +219,8 @@ pub struct SweepLine {
 
 /// The charts of a run, in report order: latency CDF, availability over time, then per
 /// endpoint for each design with several endpoints, bars, trade-off, availability against
-/// consistency when designs have replicated stores, then one time series per design.
+/// consistency when designs have replicated stores, operation over months when designs have
+/// failure models (`crate::reliability`), then one time series per design.
 pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpec> {
     let timeline = Timeline {
         duration_s: results.duration_s,
@@ -371,6 +372,7 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
         out.push(cap_chart("stale reads (% of reads)", cap));
     }
     out.extend(store_charts(results));
+    out.extend(crate::reliability::charts(results));
     let mut used = std::collections::BTreeSet::new();
     for (i, d) in results.designs.iter().enumerate() {
         // Unique ids even when two names give the same slug.

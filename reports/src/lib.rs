@@ -12,6 +12,7 @@
 //! - [`report`]: `index.html` and the Markdown summary; [`consistency`]: its section on
 //!   replicated stores, payments and locks; [`spacetime`] and [`lamport`]: space-time
 //!   diagrams of a store's first violation;
+//! - [`reliability`]: operation over months: its charts, sentences and report section;
 //! - [`compare`]: the differences between two runs;
 //! - [`trace`]: request traces: the terminal waterfall, Chrome trace-event and OTLP JSON.
 //!
@@ -23,6 +24,7 @@ pub mod consistency;
 pub mod files;
 pub mod lamport;
 pub mod narrative;
+pub mod reliability;
 pub mod report;
 pub mod spacetime;
 pub mod stats;

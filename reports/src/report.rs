@@ -187,6 +187,9 @@ fn page(
         "<nav><a href=\"#scenario\">Scenario</a><a href=\"#summary\">What happened</a>\
          <a href=\"#designs\">Designs</a>",
     );
+    if results.designs.iter().any(|d| d.reliability.is_some()) {
+        h.push_str("<a href=\"#reliability\">Months</a>");
+    }
     if consistency::applies(results) {
         h.push_str("<a href=\"#consistency\">Consistency</a>");
     }
@@ -239,6 +242,7 @@ fn page(
     if let Some(reps) = reps {
         replications_html(&mut h, reps);
     }
+    crate::reliability::html(&mut h, results, charts);
     h.push_str(&consistency::html(results, figures));
     // Faults.
     h.push_str("<section id=\"faults\">\n<h2>Fault schedule</h2>\n");
@@ -553,6 +557,7 @@ fn summary(
         }
         m.push('\n');
     }
+    crate::reliability::markdown(&mut m, results);
     m.push_str(&consistency::markdown(results, figures));
     m.push_str("## Faults\n\n");
     if results.faults.is_empty() {

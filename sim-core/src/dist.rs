@@ -28,31 +28,68 @@ const NORMAL_ROUNDS: usize = 32;
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Dist {
     /// Always `value` (>= 0).
-    Constant { value: f64 },
+    Constant {
+        /// The value.
+        value: f64,
+    },
     /// Uniform between `low` and `high`, with `0 <= low <= high`.
-    Uniform { low: f64, high: f64 },
+    Uniform {
+        /// The smallest value.
+        low: f64,
+        /// The largest value.
+        high: f64,
+    },
     /// Exponential with the given `mean` (> 0, i.e. 1 / rate): memoryless gaps.
-    Exponential { mean: f64 },
+    Exponential {
+        /// The mean (1 / rate).
+        mean: f64,
+    },
     /// Normal truncated at zero: the `Normal(mean, std_dev)` law conditioned on being
     /// non-negative. Sampled exactly by rejection (Box–Muller candidates, negatives redrawn);
     /// `mean >= 0` is required so that rejection accepts at least half of the candidates.
-    Normal { mean: f64, std_dev: f64 },
+    Normal {
+        /// The untruncated law's mean (>= 0).
+        mean: f64,
+        /// The untruncated law's standard deviation (>= 0).
+        std_dev: f64,
+    },
     /// Log-normal `exp(mu + sigma * Z)`, `Z` standard normal: `mu` and `sigma >= 0` are the
     /// underlying normal's mean and standard deviation.
-    LogNormal { mu: f64, sigma: f64 },
+    LogNormal {
+        /// The underlying normal's mean.
+        mu: f64,
+        /// The underlying normal's standard deviation (>= 0).
+        sigma: f64,
+    },
     /// Log-normal given by its `mean` (> 0) and 99th percentile `p99` (above the mean, by at
     /// most a factor of about 14.97); see [`log_normal_mean_p99_params`] for the derivation.
-    LogNormalMeanP99 { mean: f64, p99: f64 },
+    LogNormalMeanP99 {
+        /// The mean (> 0).
+        mean: f64,
+        /// The 99th percentile (above the mean).
+        p99: f64,
+    },
     /// Pareto with minimum `scale` (x_m > 0) and tail index `shape` (alpha > 0); its mean is
     /// finite only when `shape > 1`.
-    Pareto { scale: f64, shape: f64 },
+    Pareto {
+        /// The minimum value x_m (> 0).
+        scale: f64,
+        /// The tail index alpha (> 0).
+        shape: f64,
+    },
     /// Empirical percentile table `points = [[percentile, value], ...]`: percentiles strictly
     /// increase from 0 to 100, values (>= 0) never decrease. Sampled by linear interpolation
     /// of the inverse CDF.
-    Empirical { points: Vec<(f64, f64)> },
+    Empirical {
+        /// `(percentile, value)` pairs, percentiles from 0 to 100.
+        points: Vec<(f64, f64)>,
+    },
     /// Weighted mixture: each draw picks one of `parts` with probability weight / total
     /// weight, then samples it.
-    Mixture { parts: Vec<MixturePart> },
+    Mixture {
+        /// The parts and their weights.
+        parts: Vec<MixturePart>,
+    },
 }
 
 /// One component of a [`Dist::Mixture`].

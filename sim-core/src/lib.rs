@@ -1,4 +1,5 @@
 //! sim-core: caplab's deterministic discrete-event engine.
+#![warn(missing_docs)]
 pub mod dist;
 pub mod error;
 pub mod event_queue;
@@ -8,5 +9,6 @@ pub mod metrics;
 pub mod network;
 pub mod rng;
 pub mod simulation;
+pub mod step;
 pub mod time;
 pub mod twin;

@@ -351,7 +351,7 @@ impl<const S: u32> Serialize for Histogram<S> {
             .counts
             .iter()
             .enumerate()
-            .filter(|(_, &c)| c != 0)
+            .filter(|&(_, &c)| c != 0)
             .map(|(i, &c)| (i, c));
         HistogramRepr {
             sub_bits: S,
@@ -546,11 +546,7 @@ impl Welford {
 
     /// Sample mean; NaN when empty, so an absent statistic cannot pass for zero.
     pub fn mean(&self) -> f64 {
-        if self.count == 0 {
-            f64::NAN
-        } else {
-            self.mean
-        }
+        if self.count == 0 { f64::NAN } else { self.mean }
     }
 
     /// Sample variance (divisor `n - 1`); NaN with fewer than two samples.

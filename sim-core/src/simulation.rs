@@ -59,7 +59,35 @@ use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
 use std::fmt::Debug;
 
-/// What a component receives. See the module example for a component matching on it.
+/// What a component receives: `Init` once, then its timers and the messages sent to it.
+///
+/// ```
+/// use sim_core::network::{LinkSpec, NodeId};
+/// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+/// use sim_core::time::SimDuration;
+///
+/// struct Log;
+/// impl Component<char, Vec<String>> for Log {
+///     fn on_event(&mut self, event: Event<char>, ctx: &mut Ctx<'_, char, Vec<String>>) {
+///         let seen = match event {
+///             Event::Init => {
+///                 ctx.set_timer(SimDuration::from_millis(5), 't');
+///                 ctx.send(ctx.me(), 'm').expect("itself");
+///                 "init".to_string()
+///             }
+///             Event::Timer(t) => format!("timer {t}"),
+///             Event::Message { from, msg } => format!("message {msg} from {}", from.0),
+///         };
+///         ctx.world().push(seen);
+///     }
+/// }
+/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).expect("valid");
+/// sim.add_component("log", Box::new(Log));
+/// sim.run(RunLimits::UNLIMITED);
+/// // A message to itself skips the network: it arrives at once.
+/// assert_eq!(sim.world(), &["init", "message m from 0", "timer t"]);
+/// # let _ = NodeId(0);
+/// ```
 #[derive(Debug)]
 pub enum Event<M> {
     /// Once, when the simulation starts (or when the component is added to a running one).
@@ -117,16 +145,96 @@ pub enum Event<M> {
 /// ```
 pub trait Component<M, W> {
     /// Handles one event. All effects go through `ctx`: timers, sends, randomness, metrics.
+    ///
+    /// ```
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    ///
+    /// /// Answers every message with the same payload, doubled.
+    /// struct Echo;
+    /// impl Component<u32, Vec<u32>> for Echo {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<u32>>) {
+    ///         match event {
+    ///             Event::Init if ctx.me() == NodeId(0) => ctx.send(NodeId(1), 21).expect("exists"),
+    ///             Event::Message { from, msg } if ctx.me() == NodeId(1) => {
+    ///                 ctx.send(from, msg * 2).expect("the sender exists")
+    ///             }
+    ///             Event::Message { msg, .. } => ctx.world().push(msg),
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).expect("valid");
+    /// sim.add_component("asker", Box::new(Echo));
+    /// sim.add_component("echo", Box::new(Echo));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[42]);
+    /// ```
     fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>);
 
     /// The node crashed: drop volatile state. No context, since a dead node does nothing;
     /// the world is passed so that instrumentation can record what the crash destroyed
     /// (messages a worker held, for instance).
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    ///
+    /// /// A cache in memory: a crash empties it, and the world counts what was lost.
+    /// struct Cache { entries: Vec<u64> }
+    /// impl Component<(), u64> for Cache {
+    ///     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), u64>) {
+    ///         self.entries.push(1);
+    ///     }
+    ///     fn on_crash(&mut self, lost: &mut u64) {
+    ///         *lost += self.entries.len() as u64;
+    ///         self.entries.clear();
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u64).expect("valid");
+    /// let node = sim.add_component("cache", Box::new(Cache { entries: vec![7, 8] }));
+    /// sim.schedule_fault(SimTime(5), Fault::Crash { node, restart_after: None }).expect("exists");
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(*sim.world(), 3); // two entries from the start, one added at init
+    /// assert!(!sim.is_up(NodeId(0)));
+    /// ```
     fn on_crash(&mut self, world: &mut W) {
         let _ = world;
     }
 
-    /// The node came back after a crash; typically re-arms timers.
+    /// The node came back after a crash; typically re-arms timers (the crash dropped them).
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::{SimDuration, SimTime};
+    ///
+    /// /// A heartbeat every 10 ms, recorded in the world.
+    /// struct Beat;
+    /// impl Component<(), Vec<u64>> for Beat {
+    ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+    ///         if let Event::Timer(()) = e {
+    ///             let ms = ctx.now().as_nanos() / 1_000_000;
+    ///             ctx.world().push(ms);
+    ///         }
+    ///         ctx.set_timer(SimDuration::from_millis(10), ());
+    ///     }
+    ///     fn on_restart(&mut self, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+    ///         ctx.set_timer(SimDuration::from_millis(10), ());
+    ///     }
+    /// }
+    /// let ms = |n| SimTime(SimDuration::from_millis(n).as_nanos());
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// let node = sim.add_component("beat", Box::new(Beat));
+    /// let crash = Fault::Crash { node, restart_after: Some(SimDuration::from_millis(15)) };
+    /// sim.schedule_fault(ms(25), crash).expect("exists");
+    /// sim.run(RunLimits::until(ms(60)));
+    /// // Down from 25 to 40 ms; the restart re-arms the beat at 40 + 10 ms.
+    /// assert_eq!(sim.world(), &[10, 20, 50, 60]);
+    /// ```
     fn on_restart(&mut self, ctx: &mut Ctx<'_, M, W>) {
         let _ = ctx;
     }
@@ -212,13 +320,29 @@ pub struct RunLimits {
 }
 
 impl RunLimits {
-    /// Runs until idle.
+    /// No limit: the run goes on until no event is left.
+    ///
+    /// ```
+    /// use sim_core::simulation::RunLimits;
+    /// use sim_core::time::SimTime;
+    ///
+    /// assert_eq!(RunLimits::UNLIMITED.until, SimTime::MAX);
+    /// assert_eq!(RunLimits::UNLIMITED.max_events, u64::MAX);
+    /// ```
     pub const UNLIMITED: RunLimits = RunLimits {
         until: SimTime::MAX,
         max_events: u64::MAX,
     };
 
-    /// Runs until `until`, with no event budget.
+    /// Runs until `until` (events at that instant included), with no event budget.
+    ///
+    /// ```
+    /// use sim_core::simulation::RunLimits;
+    /// use sim_core::time::SimTime;
+    ///
+    /// let limits = RunLimits::until(SimTime(1_000));
+    /// assert_eq!((limits.until, limits.max_events), (SimTime(1_000), u64::MAX));
+    /// ```
     pub fn until(until: SimTime) -> RunLimits {
         RunLimits {
             until,
@@ -260,9 +384,12 @@ pub struct EventRecord {
     pub time: SimTime,
     /// The node it was addressed to (`None` for engine events such as faults).
     pub target: Option<NodeId>,
-    /// `init`, `timer`, `message`, `dropped`, `restart`, or a fault's name.
+    /// The sender, for a message (also a dropped or deferred one).
+    pub source: Option<NodeId>,
+    /// `init`, `timer`, `message`, `dropped`, `deferred`, `restart`, or a fault's name.
     pub kind: &'static str,
-    /// The payload's `Debug` form.
+    /// The payload's `Debug` form; for a dropped or deferred event, what it was
+    /// (`timer Tick`, `message Ping`).
     pub detail: String,
 }
 
@@ -391,7 +518,18 @@ fn fold(digest: u64, word: u64) -> u64 {
 
 impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// A simulation seeded by `seed`, every link behaving like `default_link` unless set
-    /// otherwise, with `world` as the shared state.
+    /// otherwise, with `world` as the shared state. An invalid link is an error naming the field.
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::Simulation;
+    ///
+    /// let sim = Simulation::<(), u64>::new(42, LinkSpec::constant_ms(1.0), 0).expect("valid");
+    /// assert_eq!((sim.node_count(), *sim.world()), (0, 0));
+    /// let lossy = LinkSpec { loss: 1.5, ..LinkSpec::constant_ms(1.0) };
+    /// let err = Simulation::<(), u64>::new(42, lossy, 0).err().expect("a probability above 1");
+    /// assert!(err.to_string().contains("loss"), "{err}");
+    /// ```
     pub fn new(seed: u64, default_link: LinkSpec, world: W) -> Result<Self, SimError> {
         default_link.validate()?;
         Ok(Simulation {
@@ -420,7 +558,22 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
 
     /// Adds a node named `name` (names seed its random streams, so keep them stable and
     /// unique: streams do not depend on the order nodes are added in). It receives
-    /// `Event::Init` at the current time.
+    /// `Event::Init` at the current time. Ids are dense, in the order nodes are added.
+    ///
+    /// ```
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::Simulation;
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// assert_eq!(sim.add_component("db", Box::new(Quiet)), NodeId(0));
+    /// assert_eq!(sim.add_component("api", Box::new(Quiet)), NodeId(1));
+    /// assert_eq!(sim.events_pending(), 2); // their two `Init` events
+    /// ```
     pub fn add_component(
         &mut self,
         name: impl Into<String>,
@@ -448,6 +601,33 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     }
 
     /// Sets the behaviour of every link that has no specific setting.
+    ///
+    /// ```
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    ///
+    /// /// Node 0 sends one message to node 1, which records when it arrived.
+    /// struct Hop;
+    /// impl Component<(), Vec<SimTime>> for Hop {
+    ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), Vec<SimTime>>) {
+    ///         match e {
+    ///             Event::Init if ctx.me() == NodeId(0) => ctx.send(NodeId(1), ()).expect("exists"),
+    ///             Event::Message { .. } => {
+    ///                 let now = ctx.now();
+    ///                 ctx.world().push(now);
+    ///             }
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).expect("valid");
+    /// sim.add_component("a", Box::new(Hop));
+    /// sim.add_component("b", Box::new(Hop));
+    /// sim.set_default_link(LinkSpec::constant_ms(3.0)).expect("valid");
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[SimTime(3_000_000)]);
+    /// ```
     pub fn set_default_link(&mut self, spec: LinkSpec) -> Result<(), SimError> {
         spec.validate()?;
         self.core.network.set_default(spec);
@@ -491,6 +671,28 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
 
     /// Keeps `node` connected to every side of every (symmetric) partition: for a load
     /// generator that stands for users everywhere. One-way partitions still apply.
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let [users, a, b] = ["users", "a", "b"].map(|n| sim.add_component(n, Box::new(Quiet)));
+    /// sim.set_always_connected(users).expect("exists");
+    /// assert!(sim.set_always_connected(NodeId(7)).is_err());
+    /// let split = Fault::Partition { groups: vec![vec![a], vec![b]] };
+    /// sim.schedule_fault(SimTime::ZERO, split).expect("nodes exist");
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert!(sim.is_partitioned(a, b));
+    /// assert!(!sim.is_partitioned(users, a) && !sim.is_partitioned(users, b));
+    /// ```
     pub fn set_always_connected(&mut self, node: NodeId) -> Result<(), SimError> {
         self.core.check_node(node)?;
         self.core.network.set_everywhere(node);
@@ -498,6 +700,30 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     }
 
     /// Applies `fault` at `at` (validated now: unknown nodes and bad values are errors).
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let node = sim.add_component("db", Box::new(Quiet));
+    /// sim.schedule_fault(SimTime(10), Fault::Crash { node, restart_after: None }).expect("exists");
+    /// let ghost = Fault::Crash { node: NodeId(3), restart_after: None };
+    /// assert!(sim.schedule_fault(SimTime(10), ghost).is_err());
+    /// let negative = Fault::Slow { node, factor: -1.0 };
+    /// assert!(sim.schedule_fault(SimTime(10), negative).is_err());
+    /// sim.run(RunLimits::until(SimTime(9)));
+    /// assert!(sim.is_up(node));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert!(!sim.is_up(node));
+    /// ```
     pub fn schedule_fault(&mut self, at: SimTime, fault: Fault) -> Result<(), SimError> {
         for n in fault.nodes() {
             self.core.check_node(n)?;
@@ -517,6 +743,26 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     }
 
     /// Records the digest after every `every` events (0 turns it off); see `checkpoints`.
+    /// Two runs whose checkpoints part say between which checkpoints they diverged
+    /// (`crate::twin` narrows it down to the event).
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::SimDuration;
+    ///
+    /// struct Tick;
+    /// impl Component<(), ()> for Tick {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
+    ///         ctx.set_timer(SimDuration::from_millis(1), ());
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// sim.add_component("tick", Box::new(Tick));
+    /// sim.set_checkpoint_every(4);
+    /// sim.run(RunLimits { max_events: 10, ..RunLimits::UNLIMITED });
+    /// assert_eq!(sim.checkpoints().len(), 2); // after events 4 and 8
+    /// ```
     pub fn set_checkpoint_every(&mut self, every: u64) {
         self.core.checkpoint_every = every;
     }
@@ -560,16 +806,65 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
 
     /// Starts recording the messages sent in a time window (see `crate::message_log`);
     /// replaces any log recorded so far.
+    ///
+    /// ```
+    /// use sim_core::message_log::MessageLogConfig;
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::Simulation;
+    /// use sim_core::time::SimTime;
+    ///
+    /// let mut sim = Simulation::<(), ()>::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// assert!(sim.message_log().is_none(), "off by default");
+    /// sim.set_message_log(MessageLogConfig::window(SimTime(0), SimTime(5_000), 64));
+    /// assert_eq!(sim.message_log().map(|l| l.config().capacity), Some(64));
+    /// ```
     pub fn set_message_log(&mut self, config: MessageLogConfig) {
         self.core.msg_log = Some(Box::new(MessageLog::new(config)));
     }
 
-    /// The message log, when one was set.
+    /// The message log, when one was set (`set_message_log`'s example reads it; the
+    /// module `crate::message_log` shows the records of a run).
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::Simulation;
+    ///
+    /// let sim = Simulation::<(), ()>::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// assert!(sim.message_log().is_none());
+    /// ```
     pub fn message_log(&self) -> Option<&MessageLog> {
         self.core.msg_log.as_deref()
     }
 
-    /// Processes events until a limit is reached or nothing is left.
+    /// Processes events until a limit is reached or nothing is left, and says which. It can
+    /// be called again to go on from where it stopped: two runs to 5 ms and then to 10 ms are
+    /// one run to 10 ms.
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
+    /// use sim_core::time::{SimDuration, SimTime};
+    ///
+    /// struct Tick;
+    /// impl Component<(), ()> for Tick {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
+    ///         ctx.set_timer(SimDuration::from_millis(1), ());
+    ///     }
+    /// }
+    /// let ms = |n| SimTime(SimDuration::from_millis(n).as_nanos());
+    /// let build = || {
+    ///     let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    ///     sim.add_component("tick", Box::new(Tick));
+    ///     sim
+    /// };
+    /// let (mut once, mut twice) = (build(), build());
+    /// assert_eq!(once.run(RunLimits::until(ms(10))), StopReason::TimeLimit);
+    /// twice.run(RunLimits::until(ms(5)));
+    /// assert_eq!(twice.now(), ms(5));
+    /// twice.run(RunLimits::until(ms(10)));
+    /// assert_eq!(once.digest(), twice.digest());
+    /// assert_eq!(once.events_processed(), 11); // init, then a timer at 1, 2, ..., 10 ms
+    /// ```
     pub fn run(&mut self, limits: RunLimits) -> StopReason {
         while self.core.events < limits.max_events {
             if self.core.queue_full_drops > 0 {
@@ -592,6 +887,22 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     }
 
     /// Processes exactly one event, if any; returns its record (for single-step mode).
+    /// `EventRecord`'s example steps through a run with it.
+    ///
+    /// ```
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::Simulation;
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// sim.add_component("quiet", Box::new(Quiet));
+    /// assert_eq!(sim.step_traced().map(|r| r.kind), Some("init"));
+    /// assert_eq!(sim.step_traced(), None, "nothing left");
+    /// ```
     pub fn step_traced(&mut self) -> Option<EventRecord> {
         self.step_within(RunLimits::UNLIMITED).ok()?;
         self.last_event()
@@ -642,7 +953,35 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         }
     }
 
-    /// The last event processed by `step_within` or `step_traced`, formatted.
+    /// Whether each processed event is kept for `last_event` (set by `step_within`).
+    pub(crate) fn keeps_last(&self) -> bool {
+        self.core.keep_last
+    }
+
+    /// Keeps (or stops keeping) a copy of each processed event for `last_event`.
+    pub(crate) fn set_keep_last(&mut self, keep: bool) {
+        self.core.keep_last = keep;
+    }
+
+    /// The last event processed by `step_within` or `step_traced`, formatted (`None` before
+    /// the first; `run` alone does not keep it, so that it costs nothing).
+    ///
+    /// ```
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{RunLimits, Simulation};
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// sim.add_component("quiet", Box::new(Quiet));
+    /// assert_eq!(sim.last_event(), None);
+    /// sim.step_within(RunLimits::UNLIMITED).expect("the init event");
+    /// let init = sim.last_event().expect("kept");
+    /// assert_eq!((init.index, init.kind, init.target), (0, "init", Some(NodeId(0))));
+    /// ```
     pub fn last_event(&self) -> Option<EventRecord> {
         let (index, time, target, kind, what) = self.core.last.as_ref()?;
         Some(Core::<M, W>::describe(*index, *time, *target, *kind, what))
@@ -797,63 +1136,397 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         }
     }
 
-    /// The current simulated time.
+    /// The current simulated time: the instant of the last event processed, or the time limit
+    /// a run stopped at.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.run(RunLimits::until(SimTime(SimDuration::from_micros(2_500).as_nanos())));
+    /// assert_eq!(sim.now(), SimTime(2_500_000));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.now(), SimTime(10_000_000)); // the last timer
+    /// ```
     pub fn now(&self) -> SimTime {
         self.core.now
     }
-    /// The 64-bit digest of every event processed so far.
+    /// The 64-bit digest of every event processed so far: (time, kind, target, sender) of
+    /// each, folded in order. Same setup and seed, same digest.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// let before = sim.digest();
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_ne!(sim.digest(), before);
+    /// ```
     pub fn digest(&self) -> u64 {
         self.core.digest
     }
-    /// Events processed so far.
+    /// Events processed so far (dropped and deferred ones included).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.events_processed(), 11);
+    /// ```
     pub fn events_processed(&self) -> u64 {
         self.core.events
     }
-    /// Live events waiting in the queue.
+    /// Live events waiting in the queue (cancelled timers are not counted).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// assert_eq!(sim.events_pending(), 1); // the init event
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.events_pending(), 0);
+    /// ```
     pub fn events_pending(&self) -> usize {
         self.core.queue.len()
     }
-    /// Events dropped because the queue was full (the run stops with `QueueFull`).
+    /// Events dropped because the queue was full (the run stops with `QueueFull`): a model
+    /// that floods the queue, never a silent loss.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.queue_full_drops(), 0);
+    /// ```
     pub fn queue_full_drops(&self) -> u64 {
         self.core.queue_full_drops
     }
-    /// What the network did with the messages so far.
+    /// What the network did with the messages so far; every send is in one bucket.
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    ///
+    /// /// Node 0 sends to node 1 at init, when node 1 has already crashed.
+    /// struct Send;
+    /// impl Component<(), ()> for Send {
+    ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
+    ///         if let (Event::Init, NodeId(0)) = (e, ctx.me()) {
+    ///             ctx.send(NodeId(1), ()).expect("exists");
+    ///         }
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// sim.add_component("a", Box::new(Send));
+    /// let b = sim.add_component("b", Box::new(Send));
+    /// sim.schedule_fault(SimTime::ZERO, Fault::Crash { node: b, restart_after: None }).expect("ok");
+    /// sim.run(RunLimits::UNLIMITED);
+    /// let stats = sim.net_stats();
+    /// assert_eq!((stats.sent, stats.delivered, stats.to_down_node), (1, 0, 1));
+    /// ```
     pub fn net_stats(&self) -> &NetStats {
         &self.core.network.stats
     }
     /// The shared world state.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(*sim.world(), 11);
+    /// ```
     pub fn world(&self) -> &W {
         &self.core.world
     }
     /// The shared world state, mutably (for setup between runs).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.run(RunLimits::until(SimTime(SimDuration::from_millis(4).as_nanos())));
+    /// *sim.world_mut() = 9; // the component sees it at its next event
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(*sim.world(), 11);
+    /// ```
     pub fn world_mut(&mut self) -> &mut W {
         &mut self.core.world
     }
     /// Takes the world out, ending the simulation.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// let counted: u32 = sim.into_world();
+    /// assert_eq!(counted, 11);
+    /// ```
     pub fn into_world(self) -> W {
         self.core.world
     }
-    /// Digest checkpoints recorded so far (see `set_checkpoint_every`).
+    /// Digest checkpoints recorded so far (see `set_checkpoint_every`); the last one after
+    /// the whole run is the digest.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// sim.set_checkpoint_every(11);
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.checkpoints(), &[sim.digest()]);
+    /// ```
     pub fn checkpoints(&self) -> &[u64] {
         &self.core.checkpoints
     }
-    /// Events recorded in the trace window so far.
+    /// Events recorded in the trace window so far (see `set_trace_window`).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// assert!(sim.trace().is_empty(), "no window, no records");
+    /// sim.set_trace_window(10, 20);
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.trace().len(), 1); // the last event, index 10
+    /// assert_eq!(sim.trace()[0].time, SimTime(10_000_000));
+    /// ```
     pub fn trace(&self) -> &[EventRecord] {
         &self.core.trace
     }
     /// Number of nodes.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// assert_eq!(sim.node_count(), 1);
+    /// ```
     pub fn node_count(&self) -> usize {
         self.core.nodes.len()
     }
-    /// The name a node was added with.
+    /// The name a node was added with (`None` for an unknown id).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// #
+    /// # /// Counts its events in the world; a timer every millisecond, ten in all.
+    /// # struct Ten;
+    /// # impl Component<(), u32> for Ten {
+    /// #     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), u32>) {
+    /// #         *ctx.world() += 1;
+    /// #         if *ctx.world() <= 10 {
+    /// #             ctx.set_timer(SimDuration::from_millis(1), ());
+    /// #         }
+    /// #     }
+    /// # }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("ten", Box::new(Ten));
+    /// use sim_core::network::NodeId;
+    /// assert_eq!(sim.node_name(NodeId(0)), Some("ten"));
+    /// assert_eq!(sim.node_name(NodeId(1)), None);
+    /// ```
     pub fn node_name(&self, node: NodeId) -> Option<&str> {
         self.core.nodes.get(node.index()).map(|n| n.name.as_str())
     }
-    /// `true` while the node is up.
+    /// `true` while the node is up (`false` for an unknown id).
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::{LinkSpec, NodeId};
+    /// use sim_core::simulation::{RunLimits, Simulation};
+    /// use sim_core::time::{SimDuration, SimTime};
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let node = sim.add_component("db", Box::new(Quiet));
+    /// let crash = Fault::Crash { node, restart_after: Some(SimDuration::from_nanos(10)) };
+    /// sim.schedule_fault(SimTime(5), crash).expect("exists");
+    /// sim.run(RunLimits::until(SimTime(5)));
+    /// assert!(!sim.is_up(node));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert!(sim.is_up(node) && !sim.is_up(NodeId(1)));
+    /// ```
     pub fn is_up(&self, node: NodeId) -> bool {
         self.core.nodes.get(node.index()).is_some_and(|n| n.up)
     }
     /// `true` when the network would drop a message from `from` to `to` now.
+    ///
+    /// ```
+    /// use sim_core::fault::Fault;
+    /// use sim_core::network::LinkSpec;
+    /// use sim_core::simulation::{RunLimits, Simulation};
+    /// use sim_core::time::SimTime;
+    /// # use sim_core::simulation::{Component, Ctx, Event};
+    /// # struct Quiet;
+    /// # impl<W> Component<(), W> for Quiet {
+    /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
+    /// # }
+    ///
+    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let [a, b] = ["a", "b"].map(|n| sim.add_component(n, Box::new(Quiet)));
+    /// let cut = Fault::OneWayPartition { from: vec![a], to: vec![b] };
+    /// sim.schedule_fault(SimTime(1), cut).expect("exist");
+    /// sim.schedule_fault(SimTime(2), Fault::Heal).expect("valid");
+    /// sim.run(RunLimits::until(SimTime(1)));
+    /// assert!(sim.is_partitioned(a, b) && !sim.is_partitioned(b, a));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert!(!sim.is_partitioned(a, b));
+    /// ```
     pub fn is_partitioned(&self, from: NodeId, to: NodeId) -> bool {
         self.core.network.blocked(from, to)
     }
@@ -918,44 +1591,143 @@ impl<M: Clone + Debug, W> Core<M, W> {
         what: &Pending<M>,
     ) -> EventRecord {
         let (name, detail) = match what {
-            _ if kind == KIND_DROPPED => ("dropped", String::new()),
-            _ if kind == KIND_DEFERRED => ("deferred", String::new()),
             Pending::Init => ("init", String::new()),
             Pending::Timer(m) => ("timer", format!("{m:?}")),
-            Pending::Message { from, msg } => ("message", format!("from {} {msg:?}", from.0)),
+            Pending::Message { msg, .. } => ("message", format!("{msg:?}")),
             Pending::Restart => ("restart", String::new()),
             Pending::Fault(f) => (f.kind_name(), format!("{f:?}")),
+        };
+        let (name, detail) = match kind {
+            KIND_DROPPED => ("dropped", format!("{name} {detail}")),
+            KIND_DEFERRED => ("deferred", format!("{name} {detail}")),
+            _ => (name, detail),
+        };
+        let source = match what {
+            Pending::Message { from, .. } => Some(*from),
+            _ => None,
         };
         EventRecord {
             index,
             time,
             target: (target != ENGINE).then_some(NodeId(target)),
+            source,
             kind: name,
-            detail,
+            detail: detail.trim_end().to_string(),
         }
     }
 }
 
 impl<M: Clone + Debug, W> Ctx<'_, M, W> {
-    /// The simulator's true time (what an outside observer sees).
+    /// The simulator's true time (what an outside observer sees; a node's own clock is
+    /// `local_time`).
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, Vec<SimTime>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<SimTime>>) {
+    ///         let now = ctx.now();
+    ///         ctx.world().push(now);
+    ///         if now < SimTime(3) {
+    ///             ctx.set_timer(SimDuration::from_nanos(1), 0);
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("probe", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[SimTime(0), SimTime(1), SimTime(2), SimTime(3)]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn now(&self) -> SimTime {
         self.core.now
     }
 
-    /// This node's id.
+    /// This node's id: dense, in the order nodes were added.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, Vec<NodeId>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<NodeId>>) {
+    ///         if let Event::Init = event {
+    ///             let me = ctx.me();
+    ///             ctx.world().push(me);
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("a", Box::new(Probe));
+    /// # sim.add_component("b", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[NodeId(0), NodeId(1)]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn me(&self) -> NodeId {
         self.me
     }
 
-    /// This node's name.
+    /// This node's name, as it was added.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, Vec<String>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<String>>) {
+    ///         let name = ctx.name().to_string();
+    ///         ctx.world().push(name);
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("api#0", Box::new(Probe));
+    /// # sim.add_component("api#1", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &["api#0", "api#1"]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     pub fn name(&self) -> &str {
         &self.core.nodes[self.me.index()].name
     }
 
     /// This node's own clock: true time shifted by its offset and drift (clock-skew faults).
     /// Leases and last-writer-wins must read this, not `now`.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// # use sim_core::fault::Fault;
+    /// struct Probe;
+    /// impl Component<u32, Vec<(SimTime, SimTime)>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<(SimTime, SimTime)>>) {
+    ///         match event {
+    ///             Event::Init => {
+    ///                 ctx.set_timer(SimDuration::from_millis(1), 0);
+    ///             }
+    ///             _ => {
+    ///                 let (now, local) = (ctx.now(), ctx.local_time());
+    ///                 ctx.world().push((now, local));
+    ///             }
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("probe", Box::new(Probe));
+    /// # let skew = Fault::ClockSkew { node: NodeId(0), offset_ns: 5_000_000, drift_ppb: 1_000_000 };
+    /// # sim.schedule_fault(SimTime::ZERO, skew).expect("exists");
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// // 5 ms ahead, and running fast by 1,000 ppm (1 µs per ms).
+    /// assert_eq!(sim.world(), &[(SimTime(1_000_000), SimTime(6_001_000))]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     pub fn local_time(&self) -> SimTime {
         let n = &self.core.nodes[self.me.index()];
         let t = i128::from(self.core.now.0);
@@ -964,24 +1736,118 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
         SimTime(local.clamp(0, i128::from(u64::MAX)) as u64)
     }
 
-    /// This node's own random stream (named after the node).
+    /// This node's own random stream (named after the node, so the same seed and name give
+    /// the same numbers whatever else the simulation holds).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// struct Dice;
+    /// impl Component<(), Vec<u64>> for Dice {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+    ///         let roll = ctx.rng().below(6) + 1;
+    ///         ctx.world().push(roll);
+    ///     }
+    /// }
+    /// let rolls = |nodes: &[&str]| {
+    ///     let mut sim = Simulation::new(7, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    ///     for n in nodes {
+    ///         sim.add_component(*n, Box::new(Dice));
+    ///     }
+    ///     sim.run(RunLimits::UNLIMITED);
+    ///     sim.into_world()
+    /// };
+    /// let alone = rolls(&["die"]);
+    /// let beside = rolls(&["other", "die"]);
+    /// assert!((1..=6).contains(&alone[0]));
+    /// assert_eq!(alone[0], beside[1], "the same stream, whatever was added before");
+    /// ```
     #[inline]
     pub fn rng(&mut self) -> &mut SimRng {
         &mut self.core.nodes[self.me.index()].rng
     }
 
-    /// A new stream for a purpose of this node, independent of every other stream.
+    /// A new stream for a purpose of this node, independent of every other stream: drawing
+    /// from it shifts no other stream, so a new feature does not change old runs.
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// struct Node { jitter: bool }
+    /// impl Component<(), Vec<u64>> for Node {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+    ///         if self.jitter {
+    ///             let _ = ctx.stream("jitter").next_u64(); // a new use of randomness
+    ///         }
+    ///         let draw = ctx.rng().next_u64();
+    ///         ctx.world().push(draw);
+    ///     }
+    /// }
+    /// let draws = |jitter| {
+    ///     let mut sim = Simulation::new(7, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    ///     sim.add_component("n", Box::new(Node { jitter }));
+    ///     sim.run(RunLimits::UNLIMITED);
+    ///     sim.into_world()
+    /// };
+    /// assert_eq!(draws(false), draws(true));
+    /// ```
     pub fn stream(&self, purpose: &str) -> SimRng {
         let name = &self.core.nodes[self.me.index()].name;
         SimRng::stream(self.core.seed, &format!("node/{name}/{purpose}"), 0)
     }
 
     /// The scenario seed (to derive streams shared across designs, such as arrivals).
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, u64> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, u64>) {
+    ///         let seed = ctx.seed();
+    ///         *ctx.world() = seed;
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(2024, LinkSpec::constant_ms(0.0), 0u64).expect("valid");
+    /// # sim.add_component("probe", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(*sim.world(), 2024);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     pub fn seed(&self) -> u64 {
         self.core.seed
     }
 
     /// Delivers `msg` back to this node after `delay`; cancellable through the returned id.
+    /// A crash drops the timers set before it.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, Vec<(u64, u32)>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<(u64, u32)>>) {
+    ///         match event {
+    ///             Event::Init => {
+    ///                 ctx.set_timer(SimDuration::from_millis(20), 2);
+    ///                 ctx.set_timer(SimDuration::from_millis(10), 1);
+    ///             }
+    ///             Event::Timer(n) => {
+    ///                 let ms = ctx.now().as_nanos() / 1_000_000;
+    ///                 ctx.world().push((ms, n));
+    ///             }
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("probe", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[(10, 1), (20, 2)]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn set_timer(&mut self, delay: SimDuration, msg: M) -> TimerId {
         let at = self.core.now + delay;
@@ -993,19 +1859,103 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
         }
     }
 
-    /// Cancels a timer; `false` when it already fired or was cancelled.
+    /// Cancels a timer; `false` when it already fired or was cancelled (`TimerId`'s example
+    /// cancels one before it fires).
+    ///
+    /// ```
+    /// # use sim_core::network::LinkSpec;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, TimerId};
+    /// # use sim_core::time::SimDuration;
+    /// struct Late { timer: Option<TimerId> }
+    /// impl Component<(), Vec<bool>> for Late {
+    ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), Vec<bool>>) {
+    ///         match (e, self.timer) {
+    ///             (Event::Init, _) => self.timer = Some(ctx.set_timer(SimDuration::from_millis(1), ())),
+    ///             (Event::Timer(()), Some(fired)) => {
+    ///                 let cancelled = ctx.cancel_timer(fired);
+    ///                 ctx.world().push(cancelled);
+    ///             }
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("late", Box::new(Late { timer: None }));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[false], "too late: it fired");
+    /// ```
     #[inline]
     pub fn cancel_timer(&mut self, timer: TimerId) -> bool {
         self.core.queue.cancel(timer.0)
     }
 
-    /// Sends `msg` to `to` over the network (no size: no serialisation delay).
+    /// Sends `msg` to `to` over the network (no size: no serialisation delay). It arrives
+    /// after the link's latency unless the link loses it, a partition drops it, or `to` is down
+    /// or crashes meanwhile (`NetStats` counts each). An unknown `to` is an error.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, Vec<(u64, NodeId, u32)>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<(u64, NodeId, u32)>>) {
+    ///         match event {
+    ///             Event::Init if ctx.me() == NodeId(0) => {
+    ///                 ctx.send(NodeId(1), 5).expect("node 1 exists");
+    ///                 assert!(ctx.send(NodeId(9), 5).is_err(), "no node 9");
+    ///             }
+    ///             Event::Message { from, msg } => {
+    ///                 let ms = ctx.now().as_nanos() / 1_000_000;
+    ///                 ctx.world().push((ms, from, msg));
+    ///             }
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(4.0), Vec::new()).expect("valid");
+    /// # sim.add_component("a", Box::new(Probe));
+    /// # sim.add_component("b", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[(4, NodeId(0), 5)]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn send(&mut self, to: NodeId, msg: M) -> Result<(), SimError> {
         self.send_sized(to, msg, 0)
     }
 
-    /// Sends a message of `bytes` bytes: bandwidth-limited links add its transmission time.
+    /// Sends a message of `bytes` bytes: bandwidth-limited links add its transmission time,
+    /// one message after another (the second waits for the first).
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// struct Upload;
+    /// impl Component<(), Vec<u64>> for Upload {
+    ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), Vec<u64>>) {
+    ///         match e {
+    ///             Event::Init if ctx.me() == NodeId(0) => {
+    ///                 for _ in 0..2 {
+    ///                     ctx.send_sized(NodeId(1), (), 1_000).expect("exists");
+    ///                 }
+    ///             }
+    ///             Event::Message { .. } => {
+    ///                 let ms = ctx.now().as_nanos() / 1_000_000;
+    ///                 ctx.world().push(ms);
+    ///             }
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// // 1 ms of latency, 1 MB/s: 1,000 bytes take 1 ms to send.
+    /// let link = LinkSpec { bandwidth_bytes_per_s: Some(1e6), ..LinkSpec::constant_ms(1.0) };
+    /// # let mut sim = Simulation::new(1, link, Vec::new()).expect("valid");
+    /// # sim.add_component("a", Box::new(Upload));
+    /// # sim.add_component("b", Box::new(Upload));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[2, 3]);
+    /// ```
     pub fn send_sized(&mut self, to: NodeId, msg: M, bytes: u64) -> Result<(), SimError> {
         self.core.check_node(to)?;
         let core = &mut *self.core;
@@ -1068,35 +2018,145 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     }
 
     /// Multiplier on this node's work durations (slow-node faults); 1.0 normally.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// # use sim_core::fault::Fault;
+    /// struct Probe;
+    /// impl Component<u32, Vec<f64>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<f64>>) {
+    ///         if let Event::Init = event {
+    ///             ctx.set_timer(SimDuration::from_millis(1), 0);
+    ///         }
+    ///         let factor = ctx.slow_factor();
+    ///         ctx.world().push(factor);
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("probe", Box::new(Probe));
+    /// # sim.schedule_fault(SimTime(1), Fault::Slow { node: NodeId(0), factor: 2.5 }).expect("ok");
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[1.0, 2.5]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn slow_factor(&self) -> f64 {
         self.core.nodes[self.me.index()].slow_factor
     }
 
-    /// `work` stretched by this node's slow factor.
+    /// `work` stretched by this node's slow factor: how long a piece of work takes here, now.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// # use sim_core::fault::Fault;
+    /// struct Probe;
+    /// impl Component<u32, Vec<SimDuration>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<SimDuration>>) {
+    ///         if let Event::Init = event {
+    ///             ctx.set_timer(SimDuration::from_millis(1), 0);
+    ///         }
+    ///         let took = ctx.work(SimDuration::from_millis(2));
+    ///         ctx.world().push(took);
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("probe", Box::new(Probe));
+    /// # sim.schedule_fault(SimTime(1), Fault::Slow { node: NodeId(0), factor: 3.0 }).expect("ok");
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[SimDuration::from_millis(2), SimDuration::from_millis(6)]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn work(&self, work: SimDuration) -> SimDuration {
         let f = self.slow_factor();
-        if f == 1.0 {
-            work
-        } else {
-            work.mul_f64(f)
-        }
+        if f == 1.0 { work } else { work.mul_f64(f) }
     }
 
-    /// The shared world state (metrics, ledgers).
+    /// The shared world state (metrics, ledgers): what the nodes record for the run's
+    /// results, read afterwards with `Simulation::world`.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, u32> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, u32>) {
+    ///         *ctx.world() += 1;
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # sim.add_component("a", Box::new(Probe));
+    /// # sim.add_component("b", Box::new(Probe));
+    /// # sim.add_component("c", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(*sim.world(), 3); // one init event per node
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     #[inline]
     pub fn world(&mut self) -> &mut W {
         &mut self.core.world
     }
 
     /// Number of nodes in the simulation.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// struct Probe;
+    /// impl Component<u32, usize> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, usize>) {
+    ///         let n = ctx.node_count();
+    ///         *ctx.world() = n;
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0usize).expect("valid");
+    /// # sim.add_component("a", Box::new(Probe));
+    /// # sim.add_component("b", Box::new(Probe));
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(*sim.world(), 2);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     pub fn node_count(&self) -> usize {
         self.core.nodes.len()
     }
 
     /// Oracle view: `true` while `node` is up. Real nodes cannot know this; use it for
     /// instrumentation, or for models of a perfect failure detector.
+    ///
+    /// ```
+    /// # use sim_core::network::{LinkSpec, NodeId};
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// # use sim_core::time::{SimDuration, SimTime};
+    /// # use sim_core::fault::Fault;
+    /// struct Probe;
+    /// impl Component<u32, Vec<bool>> for Probe {
+    ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<bool>>) {
+    ///         match event {
+    ///             Event::Init if ctx.me() == NodeId(0) => {
+    ///                 ctx.set_timer(SimDuration::from_millis(1), 0);
+    ///             }
+    ///             Event::Timer(_) => {
+    ///                 let peer_up = ctx.is_up(NodeId(1));
+    ///                 ctx.world().push(peer_up);
+    ///             }
+    ///             _ => {}
+    ///         }
+    ///     }
+    /// }
+    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # sim.add_component("a", Box::new(Probe));
+    /// # sim.add_component("b", Box::new(Probe));
+    /// # sim.schedule_fault(SimTime(5), Fault::Crash { node: NodeId(1), restart_after: None }).expect("ok");
+    /// # sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.world(), &[false]);
+    /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
+    /// ```
     pub fn is_up(&self, node: NodeId) -> bool {
         self.core.nodes.get(node.index()).is_some_and(|n| n.up)
     }

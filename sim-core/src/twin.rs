@@ -39,10 +39,11 @@ impl fmt::Display for Divergence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let show = |r: &Option<EventRecord>| match r {
             Some(r) => format!(
-                "t={} node={} {} {}",
+                "t={} node={} {}{} {}",
                 r.time,
                 r.target.map_or("engine".to_string(), |n| n.0.to_string()),
                 r.kind,
+                r.source.map_or(String::new(), |n| format!(" from={}", n.0)),
                 r.detail
             ),
             None => "(run ended)".to_string(),
@@ -87,7 +88,7 @@ where
                 return TwinVerdict::Identical {
                     digest: digest_of(&a),
                     events: a.events_processed(),
-                }
+                };
             }
             (true, true) if same => continue,
             (ok_a, ok_b) => {
@@ -95,7 +96,7 @@ where
                     index,
                     first: if ok_a { a.last_event() } else { None },
                     second: if ok_b { b.last_event() } else { None },
-                })
+                });
             }
         }
     }
