@@ -167,6 +167,9 @@ fn kind_name(kind: SpanKind) -> &'static str {
         SpanKind::InQueue => "in_queue",
         SpanKind::Kv => "kv",
         SpanKind::Store => "store",
+        SpanKind::LockWait => "lock_wait",
+        SpanKind::BalanceRead => "balance_read",
+        SpanKind::Debit => "debit",
         SpanKind::Swallowed => "swallowed",
     }
 }
