@@ -603,3 +603,57 @@ fn every_server_span_has_its_calls_transits_around_it() {
         assert!(answered > 0);
     }
 }
+
+#[test]
+fn the_report_shows_one_failing_request_per_design_and_names_its_root_cause() {
+    let mut s = load("scenarios/silent-failure.json");
+    s.duration_s = 30.0;
+    let results = models::run::run_scenario(&s, s.seed, &[]).expect("runs");
+    let section = reports::trace::html_section(&results).expect("a traced run");
+    assert!(!section.contains("<script"));
+    for d in &results.designs {
+        let t = reports::trace::featured(&d.traces).expect("kept traces");
+        // The first failed request of the run, by number.
+        let first_failed = d
+            .traces
+            .iter()
+            .filter(|t| !matches!(t.outcome.as_str(), "ok" | "in_flight") || t.async_failed)
+            .map(|t| t.request)
+            .min();
+        assert_eq!(Some(t.request), first_failed, "design {}", d.name);
+        let (id, cause) = t
+            .root_cause
+            .as_ref()
+            .expect("a failed trace names its cause");
+        let svg = reports::trace::waterfall_svg(t, 1_000);
+        // One bar per span, the root cause's row marked once.
+        assert_eq!(svg.matches("<rect x=").count() - 1, t.spans.len());
+        assert_eq!(svg.matches("◀ root cause").count(), 1);
+        assert!(section.contains(&format!(
+            "Root cause: {}</strong> (span {id} on",
+            cause.replace('>', "&gt;")
+        )));
+        // A waterfall cut short keeps the root cause's path from the root.
+        let short = reports::trace::waterfall_svg(t, 3);
+        assert_eq!(short.matches("◀ root cause").count(), 1);
+        let bars =
+            short.matches("<rect x=").count() - usize::from(short.contains("fill=\"#fff1c2\""));
+        assert!(bars <= 3, "{short}");
+    }
+    // With timeouts, the trace points at C, where the exception started.
+    let timeouts = results
+        .designs
+        .iter()
+        .find(|d| d.name == "timeouts-and-tracing")
+        .expect("design");
+    let t = reports::trace::featured(&timeouts.traces).expect("kept");
+    let (id, _) = t.root_cause.as_ref().expect("cause");
+    assert_eq!(t.spans[*id as usize - 1].service, "C");
+    // Results read back from results.json have no traces: no section.
+    let mut untraced = results.clone();
+    untraced.designs.iter_mut().for_each(|d| d.traces.clear());
+    assert!(reports::trace::html_section(&untraced).is_none());
+    let html = reports::report::html(&untraced, None, &[]);
+    assert!(!html.contains("id=\"traces\""));
+    assert!(reports::report::html(&results, None, &[]).contains("<section id=\"traces\">"));
+}
