@@ -863,14 +863,16 @@ impl Tracer {
     /// The deepest failing span of a failed request (the earliest among equals): where
     /// the failure started, as far as the trace can see.
     fn blame(&mut self, spans: &[RawSpan]) -> Option<Blame> {
-        self.depth.clear();
+        // A local vector (the scratch space is reused): its length stays in a register.
+        let mut depth = std::mem::take(&mut self.depth);
+        depth.clear();
         let mut best: Option<(u16, usize)> = None;
         for (i, s) in spans.iter().enumerate() {
             let d = match s.parent.checked_sub(1) {
-                Some(p) => self.depth.get(usize::from(p)).map_or(0, |d| d + 1),
+                Some(p) => depth.get(usize::from(p)).map_or(0, |d| d + 1),
                 None => 0,
             };
-            self.depth.push(d);
+            depth.push(d);
             let failing = !matches!(
                 s.status,
                 SpanStatus::Ok | SpanStatus::Cancelled | SpanStatus::Swallowed(_)
@@ -879,6 +881,7 @@ impl Tracer {
                 best = Some((d, i));
             }
         }
+        self.depth = depth;
         let (_, i) = best?;
         let s = spans[i];
         Some(match s.status {

@@ -468,7 +468,8 @@ pub fn waterfall_svg(trace: &Trace, max_rows: usize) -> String {
     let height = TOP + ROW * (shown + usize::from(hidden > 0)) + 8;
     let t0 = trace.start_ns;
     let t1 = trace.end_ns.max(t0 + 1);
-    let x = |t: u64| LABEL_W as f64 + (t.saturating_sub(t0)) as f64 / (t1 - t0) as f64 * BAR_W as f64;
+    let x =
+        |t: u64| LABEL_W as f64 + (t.saturating_sub(t0)) as f64 / (t1 - t0) as f64 * BAR_W as f64;
     let mut out = String::new();
     let _ = writeln!(
         out,
