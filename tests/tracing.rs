@@ -3,7 +3,7 @@
 
 use models::results::DesignResult;
 use models::scenario::{Scenario, TraceSpec};
-use models::trace::{Trace, TraceConfig};
+use models::trace::{SpanKind, Trace, TraceConfig};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -432,4 +432,228 @@ fn swallowed_errors_turn_into_success_or_silence_and_are_counted() {
         let ended: u64 = d.requests.by_outcome.values().sum();
         assert_eq!(ended, d.requests.total, "every request ends once");
     }
+}
+
+/// Every trace of a run traced at rate 1 with no cap in reach.
+fn trace_all(s: &Scenario, design: usize) -> DesignResult {
+    run(
+        s,
+        design,
+        Some(config(|c| {
+            c.sample_rate = 1.0;
+            c.max_traces = 1_000_000;
+        })),
+    )
+}
+
+/// Spans of `kind` across `traces`, by status.
+fn spans_by_status(traces: &[Trace], kind: SpanKind) -> BTreeMap<&'static str, u64> {
+    let mut out = BTreeMap::new();
+    for s in traces
+        .iter()
+        .flat_map(|t| &t.spans)
+        .filter(|s| s.kind == kind)
+    {
+        *out.entry(s.status).or_insert(0) += 1;
+    }
+    out
+}
+
+#[test]
+fn lock_waits_and_payment_steps_are_spans_that_match_the_lock_and_account_counts() {
+    let mut s = load("scenarios/payment-lock.json");
+    s.duration_s = 20.0;
+    s.warmup_s = 0.0;
+    let lock = s
+        .designs
+        .iter()
+        .position(|d| d.name == "lock-fencing")
+        .expect("design");
+    let r = trace_all(&s, lock);
+    assert_eq!(r.traces.len() as u64, r.requests.total);
+    let (acquired, timeouts): (u64, u64) = r
+        .locks
+        .values()
+        .fold((0, 0), |(a, t), l| (a + l.acquired, t + l.wait_timeouts));
+    let waits = spans_by_status(&r.traces, SpanKind::LockWait);
+    assert!(acquired > 0, "{:?}", r.locks);
+    assert_eq!(waits.get("ok").copied().unwrap_or(0), acquired, "{waits:?}");
+    assert_eq!(
+        waits.get("timeout").copied().unwrap_or(0),
+        timeouts,
+        "{waits:?}"
+    );
+    // The granted waits' mean is the lock service's mean wait.
+    let granted: Vec<u64> = r
+        .traces
+        .iter()
+        .flat_map(|t| &t.spans)
+        .filter(|s| s.kind == SpanKind::LockWait && s.status == "ok")
+        .map(|s| s.duration_ns())
+        .collect();
+    let mean_ms = granted.iter().sum::<u64>() as f64 / granted.len() as f64 / 1e6;
+    let summary_mean: f64 = r.locks.values().map(|l| l.wait_ms.mean).sum::<f64>();
+    assert!((mean_ms - summary_mean).abs() < 1e-6 * summary_mean.max(1.0));
+    let payments: u64 = r.accounts.values().map(|a| a.payments).sum();
+    let fenced: u64 = r.accounts.values().map(|a| a.fenced).sum();
+    let debits = spans_by_status(&r.traces, SpanKind::Debit);
+    assert!(payments > 0);
+    assert_eq!(debits.values().sum::<u64>(), payments, "{debits:?}");
+    assert_eq!(
+        debits.get("error").copied().unwrap_or(0),
+        fenced,
+        "{debits:?}"
+    );
+    // A debit follows its balance read, in the same execution.
+    let reads = spans_by_status(&r.traces, SpanKind::BalanceRead);
+    assert!(reads.values().sum::<u64>() >= payments, "{reads:?}");
+    for t in &r.traces {
+        for d in t.spans.iter().filter(|s| s.kind == SpanKind::Debit) {
+            assert!(
+                t.spans.iter().any(|b| b.kind == SpanKind::BalanceRead
+                    && b.parent == d.parent
+                    && b.end_ns <= d.start_ns
+                    && b.status == "ok"),
+                "{t:?}"
+            );
+            assert!(d.name.starts_with("debit "), "{}", d.name);
+        }
+    }
+}
+
+#[test]
+fn replicated_store_operations_are_spans_that_match_the_store_counts() {
+    let mut s = load("scenarios/cap-partition.json");
+    s.duration_s = 20.0;
+    s.warmup_s = 0.0;
+    for d in 0..s.designs.len() {
+        let r = trace_all(&s, d);
+        let (reads, writes) = r
+            .stores
+            .values()
+            .fold((0, 0), |(a, b), st| (a + st.reads, b + st.writes_acked));
+        let mut ok = (0, 0);
+        for sp in r.traces.iter().flat_map(|t| &t.spans) {
+            if sp.kind == SpanKind::Store && sp.status == "ok" {
+                if sp.name.ends_with(" write") {
+                    ok.1 += 1;
+                } else {
+                    assert!(sp.name.ends_with(" read"), "{}", sp.name);
+                    ok.0 += 1;
+                }
+            }
+        }
+        assert!(reads > 0 && writes > 0, "{:?}", r.stores);
+        assert_eq!(ok, (reads, writes), "design {}", s.designs[d].name);
+        // The partition makes some operations fail: their span says so, and the failed
+        // requests' traces blame the store.
+        let failed_ops = spans_by_status(&r.traces, SpanKind::Store)
+            .iter()
+            .filter(|(k, _)| !matches!(**k, "ok" | "cancelled"))
+            .map(|(_, n)| n)
+            .sum::<u64>();
+        if r.requests.total > r.requests.ok + r.requests.by_outcome["in_flight"] {
+            assert!(failed_ops > 0, "design {}", s.designs[d].name);
+        }
+    }
+}
+
+#[test]
+fn every_server_span_has_its_calls_transits_around_it() {
+    let s = load("scenarios/silent-failure.json");
+    let mut s = s;
+    s.duration_s = 10.0;
+    for d in 0..s.designs.len() {
+        let r = trace_all(&s, d);
+        let mut answered = 0;
+        for t in &r.traces {
+            assert_well_formed(t);
+            for (i, srv) in t.spans.iter().enumerate() {
+                if srv.kind != SpanKind::Server {
+                    continue;
+                }
+                let call = &t.spans[srv.parent as usize - 1];
+                // The call's transit: just before the server span, from the call's start.
+                let inbound = &t.spans[i - 1];
+                assert_eq!(inbound.kind, SpanKind::Network, "{t:?}");
+                assert_eq!(inbound.parent, srv.parent);
+                assert_eq!(inbound.node, srv.node);
+                assert_eq!(
+                    (inbound.start_ns, inbound.end_ns),
+                    (call.start_ns, srv.start_ns)
+                );
+                // The answer's transit, when the call ended by the answer of this server
+                // span: from the server span's end to the call's, on the caller's node.
+                let outbound = t.spans.get(i + 1).filter(|n| {
+                    n.kind == SpanKind::Network && n.parent == srv.parent && n.node == call.node
+                });
+                match outbound {
+                    Some(n) => {
+                        answered += 1;
+                        assert!(!srv.open && !call.open);
+                        assert_eq!((n.start_ns, n.end_ns), (srv.end_ns, call.end_ns));
+                    }
+                    None => assert!(
+                        srv.open || call.open || call.status != "ok" || srv.status == "no reply",
+                        "an answered call without its answer's transit: {t:?}"
+                    ),
+                }
+            }
+        }
+        assert!(answered > 0);
+    }
+}
+
+#[test]
+fn the_report_shows_one_failing_request_per_design_and_names_its_root_cause() {
+    let mut s = load("scenarios/silent-failure.json");
+    s.duration_s = 30.0;
+    let results = models::run::run_scenario(&s, s.seed, &[]).expect("runs");
+    let section = reports::trace::html_section(&results).expect("a traced run");
+    assert!(!section.contains("<script"));
+    for d in &results.designs {
+        let t = reports::trace::featured(&d.traces).expect("kept traces");
+        // The first failed request of the run, by number.
+        let first_failed = d
+            .traces
+            .iter()
+            .filter(|t| !matches!(t.outcome.as_str(), "ok" | "in_flight") || t.async_failed)
+            .map(|t| t.request)
+            .min();
+        assert_eq!(Some(t.request), first_failed, "design {}", d.name);
+        let (id, cause) = t
+            .root_cause
+            .as_ref()
+            .expect("a failed trace names its cause");
+        let svg = reports::trace::waterfall_svg(t, 1_000);
+        // One bar per span, the root cause's row marked once.
+        assert_eq!(svg.matches("<rect x=").count() - 1, t.spans.len());
+        assert_eq!(svg.matches("◀ root cause").count(), 1);
+        assert!(section.contains(&format!(
+            "Root cause: {}</strong> (span {id} on",
+            cause.replace('>', "&gt;")
+        )));
+        // A waterfall cut short keeps the root cause's path from the root.
+        let short = reports::trace::waterfall_svg(t, 3);
+        assert_eq!(short.matches("◀ root cause").count(), 1);
+        let bars =
+            short.matches("<rect x=").count() - usize::from(short.contains("fill=\"#fff1c2\""));
+        assert!(bars <= 3, "{short}");
+    }
+    // With timeouts, the trace points at C, where the exception started.
+    let timeouts = results
+        .designs
+        .iter()
+        .find(|d| d.name == "timeouts-and-tracing")
+        .expect("design");
+    let t = reports::trace::featured(&timeouts.traces).expect("kept");
+    let (id, _) = t.root_cause.as_ref().expect("cause");
+    assert_eq!(t.spans[*id as usize - 1].service, "C");
+    // Results read back from results.json have no traces: no section.
+    let mut untraced = results.clone();
+    untraced.designs.iter_mut().for_each(|d| d.traces.clear());
+    assert!(reports::trace::html_section(&untraced).is_none());
+    let html = reports::report::html(&untraced, None, &[]);
+    assert!(!html.contains("id=\"traces\""));
+    assert!(reports::report::html(&results, None, &[]).contains("<section id=\"traces\">"));
 }

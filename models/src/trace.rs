@@ -64,8 +64,15 @@ pub enum SpanKind {
     InQueue,
     /// A key-value store operation.
     Kv,
-    /// A replicated-store operation.
+    /// A replicated-store operation, from its first message to its quorum (or its
+    /// failure); `n` is the number of replicas tried or redirects followed.
     Store,
+    /// Waiting for a lock service to grant the request's key.
+    LockWait,
+    /// Reading an account's balance.
+    BalanceRead,
+    /// Writing an account's debit (with the lock's fencing token).
+    Debit,
     /// A caught (swallowed) error: zero length, at the moment it was caught.
     Swallowed,
 }
@@ -121,6 +128,9 @@ struct RawSpan {
     b: u16,
     /// Attempt or delivery number.
     n: u16,
+    /// A call (or the request) ended by its answer: its answer's transit, from the end of
+    /// the server span it reached (`child`), is derived when the trace is finished.
+    replied: bool,
     kind: SpanKind,
     status: SpanStatus,
 }
@@ -206,6 +216,9 @@ struct Buf {
     last_async: u16,
     last_time: SimTime,
     dropped: u32,
+    /// Network spans implied by the spans recorded (derived when a kept trace is
+    /// finished, counted against `max_spans_per_trace` all the same).
+    derived: u32,
     spans: Vec<RawSpan>,
 }
 
@@ -375,6 +388,7 @@ impl Tracer {
         b.last_publish = 0;
         b.last_async = 0;
         b.dropped = 0;
+        b.derived = 0;
         b.spans.clear();
         let root = RawSpan {
             start: now,
@@ -386,6 +400,7 @@ impl Tracer {
             a: class as u16,
             b: 0,
             n: 0,
+            replied: false,
             kind: SpanKind::Request,
             status: SpanStatus::Open,
         };
@@ -416,6 +431,7 @@ impl Tracer {
             a: class as u16,
             b: 0,
             n: 0,
+            replied: false,
             kind: SpanKind::Request,
             status: SpanStatus::Rejected(cause),
         };
@@ -444,7 +460,7 @@ impl Tracer {
         let full = self.buffered >= self.config.max_buffered_spans;
         let b = &mut self.bufs[o];
         b.last_time = b.last_time.max(span.start);
-        if full || b.spans.len() >= cap_spans {
+        if full || b.spans.len() + b.derived as usize >= cap_spans {
             b.dropped += 1;
             self.counts.spans_dropped += 1;
             return NO_SPAN;
@@ -485,6 +501,7 @@ impl Tracer {
             a,
             b,
             n: 0,
+            replied: false,
             kind,
             status: SpanStatus::Open,
         };
@@ -536,8 +553,9 @@ impl Tracer {
         self.end(origin, s, now, status);
     }
 
-    /// A call (or the client's request) sent as `parent` reached `node` now: records its
-    /// transit and opens the server span of `service.endpoint`.
+    /// A call (or the client's request) sent as `parent` reached `node` now: opens the
+    /// server span of `service.endpoint` (the call's transit, from the call's start to the
+    /// server span's, is derived when a kept trace is finished).
     pub fn receive(
         &mut self,
         origin: u32,
@@ -550,12 +568,23 @@ impl Tracer {
         let Some(p) = pos(parent) else {
             return NO_SPAN;
         };
-        let sent = match self.buf_of(origin, parent).and_then(|b| b.spans.get(p)) {
-            Some(s) => s.start,
-            None => return NO_SPAN,
+        if self.hidden(node) {
+            return NO_SPAN;
+        }
+        let cap_spans = self.config.max_spans_per_trace;
+        let Some(b) = self.buf_of(origin, parent) else {
+            return NO_SPAN;
         };
-        let net = self.begin(origin, parent, SpanKind::Network, node, sent, 0, 0);
-        self.end(origin, net, now, SpanStatus::Ok);
+        if p >= b.spans.len() {
+            return NO_SPAN;
+        }
+        // Room for the transit too, or neither is recorded.
+        if b.spans.len() + b.derived as usize + 2 > cap_spans {
+            b.dropped += 2;
+            b.last_time = b.last_time.max(now);
+            self.counts.spans_dropped += 2;
+            return NO_SPAN;
+        }
         let server = self.begin(
             origin,
             parent,
@@ -567,6 +596,8 @@ impl Tracer {
         );
         if let (Some(s), Some(b)) = (pos(server), self.bufs.get_mut(origin as usize)) {
             b.spans[p].child = s as u16 + 1;
+            b.derived += 1;
+            self.counts.spans += 1;
         }
         server
     }
@@ -589,32 +620,42 @@ impl Tracer {
         }
     }
 
-    /// The call attempt `span` got its answer now: records the answer's transit (from the
-    /// end of the server span it reached) and ends the attempt.
+    /// The call attempt `span` got its answer now: ends the attempt (the answer's transit,
+    /// from the end of the server span it reached, is derived when a kept trace is
+    /// finished).
     pub fn answered(&mut self, origin: u32, span: SpanRef, now: SimTime, outcome: Outcome) {
         let Some(p) = pos(span) else {
             return;
         };
+        let cap_spans = self.config.max_spans_per_trace;
         let Some(b) = self.buf_of(origin, span) else {
             return;
         };
-        let (open, child, node) = match b.spans.get(p) {
-            Some(s) => (s.end == SimTime::MAX, s.child, s.node),
-            None => return,
+        b.last_time = b.last_time.max(now);
+        let room = b.spans.len() + (b.derived as usize) < cap_spans;
+        let Some(s) = b.spans.get_mut(p) else {
+            return;
         };
-        if !open {
+        if s.end != SimTime::MAX {
             return;
         }
-        let replied_at = child
-            .checked_sub(1)
-            .and_then(|c| b.spans.get(usize::from(c)))
-            .map(|s| s.end)
-            .filter(|&t| t <= now);
-        if let Some(t) = replied_at {
-            let net = self.begin(origin, span, SpanKind::Network, NodeId(node), t, 0, 0);
-            self.end(origin, net, now, SpanStatus::Ok);
+        s.end = now;
+        s.status = outcome.into();
+        // The answer crossed the network iff the server span it reached has ended.
+        let replied_at = s.child.checked_sub(1).map(usize::from);
+        let crossed = replied_at
+            .and_then(|c| b.spans.get(c))
+            .is_some_and(|srv| srv.end <= now);
+        if crossed {
+            if room {
+                b.spans[p].replied = true;
+                b.derived += 1;
+                self.counts.spans += 1;
+            } else {
+                b.dropped += 1;
+                self.counts.spans_dropped += 1;
+            }
         }
-        self.end(origin, span, now, outcome.into());
     }
 
     /// The client's request (root span `span`) ended now with `outcome`.
@@ -822,14 +863,16 @@ impl Tracer {
     /// The deepest failing span of a failed request (the earliest among equals): where
     /// the failure started, as far as the trace can see.
     fn blame(&mut self, spans: &[RawSpan]) -> Option<Blame> {
-        self.depth.clear();
+        // A local vector (the scratch space is reused): its length stays in a register.
+        let mut depth = std::mem::take(&mut self.depth);
+        depth.clear();
         let mut best: Option<(u16, usize)> = None;
         for (i, s) in spans.iter().enumerate() {
             let d = match s.parent.checked_sub(1) {
-                Some(p) => self.depth.get(usize::from(p)).map_or(0, |d| d + 1),
+                Some(p) => depth.get(usize::from(p)).map_or(0, |d| d + 1),
                 None => 0,
             };
-            self.depth.push(d);
+            depth.push(d);
             let failing = !matches!(
                 s.status,
                 SpanStatus::Ok | SpanStatus::Cancelled | SpanStatus::Swallowed(_)
@@ -838,6 +881,7 @@ impl Tracer {
                 best = Some((d, i));
             }
         }
+        self.depth = depth;
         let (_, i) = best?;
         let s = spans[i];
         Some(match s.status {
@@ -1084,6 +1128,23 @@ impl Namer<'_> {
                     .map_or("?", |k| k.name.as_str()),
                 if s.b == 1 { "write" } else { "read" }
             ),
+            SpanKind::LockWait => format!(
+                "lock wait {}",
+                plan.locks
+                    .get(usize::from(s.a))
+                    .map_or("?", |l| l.name.as_str())
+            ),
+            SpanKind::BalanceRead | SpanKind::Debit => format!(
+                "{} {}",
+                if s.kind == SpanKind::Debit {
+                    "debit"
+                } else {
+                    "read balance"
+                },
+                plan.accounts
+                    .get(usize::from(s.a))
+                    .map_or("?", |a| a.name.as_str())
+            ),
             SpanKind::Swallowed => "swallowed error".to_string(),
         }
     }
@@ -1120,6 +1181,7 @@ impl Namer<'_> {
                             a,
                             b,
                             n: 0,
+                            replied: false,
                             kind: other,
                             status: SpanStatus::Open,
                         };
@@ -1132,48 +1194,73 @@ impl Namer<'_> {
 
     fn trace(&self, t: &RawTrace, design: &str, seed: u64) -> Trace {
         let end = t.end;
-        let spans: Vec<Span> = t
-            .spans
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let open = s.end == SimTime::MAX;
-                let (status, cause) = match s.status {
-                    SpanStatus::Open => ("open", None),
-                    SpanStatus::Ok => ("ok", None),
-                    SpanStatus::Error(c) => ("error", Some(self.cause(c))),
-                    SpanStatus::Timeout(c) => ("timeout", Some(self.cause(c))),
-                    SpanStatus::Rejected(c) => ("rejected", Some(self.cause(c))),
-                    SpanStatus::Cancelled => ("cancelled", None),
-                    SpanStatus::NoReply => ("no reply", None),
-                    SpanStatus::Swallowed(c) => ("swallowed", Some(self.cause(c))),
-                };
-                Span {
-                    id: i as u32 + 1,
-                    parent: u32::from(s.parent),
-                    link: u32::from(s.link),
-                    kind: s.kind,
-                    name: self.name(s),
-                    service: self.component(s.node),
-                    node: self.names.get(s.node as usize).cloned().unwrap_or_default(),
-                    start_ns: s.start.as_nanos(),
-                    end_ns: if open {
-                        end.as_nanos().max(s.start.as_nanos())
-                    } else {
-                        s.end.as_nanos()
-                    },
-                    open,
-                    status,
-                    cause,
-                    attempt: s.n,
-                }
-            })
-            .collect();
+        let finish = |s: &RawSpan| {
+            if s.end == SimTime::MAX {
+                end.as_nanos().max(s.start.as_nanos())
+            } else {
+                s.end.as_nanos()
+            }
+        };
+        // Ids in the finished trace: each server span is preceded by its call's transit
+        // and followed by its answer's, derived from the spans around them.
+        let mut ids = Vec::with_capacity(t.spans.len());
+        let mut next = 1u32;
+        for (i, s) in t.spans.iter().enumerate() {
+            let inbound = s.kind == SpanKind::Server && s.parent != 0;
+            next += u32::from(inbound);
+            ids.push(next);
+            next += 1 + u32::from(inbound && Self::answer_crossed(t, i));
+        }
+        let id_of = |p: u16| p.checked_sub(1).map_or(0, |p| ids[usize::from(p)]);
+        let mut spans: Vec<Span> = Vec::with_capacity(next as usize - 1);
+        let mut raw_of: Vec<usize> = Vec::with_capacity(next as usize - 1);
+        for (i, s) in t.spans.iter().enumerate() {
+            let caller = s.parent.checked_sub(1).map(|p| &t.spans[usize::from(p)]);
+            let (inbound, outbound) = match caller {
+                Some(c) if s.kind == SpanKind::Server => (Some(c), Self::answer_crossed(t, i)),
+                _ => (None, false),
+            };
+            if let Some(c) = inbound {
+                spans.push(self.transit(ids[i] - 1, id_of(s.parent), s.node, c.start, s.start));
+                raw_of.push(usize::MAX);
+            }
+            let open = s.end == SimTime::MAX;
+            let (status, cause) = match s.status {
+                SpanStatus::Open => ("open", None),
+                SpanStatus::Ok => ("ok", None),
+                SpanStatus::Error(c) => ("error", Some(self.cause(c))),
+                SpanStatus::Timeout(c) => ("timeout", Some(self.cause(c))),
+                SpanStatus::Rejected(c) => ("rejected", Some(self.cause(c))),
+                SpanStatus::Cancelled => ("cancelled", None),
+                SpanStatus::NoReply => ("no reply", None),
+                SpanStatus::Swallowed(c) => ("swallowed", Some(self.cause(c))),
+            };
+            spans.push(Span {
+                id: ids[i],
+                parent: id_of(s.parent),
+                link: id_of(s.link),
+                kind: s.kind,
+                name: self.name(s),
+                service: self.component(s.node),
+                node: self.names.get(s.node as usize).cloned().unwrap_or_default(),
+                start_ns: s.start.as_nanos(),
+                end_ns: finish(s),
+                open,
+                status,
+                cause,
+                attempt: s.n,
+            });
+            raw_of.push(i);
+            if let (Some(c), true) = (inbound, outbound) {
+                spans.push(self.transit(ids[i] + 1, id_of(s.parent), c.node, s.end, c.end));
+                raw_of.push(usize::MAX);
+            }
+        }
         let failed = t.async_failed || t.outcome.is_some_and(|o| o != Outcome::Ok);
         let root_cause = failed
             .then(|| deepest_failing(&spans))
             .flatten()
-            .map(|i| (spans[i].id, self.blame_of(&t.spans[i])));
+            .map(|i| (spans[i].id, self.blame_of(&t.spans[raw_of[i]])));
         let (outcome, cause) = match t.outcome {
             None => ("in_flight", None),
             Some(o) => (
@@ -1199,6 +1286,35 @@ impl Namer<'_> {
             spans,
             spans_dropped: t.dropped,
             root_cause,
+        }
+    }
+
+    /// Whether the answer of the call that reached server span `i` crossed back: the call
+    /// ended by its answer, after the server span ended.
+    fn answer_crossed(t: &RawTrace, i: usize) -> bool {
+        let s = &t.spans[i];
+        let Some(c) = s.parent.checked_sub(1).map(|p| &t.spans[usize::from(p)]) else {
+            return false;
+        };
+        c.replied && usize::from(c.child) == i + 1 && s.end != SimTime::MAX && s.end <= c.end
+    }
+
+    /// A derived network span (a message's transit).
+    fn transit(&self, id: u32, parent: u32, node: u32, from: SimTime, to: SimTime) -> Span {
+        Span {
+            id,
+            parent,
+            link: 0,
+            kind: SpanKind::Network,
+            name: "network".to_string(),
+            service: self.component(node),
+            node: self.names.get(node as usize).cloned().unwrap_or_default(),
+            start_ns: from.as_nanos(),
+            end_ns: to.as_nanos().max(from.as_nanos()),
+            open: false,
+            status: "ok",
+            cause: None,
+            attempt: 0,
         }
     }
 

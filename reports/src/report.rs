@@ -183,6 +183,7 @@ fn page(
             r.replications
         )),
     );
+    let traces = crate::trace::html_section(results);
     h.push_str(
         "<nav><a href=\"#scenario\">Scenario</a><a href=\"#summary\">What happened</a>\
          <a href=\"#designs\">Designs</a>",
@@ -193,10 +194,11 @@ fn page(
     if consistency::applies(results) {
         h.push_str("<a href=\"#consistency\">Consistency</a>");
     }
-    h.push_str(
-        "<a href=\"#faults\">Faults</a><a href=\"#charts\">Charts</a>\
-         <a href=\"#replay\">Replay</a></nav>\n",
-    );
+    h.push_str("<a href=\"#faults\">Faults</a><a href=\"#charts\">Charts</a>");
+    if traces.is_some() {
+        h.push_str("<a href=\"#traces\">Traces</a>");
+    }
+    h.push_str("<a href=\"#replay\">Replay</a></nav>\n");
     // Scenario.
     h.push_str("<section id=\"scenario\">\n<h2>Scenario</h2>\n");
     if results.description.is_empty() {
@@ -287,6 +289,7 @@ fn page(
         );
     }
     h.push_str("</section>\n");
+    h.push_str(traces.as_deref().unwrap_or_default());
     // Replay.
     h.push_str("<section id=\"replay\">\n<h2>Replay</h2>\n");
     let _ = writeln!(

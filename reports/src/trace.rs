@@ -167,6 +167,9 @@ fn kind_name(kind: SpanKind) -> &'static str {
         SpanKind::InQueue => "in_queue",
         SpanKind::Kv => "kv",
         SpanKind::Store => "store",
+        SpanKind::LockWait => "lock_wait",
+        SpanKind::BalanceRead => "balance_read",
+        SpanKind::Debit => "debit",
         SpanKind::Swallowed => "swallowed",
     }
 }
@@ -426,4 +429,247 @@ pub fn summary_text(results: &models::results::RunResults) -> String {
         out.push('\n');
     }
     out
+}
+
+/// The trace a report shows for a design: the first failed request (the earliest request
+/// number), else the slowest one.
+pub fn featured(traces: &[Trace]) -> Option<&Trace> {
+    let failed = |t: &&Trace| t.async_failed || !matches!(t.outcome.as_str(), "ok" | "in_flight");
+    traces
+        .iter()
+        .filter(failed)
+        .min_by_key(|t| t.request)
+        .or_else(|| {
+            traces
+                .iter()
+                .max_by_key(|t| (t.end_ns - t.start_ns, std::cmp::Reverse(t.request)))
+        })
+}
+
+/// Escapes text for SVG and HTML.
+fn xml(s: &str) -> String {
+    crate::chart::escape(s)
+}
+
+/// One request's trace as an SVG waterfall (no script): a row per span in tree order
+/// (indented names, node, a bar on the request's timeline, failing spans red, open spans
+/// hatched), the root cause marked; at most `max_rows` rows (the root cause and its
+/// ancestors always among them), the rest counted below.
+pub fn waterfall_svg(trace: &Trace, max_rows: usize) -> String {
+    const ROW: usize = 18;
+    const TOP: usize = 28;
+    const LABEL_W: usize = 380;
+    const BAR_W: usize = 520;
+    const OUTCOME_W: usize = 150;
+    let order = rows_shown(trace, max_rows.max(1));
+    let shown = order.len();
+    let hidden = trace.spans.len() - shown;
+    let width = LABEL_W + BAR_W + OUTCOME_W;
+    let height = TOP + ROW * (shown + usize::from(hidden > 0)) + 8;
+    let t0 = trace.start_ns;
+    let t1 = trace.end_ns.max(t0 + 1);
+    let x =
+        |t: u64| LABEL_W as f64 + (t.saturating_sub(t0)) as f64 / (t1 - t0) as f64 * BAR_W as f64;
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"waterfall\" width=\"{width}\" \
+         height=\"{height}\" viewBox=\"0 0 {width} {height}\" font-family=\"sans-serif\" \
+         font-size=\"11\" role=\"img\" aria-label=\"trace of request {} ({})\">",
+        trace.request,
+        xml(&trace.outcome)
+    );
+    out.push_str(
+        "<defs><pattern id=\"open\" width=\"6\" height=\"6\" patternUnits=\"userSpaceOnUse\" \
+         patternTransform=\"rotate(45)\"><rect width=\"6\" height=\"6\" fill=\"#f6c6c6\"/>\
+         <line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#d62728\" stroke-width=\"2\"/>\
+         </pattern></defs>\n",
+    );
+    // The time axis: five ticks in milliseconds from the request's start.
+    for k in 0..=4u64 {
+        let t = t0 + (t1 - t0) * k / 4;
+        let _ = writeln!(
+            out,
+            "<line x1=\"{0:.1}\" y1=\"{1}\" x2=\"{0:.1}\" y2=\"{2}\" stroke=\"#ddd\"/>\
+             <text x=\"{0:.1}\" y=\"{3}\" text-anchor=\"{4}\" fill=\"#555\">{5:.2} ms</text>",
+            x(t),
+            TOP - 6,
+            TOP + ROW * shown,
+            TOP - 10,
+            match k {
+                0 => "start",
+                4 => "end",
+                _ => "middle",
+            },
+            ms(t - t0)
+        );
+    }
+    let root = trace.root_cause.as_ref().map(|(id, _)| *id);
+    for (row, &(i, depth)) in order.iter().enumerate() {
+        let s = &trace.spans[i];
+        let y = TOP + row * ROW;
+        let is_root = root == Some(s.id);
+        if is_root {
+            let _ = writeln!(
+                out,
+                "<rect x=\"0\" y=\"{y}\" width=\"{width}\" height=\"{ROW}\" fill=\"#fff1c2\"/>"
+            );
+        }
+        let label = format!("{} · {}", s.name, s.node);
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\"{}>{}</text>",
+            4 + 12 * depth.min(20),
+            y + 13,
+            if is_root { " font-weight=\"bold\"" } else { "" },
+            xml(&label)
+        );
+        let (a, b) = (x(s.start_ns), x(s.end_ns));
+        let fill = if s.open {
+            "url(#open)"
+        } else if s.failing() {
+            "#d62728"
+        } else if s.kind == SpanKind::Network {
+            "#9ecae1"
+        } else {
+            "#4c78a8"
+        };
+        let _ = writeln!(
+            out,
+            "<rect x=\"{a:.1}\" y=\"{}\" width=\"{:.1}\" height=\"{}\" fill=\"{fill}\">\
+             <title>{} on {}: {:.3} ms from {:.3} ms, {}</title></rect>",
+            y + 3,
+            (b - a).max(1.0),
+            ROW - 6,
+            xml(&s.name),
+            xml(&s.node),
+            ms(s.duration_ns()),
+            ms(s.start_ns.saturating_sub(t0)),
+            xml(&outcome_text(s))
+        );
+        let _ = writeln!(
+            out,
+            "<text x=\"{}\" y=\"{}\" fill=\"{}\">{}{}</text>",
+            LABEL_W + BAR_W + 6,
+            y + 13,
+            if s.failing() { "#b00" } else { "#555" },
+            xml(&outcome_text(s)),
+            if is_root { " ◀ root cause" } else { "" }
+        );
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "<text x=\"4\" y=\"{}\" fill=\"#555\">… {hidden} more span{} (caplab trace shows \
+             them all)</text>",
+            TOP + ROW * shown + 13,
+            if hidden == 1 { "" } else { "s" }
+        );
+    }
+    out.push_str("</svg>\n");
+    out
+}
+
+/// The rows of a waterfall of at most `max_rows`: the root cause's path from the root, then
+/// the first spans in tree order; in tree order.
+fn rows_shown(trace: &Trace, max_rows: usize) -> Vec<(usize, usize)> {
+    let order = tree_order(trace);
+    if order.len() <= max_rows {
+        return order;
+    }
+    let mut keep = vec![false; trace.spans.len()];
+    let mut left = max_rows;
+    let mut at = trace.root_cause.as_ref().map_or(0, |(id, _)| *id);
+    while let Some(s) = at.checked_sub(1).and_then(|i| trace.spans.get(i as usize)) {
+        if left == 0 || keep[at as usize - 1] {
+            break;
+        }
+        keep[at as usize - 1] = true;
+        left -= 1;
+        at = s.parent;
+    }
+    for &(i, _) in &order {
+        if left == 0 {
+            break;
+        }
+        if !keep[i] {
+            keep[i] = true;
+            left -= 1;
+        }
+    }
+    order.into_iter().filter(|&(i, _)| keep[i]).collect()
+}
+
+/// The HTML report's traces section, for a traced run (`None` when no design kept a
+/// trace, as for results read back from `results.json`): per design, the waterfall of one
+/// failing request (the first failed, else the slowest) and what failed requests' traces
+/// blame, the most blamed first.
+pub fn html_section(results: &models::results::RunResults) -> Option<String> {
+    if results.designs.iter().all(|d| d.traces.is_empty()) {
+        return None;
+    }
+    let mut h = String::new();
+    h.push_str(
+        "<section id=\"traces\">\n<h2>Traces</h2>\n<p>One request per design, span by span: \
+         the first that failed, else the slowest kept (hatched bars were still open when the \
+         trace was decided). <code>caplab trace</code> prints any kept trace and writes them \
+         for Perfetto and OTLP viewers.</p>\n",
+    );
+    for d in &results.designs {
+        let Some(t) = featured(&d.traces) else {
+            continue;
+        };
+        let _ = writeln!(h, "<h3>{}</h3>", xml(&d.name));
+        let cause = t
+            .cause
+            .as_ref()
+            .map_or(String::new(), |c| format!(" ({})", xml(c)));
+        let _ = writeln!(
+            h,
+            "<p>Request {} ({}): {}{cause} after {:.2} ms; trace <code>{}</code>, kept: {}.</p>",
+            t.request,
+            xml(&t.class),
+            xml(&t.outcome.replace('_', " ")),
+            ms(t.end_ns - t.start_ns),
+            t.trace_id,
+            t.kept_because.name()
+        );
+        if let Some((id, text)) = &t.root_cause {
+            let node = t
+                .spans
+                .get(*id as usize - 1)
+                .map_or("", |s| s.node.as_str());
+            let _ = writeln!(
+                h,
+                "<p class=\"root-cause\"><strong>Root cause: {}</strong> (span {id} on {}).</p>",
+                xml(text),
+                xml(node)
+            );
+        }
+        if let Some(summary) = &d.tracing {
+            let mut blamed: Vec<(&String, &u64)> = summary.root_causes.iter().collect();
+            blamed.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+            if !blamed.is_empty() {
+                let list: Vec<String> = blamed
+                    .iter()
+                    .take(5)
+                    .map(|(c, n)| format!("{} ({n})", xml(c)))
+                    .collect();
+                let _ = writeln!(
+                    h,
+                    "<p>What the {} failed requests' traces blame: {}{}.</p>",
+                    summary.failed,
+                    list.join(", "),
+                    if blamed.len() > 5 { ", …" } else { "" }
+                );
+            }
+        }
+        let _ = writeln!(
+            h,
+            "<figure class=\"trace\">\n{}</figure>",
+            waterfall_svg(t, 60)
+        );
+    }
+    h.push_str("</section>\n");
+    Some(h)
 }

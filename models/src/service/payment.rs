@@ -7,6 +7,7 @@ use super::{Cx, ServiceInstance};
 use crate::ledger::Payment;
 use crate::msg::{CallTag, Msg, Outcome};
 use crate::plan::StepPlan;
+use crate::trace::SpanKind;
 use sim_core::network::NodeId;
 use sim_core::time::{SimDuration, SimTime};
 use std::rc::Rc;
@@ -40,6 +41,7 @@ impl ServiceInstance {
         let e = &mut self.execs[slot as usize];
         e.pay.since = ctx.now();
         e.timer = Some(ctx.set_timer(timeout, Msg::QueryTimeout { tag }));
+        self.begin_step_span(slot, SpanKind::LockWait, service as u16, 0, ctx);
     }
 
     pub(super) fn on_lock_granted(
@@ -91,6 +93,7 @@ impl ServiceInstance {
         let _ = ctx.send(a.node, Msg::BalanceRead { tag, key, token });
         let timer = ctx.set_timer(a.timeout, Msg::QueryTimeout { tag });
         self.execs[slot as usize].timer = Some(timer);
+        self.begin_step_span(slot, SpanKind::BalanceRead, store as u16, 0, ctx);
     }
 
     pub(super) fn on_balance(&mut self, tag: CallTag, balance: u32, version: u32, ctx: &mut Cx) {
@@ -133,6 +136,7 @@ impl ServiceInstance {
         let e = &mut self.execs[slot as usize];
         e.pay.payment = payment;
         e.timer = Some(ctx.set_timer(a.timeout, Msg::QueryTimeout { tag }));
+        self.begin_step_span(slot, SpanKind::Debit, store as u16, 0, ctx);
     }
 
     pub(super) fn on_debit_done(&mut self, tag: CallTag, stored: bool, ctx: &mut Cx) {

@@ -19,6 +19,7 @@ use super::{Cx, ServiceInstance};
 use crate::checker::history::{Call, OpRef, Reply};
 use crate::msg::{CallTag, Msg, Outcome};
 use crate::scenario::{Protocol, StoreOp};
+use crate::trace::SpanKind;
 use sim_core::time::SimTime;
 use std::rc::Rc;
 
@@ -96,6 +97,8 @@ impl ServiceInstance {
             siblings: false,
             attempt: 0,
         });
+        let write = u16::from(op == StoreOp::Write);
+        self.begin_step_span(slot, SpanKind::Store, store as u16, write, ctx);
         self.store_send(slot, ctx);
     }
 
