@@ -1957,6 +1957,28 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     /// assert_eq!(sim.world(), &[2, 3]);
     /// ```
     pub fn send_sized(&mut self, to: NodeId, msg: M, bytes: u64) -> Result<(), SimError> {
+        // One branch when the message log is off: the logging code is compiled out of the
+        // `LOG = false` copy, and the `LOG = true` copy is kept out of line.
+        if self.core.msg_log.is_none() {
+            self.send_with::<false>(to, msg, bytes)
+        } else {
+            self.send_logged(to, msg, bytes)
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn send_logged(&mut self, to: NodeId, msg: M, bytes: u64) -> Result<(), SimError> {
+        self.send_with::<true>(to, msg, bytes)
+    }
+
+    #[inline(always)]
+    fn send_with<const LOG: bool>(
+        &mut self,
+        to: NodeId,
+        msg: M,
+        bytes: u64,
+    ) -> Result<(), SimError> {
         self.core.check_node(to)?;
         let core = &mut *self.core;
         core.network.stats.sent += 1;
@@ -1967,7 +1989,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
         let from = self.me;
         // The message log, when on and in its window, keeps the payload's text.
         let logged = match core.msg_log.as_deref() {
-            Some(log) if log.wants(now) => Some(format!("{msg:?}")),
+            Some(log) if LOG && log.wants(now) => Some(format!("{msg:?}")),
             _ => None,
         };
         if from == to {
