@@ -42,16 +42,8 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    for d in &o.designs {
-        if !scenario.designs.iter().any(|x| &x.name == d) {
-            let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
-            eprintln!(
-                "{}: --design {d}: no such design (the file has: {})",
-                file.display(),
-                known.join(", ")
-            );
-            return ExitCode::from(EXIT_INPUT);
-        }
+    if let Err(code) = crate::known_designs(file, &scenario, &o.designs) {
+        return code;
     }
     let runs = o
         .runs

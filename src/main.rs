@@ -533,16 +533,8 @@ fn run(
             }
         },
     };
-    for d in designs {
-        if !scenario.designs.iter().any(|x| &x.name == d) {
-            let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
-            eprintln!(
-                "{}: --design {d}: no such design (the file has: {})",
-                file.display(),
-                known.join(", ")
-            );
-            return ExitCode::from(EXIT_INPUT);
-        }
+    if let Err(code) = known_designs(file, &scenario, designs) {
+        return code;
     }
     if options.replications == 0 {
         eprintln!("error: --replications must be at least 1");
@@ -829,15 +821,26 @@ fn twin_cell(
 }
 
 fn sanitise(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    reports::files::file_name(name)
+}
+
+/// Every `--design` names a design of the file; otherwise an input error that lists them.
+fn known_designs(file: &Path, scenario: &Scenario, designs: &[String]) -> Result<(), ExitCode> {
+    match designs
+        .iter()
+        .find(|d| !scenario.designs.iter().any(|x| &x.name == *d))
+    {
+        None => Ok(()),
+        Some(d) => {
+            let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
+            eprintln!(
+                "{}: --design {d}: no such design (the file has: {})",
+                file.display(),
+                known.join(", ")
+            );
+            Err(ExitCode::from(EXIT_INPUT))
+        }
+    }
 }
 
 fn validate(files: &[PathBuf]) -> ExitCode {

@@ -50,18 +50,8 @@ pub fn step(file: &Path, options: &StepOptions) -> ExitCode {
             }
         },
     };
-    if let Some(d) = options
-        .designs
-        .iter()
-        .find(|d| !scenario.designs.iter().any(|x| &x.name == *d))
-    {
-        let known: Vec<&str> = scenario.designs.iter().map(|x| x.name.as_str()).collect();
-        eprintln!(
-            "{}: --design {d}: no such design (the file has: {})",
-            file.display(),
-            known.join(", ")
-        );
-        return ExitCode::from(EXIT_INPUT);
+    if let Err(code) = crate::known_designs(file, &scenario, &options.designs) {
+        return code;
     }
     let seed = options.seed.unwrap_or(scenario.seed);
     let stdout = std::io::stdout();

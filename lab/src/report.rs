@@ -4,13 +4,12 @@
 //! for the verdict, the counter-example and the diagram.
 
 use crate::harness::{answer_text, op_text, LabRun, Outcome};
-use crate::lamport::{Arrow, ArrowFate, Diagram, OpMark, Span, SpanKind};
+use crate::lamport::{Arrow, Diagram, OpMark, Span, SpanKind};
 use crate::setup::Setup;
 use crate::verdict::LabVerdict;
 use models::results::RunResults;
 use models::scenario::FaultAction;
 use reports::chart::{ChartKind, ChartSpec, SweepData, SweepLine};
-use sim_core::message_log::Fate;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
@@ -66,21 +65,8 @@ pub fn diagram(
         let (Some(from), Some(to)) = (lane(m.from.index()), lane(m.to.index())) else {
             continue;
         };
-        let (arrive_ns, fate) = match m.fate {
-            Fate::Delivered { at } => (Some(at.as_nanos()), ArrowFate::Delivered),
-            Fate::InFlight { arrive_at } => (Some(arrive_at.as_nanos()), ArrowFate::InFlight),
-            Fate::DroppedAtDownNode { at } => (Some(at.as_nanos()), ArrowFate::DroppedAtDownNode),
-            Fate::Lost => (None, ArrowFate::Lost),
-            Fate::Partitioned => (None, ArrowFate::Partitioned),
-        };
-        d.arrows.push(Arrow {
-            from,
-            to,
-            sent_ns: sent,
-            arrive_ns,
-            label: m.detail.clone(),
-            fate,
-        });
+        d.arrows
+            .push(Arrow::of_record(m, from, to, m.detail.clone()));
     }
     let culprits: BTreeSet<u64> = verdict.culprits.iter().copied().collect();
     for o in ops_in_window {

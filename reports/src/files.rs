@@ -295,6 +295,20 @@ pub fn write_report(dir: &Path, report: &Report, png: bool) -> Result<Vec<PathBu
     write_all(dir, files).map_err(|e| e.to_string())
 }
 
+/// A name (a scenario's, a design's) as a file name: ASCII letters, digits, `-` and `_`
+/// kept, anything else `_`.
+pub fn file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
 /// Reads a `results.json`. Errors name the file and, for invalid contents, the line and
 /// column (`path:line:column: message`).
 pub fn read_results(path: &Path) -> Result<RunResults, String> {

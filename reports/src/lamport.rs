@@ -8,6 +8,7 @@
 //! Pure: the same [`Diagram`] gives the same bytes (integer pixel arithmetic on
 //! nanoseconds, no floats in the output beyond fixed decimals).
 
+use sim_core::message_log::{Fate, MessageRecord};
 use std::fmt::Write as _;
 
 /// What became of a drawn message.
@@ -40,6 +41,27 @@ pub struct Arrow {
     pub label: String,
     /// Its fate.
     pub fate: ArrowFate,
+}
+
+impl Arrow {
+    /// The arrow of a recorded message between lanes `from` and `to`.
+    pub fn of_record(m: &MessageRecord, from: usize, to: usize, label: String) -> Arrow {
+        let (arrive_ns, fate) = match m.fate {
+            Fate::Delivered { at } => (Some(at.as_nanos()), ArrowFate::Delivered),
+            Fate::InFlight { arrive_at } => (Some(arrive_at.as_nanos()), ArrowFate::InFlight),
+            Fate::DroppedAtDownNode { at } => (Some(at.as_nanos()), ArrowFate::DroppedAtDownNode),
+            Fate::Lost => (None, ArrowFate::Lost),
+            Fate::Partitioned => (None, ArrowFate::Partitioned),
+        };
+        Arrow {
+            from,
+            to,
+            sent_ns: m.sent_at.as_nanos(),
+            arrive_ns,
+            label,
+            fate,
+        }
+    }
 }
 
 /// What a span marks.

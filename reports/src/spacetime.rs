@@ -6,10 +6,10 @@
 //! Pure: the diagram is a function of the results and the recorded messages.
 
 use crate::consistency::Figure;
-use crate::lamport::{Arrow, ArrowFate, Diagram, OpMark, Span, SpanKind};
+use crate::lamport::{Arrow, Diagram, OpMark, Span, SpanKind};
 use models::results::{CounterexampleOp, DesignResult, FaultWindow, RunResults};
 use models::run::MessageWindow;
-use sim_core::message_log::{Fate, MessageRecord};
+use sim_core::message_log::MessageRecord;
 use std::collections::BTreeSet;
 
 /// At most this many messages are recorded for a diagram.
@@ -154,21 +154,8 @@ pub fn diagram(
         let (Some(from), Some(to)) = (lane(m.from.index()), lane(m.to.index())) else {
             continue;
         };
-        let (arrive_ns, fate) = match m.fate {
-            Fate::Delivered { at } => (Some(at.as_nanos()), ArrowFate::Delivered),
-            Fate::InFlight { arrive_at } => (Some(arrive_at.as_nanos()), ArrowFate::InFlight),
-            Fate::DroppedAtDownNode { at } => (Some(at.as_nanos()), ArrowFate::DroppedAtDownNode),
-            Fate::Lost => (None, ArrowFate::Lost),
-            Fate::Partitioned => (None, ArrowFate::Partitioned),
-        };
-        d.arrows.push(Arrow {
-            from,
-            to,
-            sent_ns: sent,
-            arrive_ns,
-            label: short_detail(&m.detail),
-            fate,
-        });
+        d.arrows
+            .push(Arrow::of_record(m, from, to, short_detail(&m.detail)));
     }
     for op in v.ops {
         let Some(l) = names.iter().position(|n| *n == op.node).and_then(lane) else {
@@ -250,7 +237,7 @@ pub fn figures(
             String::new()
         };
         out.push(Figure {
-            id: format!("spacetime-{}", file_name(&d.name)),
+            id: format!("spacetime-{}", crate::files::file_name(&d.name)),
             design: d.name.clone(),
             caption: format!(
                 "Space-time diagram of design {} from {} s to {} s, around the \
@@ -267,22 +254,11 @@ pub fn figures(
     Ok(out)
 }
 
-/// A design name as a file name: letters, digits, `-` and `_` kept, the rest `_`.
-fn file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lamport::ArrowFate;
+    use sim_core::message_log::Fate;
     use sim_core::network::NodeId;
     use sim_core::time::SimTime;
 
