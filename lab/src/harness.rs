@@ -387,129 +387,16 @@ fn engine_faults(
     setup: &Setup,
     f: &models::scenario::FaultSpec,
 ) -> Result<Vec<(SimTime, Fault)>, String> {
-    let at = secs(f.at_s);
-    let until = f.duration_s.map(|d| secs(f.at_s + d));
-    let nodes = |t: &str| -> Result<Vec<NodeId>, String> {
+    if let FaultAction::Drain { .. } = f.action {
+        return Err("the lab has no load balancer to drain a node from".to_string());
+    }
+    models::run::fault_to_engine(f, &|t: &str| {
         Ok(setup
             .resolve(t)?
             .into_iter()
             .map(|i| NodeId(i as u32))
             .collect())
-    };
-    let all = |ts: &[String]| -> Result<Vec<NodeId>, String> {
-        let mut v = Vec::new();
-        for t in ts {
-            v.extend(nodes(t)?);
-        }
-        Ok(v)
-    };
-    let mut out = Vec::new();
-    match &f.action {
-        FaultAction::Crash { target } => {
-            for node in nodes(target)? {
-                let restart_after = f.duration_s.map(SimDuration::from_secs_f64);
-                out.push((
-                    at,
-                    Fault::Crash {
-                        node,
-                        restart_after,
-                    },
-                ));
-            }
-        }
-        FaultAction::Partition { groups } => {
-            let groups = groups
-                .iter()
-                .map(|g| all(g))
-                .collect::<Result<Vec<_>, _>>()?;
-            out.push((at, Fault::Partition { groups }));
-            if let Some(u) = until {
-                out.push((u, Fault::Heal));
-            }
-        }
-        FaultAction::OneWayPartition { from, to } => {
-            out.push((
-                at,
-                Fault::OneWayPartition {
-                    from: all(from)?,
-                    to: all(to)?,
-                },
-            ));
-            if let Some(u) = until {
-                out.push((u, Fault::Heal));
-            }
-        }
-        FaultAction::Slow { target, factor } => {
-            for node in nodes(target)? {
-                out.push((
-                    at,
-                    Fault::Slow {
-                        node,
-                        factor: *factor,
-                    },
-                ));
-                if let Some(u) = until {
-                    out.push((u, Fault::Slow { node, factor: 1.0 }));
-                }
-            }
-        }
-        FaultAction::LatencySpike { targets, extra_ms } => {
-            let affected = all(targets)?;
-            let extra = SimDuration::from_millis_f64(*extra_ms);
-            out.push((
-                at,
-                Fault::LatencySpike {
-                    nodes: affected.clone(),
-                    extra,
-                },
-            ));
-            if let Some(u) = until {
-                out.push((
-                    u,
-                    Fault::LatencySpike {
-                        nodes: affected,
-                        extra: SimDuration::ZERO,
-                    },
-                ));
-            }
-        }
-        FaultAction::Drain { .. } => {
-            return Err("the lab has no load balancer to drain a node from".to_string());
-        }
-        FaultAction::Pause { target } => {
-            let duration = SimDuration::from_secs_f64(f.duration_s.unwrap_or(0.0));
-            for node in nodes(target)? {
-                out.push((at, Fault::Pause { node, duration }));
-            }
-        }
-        FaultAction::ClockSkew {
-            target,
-            offset_ms,
-            drift_ppm,
-        } => {
-            for node in nodes(target)? {
-                out.push((
-                    at,
-                    Fault::ClockSkew {
-                        node,
-                        offset_ns: (offset_ms * 1e6) as i64,
-                        drift_ppb: (drift_ppm * 1e3) as i64,
-                    },
-                ));
-                if let Some(u) = until {
-                    out.push((
-                        u,
-                        Fault::ClockSkew {
-                            node,
-                            offset_ns: 0,
-                            drift_ppb: 0,
-                        },
-                    ));
-                }
-            }
-        }
-    }
-    Ok(out)
+    })
 }
 
 // ------------------------------------------------------------------------------- replicas

@@ -8,47 +8,12 @@ use crate::setup::Setup;
 use crate::verdict::LabVerdict;
 use crate::workload::{Answer, Op};
 use models::results::{
-    DesignResult, EndpointResult, FaultWindow, LatencySummary, NetworkSummary, RequestCounts,
-    RunResults, StoreSummary, WindowRow, OUTCOMES,
+    DesignResult, EndpointResult, FaultWindow, NetworkSummary, RunResults, StoreSummary, WindowRow,
 };
-use sim_core::metrics::Histogram;
 use sim_core::simulation::StopReason;
 use std::collections::BTreeMap;
 
-fn latency(h: &Histogram) -> LatencySummary {
-    if h.is_empty() {
-        return LatencySummary::default();
-    }
-    let ms = |ns: u64| ns as f64 / 1e6;
-    LatencySummary {
-        mean: h.mean() / 1e6,
-        p50: ms(h.quantile(0.5)),
-        p90: ms(h.quantile(0.9)),
-        p99: ms(h.quantile(0.99)),
-        p999: ms(h.quantile(0.999)),
-        max: ms(h.max().unwrap_or(0)),
-    }
-}
-
-fn counts(issued: u64, ended: [u64; 4]) -> RequestCounts {
-    let in_flight = issued.saturating_sub(ended.iter().sum::<u64>());
-    let values = [ended[0], ended[1], ended[2], ended[3], in_flight];
-    RequestCounts {
-        total: issued,
-        ok: ended[0],
-        by_outcome: OUTCOMES.iter().map(|o| o.to_string()).zip(values).collect(),
-    }
-}
-
-fn rates(ended: [u64; 4], measured_s: f64) -> (f64, f64) {
-    let completed: u64 = ended.iter().sum();
-    let failure = if completed == 0 {
-        0.0
-    } else {
-        (completed - ended[0]) as f64 / completed as f64
-    };
-    (failure, ended[0] as f64 / measured_s)
-}
+use models::run::{counts, latency_summary as latency, rates};
 
 /// The `results.json` of a lab run: one design named `design`.
 pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) -> RunResults {
@@ -88,15 +53,7 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
             latency_p99_ms: s.latency_quantile_ms(i, 0.99).unwrap_or(0.0),
         })
         .collect();
-    let latency_cdf = if total.latency.is_empty() {
-        Vec::new()
-    } else {
-        (0..100)
-            .map(|i| f64::from(i) / 100.0)
-            .chain([0.995, 0.999, 0.9999, 1.0])
-            .map(|q| [total.latency.quantile(q) as f64 / 1e6, q])
-            .collect()
-    };
+    let latency_cdf = models::run::latency_cdf(&total.latency);
     let (reads, stale, behind, max_behind) = staleness(run);
     let store = StoreSummary {
         protocol: design.to_string(),

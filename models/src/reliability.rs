@@ -435,14 +435,20 @@ fn state_faults(comps: &[Component<'_>], key: &StateKey, at_s: f64) -> Vec<Fault
     out
 }
 
-/// `scenario` stripped of everything but what one request-level run needs.
-fn bare(scenario: &Scenario, rel: &Reliability) -> Scenario {
+/// `scenario` without its reliability, chaos, sweep, assertions and faults.
+fn stripped(scenario: &Scenario) -> Scenario {
     let mut s = scenario.clone();
     s.reliability = None;
     s.chaos = None;
     s.sweep = None;
     s.assertions.clear();
     s.faults.clear();
+    s
+}
+
+/// `scenario` stripped of everything but what one request-level run needs.
+fn bare(scenario: &Scenario, rel: &Reliability) -> Scenario {
+    let mut s = stripped(scenario);
     s.duration_s = rel.state_warmup_s + rel.state_s;
     s.warmup_s = rel.state_warmup_s;
     s.window_s = s.duration_s;
@@ -784,12 +790,7 @@ pub fn full_run(
         &mut states,
         true,
     )?;
-    let mut s = scenario.clone();
-    s.reliability = None;
-    s.chaos = None;
-    s.sweep = None;
-    s.assertions.clear();
-    s.faults.clear();
+    let mut s = stripped(scenario);
     s.duration_s = scenario.warmup_s + horizon_s;
     let offset = scenario.warmup_s;
     let secs = |ns: u64| ns as f64 / NS_PER_S;

@@ -231,9 +231,18 @@ fn engine_faults(
     design: &Design,
     plan: &Plan,
 ) -> Result<Vec<(SimTime, Fault)>, String> {
+    fault_to_engine(f, &|t: &str| resolve_target(t, design, plan))
+}
+
+/// The engine faults (start and, with a duration, undo) for one fault, its targets named
+/// by `resolve`. A `drain` gives none: it acts on the callers' balancers (see `drains`).
+/// The lab's harness compiles its faults with it too.
+pub fn fault_to_engine(
+    f: &FaultSpec,
+    resolve: &dyn Fn(&str) -> Result<Vec<NodeId>, String>,
+) -> Result<Vec<(SimTime, Fault)>, String> {
     let at = secs(f.at_s);
     let until = f.duration_s.map(|d| secs(f.at_s + d));
-    let resolve = |t: &str| resolve_target(t, design, plan);
     let resolve_all = |ts: &[String]| -> Result<Vec<NodeId>, String> {
         let mut v = Vec::new();
         for t in ts {
@@ -729,7 +738,8 @@ fn visibility_bins(ledger: &crate::ledger::StoreLedger) -> Vec<crate::results::V
         .collect()
 }
 
-fn latency_summary(h: &Histogram) -> LatencySummary {
+/// A histogram of nanoseconds as `results.json`'s latency summary, in milliseconds.
+pub fn latency_summary(h: &Histogram) -> LatencySummary {
     if h.is_empty() {
         return LatencySummary::default();
     }
@@ -745,7 +755,7 @@ fn latency_summary(h: &Histogram) -> LatencySummary {
 }
 
 /// `[ms, q]` at q = 0, 0.01, ..., 0.99, 0.995, 0.999, 0.9999, 1 (empty for no samples).
-fn latency_cdf(h: &Histogram) -> Vec<[f64; 2]> {
+pub fn latency_cdf(h: &Histogram) -> Vec<[f64; 2]> {
     if h.is_empty() {
         return Vec::new();
     }
@@ -756,8 +766,10 @@ fn latency_cdf(h: &Histogram) -> Vec<[f64; 2]> {
         .collect()
 }
 
-fn counts(issued: u64, ended: [u64; 4]) -> RequestCounts {
-    let in_flight = issued - ended.iter().sum::<u64>();
+/// Requests issued and ended (ok, error, timeout, rejected) as `results.json`'s counts; the
+/// rest are in flight.
+pub fn counts(issued: u64, ended: [u64; 4]) -> RequestCounts {
+    let in_flight = issued.saturating_sub(ended.iter().sum::<u64>());
     let values = [ended[0], ended[1], ended[2], ended[3], in_flight];
     RequestCounts {
         total: issued,
@@ -766,7 +778,8 @@ fn counts(issued: u64, ended: [u64; 4]) -> RequestCounts {
     }
 }
 
-fn rates(ended: [u64; 4], measured_s: f64) -> (f64, f64) {
+/// The failure rate (non-ok over completed) and the successes per measured second.
+pub fn rates(ended: [u64; 4], measured_s: f64) -> (f64, f64) {
     let completed: u64 = ended.iter().sum();
     let failure_rate = if completed == 0 {
         0.0

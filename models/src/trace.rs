@@ -135,6 +135,32 @@ struct RawSpan {
     status: SpanStatus,
 }
 
+impl RawSpan {
+    /// A request's root span (class `class`, issued by `node`).
+    fn request(
+        class: usize,
+        node: NodeId,
+        start: SimTime,
+        end: SimTime,
+        status: SpanStatus,
+    ) -> RawSpan {
+        RawSpan {
+            start,
+            end,
+            node: node.index() as u32,
+            parent: 0,
+            link: 0,
+            child: 0,
+            a: class as u16,
+            b: 0,
+            n: 0,
+            replied: false,
+            kind: SpanKind::Request,
+            status,
+        }
+    }
+}
+
 /// Why a trace was kept, best first (a better reason displaces a worse one at the cap).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum KeptBecause {
@@ -390,20 +416,7 @@ impl Tracer {
         b.dropped = 0;
         b.derived = 0;
         b.spans.clear();
-        let root = RawSpan {
-            start: now,
-            end: SimTime::MAX,
-            node: node.index() as u32,
-            parent: 0,
-            link: 0,
-            child: 0,
-            a: class as u16,
-            b: 0,
-            n: 0,
-            replied: false,
-            kind: SpanKind::Request,
-            status: SpanStatus::Open,
-        };
+        let root = RawSpan::request(class, node, now, SimTime::MAX, SpanStatus::Open);
         let r = self.push(o, root);
         let b = &mut self.bufs[o];
         b.last_publish = 1;
@@ -421,20 +434,7 @@ impl Tracer {
         now: SimTime,
         cause: CauseId,
     ) {
-        let span = RawSpan {
-            start: now,
-            end: now,
-            node: node.index() as u32,
-            parent: 0,
-            link: 0,
-            child: 0,
-            a: class as u16,
-            b: 0,
-            n: 0,
-            replied: false,
-            kind: SpanKind::Request,
-            status: SpanStatus::Rejected(cause),
-        };
+        let span = RawSpan::request(class, node, now, now, SpanStatus::Rejected(cause));
         self.counts.spans += 1;
         let trace = RawTrace {
             seq,
