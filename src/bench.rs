@@ -509,12 +509,9 @@ pub fn run_scenario_benches(scale: f64, raw_eps: f64) -> Result<String, String> 
         "ev/request",
         "raw/model"
     );
-    for file in [
-        "scenarios/saas-fanout.json",
-        "scenarios/inventory-sync-vs-async.json",
-    ] {
-        let scenario =
-            models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+    for file in ["saas-fanout", "inventory-sync-vs-async"] {
+        let scenario = models::bundled::load_path_or_name(std::path::Path::new(file))
+            .map_err(|e| e.to_string())?;
         for design in &scenario.designs {
             let mut s = scenario.clone();
             // Stretch the run so that about a million requests are issued.
@@ -544,8 +541,8 @@ pub fn run_scenario_benches(scale: f64, raw_eps: f64) -> Result<String, String> 
 /// The event pipeline's 100-instance design at 200,000 events/s for 60 simulated seconds
 /// (12 million events at `scale` 1): wall time and simulated seconds per wall second.
 fn pipeline_bench(scale: f64) -> Result<String, String> {
-    let file = std::path::Path::new("scenarios/event-pipeline.json");
-    let mut s = models::load::load_file(file).map_err(|e| e.to_string())?;
+    let file = std::path::Path::new("event-pipeline");
+    let mut s = models::bundled::load_path_or_name(file).map_err(|e| e.to_string())?;
     s.workload.arrivals = models::scenario::Arrivals::Poisson {
         rate_per_s: 200_000.0,
     };
@@ -604,9 +601,9 @@ pub fn checker_bench(scale: f64) -> String {
 /// simulated days (one replication), measured in the same process; the full mode's time is
 /// extrapolated linearly to the fast mode's horizon and replications.
 pub fn reliability_bench(scale: f64) -> Result<String, String> {
-    let file = "scenarios/logistics-migration.json";
-    let scenario =
-        models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+    let file = "logistics-migration";
+    let scenario = models::bundled::load_path_or_name(std::path::Path::new(file))
+        .map_err(|e| e.to_string())?;
     let rel = scenario
         .reliability
         .clone()
@@ -700,13 +697,9 @@ pub fn tracing_bench(scale: f64, rounds: usize) -> Result<String, String> {
         "peak spans"
     );
     let on = TraceConfig::from_spec(&models::scenario::TraceSpec::default());
-    for file in [
-        "scenarios/saas-fanout.json",
-        "scenarios/inventory-sync-vs-async.json",
-        "scenarios/silent-failure.json",
-    ] {
-        let scenario =
-            models::load::load_file(std::path::Path::new(file)).map_err(|e| e.to_string())?;
+    for file in ["saas-fanout", "inventory-sync-vs-async", "silent-failure"] {
+        let scenario = models::bundled::load_path_or_name(std::path::Path::new(file))
+            .map_err(|e| e.to_string())?;
         for design in &scenario.designs {
             let mut s = scenario.clone();
             s.trace = None;

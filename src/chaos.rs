@@ -66,7 +66,7 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
             .map_or("no chaos section: the file's own faults".to_string(), |c| {
                 c.summary()
             });
-        println!(
+        outln!(
             "chaos {} · {} run(s) per design from seed {seed} · {what}",
             scenario.name,
             seeds.len()
@@ -112,8 +112,8 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
         ));
     }
     if !o.quiet {
-        println!("\n{:<16} {:>5} {:>9}", "design", "runs", "violated");
-        print!("{table}");
+        outln!("\n{:<16} {:>5} {:>9}", "design", "runs", "violated");
+        out!("{table}");
     }
     for (d, rows) in designs.iter().zip(&checked) {
         let Some(k) = rows.iter().position(|c| !c.violations.is_empty()) else {
@@ -122,7 +122,7 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
         failed = true;
         let s = seeds[k];
         match counterexample(file, &scenario, d, s, &rows[k].violations, &dir, o) {
-            Ok(text) => print!("{text}"),
+            Ok(text) => out!("{text}"),
             Err(e) => {
                 eprintln!("{}: design {}: seed {s}: {e}", file.display(), d.name);
                 return ExitCode::from(EXIT_FAILURE);
@@ -134,7 +134,7 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
         return ExitCode::from(EXIT_FAILURE);
     }
     if !o.quiet {
-        println!("\nwrote {}", dir.join("chaos.json").display());
+        outln!("\nwrote {}", dir.join("chaos.json").display());
     }
     if failed {
         ExitCode::from(EXIT_FAILURE)

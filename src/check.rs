@@ -94,14 +94,14 @@ pub fn check(
     let mut failures = 0;
     for f in &all {
         if let Some(e) = &f.error {
-            println!("ERROR {}: {e}", f.file.display());
+            outln!("ERROR {}: {e}", f.file.display());
             failures += 1;
             continue;
         }
         for v in &f.verdicts {
             if v.passed {
                 if !quiet {
-                    println!(
+                    outln!(
                         "ok    {}: design {}: {} (measured {})",
                         f.file.display(),
                         v.design,
@@ -111,7 +111,7 @@ pub fn check(
                 }
             } else {
                 failures += 1;
-                println!("{}", failure_text(&f.file, v));
+                outln!("{}", failure_text(&f.file, v));
             }
         }
     }
@@ -123,7 +123,7 @@ pub fn check(
     }
     let total: usize = all.iter().map(|f| f.verdicts.len()).sum();
     if !quiet || failures > 0 {
-        println!(
+        outln!(
             "{} assertions checked, {} failed{}",
             total,
             failures,

@@ -1,6 +1,17 @@
 //! The `caplab` command line: parse, run, report. Only this crate touches files, the
 //! terminal and the wall clock.
 
+/// `print!` that never panics: see [`write_stdout`].
+macro_rules! out {
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!($($arg)*)) };
+}
+
+/// `println!` that never panics: see [`write_stdout`].
+macro_rules! outln {
+    () => { $crate::write_stdout(format_args!("\n")) };
+    ($($arg:tt)*) => { $crate::write_stdout(format_args!("{}\n", format_args!($($arg)*))) };
+}
+
 mod bench;
 mod chaos;
 mod check;
@@ -198,11 +209,12 @@ enum Command {
     },
     /// Print the JSON Schema of scenario files (for editors: reference it with "$schema").
     Schema,
-    /// List the bundled scenarios with their descriptions.
+    /// List the bundled scenarios (runnable by name from any directory: `caplab run
+    /// cap-partition`) with their descriptions and designs.
     List {
-        /// Directory to list.
-        #[arg(long, default_value = "scenarios")]
-        dir: PathBuf,
+        /// List the scenario files (*.json) of this directory instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<PathBuf>,
     },
     /// Trace requests: print the waterfall of one request (or of the slowest or first
     /// failed ones) and write them as Chrome trace-event and OTLP JSON.
@@ -278,7 +290,13 @@ const EXIT_FAILURE: u8 = 1;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match cli.command {
+    let code = dispatch(cli.command);
+    flush_stdout();
+    code
+}
+
+fn dispatch(command: Command) -> ExitCode {
+    match command {
         Command::Run {
             file,
             seed,
@@ -399,7 +417,7 @@ fn main() -> ExitCode {
         Command::Validate { files } => validate(&files),
         Command::Schema => {
             match serde_json::to_string_pretty(&models::schema::json_schema()) {
-                Ok(s) => println!("{s}"),
+                Ok(s) => outln!("{s}"),
                 Err(e) => {
                     eprintln!("error: {e}");
                     return ExitCode::from(EXIT_FAILURE);
@@ -407,7 +425,7 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
-        Command::List { dir } => list(&dir),
+        Command::List { dir } => list(dir.as_deref()),
         Command::Trace {
             file,
             designs,
@@ -447,11 +465,11 @@ fn main() -> ExitCode {
                 return ExitCode::from(EXIT_INPUT);
             }
             if checker {
-                print!("{}", bench::checker_bench(scale));
+                out!("{}", bench::checker_bench(scale));
             }
             if reliability {
                 match bench::reliability_bench(scale) {
-                    Ok(text) => print!("{text}"),
+                    Ok(text) => out!("{text}"),
                     Err(e) => {
                         eprintln!("error: {e}");
                         return ExitCode::from(EXIT_FAILURE);
@@ -459,12 +477,12 @@ fn main() -> ExitCode {
                 }
             }
             let rows = bench::run_engine_benches(scale, rounds);
-            print!("{}", bench::format_rows(&rows));
+            out!("{}", bench::format_rows(&rows));
             if scenarios {
                 // The raw engine's speed: the hold model with 1,000 events outstanding.
                 let raw_eps = rows[0].engine_eps;
                 match bench::run_scenario_benches(scale, raw_eps) {
-                    Ok(text) => print!("{text}"),
+                    Ok(text) => out!("{text}"),
                     Err(e) => {
                         eprintln!("error: {e}");
                         return ExitCode::from(EXIT_FAILURE);
@@ -473,7 +491,7 @@ fn main() -> ExitCode {
             }
             if tracing {
                 match bench::tracing_bench(scale, rounds) {
-                    Ok(text) => print!("{text}"),
+                    Ok(text) => out!("{text}"),
                     Err(e) => {
                         eprintln!("error: {e}");
                         return ExitCode::from(EXIT_FAILURE);
@@ -485,8 +503,41 @@ fn main() -> ExitCode {
     }
 }
 
+/// Writes to standard output. A reader that went away (`caplab list | head`) ends the
+/// program quietly with exit code 0; any other write error (`> /dev/full`) with a one-line
+/// error and exit code 1. `print!` would panic (exit code 101) in both cases.
+fn write_stdout(args: std::fmt::Arguments) {
+    use std::io::Write;
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_fmt(args) {
+        stdout_failed(e);
+    }
+}
+
+/// Flushes standard output, with [`write_stdout`]'s handling of errors.
+fn flush_stdout() {
+    use std::io::Write;
+    if let Err(e) = std::io::stdout().lock().flush() {
+        stdout_failed(e);
+    }
+}
+
+fn stdout_failed(e: std::io::Error) -> ! {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        std::process::exit(0);
+    }
+    eprintln!("error: cannot write to standard output: {e}");
+    std::process::exit(i32::from(EXIT_FAILURE));
+}
+
+/// Prints `text` on standard output (see [`write_stdout`]); success.
+fn print_or_exit(text: &str) -> ExitCode {
+    out!("{text}");
+    ExitCode::SUCCESS
+}
+
 fn load(file: &Path) -> Result<Scenario, ExitCode> {
-    models::load::load_file(file).map_err(|e| {
+    models::bundled::load_path_or_name(file).map_err(|e| {
         eprint!("{e}");
         if !e.to_string().ends_with('\n') {
             eprintln!();
@@ -648,16 +699,16 @@ fn run(
         match options.format {
             Format::Table => {
                 let style = reports::table::Style { color: color() };
-                print!("{}", reports::table::render_text_styled(&results, style));
+                out!("{}", reports::table::render_text_styled(&results, style));
                 let traced = reports::trace::summary_text(&results);
                 if !traced.is_empty() {
-                    print!("\n{traced}");
+                    out!("\n{traced}");
                 }
                 if let Some(reps) = &reps {
-                    println!();
-                    print!("{}", reports::table::replications_text(reps, style));
+                    outln!();
+                    out!("{}", reports::table::replications_text(reps, style));
                 }
-                println!(
+                outln!(
                     "\nwrote {}",
                     written
                         .iter()
@@ -666,12 +717,12 @@ fn run(
                         .join(", ")
                 );
                 if let Some(index) = report_index {
-                    println!("report: {}", index.display());
+                    outln!("report: {}", index.display());
                 }
-                println!("replay: caplab run {} --seed {seed}", file.display());
+                outln!("replay: caplab run {} --seed {seed}", file.display());
             }
-            Format::Json => print!("{}", reports::files::results_json(&results)),
-            Format::Csv => print!("{}", reports::files::endpoints_csv(&results)),
+            Format::Json => out!("{}", reports::files::results_json(&results)),
+            Format::Csv => out!("{}", reports::files::endpoints_csv(&results)),
         }
     }
     ExitCode::SUCCESS
@@ -733,7 +784,7 @@ fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
     match write_report(dir, &results, reps.as_ref(), Vec::new()) {
         Ok(index) => {
             if !quiet {
-                println!("report: {}", index.display());
+                outln!("report: {}", index.display());
             }
             ExitCode::SUCCESS
         }
@@ -760,10 +811,10 @@ fn compare(a: &Path, b: &Path, json: bool) -> ExitCode {
     };
     let c = reports::compare::compare(&a, &b);
     if json {
-        print!("{}", reports::compare::comparison_json(&c));
+        out!("{}", reports::compare::comparison_json(&c));
     } else {
         let style = reports::table::Style { color: color() };
-        print!("{}", reports::table::comparison_text(&c, style));
+        out!("{}", reports::table::comparison_text(&c, style));
     }
     ExitCode::SUCCESS
 }
@@ -798,12 +849,12 @@ fn twin(file: &Path, seed: Option<u64>, designs: &[String]) -> ExitCode {
             },
         };
         match twin_cell(build, limits) {
-            sim_core::twin::TwinVerdict::Identical { digest, events } => println!(
+            sim_core::twin::TwinVerdict::Identical { digest, events } => outln!(
                 "twin run {}: identical (digest {digest:016x}, {events} events)",
                 design.name
             ),
             sim_core::twin::TwinVerdict::Diverged(d) => {
-                println!("twin run {}: {d}", design.name);
+                outln!("twin run {}: {d}", design.name);
                 code = ExitCode::from(EXIT_FAILURE);
             }
         }
@@ -847,7 +898,7 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     let mut failed = false;
     for f in files {
         match load(f) {
-            Ok(s) => println!("{}: ok ({} designs)", f.display(), s.designs.len()),
+            Ok(s) => outln!("{}: ok ({} designs)", f.display(), s.designs.len()),
             Err(_) => failed = true,
         }
     }
@@ -858,43 +909,55 @@ fn validate(files: &[PathBuf]) -> ExitCode {
     }
 }
 
-fn list(dir: &Path) -> ExitCode {
-    let entries = match std::fs::read_dir(dir) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: cannot list {}: {e}", dir.display());
-            return ExitCode::from(EXIT_INPUT);
-        }
-    };
-    let mut files: Vec<PathBuf> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "json"))
-        .collect();
-    files.sort();
-    for f in files {
-        match models::load::load_file(&f) {
-            Ok(s) => {
-                let first = s
-                    .description
-                    .split(". ")
-                    .next()
-                    .unwrap_or("")
-                    .trim_end_matches('.');
-                let designs: Vec<&str> = s.designs.iter().map(|d| d.name.as_str()).collect();
-                println!(
-                    "{:<44} {}.\n{:<44} designs: {}",
-                    f.display(),
-                    first,
-                    "",
-                    designs.join(", ")
-                );
+fn list(dir: Option<&Path>) -> ExitCode {
+    let mut out = String::new();
+    match dir {
+        None => {
+            for b in models::bundled::ALL {
+                out.push_str(&list_entry(b.name, b.load()));
             }
-            Err(e) => println!(
-                "{:<44} (invalid: {} problems)",
-                f.display(),
-                e.problems.len()
-            ),
+        }
+        Some(dir) => {
+            let entries = match std::fs::read_dir(dir) {
+                Ok(e) => e,
+                Err(e) => {
+                    eprintln!("error: cannot list {}: {e}", dir.display());
+                    return ExitCode::from(EXIT_INPUT);
+                }
+            };
+            let mut files: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect();
+            files.sort();
+            for f in files {
+                out.push_str(&list_entry(
+                    &f.display().to_string(),
+                    models::load::load_file(&f),
+                ));
+            }
         }
     }
-    ExitCode::SUCCESS
+    print_or_exit(&out)
+}
+
+/// One scenario of `caplab list`: its name, the first sentence of its description, its designs.
+fn list_entry(name: &str, loaded: Result<Scenario, models::load::ScenarioError>) -> String {
+    match loaded {
+        Ok(s) => {
+            let first = s
+                .description
+                .split(". ")
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('.');
+            let designs: Vec<&str> = s.designs.iter().map(|d| d.name.as_str()).collect();
+            format!(
+                "{name:<44} {first}.\n{:<44} designs: {}\n",
+                "",
+                designs.join(", ")
+            )
+        }
+        Err(e) => format!("{name:<44} (invalid: {} problems)\n", e.problems.len()),
+    }
 }

@@ -322,18 +322,18 @@ fn finish(
     };
     if !quiet {
         let plain: Vec<SweepRow> = rows.into_iter().map(|(r, _)| r).collect();
-        print!("{}", reports::sweep::rows_text(meta, &plain));
-        println!();
+        out!("{}", reports::sweep::rows_text(meta, &plain));
+        outln!();
         for s in reports::sweep::narrative(meta, &plain) {
-            println!("{s}");
+            outln!("{s}");
         }
-        println!(
+        outln!(
             "\nwrote {} files into {} (sweep.csv, sweep.jsonl, report.md, index.html, charts/)",
             written.len(),
             dir.display()
         );
         if let Some(f) = file {
-            println!(
+            outln!(
                 "replay a point: caplab run {} --point P --seed {} --design D",
                 f.display(),
                 meta.seed
@@ -376,7 +376,7 @@ pub fn merge(out: &Path, shards: &[PathBuf], quiet: bool) -> ExitCode {
         return ExitCode::from(EXIT_INPUT);
     };
     if !quiet {
-        println!("merging {} rows from {} shards", rows.len(), shards.len());
+        outln!("merging {} rows from {} shards", rows.len(), shards.len());
     }
     finish(out, &meta, rows, quiet, None)
 }

@@ -122,10 +122,10 @@ pub fn trace(file: &Path, options: &TraceOptions) -> ExitCode {
                 Pick::Slowest(_) => "no request".to_string(),
                 Pick::Failed(_) => "no failed request".to_string(),
             };
-            println!("design {}: {what}\n", design.name);
+            outln!("design {}: {what}\n", design.name);
         }
         for t in &traces {
-            println!("{}", reports::trace::waterfall(t, options.width));
+            outln!("{}", reports::trace::waterfall(t, options.width));
         }
         if let Some(summary) = &result.tracing {
             if summary.failed > 0 {
@@ -139,7 +139,7 @@ pub fn trace(file: &Path, options: &TraceOptions) -> ExitCode {
                         )
                     })
                     .collect();
-                println!(
+                outln!(
                     "design {}: {} failed requests; their traces blame: {}\n",
                     design.name,
                     summary.failed,
@@ -160,9 +160,9 @@ pub fn trace(file: &Path, options: &TraceOptions) -> ExitCode {
             eprintln!("error: cannot write {}: {e}", path.display());
             return ExitCode::from(crate::EXIT_FAILURE);
         }
-        println!("wrote {}", path.display());
+        outln!("wrote {}", path.display());
     }
-    println!(
+    outln!(
         "replay: caplab trace {} --seed {seed}{}",
         file.display(),
         match options.pick {

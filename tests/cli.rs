@@ -170,7 +170,7 @@ fn schema_is_json_and_list_shows_the_bundled_scenarios() {
         schema, committed,
         "caplab.schema.json is stale: run `caplab schema > caplab.schema.json`"
     );
-    let o = caplab(&["list"]);
+    let o = caplab(&["list", "--dir", "scenarios"]);
     let text = String::from_utf8_lossy(&o.stdout);
     for f in [
         "pool-exhaustion.json",
@@ -178,6 +178,111 @@ fn schema_is_json_and_list_shows_the_bundled_scenarios() {
         "saas-fanout.json",
     ] {
         assert!(text.contains(f), "{text}");
+    }
+}
+
+/// `caplab` run from a directory with no `scenarios/` in it.
+fn caplab_elsewhere(args: &[&str]) -> Output {
+    let dir = temp_dir("elsewhere");
+    let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(args)
+        .current_dir(&dir)
+        .env("NO_COLOR", "1")
+        .env("CI", "1")
+        .output()
+        .expect("caplab runs");
+    let _ = std::fs::remove_dir_all(&dir);
+    o
+}
+
+#[test]
+fn list_and_run_by_name_work_from_any_directory() {
+    let o = caplab_elsewhere(&["list"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    for name in ["cap-partition ", "event-pipeline ", "when-to-distribute "] {
+        assert!(text.contains(name), "{text}");
+    }
+    assert!(text.contains("designs: cp, ap, ap-siblings"), "{text}");
+    // Run by name gives the digests of the file in the repository.
+    let by_name = caplab_elsewhere(&["run", "pool-exhaustion", "--json", "--out", "/dev/null/x"]);
+    let by_file = caplab(&[
+        "run",
+        "scenarios/pool-exhaustion.json",
+        "--json",
+        "--out",
+        temp_dir("by-file").to_str().unwrap(),
+    ]);
+    assert!(by_file.status.success());
+    // --out under /dev/null cannot be written: the failure is named, the exit code 1.
+    assert_eq!(by_name.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&by_name.stderr).contains("cannot write results"));
+    let dir = temp_dir("by-name");
+    let by_name = caplab_elsewhere(&[
+        "run",
+        "pool-exhaustion.json",
+        "--json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        by_name.status.success(),
+        "{}",
+        String::from_utf8_lossy(&by_name.stderr)
+    );
+    assert_eq!(by_name.stdout, by_file.stdout);
+    let _ = std::fs::remove_dir_all(&dir);
+    // An unknown name lists the bundled ones.
+    let o = caplab_elsewhere(&["validate", "no-such-scenario"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("cap-partition, chaos"));
+}
+
+#[test]
+fn a_closed_pipe_ends_quietly_and_a_full_disk_is_one_line_and_exit_1() {
+    use std::io::Read;
+    use std::process::Stdio;
+    for args in [&["schema"][..], &["list"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_caplab"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("caplab runs");
+        // Read one byte, then close the pipe, as `head -c1` does.
+        let mut stdout = child.stdout.take().expect("piped");
+        let mut byte = [0u8; 1];
+        stdout.read_exact(&mut byte).expect("one byte");
+        drop(stdout);
+        let o = child.wait_with_output().expect("caplab ends");
+        assert_eq!(
+            o.status.code(),
+            Some(0),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        assert!(
+            o.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    if std::path::Path::new("/dev/full").exists() {
+        for args in [&["schema"][..], &["list"][..]] {
+            let full = std::fs::OpenOptions::new()
+                .write(true)
+                .open("/dev/full")
+                .unwrap();
+            let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+                .args(args)
+                .stdout(full)
+                .output()
+                .expect("caplab runs");
+            assert_eq!(o.status.code(), Some(1), "{args:?}");
+            let err = String::from_utf8_lossy(&o.stderr);
+            assert_eq!(err.lines().count(), 1, "{err}");
+            assert!(err.contains("No space left"), "{err}");
+        }
     }
 }
 

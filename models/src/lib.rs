@@ -3,6 +3,7 @@ pub mod account;
 pub mod assertions;
 pub mod balancer;
 pub mod broker;
+pub mod bundled;
 pub mod chaos;
 pub mod checker;
 pub mod client;
