@@ -11,7 +11,7 @@
 //! additions. The report draws each replica's value over time (`charts/convergence.svg`).
 //!
 //! ```sh
-//! cargo run --example gossip-counter              # under scenarios/cap-partition.json
+//! cargo run --example gossip-counter              # under the bundled cap-partition
 //! ```
 
 use lab::{
@@ -37,6 +37,7 @@ pub enum Timer {
 #[derive(Clone, Debug, Default)]
 pub struct Counts(Vec<i64>);
 
+#[derive(Debug)]
 pub struct GossipCounter;
 
 impl Node for GossipCounter {
@@ -84,7 +85,7 @@ impl Node for GossipCounter {
 
 fn main() -> ExitCode {
     Example::new("gossip-counter", Workload::counter())
-        .scenario("scenarios/cap-partition.json")
+        .scenario("cap-partition")
         .check(Check::Converges)
         .run::<GossipCounter>()
 }

@@ -1,10 +1,11 @@
 //! A majority-quorum register (Attiya, Bar-Noy and Dolev's algorithm, "ABD"): linearizable
 //! under partitions, unavailable where there is no majority.
 //!
-//! Every replica keeps, per key, a value and its timestamp `(counter, writer)`, on disk
-//! (the durable state: a restarted replica still has it). The replica a client contacts
-//! coordinates its operation in two rounds, each waiting for a majority of replicas
-//! (itself included):
+//! Every replica keeps, per key, a value and its timestamp, on disk (the durable state: a
+//! restarted replica still has it). A timestamp is a counter and a tie-breaker unique to
+//! the write: `(counter, coordinating replica, its round number)`. The replica a client
+//! contacts coordinates its operation in two rounds, each waiting for a majority of
+//! replicas (itself included):
 //! - a write asks a majority for their timestamps, then stores the value with a larger
 //!   one at a majority;
 //! - a read asks a majority for their values, picks the one with the largest timestamp,
@@ -12,12 +13,21 @@
 //!   it.
 //!
 //! Any two majorities share a replica, so every read sees the latest completed write.
+//!
+//! Why the tie-breaker must be unique *per write*, not just per replica: two writes running
+//! at once may both find the same largest counter `c` and both pick `c + 1`. With equal
+//! timestamps, each replica keeps whichever write reaches it first, so replicas can hold
+//! different values under one timestamp; a read may then return one value and a later
+//! read the other (or an older write win back). Writes with distinct timestamps are
+//! ordered the same way everywhere. `(c + 1, replica)` is not enough: one replica
+//! coordinates several writes at once, so the round number completes the tag.
 //! Under `scenarios/cap-partition.json` the minority replica (`kv#2`) cannot gather a
 //! majority: after 300 ms it tells its clients it is unavailable, and the history stays
 //! linearizable. (Compare-and-set needs consensus, not just quorums: it is refused.)
 //!
 //! ```sh
-//! cargo run --example majority-register           # under scenarios/cap-partition.json
+//! cargo run --example majority-register           # under the bundled cap-partition
+//! cargo run --example majority-register -- chaos --seeds 50 --nemesis all
 //! ```
 
 use lab::{Answer, Example, Node, NodeCtx, Op, ReplicaId, Request, SimDuration, TimerId, Workload};
@@ -26,8 +36,12 @@ use std::process::ExitCode;
 
 const ROUND_TIMEOUT: SimDuration = SimDuration::from_millis(300);
 
-/// A timestamp: a counter, then the writing replica to break ties.
-type Stamp = (u64, u32);
+/// A timestamp: a counter, then a tie-breaker unique to the write (the coordinating replica
+/// and its round number, itself unique to the replica's incarnation).
+pub type Stamp = (u64, u32, u64);
+
+/// The timestamp of a key never written.
+const NEVER: Stamp = (0, 0, 0);
 
 #[derive(Clone, Debug)]
 pub enum Msg {
@@ -64,6 +78,7 @@ pub struct Disk {
 }
 
 /// An operation this replica coordinates.
+#[derive(Debug)]
 pub struct Coordinating {
     req: Request,
     key: u64,
@@ -75,6 +90,7 @@ pub struct Coordinating {
     give_up: TimerId,
 }
 
+#[derive(Debug)]
 pub struct MajorityRegister {
     ops: BTreeMap<u64, Coordinating>,
     next_round: u64,
@@ -86,7 +102,7 @@ pub struct MajorityRegister {
 impl MajorityRegister {
     /// Keeps `(stamp, value)` for `key` if it is newer than what the disk has.
     fn keep(ctx: &mut NodeCtx<'_, Self>, key: u64, stamp: Stamp, value: Option<u64>) {
-        let cell = ctx.durable().cells.entry(key).or_insert(((0, 0), None));
+        let cell = ctx.durable().cells.entry(key).or_insert((NEVER, None));
         if stamp > cell.0 {
             *cell = (stamp, value);
         }
@@ -106,7 +122,7 @@ impl MajorityRegister {
             None => {
                 // Round 1 is done: choose what round 2 stores.
                 let (stamp, value) = match op.req.op {
-                    Op::Write { value, .. } => ((op.best.0 .0 + 1, ctx.me().0), Some(value)),
+                    Op::Write { value, .. } => ((op.best.0 .0 + 1, ctx.me().0, round), Some(value)),
                     _ => op.best, // a read writes back the freshest value it found
                 };
                 op.writing = Some((stamp, value));
@@ -169,7 +185,7 @@ impl Node for MajorityRegister {
             .cells
             .get(&key)
             .copied()
-            .unwrap_or(((0, 0), None));
+            .unwrap_or((NEVER, None));
         self.ops.insert(
             round,
             Coordinating {
@@ -194,7 +210,7 @@ impl Node for MajorityRegister {
                     .cells
                     .get(&key)
                     .copied()
-                    .unwrap_or(((0, 0), None));
+                    .unwrap_or((NEVER, None));
                 ctx.send(
                     from,
                     Msg::Have {
@@ -246,6 +262,6 @@ impl Node for MajorityRegister {
 
 fn main() -> ExitCode {
     Example::new("majority-register", Workload::register())
-        .scenario("scenarios/cap-partition.json")
+        .scenario("cap-partition")
         .run::<MajorityRegister>()
 }

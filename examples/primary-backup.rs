@@ -14,7 +14,7 @@
 //! miss writes acknowledged on the other side.
 //!
 //! ```sh
-//! cargo run --example primary-backup              # under scenarios/cap-partition.json
+//! cargo run --example primary-backup              # under the bundled cap-partition
 //! cargo run --example primary-backup -- --scenario none
 //! ```
 
@@ -43,11 +43,13 @@ pub enum Timer {
 }
 
 /// A write waiting for its backups.
+#[derive(Debug)]
 pub struct Pending {
     req: Request,
     waiting: BTreeSet<ReplicaId>,
 }
 
+#[derive(Debug)]
 pub struct PrimaryBackup {
     primary: ReplicaId,
     values: BTreeMap<u64, u64>,
@@ -204,6 +206,6 @@ impl Node for PrimaryBackup {
 
 fn main() -> ExitCode {
     Example::new("primary-backup", Workload::register())
-        .scenario("scenarios/cap-partition.json")
+        .scenario("cap-partition")
         .run::<PrimaryBackup>()
 }

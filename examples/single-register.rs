@@ -14,6 +14,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 /// The register: a value per key, in memory.
+#[derive(Debug)]
 pub struct SingleRegister {
     values: BTreeMap<u64, u64>,
 }

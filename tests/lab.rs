@@ -4,16 +4,16 @@
 
 #[allow(dead_code)]
 #[path = "../examples/gossip-counter.rs"]
-mod gossip_counter;
+pub(crate) mod gossip_counter;
 #[allow(dead_code)]
 #[path = "../examples/majority-register.rs"]
-mod majority_register;
+pub(crate) mod majority_register;
 #[allow(dead_code)]
 #[path = "../examples/primary-backup.rs"]
-mod primary_backup;
+pub(crate) mod primary_backup;
 #[allow(dead_code)]
 #[path = "../examples/single-register.rs"]
-mod single_register;
+pub(crate) mod single_register;
 
 use lab::harness::{self, RunOptions};
 use lab::lamport::ArrowFate;
@@ -191,6 +191,7 @@ fn the_gossip_counter_diverges_during_the_partition_and_converges_after_the_last
 
 /// A node that counts its boots on disk and the requests it saw in memory; it answers a
 /// counter read with `boots * 1_000_000 + seen`.
+#[derive(Debug)]
 struct Amnesiac {
     seen: i64,
 }
@@ -439,7 +440,14 @@ fn single_step_mode_prints_every_event_with_node_names_and_the_same_digest() {
     .expect("runs");
     assert_eq!(stepped.digest, plain.digest);
     let text = String::from_utf8(out).expect("utf-8");
-    assert_eq!(text.lines().count() as u64, stepped.events);
+    // One line per event, each followed by the messages its handler sent.
+    let events = text.lines().filter(|l| l.starts_with('#')).count();
+    assert_eq!(events as u64, stepped.events);
+    let sends = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with(['→', '✗']))
+        .count();
+    assert_eq!(sends as u64, stepped.net.sent, "every send is printed once");
     assert!(
         text.lines().any(|l| l.contains("from app#0.c0: req ")),
         "{}",

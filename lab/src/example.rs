@@ -1,17 +1,33 @@
 //! One lab run from end to end ([`evaluate`]): run the node, check the history, build the
 //! results and, around the first violation (or a chosen window), the space-time diagram
 //! from a second run of the same seed with the message log on. And the command line of
-//! the examples ([`Example`]): `cargo run --example NAME -- [options]`.
+//! the examples and of a student's crate ([`Example`]):
+//!
+//! ```text
+//! cargo run --example NAME -- [OPTIONS]                 one run (the default)
+//! cargo run --example NAME -- chaos --seeds 50 [OPTIONS]  many seeds under a nemesis
+//! cargo run --example NAME -- grade --pack DIR [--seeds N] [--json F] [--junit F]
+//! ```
+//!
+//! Run with `--help` for every option.
 
-use crate::harness::{self, LabRun, RunOptions};
+use crate::chaos;
+use crate::grade;
+use crate::harness::{self, seconds, LabRun, RunOptions};
 use crate::lamport::Diagram;
-use crate::node::Node;
+use crate::nemesis::Nemesis;
+use crate::node::{Node, ReplicaId};
 use crate::report;
 use crate::setup::{Check, Contact, Setup};
 use crate::verdict::{judge, LabVerdict};
 use crate::workload::Workload;
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::results::RunResults;
+use models::scenario::FaultSpec;
+use sim_core::dist::Dist;
+use sim_core::simulation::RunLimits;
 use sim_core::time::SimTime;
+use sim_core::twin::{twin_run_by, TwinVerdict};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -32,6 +48,9 @@ pub struct Evaluation {
     /// Whether the diagram's second run had the same digest as the first (it must: the
     /// message log does not change what happens, and runs are deterministic).
     pub replayed_identically: Option<bool>,
+    /// When it did not: the first event at which two runs of the same seed differ, found
+    /// by a twin run (see [`first_divergence`]).
+    pub divergence: Option<String>,
 }
 
 /// Runs `N` under `setup` as design `design`, checks it, and draws the diagram of
@@ -67,107 +86,256 @@ pub fn evaluate<N: Node>(
         }
         None => (None, None),
     };
+    let divergence = if replayed_identically == Some(false) {
+        first_divergence::<N>(setup, run.seed)?
+    } else {
+        None
+    };
     Ok(Evaluation {
         run,
         verdict,
         results,
         diagram,
         replayed_identically,
+        divergence,
     })
+}
+
+/// Runs `N` twice under `setup` and `seed` in lockstep, comparing them after every event
+/// (the engine's digest and what clients were told); `None` when they agree to the end,
+/// else the first event at which they differ, with node names: a node whose behaviour
+/// depends on something else than its inputs and its `ctx.rng()` (a `HashMap`'s order,
+/// the wall clock, a global counter, a thread-local random number generator).
+pub fn first_divergence<N: Node>(setup: &Setup, seed: u64) -> Result<Option<String>, String> {
+    harness::build::<N>(setup, seed)?;
+    let names = setup.node_names();
+    let limits = RunLimits {
+        until: SimTime(sim_core::time::SimDuration::from_secs_f64(setup.duration_s).as_nanos()),
+        max_events: setup.max_events,
+    };
+    let verdict = twin_run_by(
+        || match harness::build::<N>(setup, seed) {
+            Ok(sim) => sim,
+            // Built once above with the same arguments: it cannot fail now.
+            Err(e) => unreachable!("{e}"),
+        },
+        limits,
+        |sim| models::ledger::fold(sim.digest(), sim.world().observed_digest),
+    );
+    let TwinVerdict::Diverged(d) = verdict else {
+        return Ok(None);
+    };
+    let show = |r: &Option<sim_core::simulation::EventRecord>| match r {
+        Some(r) => {
+            let node = r.target.map_or("engine".to_string(), |n| {
+                names.get(n.index()).cloned().unwrap_or_default()
+            });
+            let from = r.source.map_or(String::new(), |n| {
+                format!(
+                    " from {}",
+                    names.get(n.index()).cloned().unwrap_or_default()
+                )
+            });
+            format!(
+                "{} at {}: {}{from}: {}",
+                node,
+                seconds(r.time.as_nanos()),
+                r.kind,
+                r.detail
+            )
+        }
+        None => "(the run had ended)".to_string(),
+    };
+    let node = d
+        .first
+        .as_ref()
+        .or(d.second.as_ref())
+        .and_then(|r| r.target)
+        .map_or("the engine".to_string(), |n| {
+            names.get(n.index()).cloned().unwrap_or_default()
+        });
+    Ok(Some(format!(
+        "two runs of seed {seed} part at event #{} (in {node}): the node is not deterministic\n  \
+         first run:  {}\n  second run: {}\n  (its handler for this event, or an earlier one \
+         of {node}, used something else than its state, its input and ctx.rng(): a HashMap's \
+         order, the wall clock, a global)",
+        d.index,
+        show(&d.first),
+        show(&d.second)
+    )))
+}
+
+/// The property to check, on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum CheckArg {
+    /// Linearizability.
+    Linearizable,
+    /// Sequential consistency (registers).
+    Sequential,
+    /// Convergence (counters and sets).
+    Converges,
+}
+
+impl From<CheckArg> for Check {
+    fn from(c: CheckArg) -> Check {
+        match c {
+            CheckArg::Linearizable => Check::Linearizable,
+            CheckArg::Sequential => Check::Sequential,
+            CheckArg::Converges => Check::Converges,
+        }
+    }
+}
+
+impl CheckArg {
+    fn word(self) -> &'static str {
+        match self {
+            CheckArg::Linearizable => "linearizable",
+            CheckArg::Sequential => "sequential",
+            CheckArg::Converges => "converges",
+        }
+    }
+}
+
+/// `FROM_MS..TO_MS` in milliseconds → nanoseconds.
+fn parse_window(v: &str) -> Result<(u64, u64), String> {
+    v.split_once("..")
+        .and_then(|(x, y)| {
+            let x: f64 = x.parse().ok()?;
+            let y: f64 = y.parse().ok()?;
+            (x.is_finite() && y.is_finite() && 0.0 <= x && x < y)
+                .then_some(((x * 1e6) as u64, (y * 1e6) as u64))
+        })
+        .ok_or_else(|| format!("FROM_MS..TO_MS with FROM < TO, not {v}"))
+}
+
+/// What a run is: the scenario, the nemesis, the check and the seed; shared by the run,
+/// `chaos` and the replay lines.
+#[derive(Args, Clone, Debug, Default)]
+pub struct RunArgs {
+    /// The seed (default: the scenario's).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// A scenario file, a bundled scenario's name (cap-partition), or `none` (no faults).
+    #[arg(long, value_name = "FILE|NAME|none")]
+    pub scenario: Option<String>,
+    /// The property checked (default: the example's).
+    #[arg(long, value_enum)]
+    pub check: Option<CheckArg>,
+    /// Simulated seconds (default: the scenario's).
+    #[arg(long, value_name = "S")]
+    pub duration: Option<f64>,
+    /// Random faults and network trouble, comma-separated: jitter, loss, duplicate, crash,
+    /// partition, one-way, pause, skew, spike; or network, faults, all.
+    #[arg(long, value_name = "WORDS")]
+    pub nemesis: Option<String>,
+    /// Latency jitter: exponential latency with this mean, in ms (implies jitter).
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<f64>,
+    /// Loss probability of every message (implies loss).
+    #[arg(long, value_name = "P")]
+    pub loss: Option<f64>,
+    /// Duplication probability of messages between replicas (implies duplicate).
+    #[arg(long, value_name = "P")]
+    pub duplicate: Option<f64>,
+    /// Faults per simulated minute, of each kind the nemesis injects (default 6).
+    #[arg(long, value_name = "PER_MIN")]
+    pub fault_rate: Option<f64>,
+    /// Crashes lose the node's durable state too (a disk never synced).
+    #[arg(long)]
+    pub amnesia: bool,
+    /// Register workloads: the number of keys (default: the example's).
+    #[arg(long, value_name = "N")]
+    pub keys: Option<u32>,
+    /// Faults to run instead of those the nemesis draws (a JSON list, as a scenario's
+    /// `faults`; `chaos` writes one for a shrunk counter-example).
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<PathBuf>,
+    /// The diagram's window (and, with --step, the events printed).
+    #[arg(long, value_name = "FROM_MS..TO_MS", value_parser = parse_window)]
+    pub window: Option<(u64, u64)>,
+    /// Print every event as it is processed, with the messages it sent.
+    #[arg(long)]
+    pub step: bool,
+    /// With --step: print this replica's state after each of its events (kv#2).
+    #[arg(long, value_name = "REPLICA")]
+    pub state: Option<String>,
+    /// Where the report goes (default out/lab/NAME).
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Print the verdict line only.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// `chaos`: many seeds under a nemesis.
+#[derive(Args, Clone, Debug)]
+pub struct ChaosArgs {
+    /// The run's scenario, nemesis and check (the nemesis defaults to `all`).
+    #[command(flatten)]
+    pub run: RunArgs,
+    /// How many seeds.
+    #[arg(long, default_value_t = 20)]
+    pub seeds: u64,
+    /// The first seed (then the next ones).
+    #[arg(long, default_value_t = 1)]
+    pub first_seed: u64,
+    /// Most reruns spent shrinking the first failing seed's faults.
+    #[arg(long, default_value_t = 100)]
+    pub shrink_budget: usize,
+}
+
+/// `grade`: a pack of checks × seeds.
+#[derive(Args, Clone, Debug)]
+pub struct GradeArgs {
+    /// The pack: a directory with pack.json (or the file itself).
+    #[arg(long, value_name = "DIR")]
+    pub pack: PathBuf,
+    /// Seeds per check (default: the pack's).
+    #[arg(long)]
+    pub seeds: Option<u64>,
+    /// Write the grades as JSON here.
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the grades as JUnit XML here.
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Print the summary line only.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Subcommand, Clone, Debug)]
+enum Command {
+    /// Run the node over many seeds under a nemesis; shrink the first failing seed's
+    /// faults, report it with its counter-example, diagram and replay line.
+    Chaos(ChaosArgs),
+    /// Grade the node against a pack of checks × seeds: safety all-or-nothing,
+    /// availability against thresholds; JSON and JUnit.
+    Grade(GradeArgs),
+}
+
+#[derive(Parser, Clone, Debug)]
+#[command(args_conflicts_with_subcommands = true, disable_version_flag = true)]
+struct Cli {
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(subcommand)]
+    command: Option<Command>,
 }
 
 /// An example program: a node type, its workload and defaults, and the command line.
 ///
-/// Options: `--seed N`, `--scenario FILE` (`--scenario none`: no faults), `--check
-/// linearizable|sequential|converges`, `--window FROM_MS..TO_MS` (the diagram's window,
-/// and with `--step` the events printed), `--step` (print every event as it is
-/// processed), `--out DIR` (default `out/lab/NAME`), `--quiet` (the verdict line only).
-/// Exit code 0 when the property holds, 1 when it is violated or unknown, 2 on bad input.
+/// Exit code 0 when the property holds (every seed, every check), 1 when it is violated
+/// or unknown, 2 on bad input.
 #[derive(Clone, Debug)]
 pub struct Example {
     name: String,
+    command: String,
     workload: Workload,
-    scenario: Option<PathBuf>,
+    scenario: Option<String>,
     contact: Contact,
     check: Check,
     replicas: Option<u32>,
-}
-
-struct Args {
-    seed: Option<u64>,
-    scenario: Option<Option<PathBuf>>,
-    check: Option<Check>,
-    window_ns: Option<(u64, u64)>,
-    step: bool,
-    out: Option<PathBuf>,
-    quiet: bool,
-}
-
-fn parse(args: &[String]) -> Result<Args, String> {
-    let mut a = Args {
-        seed: None,
-        scenario: None,
-        check: None,
-        window_ns: None,
-        step: false,
-        out: None,
-        quiet: false,
-    };
-    let mut it = args.iter();
-    while let Some(arg) = it.next() {
-        let mut value = |name: &str| {
-            it.next()
-                .cloned()
-                .ok_or_else(|| format!("{name} needs a value"))
-        };
-        match arg.as_str() {
-            "--seed" => {
-                let v = value("--seed")?;
-                a.seed = Some(
-                    v.parse()
-                        .map_err(|_| format!("--seed: not a number: {v}"))?,
-                );
-            }
-            "--scenario" => {
-                let v = value("--scenario")?;
-                a.scenario = Some((v != "none").then(|| PathBuf::from(v)));
-            }
-            "--check" => {
-                a.check = Some(match value("--check")?.as_str() {
-                    "linearizable" => Check::Linearizable,
-                    "sequential" => Check::Sequential,
-                    "converges" => Check::Converges,
-                    other => {
-                        return Err(format!(
-                            "--check: linearizable, sequential or converges, not {other}"
-                        ))
-                    }
-                });
-            }
-            "--window" => {
-                let v = value("--window")?;
-                let parsed = v.split_once("..").and_then(|(x, y)| {
-                    let x: f64 = x.parse().ok()?;
-                    let y: f64 = y.parse().ok()?;
-                    (x.is_finite() && y.is_finite() && 0.0 <= x && x < y)
-                        .then_some(((x * 1e6) as u64, (y * 1e6) as u64))
-                });
-                a.window_ns =
-                    Some(parsed.ok_or_else(|| {
-                        format!("--window: FROM_MS..TO_MS with FROM < TO, not {v}")
-                    })?);
-            }
-            "--step" => a.step = true,
-            "--out" => a.out = Some(PathBuf::from(value("--out")?)),
-            "--quiet" | "-q" => a.quiet = true,
-            other => {
-                return Err(format!(
-                    "unknown option {other} (see the example's documentation)"
-                ))
-            }
-        }
-    }
-    Ok(a)
 }
 
 impl Example {
@@ -177,6 +345,7 @@ impl Example {
     pub fn new(name: &str, workload: Workload) -> Example {
         Example {
             name: name.to_string(),
+            command: format!("cargo run --example {name} --"),
             workload,
             scenario: None,
             contact: Contact::Home,
@@ -185,9 +354,16 @@ impl Example {
         }
     }
 
-    /// Runs under this scenario file by default.
-    pub fn scenario(mut self, path: &str) -> Example {
-        self.scenario = Some(PathBuf::from(path));
+    /// The command that runs this program, for replay lines (default `cargo run --example
+    /// NAME --`; a student's crate: `cargo run --`).
+    pub fn command(mut self, command: &str) -> Example {
+        self.command = command.to_string();
+        self
+    }
+
+    /// Runs under this scenario by default: a file, or a bundled scenario's name.
+    pub fn scenario(mut self, path_or_name: &str) -> Example {
+        self.scenario = Some(path_or_name.to_string());
         self
     }
 
@@ -209,6 +385,11 @@ impl Example {
         self
     }
 
+    /// The example's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
     /// Parses the process's arguments, runs, prints, writes the report; the exit code.
     pub fn run<N: Node>(self) -> ExitCode {
         let args: Vec<String> = std::env::args().skip(1).collect();
@@ -216,55 +397,265 @@ impl Example {
         match self.run_with::<N>(&args, &mut out) {
             Ok(holds) => ExitCode::from(u8::from(!holds)),
             Err(e) => {
-                eprintln!("error: {e}");
+                let e = e.trim_end();
+                if e.starts_with("error:") {
+                    eprintln!("{e}");
+                } else {
+                    eprintln!("error: {e}");
+                }
                 ExitCode::from(2)
             }
         }
     }
 
-    /// The setup this example runs under `args`.
-    fn setup(&self, args: &Args) -> Result<Setup, String> {
-        let scenario = match &args.scenario {
-            Some(chosen) => chosen.clone(),
-            None => self.scenario.clone(),
-        };
-        let mut setup = match &scenario {
-            Some(path) => {
-                Setup::from_scenario(path, self.workload.clone()).map_err(|e| e.to_string())?
+    /// Runs with `args` (without the program name), printing to `out`; `Ok(true)` when
+    /// the property holds.
+    pub fn run_with<N: Node>(&self, args: &[String], out: &mut dyn Write) -> Result<bool, String> {
+        let argv = std::iter::once(self.name.clone()).chain(args.iter().cloned());
+        let cli = match Cli::try_parse_from(argv) {
+            Ok(cli) => cli,
+            Err(e) if !e.use_stderr() => {
+                // --help
+                write!(out, "{e}").map_err(|e| format!("cannot write: {e}"))?;
+                return Ok(true);
             }
-            None => {
+            Err(e) => return Err(e.to_string()),
+        };
+        match cli.command {
+            None => self.run_once::<N>(&cli.run, out),
+            Some(Command::Chaos(c)) => self.chaos::<N>(&c, out),
+            Some(Command::Grade(g)) => grade::grade_command::<N>(self, &g, out),
+        }
+    }
+
+    /// The setup of `a` before any nemesis: the scenario (the example's by default), the
+    /// check, the contact rule, the duration.
+    pub fn base_setup(&self, a: &RunArgs) -> Result<Setup, String> {
+        let scenario = a.scenario.clone().or_else(|| self.scenario.clone());
+        let mut setup = match scenario.as_deref() {
+            Some("none") | None => {
                 let mut s = Setup::new(self.workload.clone());
                 if let Some(n) = self.replicas {
                     s.replicas = n;
-                    s.home = (0..s.groups).map(|g| crate::ReplicaId(g % n)).collect();
+                    s.home = (0..s.groups).map(|g| ReplicaId(g % n)).collect();
                 }
                 s.name = "no faults".to_string();
                 s
             }
+            Some(path) => Setup::load(path, self.workload.clone()).map_err(|e| e.to_string())?,
         };
         setup.contact = self.contact;
-        setup.check = args.check.unwrap_or(self.check);
+        setup.check = a.check.map_or(self.check, Check::from);
+        if let Some(k) = a.keys {
+            match &mut setup.workload.data {
+                crate::workload::DataType::Register { keys, .. } => *keys = k,
+                _ => return Err("--keys: only register workloads have keys".to_string()),
+            }
+        }
+        if let Some(d) = a.duration {
+            if !(d.is_finite() && d > 0.0) {
+                return Err(format!("--duration: seconds, > 0, not {d}"));
+            }
+            // Updates stop as long before the end as they did (a convergence check needs
+            // the quiet time), but not before half of the run.
+            if let Some(u) = setup.workload.updates_until_s {
+                let before_end = (setup.duration_s - u).max(0.0);
+                setup.workload.updates_until_s = Some((d - before_end).max(d / 2.0));
+            }
+            setup.duration_s = d;
+            setup.warmup_s = setup.warmup_s.min(d / 10.0);
+        }
         setup.validate()?;
         Ok(setup)
     }
 
-    /// Runs with `args` (without the program name), printing to `out`; `Ok(true)` when
-    /// the property holds.
-    pub fn run_with<N: Node>(&self, args: &[String], out: &mut dyn Write) -> Result<bool, String> {
-        let args = parse(args)?;
-        let setup = self.setup(&args)?;
-        let w = |e: std::io::Error| format!("cannot write: {e}");
-        let seed = args.seed.unwrap_or(setup.seed);
-        let mut replay = format!("cargo run --example {} --", self.name);
-        if let Some(s) = &setup.source {
-            replay.push_str(&format!(" --scenario {s}"));
+    /// The nemesis of `a`: `--nemesis` words (or `default` when none are given), then the
+    /// numbers that refine them.
+    pub fn nemesis(a: &RunArgs, default: &str) -> Result<Nemesis, String> {
+        let mut n = Nemesis::parse(a.nemesis.as_deref().unwrap_or(default))?;
+        if let Some(ms) = a.latency_ms {
+            if !(ms.is_finite() && ms > 0.0) {
+                return Err(format!("--latency-ms: a mean in ms, > 0, not {ms}"));
+            }
+            n.latency_ms = Some(Dist::exponential(ms));
         }
-        replay.push_str(&format!(" --seed {seed}"));
-        if args.step {
+        if a.loss.is_some() {
+            n.loss = a.loss;
+        }
+        if a.duplicate.is_some() {
+            n.duplicate = a.duplicate;
+        }
+        if let Some(r) = a.fault_rate {
+            n.rate_per_min = r;
+        }
+        n.amnesia |= a.amnesia;
+        n.validate()?;
+        Ok(n)
+    }
+
+    /// The faults of `--faults FILE`, checked against `setup`'s nodes.
+    pub fn faults_file(a: &RunArgs, setup: &Setup) -> Result<Option<Vec<FaultSpec>>, String> {
+        let Some(path) = &a.faults else {
+            return Ok(None);
+        };
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+        let faults: Vec<FaultSpec> = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: not a list of faults: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        let only = Setup {
+            faults: faults.clone(),
+            ..setup.clone()
+        };
+        only.validate()
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(Some(faults))
+    }
+
+    /// The replay line of a run of `a` under `seed`, with `faults` instead of `--faults`.
+    pub fn replay_line(&self, a: &RunArgs, seed: u64, faults: Option<&Path>) -> String {
+        let mut line = self.command.clone();
+        let scenario = a
+            .scenario
+            .clone()
+            .or_else(|| self.scenario.clone())
+            .unwrap_or_else(|| "none".to_string());
+        line.push_str(&format!(" --scenario {scenario}"));
+        if let Some(c) = a.check {
+            line.push_str(&format!(" --check {}", c.word()));
+        }
+        if let Some(d) = a.duration {
+            line.push_str(&format!(" --duration {d}"));
+        }
+        if let Some(k) = a.keys {
+            line.push_str(&format!(" --keys {k}"));
+        }
+        if let Some(n) = &a.nemesis {
+            line.push_str(&format!(" --nemesis {n}"));
+        }
+        for (name, v) in [
+            ("--latency-ms", a.latency_ms),
+            ("--loss", a.loss),
+            ("--duplicate", a.duplicate),
+            ("--fault-rate", a.fault_rate),
+        ] {
+            if let Some(v) = v {
+                line.push_str(&format!(" {name} {v}"));
+            }
+        }
+        if a.amnesia {
+            line.push_str(" --amnesia");
+        }
+        if let Some(f) = faults.or(a.faults.as_deref()) {
+            line.push_str(&format!(" --faults {}", f.display()));
+        }
+        line.push_str(&format!(" --seed {seed}"));
+        line
+    }
+
+    /// The setup of one run of `a` under `seed`: the base, the nemesis, the faults file, and
+    /// a description of it all for the report.
+    pub fn setup_for(
+        &self,
+        a: &RunArgs,
+        default_nemesis: &str,
+        seed: u64,
+    ) -> Result<Setup, String> {
+        let base = self.base_setup(a)?;
+        let nemesis = Example::nemesis(a, default_nemesis)?;
+        let faults = Example::faults_file(a, &base)?;
+        let mut setup = nemesis.apply(&base, seed, faults.as_deref());
+        setup.description = self.describe(&setup, &nemesis);
+        setup.validate()?;
+        Ok(setup)
+    }
+
+    /// What a run is, for the report's Scenario section.
+    pub fn describe(&self, setup: &Setup, nemesis: &Nemesis) -> String {
+        let n = setup.replicas;
+        let contact = match setup.contact {
+            Contact::Home => {
+                let homes: Vec<String> = setup
+                    .home
+                    .iter()
+                    .enumerate()
+                    .map(|(g, r)| {
+                        format!("{}#{g} → {}#{}", setup.group_name, setup.store_name, r.0)
+                    })
+                    .collect();
+                format!("each group to its home replica ({})", homes.join(", "))
+            }
+            Contact::Fixed(r) => format!("every client to {}#{}", setup.store_name, r.0),
+            Contact::Random => "each request to a replica drawn at random".to_string(),
+        };
+        let w = &setup.workload;
+        let link = &setup.link;
+        format!(
+            "Lab run of {}: {n} replica{} ({s}#0..{s}#{}) running your node; {} client group{} \
+             ({g}#0..{g}#{}) of {} clients each, one request at a time (think time {} ms, \
+             timeout {} ms), {contact}; workload: {}. Network: latency {}, loss {}, \
+             duplication {} between replicas. Faults: {} from {}{}; nemesis: {}{}. Checked: {}, \
+             from the clients' history only. {} simulated seconds.",
+            self.name,
+            if n == 1 { "" } else { "s" },
+            n - 1,
+            setup.groups,
+            if setup.groups == 1 { "" } else { "s" },
+            setup.groups - 1,
+            w.clients_per_group,
+            w.think_ms,
+            w.timeout_ms,
+            crate::workload::describe(w),
+            crate::nemesis::dist_text(&link.latency_ms),
+            link.loss,
+            link.duplicate,
+            setup.faults.len(),
+            setup
+                .source
+                .as_deref()
+                .map_or("no scenario file".to_string(), |s| format!("scenario {s}")),
+            if nemesis.kinds.is_empty() {
+                ""
+            } else {
+                " and the nemesis"
+            },
+            nemesis.summary(),
+            if setup.amnesia {
+                " (crashes lose the durable state)"
+            } else {
+                ""
+            },
+            setup.check.property(),
+            setup.duration_s,
+            s = setup.store_name,
+            g = setup.group_name,
+        )
+    }
+
+    fn run_once<N: Node>(&self, a: &RunArgs, out: &mut dyn Write) -> Result<bool, String> {
+        let w = |e: std::io::Error| format!("cannot write: {e}");
+        let base = self.base_setup(a)?;
+        let seed = a.seed.unwrap_or(base.seed);
+        let setup = self.setup_for(a, "none", seed)?;
+        let replay = self.replay_line(a, seed, None);
+        if a.state.is_some() && !a.step {
+            return Err("--state prints a replica's state in single-step mode: add --step".into());
+        }
+        if a.step {
+            let watch = match &a.state {
+                Some(name) => Some(replica_named(&setup, name)?),
+                None => None,
+            };
             let options = RunOptions {
                 seed: Some(seed),
                 step: true,
-                step_window: args.window_ns.map(|(a, b)| (SimTime(a), SimTime(b))),
+                step_window: a.window.map(|(x, y)| (SimTime(x), SimTime(y))),
+                watch,
                 ..RunOptions::default()
             };
             let run = harness::run::<N>(&setup, &options, out)?;
@@ -277,26 +668,13 @@ impl Example {
             .map_err(w)?;
             return Ok(verdict.holds());
         }
-        let e = evaluate::<N>(&setup, &self.name, Some(seed), args.window_ns)?;
-        let dir = args
+        let e = evaluate::<N>(&setup, &self.name, Some(seed), a.window)?;
+        let dir = a
             .out
             .clone()
             .unwrap_or_else(|| Path::new("out/lab").join(&self.name));
-        let diagram_svg = e.diagram.as_ref().map(Diagram::svg);
-        let charts = if setup.check == crate::Check::Converges {
-            vec![report::convergence_chart(&setup, &e.run)]
-        } else {
-            Vec::new()
-        };
-        let files = report::write(
-            &dir,
-            &e.results,
-            &e.verdict,
-            diagram_svg.as_deref(),
-            &charts,
-            &replay,
-        )?;
-        if !args.quiet {
+        let files = self.write_report(&dir, &setup, &e, &replay)?;
+        if !a.quiet {
             writeln!(
                 out,
                 "lab {} · {} replicas, {} client groups × {} clients · {}",
@@ -307,53 +685,266 @@ impl Example {
                 setup
                     .source
                     .as_deref()
-                    .unwrap_or("no scenario file (no faults)")
+                    .map_or("no scenario file (no faults)".to_string(), |s| format!(
+                        "scenario {s}"
+                    ))
             )
             .map_err(w)?;
             write!(out, "{}", reports::render_text(&e.results)).map_err(w)?;
             writeln!(out).map_err(w)?;
         }
         writeln!(out, "verdict: {}", e.verdict.summary).map_err(w)?;
-        if !args.quiet {
-            write!(out, "{}", e.verdict.details).map_err(w)?;
-            if let (Some(d), Some(same)) = (&e.diagram, e.replayed_identically) {
-                writeln!(
-                    out,
-                    "diagram: {} ({} ms to {} ms, {} messages{})",
-                    dir.join("lamport.svg").display(),
-                    d.from_ns / 1_000_000,
-                    d.to_ns / 1_000_000,
-                    d.arrows.len(),
-                    if same {
-                        ", replayed with the same digest"
-                    } else {
-                        "; WARNING: the replay's digest differs: the node is not deterministic"
-                    }
-                )
-                .map_err(w)?;
-            }
-            if e.run.messages_evicted > 0 {
-                writeln!(out, "note: the diagram's message log was full").map_err(w)?;
-            }
-            if e.run.world.bad_sends > 0 {
-                writeln!(
-                    out,
-                    "note: the node sent {} messages to replicas that do not exist",
-                    e.run.world.bad_sends
-                )
-                .map_err(w)?;
-            }
-            let shown: Vec<String> = files
-                .iter()
-                .filter(|p| {
-                    p.file_name()
-                        .is_some_and(|n| n == "results.json" || n == "index.html")
-                })
-                .map(|p| p.display().to_string())
-                .collect();
-            writeln!(out, "wrote {}", shown.join(", ")).map_err(w)?;
-            writeln!(out, "replay: {replay}   (add --step to print every event)").map_err(w)?;
+        if !a.quiet {
+            self.print_details::<N>(out, &setup, &e, &dir, &files, &replay)?;
         }
         Ok(e.verdict.holds())
+    }
+
+    /// Writes the report of `e` into `dir` (no stale diagram of an earlier run is left).
+    fn write_report(
+        &self,
+        dir: &Path,
+        setup: &Setup,
+        e: &Evaluation,
+        replay: &str,
+    ) -> Result<Vec<PathBuf>, String> {
+        let diagram_svg = e.diagram.as_ref().map(Diagram::svg);
+        let charts = if setup.check == Check::Converges {
+            vec![report::convergence_chart(setup, &e.run)]
+        } else {
+            Vec::new()
+        };
+        report::write(
+            dir,
+            &e.results,
+            &e.verdict,
+            diagram_svg.as_deref(),
+            &charts,
+            replay,
+        )
+    }
+
+    /// The counter-example, the panic, the diagram, the notes, the files and the replay line.
+    fn print_details<N: Node>(
+        &self,
+        out: &mut dyn Write,
+        setup: &Setup,
+        e: &Evaluation,
+        dir: &Path,
+        files: &[PathBuf],
+        replay: &str,
+    ) -> Result<(), String> {
+        let w = |e: std::io::Error| format!("cannot write: {e}");
+        write!(out, "{}", e.verdict.details).map_err(w)?;
+        if let Some(p) = &e.run.world.panic {
+            writeln!(out, "panic: {p}").map_err(w)?;
+            if let Some(line) = harness::panicking_event::<N>(setup, e.run.seed, p) {
+                writeln!(out, "  during event {}", line.trim()).map_err(w)?;
+            }
+            let ms = p.at_ns as f64 / 1e6;
+            writeln!(
+                out,
+                "  see it event by event: {replay} --step --window {:.3}..{:.3} --state {}",
+                (ms - 5.0).max(0.0),
+                ms + 0.001,
+                p.node
+            )
+            .map_err(w)?;
+        }
+        if let (Some(d), Some(same)) = (&e.diagram, e.replayed_identically) {
+            writeln!(
+                out,
+                "diagram: {} ({} ms to {} ms, {} messages{})",
+                dir.join("lamport.svg").display(),
+                d.from_ns / 1_000_000,
+                d.to_ns / 1_000_000,
+                d.arrows.len(),
+                if same {
+                    ", replayed with the same digest"
+                } else {
+                    "; WARNING: the replay's digest differs: the node is not deterministic"
+                }
+            )
+            .map_err(w)?;
+        }
+        if let Some(d) = &e.divergence {
+            writeln!(out, "{d}").map_err(w)?;
+        }
+        if e.run.messages_evicted > 0 {
+            writeln!(out, "note: the diagram's message log was full").map_err(w)?;
+        }
+        if e.run.world.bad_sends > 0 {
+            writeln!(
+                out,
+                "note: the node sent {} messages to replicas that do not exist",
+                e.run.world.bad_sends
+            )
+            .map_err(w)?;
+        }
+        let shown: Vec<String> = files
+            .iter()
+            .filter(|p| {
+                p.file_name()
+                    .is_some_and(|n| n == "results.json" || n == "index.html")
+            })
+            .map(|p| p.display().to_string())
+            .collect();
+        writeln!(out, "wrote {}", shown.join(", ")).map_err(w)?;
+        writeln!(out, "replay: {replay}   (add --step to print every event)").map_err(w)?;
+        Ok(())
+    }
+
+    fn chaos<N: Node>(&self, c: &ChaosArgs, out: &mut dyn Write) -> Result<bool, String> {
+        let w = |e: std::io::Error| format!("cannot write: {e}");
+        let a = &c.run;
+        if a.seed.is_some() || a.step || a.state.is_some() || a.window.is_some() {
+            return Err(
+                "chaos runs --seeds seeds from --first-seed: --seed, --step, --state \
+                        and --window belong to a single run (the replay line)"
+                    .to_string(),
+            );
+        }
+        if c.seeds == 0 {
+            return Err("--seeds: at least 1".to_string());
+        }
+        // The nemesis defaults to everything; the replay lines must say so.
+        let mut a = a.clone();
+        if a.nemesis.is_none() {
+            a.nemesis = Some("all".to_string());
+        }
+        let base = self.base_setup(&a)?;
+        let nemesis = Example::nemesis(&a, "all")?;
+        let fixed = Example::faults_file(&a, &base)?;
+        let dir = a
+            .out
+            .clone()
+            .unwrap_or_else(|| Path::new("out/lab").join(&self.name));
+        writeln!(
+            out,
+            "chaos {} · seeds {}..={} · {} · nemesis: {} · {} s each",
+            self.name,
+            c.first_seed,
+            c.first_seed + c.seeds - 1,
+            base.source
+                .as_deref()
+                .map_or("no scenario file".to_string(), |s| format!(
+                    "scenario {s} (its own faults too)"
+                )),
+            nemesis.summary(),
+            base.duration_s
+        )
+        .map_err(w)?;
+        let seeds = c.first_seed..c.first_seed.saturating_add(c.seeds);
+        let mut failed = Vec::new();
+        let mut unknown = Vec::new();
+        let results = chaos::run_seeds::<N>(&base, &nemesis, fixed.as_deref(), seeds, &mut |r| {
+            if r.failed() {
+                failed.push(r.seed);
+            } else if r.word == "unknown" {
+                unknown.push(r.seed);
+            }
+            if !a.quiet {
+                let _ = writeln!(
+                    out,
+                    "  seed {:<6} {:<9} {} faults  {}",
+                    r.seed, r.word, r.faults, r.summary
+                );
+            }
+        })?;
+        let list = |v: &[u64]| {
+            let mut s: Vec<String> = v.iter().take(20).map(u64::to_string).collect();
+            if v.len() > 20 {
+                s.push("…".to_string());
+            }
+            s.join(", ")
+        };
+        writeln!(
+            out,
+            "result: {} of {} seeds failed{}{}",
+            failed.len(),
+            results.len(),
+            if failed.is_empty() {
+                String::new()
+            } else {
+                format!(" (seeds {})", list(&failed))
+            },
+            if unknown.is_empty() {
+                String::new()
+            } else {
+                format!("; {} unknown (seeds {})", unknown.len(), list(&unknown))
+            }
+        )
+        .map_err(w)?;
+        let Some(first) = results.iter().find(|r| r.failed()) else {
+            return Ok(unknown.is_empty());
+        };
+        // Shrink the first failing seed's generated faults (a fixed list from --faults is
+        // shrunk the same way).
+        let seed = first.seed;
+        let generated = match &fixed {
+            Some(f) => f.clone(),
+            None => nemesis.schedule(&base, seed),
+        };
+        let shrunk = chaos::shrink::<N>(
+            &base,
+            &nemesis,
+            seed,
+            &generated,
+            first.word,
+            c.shrink_budget,
+        )?;
+        writeln!(
+            out,
+            "first failing seed {seed}: {} of its {} faults still fail it ({} reruns{}):",
+            shrunk.faults.len(),
+            generated.len(),
+            shrunk.runs,
+            if shrunk.budget_exhausted {
+                ", shrinking budget exhausted"
+            } else {
+                ""
+            }
+        )
+        .map_err(w)?;
+        for f in &shrunk.faults {
+            writeln!(out, "  {}", models::chaos::describe(f)).map_err(w)?;
+        }
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let faults_path = dir.join(format!("seed-{seed}.faults.json"));
+        let json = serde_json::to_string_pretty(&shrunk.faults)
+            .map_err(|e| format!("cannot serialise the faults: {e}"))?;
+        std::fs::write(&faults_path, json + "\n")
+            .map_err(|e| format!("cannot write {}: {e}", faults_path.display()))?;
+        let mut replay_args = a.clone();
+        replay_args.faults = Some(faults_path.clone());
+        let setup = self.setup_for(&replay_args, "all", seed)?;
+        let replay = self.replay_line(&a, seed, Some(&faults_path));
+        let e = evaluate::<N>(&setup, &self.name, Some(seed), None)?;
+        let files = self.write_report(&dir, &setup, &e, &replay)?;
+        writeln!(out, "verdict: {}", e.verdict.summary).map_err(w)?;
+        self.print_details::<N>(out, &setup, &e, &dir, &files, &replay)?;
+        writeln!(
+            out,
+            "the unshrunk run: {}",
+            self.replay_line(&a, seed, None)
+        )
+        .map_err(w)?;
+        Ok(false)
+    }
+}
+
+/// The replica a `--state` argument names (`kv#2`).
+fn replica_named(setup: &Setup, name: &str) -> Result<ReplicaId, String> {
+    match setup.resolve(name) {
+        Ok(nodes) if nodes.len() == 1 && nodes[0] < setup.replicas as usize => {
+            Ok(ReplicaId(nodes[0] as u32))
+        }
+        Ok(_) => Err(format!(
+            "--state: {name} is not one replica (they are {s}#0..{s}#{})",
+            setup.replicas - 1,
+            s = setup.store_name
+        )),
+        Err(e) => Err(format!("--state: {e}")),
     }
 }

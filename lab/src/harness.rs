@@ -14,16 +14,18 @@ use models::checker::convergence::{Observed, Sample};
 use models::scenario::FaultAction;
 use sim_core::dist::Dist;
 use sim_core::fault::Fault;
-use sim_core::message_log::{MessageLogConfig, MessageRecord};
+use sim_core::message_log::{Fate, MessageLogConfig, MessageRecord};
 use sim_core::metrics::{Histogram, TimeSeries};
 use sim_core::network::{LinkSpec, NetStats, NodeId};
 use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopReason};
 use sim_core::step::StepWindow;
 use sim_core::time::{SimDuration, SimTime};
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
 use std::io::Write;
 use std::marker::PhantomData;
+use std::panic::AssertUnwindSafe;
 use std::rc::Rc;
 
 /// What travels between nodes and what timers carry.
@@ -185,8 +187,43 @@ pub struct LabWorld {
     /// answers differ between two runs of the same seed is caught even when the events
     /// keep their order.
     pub observed_digest: u64,
+    /// The first panic of a node's handler, caught: the run goes on without that node.
+    pub panic: Option<NodePanic>,
+    /// In single-step mode with a watched replica: its state after its last event.
+    pub(crate) snapshot: Option<String>,
     next_value: u64,
     next_op: u64,
+}
+
+/// A node's handler panicked: where, when, and what it said.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodePanic {
+    /// Simulated time, in nanoseconds.
+    pub at_ns: u64,
+    /// The node (`kv#1`).
+    pub node: String,
+    /// Which handler: `boot`, `on_request`, `on_message from kv#0`, `on_timer`, `observe`.
+    pub handler: String,
+    /// The panic's message.
+    pub message: String,
+}
+
+impl fmt::Display for NodePanic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} panicked at {} in {}: {}",
+            self.node,
+            crate::harness::seconds(self.at_ns),
+            self.handler,
+            self.message
+        )
+    }
+}
+
+/// `12.345678900 s`.
+pub fn seconds(ns: u64) -> String {
+    format!("{}.{:09} s", ns / 1_000_000_000, ns % 1_000_000_000)
 }
 
 /// Shared, read-only facts of a run.
@@ -205,6 +242,11 @@ struct Env {
     sample: Option<SimDuration>,
     max_ops: usize,
     group_name: String,
+    names: Vec<String>,
+    /// Crashes also lose `Node::Durable` (a disk that was never synced).
+    amnesia: bool,
+    /// Single-step mode: the replica whose state is kept after each of its events.
+    watch: Option<u32>,
 }
 
 /// A finished run: the world and the engine's figures.
@@ -241,6 +283,10 @@ pub struct RunOptions {
     pub message_log: Option<(SimTime, SimTime, usize)>,
     /// Overrides the setup's seed.
     pub seed: Option<u64>,
+    /// In single-step mode, print this replica's state (`Debug`) after each of its events.
+    pub watch: Option<ReplicaId>,
+    /// In single-step mode, stop at the first panic of a node (the run is not finished).
+    pub stop_at_panic: bool,
 }
 
 fn secs(s: f64) -> SimTime {
@@ -252,7 +298,23 @@ pub type LabSimulation<N> = Simulation<Wire<<N as Node>::Msg, <N as Node>::Timer
 
 /// Builds the simulation of `N` under `setup`; the caller runs it.
 pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, String> {
+    build_watching::<N>(setup, seed, None)
+}
+
+fn build_watching<N: Node>(
+    setup: &Setup,
+    seed: u64,
+    watch: Option<ReplicaId>,
+) -> Result<LabSimulation<N>, String> {
     setup.validate()?;
+    if let Some(w) = watch {
+        if w.0 >= setup.replicas {
+            return Err(format!(
+                "--state: no replica {}#{} (the lab has {} replicas)",
+                setup.store_name, w.0, setup.replicas
+            ));
+        }
+    }
     let end = secs(setup.duration_s);
     let window = SimDuration::from_secs_f64(setup.window_s);
     let max_windows = 100_000;
@@ -279,6 +341,9 @@ pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, Stri
             .then(|| SimDuration::from_millis_f64(setup.sample_ms)),
         max_ops: setup.max_ops,
         group_name: setup.group_name.clone(),
+        names: setup.node_names(),
+        amnesia: setup.amnesia,
+        watch: watch.map(|w| w.0),
     });
     let world = LabWorld {
         ops: Vec::new(),
@@ -290,6 +355,8 @@ pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, Stri
         samples: Vec::new(),
         bad_sends: 0,
         observed_digest: 0,
+        panic: None,
+        snapshot: None,
         next_value: 0,
         next_op: 0,
     };
@@ -297,7 +364,7 @@ pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, Stri
         latency_ms: setup.link.latency_ms.prepared(),
         ..setup.link.clone()
     };
-    let mut sim = Simulation::new(seed, link, world).map_err(|e| format!("network.{e}"))?;
+    let mut sim = Simulation::new(seed, link.clone(), world).map_err(|e| format!("network.{e}"))?;
     let names = setup.node_names();
     for (r, name) in names.iter().take(setup.replicas as usize).enumerate() {
         let host: Host<N> = Host {
@@ -308,6 +375,7 @@ pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, Stri
             next_timer: 0,
             effects: Vec::new(),
             env: Rc::clone(&env),
+            dead: false,
         };
         sim.add_component(name.clone(), Box::new(host));
     }
@@ -329,6 +397,24 @@ pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, Stri
             client += 1;
         }
     }
+    // A client's connection to a replica never duplicates (it deduplicates, as TCP does):
+    // duplication is a property of the network between replicas. Loss and latency apply.
+    if setup.link.duplicate > 0.0 {
+        let once = LinkSpec {
+            duplicate: 0.0,
+            ..link.clone()
+        };
+        let clients = setup.groups * setup.workload.clients_per_group;
+        for c in 0..clients {
+            let c = NodeId(setup.replicas + c);
+            for r in 0..setup.replicas {
+                let r = NodeId(r);
+                sim.set_link(c, r, once.clone())
+                    .and_then(|()| sim.set_link(r, c, once.clone()))
+                    .map_err(|e| format!("network.{e}"))?;
+            }
+        }
+    }
     for (i, f) in setup.faults.iter().enumerate() {
         for (at, fault) in engine_faults(setup, f).map_err(|e| format!("faults[{i}]: {e}"))? {
             sim.schedule_fault(at, fault)
@@ -345,7 +431,8 @@ pub fn run<N: Node>(
     out: &mut dyn Write,
 ) -> Result<LabRun, String> {
     let seed = options.seed.unwrap_or(setup.seed);
-    let mut sim = build::<N>(setup, seed)?;
+    let watch = options.watch.filter(|_| options.step);
+    let mut sim = build_watching::<N>(setup, seed, watch)?;
     if let Some((from, to, capacity)) = options.message_log {
         sim.set_message_log(MessageLogConfig::window(from, to, capacity));
     }
@@ -358,7 +445,12 @@ pub fn run<N: Node>(
         let window = options
             .step_window
             .map_or(StepWindow::ALL, |(a, b)| StepWindow::new(a, b));
-        sim.run_printing(limits, window, out)
+        if options.message_log.is_none() {
+            // The sends of each printed event come from the message log of the window.
+            let to = SimTime(window.to.as_nanos().saturating_add(1));
+            sim.set_message_log(MessageLogConfig::window(window.from, to, STEP_LOG));
+        }
+        step_printing::<N>(&mut sim, limits, window, watch, options.stop_at_panic, out)
             .map_err(|e| format!("cannot write: {e}"))?
     } else {
         sim.run(limits)
@@ -380,6 +472,114 @@ pub fn run<N: Node>(
         messages,
         messages_evicted,
     })
+}
+
+/// Most messages single-step mode keeps to print the sends of its window.
+const STEP_LOG: usize = 1 << 22;
+
+/// Single-step mode: runs at full speed to the window, then one event at a time, printing
+/// each event, the messages its handler sent (with their fate: due when, lost, dropped by
+/// a partition) and, for the watched replica, its state after the event; then the rest at
+/// full speed. Processes exactly the events of a plain run, so the digest is the same.
+fn step_printing<N: Node>(
+    sim: &mut LabSimulation<N>,
+    limits: RunLimits,
+    window: StepWindow,
+    watch: Option<ReplicaId>,
+    stop_at_panic: bool,
+    out: &mut dyn Write,
+) -> std::io::Result<StopReason> {
+    if window.from > SimTime::ZERO {
+        let before = SimTime(window.from.as_nanos() - 1).min(limits.until);
+        sim.run(RunLimits {
+            until: before,
+            ..limits
+        });
+    }
+    let inside = RunLimits {
+        until: limits.until.min(window.to),
+        ..limits
+    };
+    let logged = |sim: &LabSimulation<N>| {
+        sim.message_log()
+            .map_or(0, |l| l.iter().count() as u64 + l.evicted())
+    };
+    let name = |sim: &LabSimulation<N>, n: NodeId| {
+        sim.node_name(n)
+            .map_or_else(|| format!("node {}", n.0), str::to_string)
+    };
+    loop {
+        let before = logged(sim);
+        if sim.step_within(inside).is_err() {
+            break;
+        }
+        let Some(record) = sim.last_event() else {
+            continue;
+        };
+        writeln!(out, "{}", sim.step_line(&record))?;
+        let sent = logged(sim) - before;
+        if let Some(log) = sim.message_log() {
+            let kept = log.iter().count();
+            let skip = kept.saturating_sub(sent as usize);
+            for m in log.iter().skip(skip) {
+                let to = name(sim, m.to);
+                let copy = if m.duplicate { " (a duplicate)" } else { "" };
+                let line = match m.fate {
+                    Fate::InFlight { arrive_at } | Fate::Delivered { at: arrive_at } => {
+                        format!(
+                            "{:28}→ {to:<10} {}{copy}  (due {:.9}s)",
+                            "",
+                            m.detail,
+                            arrive_at.as_secs_f64()
+                        )
+                    }
+                    Fate::DroppedAtDownNode { at } => format!(
+                        "{:28}✗ {to:<10} {}{copy}  (dropped at the down node, {:.9}s)",
+                        "",
+                        m.detail,
+                        at.as_secs_f64()
+                    ),
+                    Fate::Lost => format!("{:28}✗ {to:<10} {}{copy}  (lost)", "", m.detail),
+                    Fate::Partitioned => format!(
+                        "{:28}✗ {to:<10} {}{copy}  (dropped by the partition)",
+                        "", m.detail
+                    ),
+                };
+                writeln!(out, "{line}")?;
+            }
+        }
+        if let Some(state) = sim.world_mut().snapshot.take() {
+            if watch.is_some_and(|w| record.target == Some(NodeId(w.0))) {
+                writeln!(out, "{:28}state: {state}", "")?;
+            }
+        }
+        if stop_at_panic && sim.world().panic.is_some() {
+            return Ok(StopReason::Idle);
+        }
+    }
+    Ok(sim.run(limits))
+}
+
+/// The event during which a node panicked, as single-step mode prints it (the run is
+/// replayed to that instant): `#1234  10.300000000s kv#2  message  from kv#0: Store {..}`.
+pub fn panicking_event<N: Node>(setup: &Setup, seed: u64, panic: &NodePanic) -> Option<String> {
+    let at = SimTime(panic.at_ns);
+    let options = RunOptions {
+        seed: Some(seed),
+        step: true,
+        step_window: Some((at, at)),
+        stop_at_panic: true,
+        ..RunOptions::default()
+    };
+    let mut out = Vec::new();
+    let run = run::<N>(setup, &options, &mut out).ok()?;
+    run.world.panic.as_ref()?;
+    let text = String::from_utf8_lossy(&out).into_owned();
+    // The event is the last line printed that is not one of its sends.
+    text.lines()
+        .rev()
+        .find(|l| l.starts_with('#'))
+        .map(str::to_string)
 }
 
 /// The engine faults of one fault of the setup (start and, with a duration, undo).
@@ -412,21 +612,29 @@ struct Host<N: Node> {
     next_timer: u64,
     effects: Vec<Effect<N::Msg, N::Timer>>,
     env: Rc<Env>,
+    /// A handler panicked: the node handles nothing more.
+    dead: bool,
 }
 
 type LabCtx<'a, N> = Ctx<'a, Wire<<N as Node>::Msg, <N as Node>::Timer>, LabWorld>;
 
 impl<N: Node> Host<N> {
-    /// Runs `f` on a context for this node, then applies what it asked for.
+    /// Runs `f` (the handler `handler`) on a context for this node, then applies what it
+    /// asked for. A panic in `f` is caught: the node is dead for the rest of the run, what
+    /// the handler asked for is dropped, and the first panic of the run is recorded.
     fn handle(
         &mut self,
         ctx: &mut LabCtx<'_, N>,
+        handler: &dyn Fn() -> String,
         f: impl FnOnce(Option<&mut N>, &mut NodeCtx<'_, N>) -> Option<N>,
     ) {
+        if self.dead {
+            return;
+        }
         let mut effects = std::mem::take(&mut self.effects);
         let now = ctx.now();
         let local_time = ctx.local_time();
-        let built = {
+        let result = {
             let mut nctx = NodeCtx {
                 me: self.me,
                 replicas: self.env.replicas,
@@ -437,15 +645,65 @@ impl<N: Node> Host<N> {
                 effects: &mut effects,
                 next_timer: &mut self.next_timer,
             };
-            f(self.node.as_mut(), &mut nctx)
+            let node = self.node.as_mut();
+            std::panic::catch_unwind(AssertUnwindSafe(move || f(node, &mut nctx)))
         };
-        if let Some(node) = built {
-            self.node = Some(node);
+        match result {
+            Ok(Some(node)) => self.node = Some(node),
+            Ok(None) => {}
+            Err(payload) => {
+                effects.clear();
+                self.die(ctx, handler(), &*payload);
+            }
         }
         for effect in effects.drain(..) {
             self.apply(ctx, effect);
         }
         self.effects = effects;
+        self.snapshot(ctx);
+    }
+
+    /// The node panicked in `handler`: it stops for good, and the run records the panic.
+    fn die(&mut self, ctx: &mut LabCtx<'_, N>, handler: String, payload: &(dyn Any + Send)) {
+        self.dead = true;
+        self.node = None;
+        for (_, t) in std::mem::take(&mut self.timers) {
+            ctx.cancel_timer(t);
+        }
+        let message = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "(a panic without a message)".to_string());
+        let node = self.env.names[self.me.0 as usize].clone();
+        let at_ns = ctx.now().as_nanos();
+        let world = ctx.world();
+        if world.panic.is_none() {
+            world.panic = Some(NodePanic {
+                at_ns,
+                node,
+                handler,
+                message,
+            });
+        }
+    }
+
+    /// In single-step mode, the watched replica's state after its event.
+    fn snapshot(&mut self, ctx: &mut LabCtx<'_, N>) {
+        if self.env.watch != Some(self.me.0) {
+            return;
+        }
+        let durable = format!("{:?}", self.durable);
+        let node = match (&self.node, self.dead) {
+            (_, true) => "(dead: it panicked)".to_string(),
+            (Some(n), false) => format!("{n:?}"),
+            (None, false) => "(down: volatile state gone)".to_string(),
+        };
+        ctx.world().snapshot = Some(if durable == "()" {
+            node
+        } else {
+            format!("{node}  durable: {durable}")
+        });
     }
 
     fn apply(&mut self, ctx: &mut LabCtx<'_, N>, effect: Effect<N::Msg, N::Timer>) {
@@ -474,7 +732,7 @@ impl<N: Node> Host<N> {
     }
 
     fn boot(&mut self, ctx: &mut LabCtx<'_, N>) {
-        self.handle(ctx, |_, nctx| Some(N::boot(nctx)));
+        self.handle(ctx, &|| "boot".to_string(), |_, nctx| Some(N::boot(nctx)));
         if let Some(period) = self.env.sample {
             // The next multiple of the period, so that every replica samples together.
             let p = period.as_nanos();
@@ -488,7 +746,20 @@ impl<N: Node> Host<N> {
             return;
         };
         let k = (ctx.now().as_nanos() / period.as_nanos()) as usize;
-        let observed = match self.node.as_ref().and_then(|n| n.observe(&self.durable)) {
+        let observed = match (&self.node, self.dead) {
+            (Some(node), false) => {
+                let durable = &self.durable;
+                match std::panic::catch_unwind(AssertUnwindSafe(|| node.observe(durable))) {
+                    Ok(o) => o,
+                    Err(payload) => {
+                        self.die(ctx, "observe".to_string(), &*payload);
+                        None
+                    }
+                }
+            }
+            _ => None,
+        };
+        let observed = match observed {
             Some(Observation::Counter(v)) => Observed::Counter(v),
             Some(Observation::Set(s)) => Observed::Set(s),
             None => Observed::Down,
@@ -516,7 +787,7 @@ impl<N: Node> Component<Wire<N::Msg, N::Timer>, LabWorld> for Host<N> {
             Event::Init => self.boot(ctx),
             Event::Message { from, msg } => match msg {
                 Wire::Request(req) => {
-                    self.handle(ctx, |node, nctx| {
+                    self.handle(ctx, &|| "on_request".to_string(), |node, nctx| {
                         if let Some(node) = node {
                             node.on_request(nctx, req);
                         }
@@ -524,7 +795,9 @@ impl<N: Node> Component<Wire<N::Msg, N::Timer>, LabWorld> for Host<N> {
                     });
                 }
                 Wire::Peer(m) if from.0 < self.env.replicas => {
-                    self.handle(ctx, |node, nctx| {
+                    let env = Rc::clone(&self.env);
+                    let handler = move || format!("on_message from {}", env.names[from.index()]);
+                    self.handle(ctx, &handler, |node, nctx| {
                         if let Some(node) = node {
                             node.on_message(nctx, ReplicaId(from.0), m);
                         }
@@ -535,7 +808,7 @@ impl<N: Node> Component<Wire<N::Msg, N::Timer>, LabWorld> for Host<N> {
             },
             Event::Timer(Wire::Timer(id, t)) => {
                 if self.timers.remove(&id).is_some() {
-                    self.handle(ctx, |node, nctx| {
+                    self.handle(ctx, &|| "on_timer".to_string(), |node, nctx| {
                         if let Some(node) = node {
                             node.on_timer(nctx, t);
                         }
@@ -548,13 +821,23 @@ impl<N: Node> Component<Wire<N::Msg, N::Timer>, LabWorld> for Host<N> {
         }
     }
 
-    fn on_crash(&mut self, _world: &mut LabWorld) {
-        // Volatile state goes; the durable state stays with the harness.
+    fn on_crash(&mut self, world: &mut LabWorld) {
+        // Volatile state goes; the durable state stays with the harness, unless the setup
+        // says crashes lose it too.
         self.node = None;
         self.timers.clear();
+        if self.env.amnesia {
+            self.durable = N::Durable::default();
+        }
+        if self.env.watch == Some(self.me.0) {
+            world.snapshot = Some("(crashed: volatile state gone)".to_string());
+        }
     }
 
     fn on_restart(&mut self, ctx: &mut LabCtx<'_, N>) {
+        if self.dead {
+            return;
+        }
         self.boot(ctx);
     }
 }

@@ -14,13 +14,18 @@
 //!   targets onto your nodes is documented there);
 //! - `harness`: the simulation; `verdict`: the checkers of `models::checker`;
 //!   `results`: `results.json`; `lamport` and `report`: the diagram and the report files;
-//! - [`Example`] and [`evaluate`] (`example`): all of it from `main`, with a command line.
+//! - [`Nemesis`] (`nemesis`): seeded random faults and network trouble for a run;
+//!   `chaos`: many seeds, and the shrinking of a failing seed's faults; `grade`: a pack of
+//!   checks × seeds, graded, as JSON and JUnit;
+//! - [`Example`] and [`evaluate`] (`example`): all of it from `main`, with a command line
+//!   (`run`, `chaos`, `grade`).
 //!
 //! A whole lab in a few lines (a register that forgets nothing because nothing fails):
 //!
 //! ```
 //! use lab::{evaluate, Answer, Node, NodeCtx, Op, ReplicaId, Request, Setup, Workload};
 //!
+//! #[derive(Debug)]
 //! struct Single(Option<u64>);
 //!
 //! impl Node for Single {
@@ -60,10 +65,13 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod chaos;
 pub mod example;
+pub mod grade;
 pub mod harness;
 /// Space-time diagrams (they live in `reports`, which draws them for caplab's own designs too).
 pub use reports::lamport;
+pub mod nemesis;
 pub mod node;
 pub mod report;
 pub mod results;
@@ -71,8 +79,9 @@ pub mod setup;
 pub mod verdict;
 pub mod workload;
 
-pub use example::{evaluate, Evaluation, Example};
-pub use harness::{LabRun, OpRecord, Outcome, RunOptions};
+pub use example::{evaluate, Evaluation, Example, RunArgs};
+pub use harness::{LabRun, NodePanic, OpRecord, Outcome, RunOptions};
+pub use nemesis::Nemesis;
 pub use node::{ClientId, Node, NodeCtx, ReplicaId, Request, TimerId};
 pub use setup::{Check, Contact, Setup};
 pub use sim_core::time::{SimDuration, SimTime};

@@ -49,12 +49,15 @@ pub struct Request {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct TimerId(pub(crate) u64);
 
-/// A replica you write: its fields are its volatile state.
+/// A replica you write: its fields are its volatile state. It must implement `Debug`
+/// (`#[derive(Debug)]`): single-step mode prints a node's state after each of its events
+/// (`--state kv#2`), and a panic report shows it.
 ///
 /// ```
 /// use lab::{Answer, Node, NodeCtx, Op, ReplicaId, Request};
 ///
 /// /// One register in memory: correct while nothing fails.
+/// #[derive(Debug)]
 /// struct Single {
 ///     value: Option<u64>,
 /// }
@@ -83,7 +86,7 @@ pub struct TimerId(pub(crate) u64);
 ///     fn on_message(&mut self, _ctx: &mut NodeCtx<'_, Self>, _from: ReplicaId, _msg: ()) {}
 /// }
 /// ```
-pub trait Node: Sized + 'static {
+pub trait Node: Debug + Sized + 'static {
     /// Messages between replicas.
     type Msg: Clone + Debug + 'static;
     /// What a timer carries back when it fires.

@@ -258,6 +258,19 @@ pub fn write(
         Some(at) => format!("{}{section}{}", &report.html[..at], &report.html[at..]),
         None => format!("{}{section}", report.html),
     };
+    // The report's replay section speaks of `caplab run`: a lab run replays with its own line.
+    let generic = format!(
+        "<pre>caplab run &lt;scenario file&gt; --seed {}</pre>",
+        results.seed
+    );
+    report.html = report.html.replace(
+        &generic,
+        &format!("<pre>{}</pre>", reports::chart::escape(replay)),
+    );
+    report.markdown = report.markdown.replace(
+        &format!("caplab run <scenario file> --seed {}\n", results.seed),
+        &format!("{replay}\n"),
+    );
     report.markdown.push_str(&format!(
         "\n## Verdict\n\n**{}**\n\n```text\n{}```\n\n{}Replay: `{replay}`\n",
         verdict.summary,
@@ -269,10 +282,17 @@ pub fn write(
         }
     ));
     written.extend(reports::write_report(dir, &report, false)?);
-    if let Some(svg) = diagram_svg {
-        let path = dir.join("lamport.svg");
-        std::fs::write(&path, svg).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-        written.push(path);
+    let path = dir.join("lamport.svg");
+    match diagram_svg {
+        Some(svg) => {
+            std::fs::write(&path, svg)
+                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            written.push(path);
+        }
+        // No diagram this time: one left by an earlier run would describe another run.
+        None if path.exists() => std::fs::remove_file(&path)
+            .map_err(|e| format!("cannot remove the stale {}: {e}", path.display()))?,
+        None => {}
     }
     Ok(written)
 }

@@ -104,6 +104,9 @@ pub struct Setup {
     pub max_ops: usize,
     /// Most events processed (the run stops with `event_budget` past it).
     pub max_events: u64,
+    /// Crashes lose [`crate::Node::Durable`] too, as if the disk was never synced (or the
+    /// replica was replaced by an empty one): what survives a crash is then nothing.
+    pub amnesia: bool,
 }
 
 impl Setup {
@@ -131,7 +134,29 @@ impl Setup {
             sample_ms: 100.0,
             max_ops: 200_000,
             max_events: 50_000_000,
+            amnesia: false,
         }
+    }
+
+    /// The setup of a scenario file, or of a bundled scenario by name (`cap-partition`):
+    /// a path that exists is read; otherwise a bundled name is looked up (so the lab works
+    /// from any directory); otherwise the file's error, listing the bundled names. The
+    /// setup's `source` is what was given, so that a replay line names it the same way.
+    pub fn load(path_or_name: &str, workload: Workload) -> Result<Setup, ScenarioError> {
+        let path = Path::new(path_or_name);
+        if !path.exists() {
+            if let Some(b) = models::bundled::find(path_or_name) {
+                let scenario = b.load()?;
+                let mut setup = Setup::from_loaded(&scenario, &b.label(), b.text, workload)?;
+                setup.source = Some(b.name.to_string());
+                return Ok(setup);
+            }
+        }
+        let scenario = models::bundled::load_path_or_name(path)?;
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let mut setup = Setup::from_loaded(&scenario, path_or_name, &text, workload)?;
+        setup.source = Some(path_or_name.to_string());
+        Ok(setup)
     }
 
     /// The setup of a scenario file (see the module documentation for the mapping).
@@ -313,7 +338,7 @@ impl Setup {
     }
 
     /// The node names: replicas, then clients.
-    pub(crate) fn node_names(&self) -> Vec<String> {
+    pub fn node_names(&self) -> Vec<String> {
         let mut names: Vec<String> = (0..self.replicas)
             .map(|r| format!("{}#{r}", self.store_name))
             .collect();

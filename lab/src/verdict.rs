@@ -11,7 +11,7 @@ use crate::setup::{Check, Setup};
 use crate::workload::{Answer, Op};
 use models::checker::convergence::{self, Convergence, Update};
 use models::checker::generic::{
-    check_generic, render_counterexample, GenericConfig, GenericVerdict, Order, TimedOp,
+    check_generic, render_counterexample_labelled, GenericConfig, GenericVerdict, Order, TimedOp,
 };
 use models::checker::history::{History, OpKind, Operation};
 use models::checker::linearizable::{check, CheckConfig, CheckReport, Verdict};
@@ -47,8 +47,66 @@ impl LabVerdict {
     }
 }
 
-/// Checks the run's history for the setup's property.
+/// Checks the run's history for the setup's property. A node that panicked fails the run
+/// whatever its history (`word` is `panicked`). Clients and replicas are named in the
+/// details as in the diagram (`app#1.c2`, `kv#0`).
 pub fn judge(setup: &Setup, run: &LabRun) -> LabVerdict {
+    if let Some(p) = &run.world.panic {
+        let property = setup.check.property();
+        return LabVerdict {
+            property,
+            word: "panicked",
+            summary: format!("{property}: not judged: {p}"),
+            details: String::new(),
+            culprits: Vec::new(),
+            window_ns: Some((p.at_ns.saturating_sub(2_000_000), p.at_ns + 2_000_000)),
+            converged_at_ns: None,
+            convergence_ns: None,
+        };
+    }
+    let mut verdict = judge_history(setup, run);
+    verdict.details = named(&verdict.details, setup, &run.names);
+    verdict
+}
+
+/// `text` with `client N` and `replica N` replaced by the nodes' names.
+pub fn named(text: &str, setup: &Setup, names: &[String]) -> String {
+    let replicas = setup.replicas as usize;
+    let text = rename(text, "client ", |n| names.get(replicas + n).cloned());
+    rename(&text, "replica ", |n| {
+        (n < replicas).then(|| names[n].clone())
+    })
+}
+
+/// Replaces each `PREFIX<digits>` (not followed by another digit) with `name(digits)`.
+fn rename(text: &str, prefix: &str, name: impl Fn(usize) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(prefix) {
+        let after = &rest[at + prefix.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let replaced = after[..digits]
+            .parse::<usize>()
+            .ok()
+            .filter(|_| digits > 0)
+            .and_then(&name);
+        out.push_str(&rest[..at]);
+        match replaced {
+            Some(n) => {
+                out.push_str(&n);
+                rest = &after[digits..];
+            }
+            None => {
+                out.push_str(prefix);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn judge_history(setup: &Setup, run: &LabRun) -> LabVerdict {
     let ops = &run.world.ops;
     let recorded = format!(
         "{} operations{}",
@@ -91,7 +149,12 @@ pub fn judge(setup: &Setup, run: &LabRun) -> LabVerdict {
                     models::checker::violates(h, &CheckConfig::default()) == Ok(Some(true))
                 }
             };
-            let report = if violates(&history) {
+            let report = if sequential {
+                // The checker finds most violations as cycles of constraints, on the small
+                // sub-history around one; no prefix search (each prefix without a cycle
+                // would be a full search).
+                run_check(&history, true)
+            } else if violates(&history) {
                 // Report the first violation: the shortest prefix that already fails.
                 let times: Vec<u64> = history.ops.iter().map(|o| o.invoke_ns).collect();
                 let cut = earliest_cut(&times, |cut| violates(&register_prefix(&history, cut)));
@@ -394,7 +457,12 @@ fn generic<M: Model>(
                 property,
                 word: "violated",
                 summary: format!("NOT {property}: checked {recorded}"),
-                details: render_counterexample(model, Order::RealTime, &counterexample),
+                details: render_counterexample_labelled(
+                    model,
+                    Order::RealTime,
+                    &counterexample,
+                    &|o| outcome_label(model, ops, o),
+                ),
                 culprits: counterexample.iter().map(|o| o.id).collect(),
                 window_ns: window(
                     counterexample.iter().map(|o| (o.invoke_ns, o.complete_ns)),
@@ -405,6 +473,32 @@ fn generic<M: Model>(
             },
         },
     }
+}
+
+/// What became of an operation the counter-example shows without a result: the checker
+/// treats it as unknown because, at the first violation, its client was still waiting;
+/// the label says how it ended (answered later, refused, timed out, or still waiting).
+fn outcome_label<M: Model>(model: &M, ops: &[OpRecord], o: &TimedOp<M::Op>) -> Option<String> {
+    if o.complete_ns.is_some() {
+        return None;
+    }
+    let rec = ops.iter().find(|r| r.id == o.id)?;
+    let call = model.describe(&o.op, true);
+    let call = call.split(" -> ").next().unwrap_or(&call).to_string();
+    Some(match (rec.outcome, &rec.answer, rec.complete_ns) {
+        (Outcome::Ok, Some(a), Some(c)) => format!(
+            "{call} -> {} (answered at {} ms, after the first violation)",
+            crate::harness::answer_text(a),
+            c / 1_000_000
+        ),
+        (Outcome::Error, Some(Answer::Unavailable), _) => {
+            format!("{call} -> unavailable (outcome unknown)")
+        }
+        (Outcome::Error, _, _) => format!("{call} -> error (outcome unknown)"),
+        (Outcome::Timeout, _, _) => format!("{call} timed out (outcome unknown)"),
+        (Outcome::InFlight, _, _) => format!("{call} still waiting at the end"),
+        (Outcome::Ok, _, _) => format!("{call} -> ok"),
+    })
 }
 
 fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {

@@ -121,6 +121,32 @@ pub enum Answer {
     Unavailable,
 }
 
+/// The workload in a few words, for reports: `1 register key: 50% reads, 0% CAS, writes`.
+pub fn describe(w: &Workload) -> String {
+    let pct = |p: f64| format!("{}%", (p * 1000.0).round() / 10.0);
+    let updates = w
+        .updates_until_s
+        .map_or(String::new(), |u| format!("; updates stop at {u} s"));
+    let data = match &w.data {
+        DataType::Register { keys, read, cas } => format!(
+            "register{} ({} key{}): {} reads, {} compare-and-sets, the rest writes of unique values",
+            if *keys == 1 { "" } else { "s" },
+            keys,
+            if *keys == 1 { "" } else { "s" },
+            pct(*read),
+            pct(*cas)
+        ),
+        DataType::Counter { read, max_add } => {
+            format!("a counter: {} reads, additions of 1 to {max_add}", pct(*read))
+        }
+        DataType::Log { read } => format!("a log: {} whole-log reads, appends", pct(*read)),
+        DataType::Set { read } => {
+            format!("a grow-only set: {} whole-set reads, inserts", pct(*read))
+        }
+    };
+    format!("{data}{updates}")
+}
+
 /// A replica's state as a convergence check compares it ([`crate::Node::observe`]).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Observation {

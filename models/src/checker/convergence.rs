@@ -101,14 +101,83 @@ impl Convergence {
                 ms(*after_last_update_ns)
             ),
             Convergence::Diverged { finals } => {
-                format!("the replicas ended in different states: {finals:?}")
+                format!(
+                    "the replicas ended in different states: {}",
+                    differences(finals)
+                )
             }
             Convergence::Wrong { value, reason } => {
-                format!("the replicas agree on {value:?}, but {reason}")
+                format!("the replicas agree on {}, but {reason}", brief(value))
             }
             Convergence::NoSamples => "no replica was ever sampled alive".to_string(),
         }
     }
+}
+
+/// Most elements a difference lists before it says how many more there are.
+const SHOWN: usize = 8;
+
+/// `[1, 2, 3, … and 40 more]`.
+fn listed(items: impl ExactSizeIterator<Item = u64>) -> String {
+    let n = items.len();
+    let mut parts: Vec<String> = items.take(SHOWN).map(|v| v.to_string()).collect();
+    if n > SHOWN {
+        parts.push(format!("… and {} more", n - SHOWN));
+    }
+    format!("[{}]", parts.join(", "))
+}
+
+/// A state in a few words: a counter's value, a set's size and its first elements.
+fn brief(o: &Observed) -> String {
+    match o {
+        Observed::Counter(v) => v.to_string(),
+        Observed::Set(s) => format!(
+            "a set of {} elements {}",
+            s.len(),
+            listed(s.iter().copied())
+        ),
+        Observed::Down => "down".to_string(),
+    }
+}
+
+/// How the replicas' final states differ, replica by replica, without printing whole sets:
+/// counters by value; sets against the union of all of them (what each one lacks, by count
+/// and first elements).
+pub fn differences(finals: &[Observed]) -> String {
+    let union: BTreeSet<u64> = finals
+        .iter()
+        .filter_map(|o| match o {
+            Observed::Set(s) => Some(s.iter().copied()),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    let parts: Vec<String> = finals
+        .iter()
+        .enumerate()
+        .map(|(r, o)| match o {
+            Observed::Counter(v) => format!("replica {r} = {v}"),
+            Observed::Down => format!("replica {r} down"),
+            Observed::Set(s) if s.len() == union.len() => {
+                format!("replica {r} has all {} elements", s.len())
+            }
+            Observed::Set(s) => {
+                let missing: Vec<u64> = union.difference(s).copied().collect();
+                format!(
+                    "replica {r} has {} and lacks {} {}",
+                    s.len(),
+                    missing.len(),
+                    listed(missing.iter().copied())
+                )
+            }
+        })
+        .collect();
+    format!(
+        "{} (of {} elements seen in all)",
+        parts.join("; "),
+        union.len()
+    )
+    .replace(" (of 0 elements seen in all)", "")
 }
 
 /// Checks a counter's convergence.
@@ -290,5 +359,33 @@ mod tests {
         assert_eq!(check_set(&updates, &[set(&[1, 2])]).word(), "converged");
         assert_eq!(check_set(&updates, &[set(&[2])]).word(), "wrong");
         assert_eq!(check_set(&updates, &[set(&[1, 7])]).word(), "wrong");
+    }
+
+    #[test]
+    fn diverged_sets_are_explained_by_their_differences_not_their_contents() {
+        let big: BTreeSet<u64> = (0..1000).collect();
+        let mut less = big.clone();
+        for v in [3, 500, 501] {
+            less.remove(&v);
+        }
+        let c = Convergence::Diverged {
+            finals: vec![Observed::Set(big), Observed::Set(less), Observed::Down],
+        };
+        let text = c.explain();
+        assert!(text.contains("replica 0 has all 1000 elements"), "{text}");
+        assert!(
+            text.contains("replica 1 has 997 and lacks 3 [3, 500, 501]"),
+            "{text}"
+        );
+        assert!(text.contains("replica 2 down"), "{text}");
+        assert!(text.len() < 300, "{text}");
+        let many: BTreeSet<u64> = (0..20).collect();
+        let d = differences(&[Observed::Set(many), Observed::Set(BTreeSet::new())]);
+        assert!(
+            d.contains("lacks 20 [0, 1, 2, 3, 4, 5, 6, 7, … and 12 more]"),
+            "{d}"
+        );
+        let counters = differences(&[Observed::Counter(5), Observed::Counter(3)]);
+        assert_eq!(counters, "replica 0 = 5; replica 1 = 3");
     }
 }

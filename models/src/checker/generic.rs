@@ -206,6 +206,18 @@ pub fn check_generic<M: Model>(
 /// The counter-example for a person: one line per operation, `[invoke, complete] ms`,
 /// client, operation and result; then why.
 pub fn render_counterexample<M: Model>(model: &M, order: Order, ops: &[TimedOp<M::Op>]) -> String {
+    render_counterexample_labelled(model, order, ops, &|_| None)
+}
+
+/// [`render_counterexample`], with `label` giving an operation's text when it knows better
+/// than the model (an operation the checker treated as unknown because it was answered
+/// only after the cut at the first violation, say); `None` keeps the model's text.
+pub fn render_counterexample_labelled<M: Model>(
+    model: &M,
+    order: Order,
+    ops: &[TimedOp<M::Op>],
+    label: &dyn Fn(&TimedOp<M::Op>) -> Option<String>,
+) -> String {
     let ms = |ns: u64| format!("{}.{:03}", ns / 1_000_000, (ns / 1_000) % 1_000);
     let mut out = format!(
         "no order of these {} operations is {}:\n",
@@ -219,7 +231,7 @@ pub fn render_counterexample<M: Model>(model: &M, order: Order, ops: &[TimedOp<M
             ms(o.invoke_ns),
             done,
             o.client,
-            model.describe(&o.op, o.complete_ns.is_some())
+            label(o).unwrap_or_else(|| model.describe(&o.op, o.complete_ns.is_some()))
         ));
     }
     let rule = match order {

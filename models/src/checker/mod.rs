@@ -10,10 +10,12 @@
 //! - `generate`: random linearizable histories, for tests and `caplab bench`.
 //! - `model`, `generic`: sequential specifications (registers, counters, logs, sets) and a
 //!   model-based Wing–Gong search under real-time or program order, with shrinking.
-//! - `sequential`: sequential consistency of register histories.
+//! - `sequential`: sequential consistency of register histories; `cycles` finds most
+//!   violations first, as cycles of constraints every valid order must respect.
 //! - `convergence`: eventual convergence of a replicated counter or set.
 
 pub mod convergence;
+pub mod cycles;
 pub mod generate;
 pub mod generic;
 pub mod history;

@@ -1,0 +1,234 @@
+//! Many seeds under a nemesis, and the shrinking of a failing seed's faults.
+//!
+//! [`run_seeds`] runs the node once per seed, each under the setup's own faults plus the
+//! faults the nemesis draws for that seed, and judges each history. [`shrink`] takes the
+//! first failing seed's drawn faults and reduces them by delta debugging (ddmin: halves,
+//! then quarters, ... of the list, and their complements), then halves each remaining
+//! fault's duration, keeping every change after which the same seed still fails the same
+//! way (`violated` stays `violated`, `panicked` stays `panicked`). Every candidate is a
+//! full rerun, so the shrunk schedule is a real counter-example: replayed with the same
+//! seed (`--faults FILE --seed N`), it fails again.
+
+use crate::harness::{self, RunOptions};
+use crate::nemesis::Nemesis;
+use crate::node::Node;
+use crate::setup::Setup;
+use crate::verdict::judge;
+use models::scenario::FaultSpec;
+
+/// One seed's run.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SeedResult {
+    /// The seed.
+    pub seed: u64,
+    /// The verdict's word: `holds`, `violated`, `unknown` or `panicked`.
+    pub word: &'static str,
+    /// The verdict's line.
+    pub summary: String,
+    /// Faults the run faced (the setup's and the nemesis's).
+    pub faults: usize,
+    /// The run's digest.
+    pub digest: u64,
+}
+
+impl SeedResult {
+    /// Whether the seed broke the property (or the node panicked).
+    pub fn failed(&self) -> bool {
+        matches!(self.word, "violated" | "panicked")
+    }
+}
+
+/// Runs `N` under `base` and the nemesis for each seed (with `fixed` faults instead of the
+/// drawn ones, when given), calling `each` after every seed; the results in seed order.
+pub fn run_seeds<N: Node>(
+    base: &Setup,
+    nemesis: &Nemesis,
+    fixed: Option<&[FaultSpec]>,
+    seeds: impl Iterator<Item = u64>,
+    each: &mut dyn FnMut(&SeedResult),
+) -> Result<Vec<SeedResult>, String> {
+    let mut out = Vec::new();
+    for seed in seeds {
+        let setup = nemesis.apply(base, seed, fixed);
+        let r = run_one::<N>(&setup, seed)?;
+        each(&r);
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// One run of `setup` under `seed`, judged.
+pub fn run_one<N: Node>(setup: &Setup, seed: u64) -> Result<SeedResult, String> {
+    let options = RunOptions {
+        seed: Some(seed),
+        ..RunOptions::default()
+    };
+    let run = harness::run::<N>(setup, &options, &mut std::io::sink())?;
+    let verdict = judge(setup, &run);
+    Ok(SeedResult {
+        seed,
+        word: verdict.word,
+        summary: verdict.summary,
+        faults: setup.faults.len(),
+        digest: run.digest,
+    })
+}
+
+/// A shrunk schedule.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Shrunk {
+    /// The faults left (to run instead of the drawn ones, after the setup's own).
+    pub faults: Vec<FaultSpec>,
+    /// Reruns spent.
+    pub runs: usize,
+    /// Whether the budget ran out before the schedule was minimal.
+    pub budget_exhausted: bool,
+}
+
+/// Shrinks `faults` (the drawn faults of a run of `N` under `base`, the nemesis and `seed`
+/// that ended with the verdict word `word`) with at most `budget` reruns.
+pub fn shrink<N: Node>(
+    base: &Setup,
+    nemesis: &Nemesis,
+    seed: u64,
+    faults: &[FaultSpec],
+    word: &str,
+    budget: usize,
+) -> Result<Shrunk, String> {
+    let mut runs = 0usize;
+    let mut test = |candidate: &[FaultSpec]| -> Result<Option<bool>, String> {
+        if runs >= budget {
+            return Ok(None);
+        }
+        runs += 1;
+        let setup = nemesis.apply(base, seed, Some(candidate));
+        Ok(Some(run_one::<N>(&setup, seed)?.word == word))
+    };
+    let (faults, exhausted) = ddmin(faults, &mut test)?;
+    Ok(Shrunk {
+        faults,
+        runs,
+        budget_exhausted: exhausted,
+    })
+}
+
+/// Whether a candidate list of faults still fails: `Ok(None)` when the budget is spent.
+type Fails<'a> = dyn FnMut(&[FaultSpec]) -> Result<Option<bool>, String> + 'a;
+
+/// Delta debugging over `items` with `fails` (`None`: out of budget), then durations halved
+/// one fault at a time; the smallest list found that still fails, and whether the budget
+/// ran out first.
+fn ddmin(items: &[FaultSpec], fails: &mut Fails<'_>) -> Result<(Vec<FaultSpec>, bool), String> {
+    let mut current = items.to_vec();
+    let mut n = 2usize;
+    // The setup's own faults may be enough on their own.
+    match fails(&[])? {
+        None => return Ok((current, true)),
+        Some(true) => return Ok((Vec::new(), false)),
+        Some(false) => {}
+    }
+    'outer: while current.len() >= 2 {
+        let chunk = current.len().div_ceil(n);
+        let parts: Vec<Vec<FaultSpec>> = current.chunks(chunk).map(<[_]>::to_vec).collect();
+        for part in &parts {
+            match fails(part)? {
+                None => return Ok((current, true)),
+                Some(true) => {
+                    current = part.clone();
+                    n = 2;
+                    continue 'outer;
+                }
+                Some(false) => {}
+            }
+        }
+        if parts.len() > 2 {
+            for skip in 0..parts.len() {
+                let complement: Vec<FaultSpec> = parts
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != skip)
+                    .flat_map(|(_, p)| p.iter().cloned())
+                    .collect();
+                match fails(&complement)? {
+                    None => return Ok((current, true)),
+                    Some(true) => {
+                        current = complement;
+                        n = (n - 1).max(2);
+                        continue 'outer;
+                    }
+                    Some(false) => {}
+                }
+            }
+        }
+        if n >= current.len() {
+            break;
+        }
+        n = (2 * n).min(current.len());
+    }
+    for i in 0..current.len() {
+        while let Some(d) = current[i].duration_s {
+            let half = libm::round(d / 2.0 * 1000.0) / 1000.0;
+            if half < 0.001 || half >= d {
+                break;
+            }
+            let mut candidate = current.clone();
+            candidate[i].duration_s = Some(half);
+            match fails(&candidate)? {
+                None => return Ok((current, true)),
+                Some(true) => current = candidate,
+                Some(false) => break,
+            }
+        }
+    }
+    Ok((current, false))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use models::scenario::FaultAction;
+
+    fn crash(at: f64, target: &str) -> FaultSpec {
+        FaultSpec {
+            at_s: at,
+            duration_s: Some(4.0),
+            action: FaultAction::Crash {
+                target: target.to_string(),
+            },
+        }
+    }
+
+    #[test]
+    fn ddmin_keeps_exactly_the_faults_needed_and_shortens_them() {
+        // "Fails" when kv#1 and kv#2 both crash, each for at least 0.4 s.
+        let all: Vec<FaultSpec> = (0..9)
+            .map(|i| crash(f64::from(i), &format!("kv#{}", i % 4)))
+            .collect();
+        let mut calls = 0;
+        let mut fails = |c: &[FaultSpec]| -> Result<Option<bool>, String> {
+            calls += 1;
+            let has = |t: &str| {
+                c.iter().any(|f| {
+                    f.duration_s.is_some_and(|d| d >= 0.4)
+                        && matches!(&f.action, FaultAction::Crash { target } if target == t)
+                })
+            };
+            Ok(Some(has("kv#1") && has("kv#2")))
+        };
+        let (left, exhausted) = ddmin(&all, &mut fails).expect("no error");
+        assert!(!exhausted);
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left.iter().all(|f| f.duration_s == Some(0.5)), "{left:?}");
+        // A budget of 3 runs stops early and says so.
+        let mut budget = 3;
+        let mut tight = |c: &[FaultSpec]| -> Result<Option<bool>, String> {
+            if budget == 0 {
+                return Ok(None);
+            }
+            budget -= 1;
+            Ok(Some(c.len() > 4))
+        };
+        let (_, exhausted) = ddmin(&all, &mut tight).expect("no error");
+        assert!(exhausted);
+    }
+}
