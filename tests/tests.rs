@@ -7,6 +7,7 @@ mod consistency;
 mod engine;
 mod lab;
 mod lab_claims;
+mod lab_tools;
 mod messaging;
 mod payments;
 mod queueing;

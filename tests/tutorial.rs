@@ -180,3 +180,42 @@ fn a_bad_option_is_an_error_with_exit_code_2() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("no-such-file.json"));
 }
+
+#[test]
+fn the_examples_work_outside_the_repository() {
+    // From a directory with no scenarios/ folder: the bundled scenario is compiled in.
+    let bin = examples_dir().join("majority-register");
+    assert!(
+        bin.exists(),
+        "{} is not built: run `cargo test`",
+        bin.display()
+    );
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR")).join("outside");
+    std::fs::create_dir_all(&dir).expect("a directory");
+    let output = Command::new(&bin)
+        .current_dir(&dir)
+        .args(["--quiet", "--duration", "15"])
+        .output()
+        .expect("runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("verdict: linearizable"), "{stdout}");
+    assert!(dir.join("out/lab/majority-register/index.html").exists());
+    // A name that is neither a file nor a bundled scenario lists the bundled ones.
+    let output = Command::new(&bin)
+        .current_dir(&dir)
+        .args(["--scenario", "cap-partiton"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr.contains("nor is it a bundled scenario: cap-partition"),
+        "{stderr}"
+    );
+}

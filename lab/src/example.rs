@@ -155,10 +155,10 @@ pub fn first_divergence<N: Node>(setup: &Setup, seed: u64) -> Result<Option<Stri
             names.get(n.index()).cloned().unwrap_or_default()
         });
     Ok(Some(format!(
-        "two runs of seed {seed} part at event #{} (in {node}): the node is not deterministic\n  \
-         first run:  {}\n  second run: {}\n  (its handler for this event, or an earlier one \
-         of {node}, used something else than its state, its input and ctx.rng(): a HashMap's \
-         order, the wall clock, a global)",
+        "two runs of seed {seed} part at event #{} (in {node}): a node is not deterministic\n  \
+         first run:  {}\n  second run: {}\n  (this event's handler, or the node that sent \
+         what it received, used something else than its state, its input and ctx.rng(): a \
+         HashMap's order, the wall clock, a global)",
         d.index,
         show(&d.first),
         show(&d.second)
@@ -392,6 +392,7 @@ impl Example {
 
     /// Parses the process's arguments, runs, prints, writes the report; the exit code.
     pub fn run<N: Node>(self) -> ExitCode {
+        harness::quiet_node_panics();
         let args: Vec<String> = std::env::args().skip(1).collect();
         let mut out = std::io::stdout().lock();
         match self.run_with::<N>(&args, &mut out) {

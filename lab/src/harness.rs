@@ -21,6 +21,7 @@ use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation, StopRea
 use sim_core::step::StepWindow;
 use sim_core::time::{SimDuration, SimTime};
 use std::any::Any;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::fmt::{self, Debug};
 use std::io::Write;
@@ -206,19 +207,61 @@ pub struct NodePanic {
     pub handler: String,
     /// The panic's message.
     pub message: String,
+    /// Where in the code (`src/lib.rs:61:13`), when [`quiet_node_panics`] is on.
+    pub location: Option<String>,
 }
 
 impl fmt::Display for NodePanic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "{} panicked at {} in {}: {}",
+            "{} panicked at {} in {}{}: {}",
             self.node,
             crate::harness::seconds(self.at_ns),
             self.handler,
+            self.location
+                .as_ref()
+                .map_or(String::new(), |l| format!(" ({l})")),
             self.message
         )
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside a node's handler.
+    static IN_NODE: Cell<bool> = const { Cell::new(false) };
+    /// Where the last panic inside a node's handler happened.
+    static PANIC_AT: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Installs, once per process, a panic hook under which a panic inside a node's handler is
+/// not printed but recorded with its location: the lab reports it once, with the simulated
+/// time, the node and the event (a chaos run may rerun a panicking seed many times). Any
+/// other panic is printed by the hook that was there before. `Example::run` turns it on.
+pub fn quiet_node_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let before = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if IN_NODE.with(Cell::get) {
+                let at = info
+                    .location()
+                    .map(|l| format!("{}:{}:{}", l.file(), l.line(), l.column()));
+                PANIC_AT.with(|p| *p.borrow_mut() = at);
+            } else {
+                before(info);
+            }
+        }));
+    });
+}
+
+/// Runs `f` as a node's handler: a panic is caught (and, under [`quiet_node_panics`], its
+/// location recorded instead of printed).
+fn in_node<R>(f: impl FnOnce() -> R) -> Result<R, Box<dyn Any + Send>> {
+    IN_NODE.with(|c| c.set(true));
+    let r = std::panic::catch_unwind(AssertUnwindSafe(f));
+    IN_NODE.with(|c| c.set(false));
+    r
 }
 
 /// `12.345678900 s`.
@@ -646,7 +689,7 @@ impl<N: Node> Host<N> {
                 next_timer: &mut self.next_timer,
             };
             let node = self.node.as_mut();
-            std::panic::catch_unwind(AssertUnwindSafe(move || f(node, &mut nctx)))
+            in_node(move || f(node, &mut nctx))
         };
         match result {
             Ok(Some(node)) => self.node = Some(node),
@@ -684,6 +727,7 @@ impl<N: Node> Host<N> {
                 node,
                 handler,
                 message,
+                location: PANIC_AT.with(|p| p.borrow_mut().take()),
             });
         }
     }
@@ -749,7 +793,7 @@ impl<N: Node> Host<N> {
         let observed = match (&self.node, self.dead) {
             (Some(node), false) => {
                 let durable = &self.durable;
-                match std::panic::catch_unwind(AssertUnwindSafe(|| node.observe(durable))) {
+                match in_node(|| node.observe(durable)) {
                     Ok(o) => o,
                     Err(payload) => {
                         self.die(ctx, "observe".to_string(), &*payload);
