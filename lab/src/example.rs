@@ -32,6 +32,19 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
+/// The error of a write to the output that failed because its reader went away (`| head`):
+/// the program ends quietly, with exit code 0, as `caplab` does.
+pub const CLOSED_PIPE: &str = "the output was closed";
+
+/// The error of a failed write to the output.
+pub fn write_error(e: std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        CLOSED_PIPE.to_string()
+    } else {
+        format!("cannot write: {e}")
+    }
+}
+
 /// Most messages a diagram's run records.
 const DIAGRAM_MESSAGES: usize = 20_000;
 
@@ -397,6 +410,7 @@ impl Example {
         let mut out = std::io::stdout().lock();
         match self.run_with::<N>(&args, &mut out) {
             Ok(holds) => ExitCode::from(u8::from(!holds)),
+            Err(e) if e == CLOSED_PIPE => ExitCode::SUCCESS,
             Err(e) => {
                 let e = e.trim_end();
                 if e.starts_with("error:") {
@@ -417,7 +431,7 @@ impl Example {
             Ok(cli) => cli,
             Err(e) if !e.use_stderr() => {
                 // --help
-                write!(out, "{e}").map_err(|e| format!("cannot write: {e}"))?;
+                write!(out, "{e}").map_err(crate::example::write_error)?;
                 return Ok(true);
             }
             Err(e) => return Err(e.to_string()),
@@ -639,7 +653,7 @@ impl Example {
     }
 
     fn run_once<N: Node>(&self, a: &RunArgs, out: &mut dyn Write) -> Result<bool, String> {
-        let w = |e: std::io::Error| format!("cannot write: {e}");
+        let w = crate::example::write_error;
         let base = self.base_setup(a)?;
         let seed = a.seed.unwrap_or(base.seed);
         let setup = self.setup_for(a, "none", seed)?;
@@ -735,7 +749,7 @@ impl Example {
         files: &[PathBuf],
         replay: &str,
     ) -> Result<(), String> {
-        let w = |e: std::io::Error| format!("cannot write: {e}");
+        let w = crate::example::write_error;
         write!(out, "{}", e.verdict.details).map_err(w)?;
         if let Some(p) = &e.run.world.panic {
             writeln!(out, "panic: {p}").map_err(w)?;
@@ -796,7 +810,7 @@ impl Example {
     }
 
     fn chaos<N: Node>(&self, c: &ChaosArgs, out: &mut dyn Write) -> Result<bool, String> {
-        let w = |e: std::io::Error| format!("cannot write: {e}");
+        let w = crate::example::write_error;
         let a = &c.run;
         if a.seed.is_some() || a.step || a.state.is_some() || a.window.is_some() {
             return Err(

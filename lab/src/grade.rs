@@ -424,7 +424,7 @@ pub(crate) fn grade_command<N: Node>(
     g: &GradeArgs,
     out: &mut dyn Write,
 ) -> Result<bool, String> {
-    let w = |e: std::io::Error| format!("cannot write: {e}");
+    let w = crate::example::write_error;
     if g.seeds == Some(0) {
         return Err("--seeds: at least 1".to_string());
     }

@@ -166,7 +166,7 @@ fn judge_history(setup: &Setup, run: &LabRun) -> LabVerdict {
                 run_check(&history, true)
             };
             match report {
-                Ok(r) => register_verdict(setup.check, &r, &recorded, timeout_ns),
+                Ok(r) => register_verdict(setup.check, &r, &recorded, timeout_ns, ops),
                 Err(e) => unknown(setup.check.property(), format!("bad history: {e}")),
             }
         }
@@ -335,6 +335,7 @@ fn register_verdict(
     report: &CheckReport,
     recorded: &str,
     timeout_ns: u64,
+    ops: &[OpRecord],
 ) -> LabVerdict {
     let property = check.property();
     match &report.verdict {
@@ -349,7 +350,13 @@ fn register_verdict(
             convergence_ns: None,
         },
         Verdict::Violation { counterexample, .. } => {
-            let mut details = models::checker::render::verdict(&report.verdict);
+            let label = |o: &Operation| {
+                let call = format!("{:<14}", models::checker::render::call(o));
+                o.complete_ns
+                    .is_none()
+                    .then(|| unknown_label(&call, ops, o.id))?
+            };
+            let mut details = models::checker::render::verdict_labelled(&report.verdict, &label);
             if check == Check::Sequential {
                 details = details.replace(
                     "behaves like a single register",
@@ -476,29 +483,37 @@ fn generic<M: Model>(
 }
 
 /// What became of an operation the counter-example shows without a result: the checker
-/// treats it as unknown because, at the first violation, its client was still waiting;
-/// the label says how it ended (answered later, refused, timed out, or still waiting).
+/// treated its outcome as unknown, either because its client never learned it (timed out,
+/// refused, still waiting) or because the violation holds whether or not it took effect
+/// (it was answered after the first violation, or its answer is not needed). The label
+/// says which, with the answer when there was one; `None` for an unrecorded operation.
+fn unknown_label(call: &str, ops: &[OpRecord], id: u64) -> Option<String> {
+    let rec = ops.iter().find(|r| r.id == id)?;
+    let maybe = "may or may not have taken effect";
+    Some(match (rec.outcome, &rec.answer, rec.complete_ns) {
+        (Outcome::Ok, Some(a), Some(c)) => format!(
+            "{call} -> {} at {}.{:03} ms (not needed: the violation holds whether it took \
+             effect or not)",
+            crate::harness::answer_text(a),
+            c / 1_000_000,
+            (c / 1_000) % 1_000
+        ),
+        (Outcome::Error, Some(Answer::Unavailable), _) => format!("{call} -> unavailable: {maybe}"),
+        (Outcome::Error, _, _) => format!("{call} -> error: {maybe}"),
+        (Outcome::Timeout, _, _) => format!("{call} timed out: {maybe}"),
+        (Outcome::InFlight, _, _) => format!("{call} no answer by the end: {maybe}"),
+        (Outcome::Ok, _, _) => format!("{call} -> ok"),
+    })
+}
+
+/// [`unknown_label`] for a generic counter-example's operation.
 fn outcome_label<M: Model>(model: &M, ops: &[OpRecord], o: &TimedOp<M::Op>) -> Option<String> {
     if o.complete_ns.is_some() {
         return None;
     }
-    let rec = ops.iter().find(|r| r.id == o.id)?;
     let call = model.describe(&o.op, true);
     let call = call.split(" -> ").next().unwrap_or(&call).to_string();
-    Some(match (rec.outcome, &rec.answer, rec.complete_ns) {
-        (Outcome::Ok, Some(a), Some(c)) => format!(
-            "{call} -> {} (answered at {} ms, after the first violation)",
-            crate::harness::answer_text(a),
-            c / 1_000_000
-        ),
-        (Outcome::Error, Some(Answer::Unavailable), _) => {
-            format!("{call} -> unavailable (outcome unknown)")
-        }
-        (Outcome::Error, _, _) => format!("{call} -> error (outcome unknown)"),
-        (Outcome::Timeout, _, _) => format!("{call} timed out (outcome unknown)"),
-        (Outcome::InFlight, _, _) => format!("{call} still waiting at the end"),
-        (Outcome::Ok, _, _) => format!("{call} -> ok"),
-    })
+    unknown_label(&call, ops, o.id)
 }
 
 fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
@@ -556,5 +571,69 @@ fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
         window_ns: (word == "violated").then(|| (end_ns.saturating_sub(2_000_000_000), end_ns)),
         converged_at_ns,
         convergence_ns,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::node::ReplicaId;
+
+    fn record(id: u64, outcome: Outcome, answer: Option<Answer>, done: Option<u64>) -> OpRecord {
+        OpRecord {
+            id,
+            client: 0,
+            group: 0,
+            replica: ReplicaId(0),
+            op: Op::Add { amount: 3 },
+            invoke_ns: 1_000_000,
+            complete_ns: done,
+            answer,
+            outcome,
+        }
+    }
+
+    #[test]
+    fn operations_without_a_result_say_what_became_of_them() {
+        let ops = vec![
+            record(0, Outcome::Ok, Some(Answer::Added), Some(1_234_567_000)),
+            record(1, Outcome::Error, Some(Answer::Unavailable), None),
+            record(2, Outcome::Timeout, None, None),
+            record(3, Outcome::InFlight, None, None),
+        ];
+        let label = |id| unknown_label("add(3)", &ops, id).expect("recorded");
+        // Acknowledged, but the checker did not need its answer: not "timed out".
+        assert_eq!(
+            label(0),
+            "add(3) -> ok at 1234.567 ms (not needed: the violation holds whether it took \
+             effect or not)"
+        );
+        assert_eq!(
+            label(1),
+            "add(3) -> unavailable: may or may not have taken effect"
+        );
+        assert_eq!(
+            label(2),
+            "add(3) timed out: may or may not have taken effect"
+        );
+        assert_eq!(
+            label(3),
+            "add(3) no answer by the end: may or may not have taken effect"
+        );
+        assert_eq!(unknown_label("add(3)", &ops, 9), None);
+    }
+
+    #[test]
+    fn clients_and_replicas_are_renamed_whole_numbers_only() {
+        let mut setup = Setup::new(crate::Workload::register());
+        setup.replicas = 3;
+        let names = setup.node_names();
+        let text = "the read by client 1 returned 2 after client 10 wrote; replica 2 lags, \
+                    client x, replica 7";
+        assert_eq!(
+            named(text, &setup, &names),
+            "the read by app#0.c1 returned 2 after client 10 wrote; kv#2 lags, client x, \
+             replica 7"
+        );
     }
 }

@@ -10,6 +10,13 @@ use std::collections::BTreeMap;
 
 /// The verdict for a terminal: the counter-example table, its timeline and the explanation.
 pub fn verdict(v: &Verdict) -> String {
+    verdict_labelled(v, &|_| None)
+}
+
+/// [`verdict`], with `label` giving an operation's line (after its client) when it knows
+/// better than the history (what became of an operation the counter-example leaves
+/// without a result, say); `None` keeps [`call`] and its result.
+pub fn verdict_labelled(v: &Verdict, label: &dyn Fn(&Operation) -> Option<String>) -> String {
     match v {
         Verdict::Linearizable => "every key's history is linearizable\n".to_string(),
         Verdict::Unknown { reason } => format!("no verdict: {reason}\n"),
@@ -20,7 +27,7 @@ pub fn verdict(v: &Verdict) -> String {
         } => format!(
             "key {key}: no order of these {} operations behaves like a single register:\n{}\n{}\nwhy: {explanation}\n",
             counterexample.len(),
-            operations(counterexample),
+            operations_labelled(counterexample, label),
             timeline(counterexample, 60),
         ),
     }
@@ -29,6 +36,14 @@ pub fn verdict(v: &Verdict) -> String {
 /// One line per operation, by invocation time: `[invoke, complete]` in ms, client,
 /// operation and result.
 pub fn operations(ops: &[Operation]) -> String {
+    operations_labelled(ops, &|_| None)
+}
+
+/// [`operations`], with `label` overriding an operation's text (see [`verdict_labelled`]).
+pub fn operations_labelled(
+    ops: &[Operation],
+    label: &dyn Fn(&Operation) -> Option<String>,
+) -> String {
     let fine = needs_fine_times(ops);
     let mut sorted: Vec<&Operation> = ops.iter().collect();
     sorted.sort_by_key(|o| (o.invoke_ns, o.id));
@@ -40,7 +55,7 @@ pub fn operations(ops: &[Operation]) -> String {
             ms(o.invoke_ns, fine),
             complete,
             o.client,
-            call_and_result(o)
+            label(o).unwrap_or_else(|| call_and_result(o))
         ));
     }
     out
@@ -306,12 +321,17 @@ pub fn short(o: &Operation) -> String {
 }
 
 /// "write(2)  ok", "read() -> 1", "cas(1 -> 3) -> failed", or the unknown outcome.
-fn call_and_result(o: &Operation) -> String {
-    let call = match o.kind {
+/// An operation's call, without its result: `read()`, `write(3)`, `cas(1 -> 3)`.
+pub fn call(o: &Operation) -> String {
+    match o.kind {
         OpKind::Read { .. } => "read()".to_string(),
         OpKind::Write { value } => format!("write({value})"),
         OpKind::Cas { expected, new, .. } => format!("cas({expected} -> {new})"),
-    };
+    }
+}
+
+fn call_and_result(o: &Operation) -> String {
+    let call = call(o);
     if o.complete_ns.is_none() {
         return format!("{call:<14} timed out: may or may not have taken effect");
     }
