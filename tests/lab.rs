@@ -1,7 +1,13 @@
-//! The teaching workbench: the bundled example nodes under `scenarios/cap-partition.json`
+//! The teaching workbench: the example nodes under `scenarios/cap-partition.json`
 //! (their verdicts, availability on each side, convergence), crashes and durable state,
 //! determinism of a user's node, accounting, the message log and the diagram, bad input.
 
+#[allow(dead_code)]
+#[path = "../examples/broadcast.rs"]
+pub(crate) mod broadcast;
+#[allow(dead_code)]
+#[path = "../examples/eventual-register.rs"]
+pub(crate) mod eventual_register;
 #[allow(dead_code)]
 #[path = "../examples/gossip-counter.rs"]
 pub(crate) mod gossip_counter;
@@ -9,11 +15,17 @@ pub(crate) mod gossip_counter;
 #[path = "../examples/majority-register.rs"]
 pub(crate) mod majority_register;
 #[allow(dead_code)]
+#[path = "../examples/pn-counter.rs"]
+pub(crate) mod pn_counter;
+#[allow(dead_code)]
 #[path = "../examples/primary-backup.rs"]
 pub(crate) mod primary_backup;
 #[allow(dead_code)]
 #[path = "../examples/single-register.rs"]
 pub(crate) mod single_register;
+#[allow(dead_code)]
+#[path = "../examples/unique-ids.rs"]
+pub(crate) mod unique_ids;
 
 use lab::harness::{self, RunOptions};
 use lab::lamport::ArrowFate;

@@ -404,3 +404,194 @@ fn sequential_consistency_decides_the_crash_exercise_on_every_seed() {
         "sequential",
     );
 }
+
+#[test]
+fn unique_ids_are_unique_under_every_fault_and_repeat_once_the_counter_is_volatile() {
+    use crate::lab::unique_ids::UniqueIds;
+    // As the tutorial runs it: under cap-partition, 60 s, each request to a random replica.
+    let mut base = cap(Workload::unique_ids());
+    base.contact = Contact::Random;
+    base.check = Check::Unique;
+    all_hold(
+        &seeds::<UniqueIds>(&base, &nemesis("all"), 1, 20),
+        "all faults",
+    );
+    let mut amnesia = nemesis("crash");
+    amnesia.amnesia = true;
+    let r = seeds::<UniqueIds>(&base, &amnesia, 1, 20);
+    assert_eq!(failed(&r).len(), 20, "{r:#?}");
+    assert!(r.iter().all(|x| x.word == "violated"));
+}
+
+#[test]
+fn the_pn_counter_converges_and_a_single_count_per_replica_does_not() {
+    use crate::lab::pn_counter::PnCounter;
+    let mut base = cap(Workload::pn_counter());
+    base.check = Check::Converges;
+    all_hold(
+        &seeds::<PnCounter>(&base, &nemesis("network,crash,partition,pause"), 1, 20),
+        "pn-counter",
+    );
+    // Answer 6: the gossip counter's max-merge is wrong once additions can be negative.
+    let wrong = seeds::<GossipCounter>(&base, &Nemesis::default(), 1, 20);
+    assert_eq!(failed(&wrong).len(), 20, "{wrong:#?}");
+    assert!(
+        wrong.iter().all(|r| r.summary.contains("wrong")),
+        "{wrong:#?}"
+    );
+}
+
+/// The broadcast example with batching (answer 7): messages go out only with the resend
+/// timer, every 500 ms, all unacknowledged ones to a peer in one message.
+const BATCH: lab::SimDuration = lab::SimDuration::from_millis(500);
+#[derive(Debug)]
+struct Batched(crate::lab::broadcast::Broadcast);
+
+impl Node for Batched {
+    type Msg = crate::lab::broadcast::Msg;
+    type Timer = ();
+    type Durable = crate::lab::broadcast::Seen;
+    fn boot(ctx: &mut lab::NodeCtx<'_, Self>) -> Self {
+        ctx.set_timer(BATCH, ());
+        Batched(crate::lab::broadcast::Broadcast::default())
+    }
+    fn on_request(&mut self, ctx: &mut lab::NodeCtx<'_, Self>, req: lab::Request) {
+        let answer = match req.op {
+            lab::Op::Broadcast { value } => {
+                if ctx.durable().0.insert(value) {
+                    for p in ctx.peers().collect::<Vec<_>>() {
+                        self.0.unacked.entry(p).or_default().insert(value);
+                    }
+                }
+                lab::Answer::Broadcasted
+            }
+            lab::Op::ReadMessages => lab::Answer::Messages(ctx.durable().0.clone()),
+            _ => lab::Answer::Unavailable,
+        };
+        ctx.reply(&req, answer);
+    }
+    fn on_message(&mut self, ctx: &mut lab::NodeCtx<'_, Self>, from: ReplicaId, msg: Self::Msg) {
+        use crate::lab::broadcast::Msg;
+        match msg {
+            Msg::Gossip(values) => {
+                ctx.durable().0.extend(values.iter().copied());
+                ctx.send(from, Msg::Ack(values));
+            }
+            Msg::Ack(values) => {
+                if let Some(p) = self.0.unacked.get_mut(&from) {
+                    for v in values {
+                        p.remove(&v);
+                    }
+                }
+            }
+        }
+    }
+    fn on_timer(&mut self, ctx: &mut lab::NodeCtx<'_, Self>, _: ()) {
+        for (peer, pending) in &self.0.unacked {
+            if !pending.is_empty() {
+                let batch = pending.iter().copied().collect();
+                ctx.send(*peer, crate::lab::broadcast::Msg::Gossip(batch));
+            }
+        }
+        ctx.set_timer(BATCH, ());
+    }
+    fn observe(&self, seen: &Self::Durable) -> Option<lab::Observation> {
+        Some(lab::Observation::Set(seen.0.clone()))
+    }
+}
+
+#[test]
+fn broadcast_reaches_every_replica_and_batching_trades_messages_for_latency() {
+    use crate::lab::broadcast::Broadcast;
+    let mut base = cap(Workload::broadcast());
+    base.contact = Contact::Random;
+    base.check = Check::Converges;
+    all_hold(
+        &seeds::<Broadcast>(&base, &nemesis("network,crash,partition"), 1, 20),
+        "broadcast",
+    );
+    let figures = |setup: &Setup, seed: u64, batched: bool| {
+        let options = RunOptions {
+            seed: Some(seed),
+            ..RunOptions::default()
+        };
+        let run = if batched {
+            harness::run::<Batched>(setup, &options, &mut std::io::sink())
+        } else {
+            harness::run::<Broadcast>(setup, &options, &mut std::io::sink())
+        }
+        .expect("runs");
+        lab::verdict::broadcast_figures(&run).expect("a broadcast workload")
+    };
+    for seed in 1..=5 {
+        // Each broadcast: one message to each of two peers, one acknowledgement back each;
+        // resends across cap-partition's partition add a little.
+        let plain = figures(&base, seed, false);
+        assert_eq!(plain.delivered, plain.acknowledged, "seed {seed}");
+        assert!(
+            (4.0..4.5).contains(&plain.messages_per_broadcast),
+            "seed {seed}: {plain:?}"
+        );
+        assert!(plain.p50_ms <= 100.0, "seed {seed}: {plain:?}");
+        let batched = figures(&base, seed, true);
+        assert_eq!(batched.delivered, batched.acknowledged, "seed {seed}");
+        assert!(
+            batched.messages_per_broadcast < 2.0,
+            "seed {seed}: {batched:?}"
+        );
+        assert!(
+            batched.p50_ms > plain.p50_ms,
+            "seed {seed}: {batched:?} vs {plain:?}"
+        );
+    }
+}
+
+#[test]
+fn sticky_sessions_read_their_writes_and_go_forward_but_are_not_causal() {
+    use crate::lab::eventual_register::EventualRegister;
+    let register = |contact, check| {
+        let mut s = calm(Workload::register(), 30.0);
+        s.workload.data = lab::DataType::Register {
+            keys: 10,
+            read: 0.5,
+            cas: 0.0,
+        };
+        s.contact = contact;
+        s.check = check;
+        s
+    };
+    let network = nemesis("network");
+    let random = seeds::<EventualRegister>(
+        &register(Contact::Random, Check::ReadYourWrites),
+        &network,
+        1,
+        20,
+    );
+    assert_eq!(failed(&random).len(), 20, "{random:#?}");
+    for check in [Check::ReadYourWrites, Check::MonotonicReads] {
+        for words in ["network", "network,crash,partition"] {
+            all_hold(
+                &seeds::<EventualRegister>(
+                    &register(Contact::Sticky, check),
+                    &nemesis(words),
+                    1,
+                    20,
+                ),
+                &format!("sticky {check:?} under {words}"),
+            );
+        }
+    }
+    let causal =
+        seeds::<EventualRegister>(&register(Contact::Sticky, Check::Causal), &network, 1, 20);
+    assert!(failed(&causal).len() >= 15, "{:?}", failed(&causal));
+    // On a constant-latency network nothing arrives out of order: everything holds.
+    all_hold(
+        &seeds::<EventualRegister>(
+            &register(Contact::Sticky, Check::Causal),
+            &Nemesis::default(),
+            1,
+            5,
+        ),
+        "calm network",
+    );
+}

@@ -185,8 +185,16 @@ pub enum CheckArg {
     Linearizable,
     /// Sequential consistency (registers).
     Sequential,
-    /// Convergence (counters and sets).
+    /// Convergence (counters, sets, broadcast).
     Converges,
+    /// Read-your-writes (registers).
+    ReadYourWrites,
+    /// Monotonic reads (registers).
+    MonotonicReads,
+    /// Causal consistency (registers).
+    Causal,
+    /// Unique identifiers.
+    Unique,
 }
 
 impl From<CheckArg> for Check {
@@ -195,6 +203,10 @@ impl From<CheckArg> for Check {
             CheckArg::Linearizable => Check::Linearizable,
             CheckArg::Sequential => Check::Sequential,
             CheckArg::Converges => Check::Converges,
+            CheckArg::ReadYourWrites => Check::ReadYourWrites,
+            CheckArg::MonotonicReads => Check::MonotonicReads,
+            CheckArg::Causal => Check::Causal,
+            CheckArg::Unique => Check::Unique,
         }
     }
 }
@@ -205,7 +217,39 @@ impl CheckArg {
             CheckArg::Linearizable => "linearizable",
             CheckArg::Sequential => "sequential",
             CheckArg::Converges => "converges",
+            CheckArg::ReadYourWrites => "read-your-writes",
+            CheckArg::MonotonicReads => "monotonic-reads",
+            CheckArg::Causal => "causal",
+            CheckArg::Unique => "unique",
         }
+    }
+
+    /// The argument of a command-line word (`read-your-writes`), if it is one.
+    pub fn from_word(word: &str) -> Option<CheckArg> {
+        <CheckArg as ValueEnum>::from_str(word, false).ok()
+    }
+}
+
+/// `home`, `sticky`, `random` or a replica's number.
+pub(crate) fn parse_contact(v: &str) -> Result<Contact, String> {
+    match v {
+        "home" => Ok(Contact::Home),
+        "sticky" => Ok(Contact::Sticky),
+        "random" => Ok(Contact::Random),
+        n => n
+            .parse::<u32>()
+            .map(|r| Contact::Fixed(ReplicaId(r)))
+            .map_err(|_| format!("home, sticky, random or a replica's number, not {n}")),
+    }
+}
+
+/// A contact rule as the command line writes it.
+fn contact_word(c: Contact) -> String {
+    match c {
+        Contact::Home => "home".to_string(),
+        Contact::Sticky => "sticky".to_string(),
+        Contact::Random => "random".to_string(),
+        Contact::Fixed(r) => r.0.to_string(),
     }
 }
 
@@ -234,6 +278,10 @@ pub struct RunArgs {
     /// The property checked (default: the example's).
     #[arg(long, value_enum)]
     pub check: Option<CheckArg>,
+    /// Which replica clients talk to: home (their group's), sticky (client i to replica
+    /// i mod n), random (each request), or a replica's number (default: the example's).
+    #[arg(long, value_name = "home|sticky|random|N", value_parser = parse_contact)]
+    pub contact: Option<Contact>,
     /// Simulated seconds (default: the scenario's).
     #[arg(long, value_name = "S")]
     pub duration: Option<f64>,
@@ -459,7 +507,7 @@ impl Example {
             }
             Some(path) => Setup::load(path, self.workload.clone()).map_err(|e| e.to_string())?,
         };
-        setup.contact = self.contact;
+        setup.contact = a.contact.unwrap_or(self.contact);
         setup.check = a.check.map_or(self.check, Check::from);
         if let Some(k) = a.keys {
             match &mut setup.workload.data {
@@ -544,6 +592,9 @@ impl Example {
         if let Some(c) = a.check {
             line.push_str(&format!(" --check {}", c.word()));
         }
+        if let Some(c) = a.contact {
+            line.push_str(&format!(" --contact {}", contact_word(c)));
+        }
         if let Some(d) = a.duration {
             line.push_str(&format!(" --duration {d}"));
         }
@@ -607,6 +658,10 @@ impl Example {
             }
             Contact::Fixed(r) => format!("every client to {}#{}", setup.store_name, r.0),
             Contact::Random => "each request to a replica drawn at random".to_string(),
+            Contact::Sticky => format!(
+                "each client to one replica (client i to {}#(i mod {n}))",
+                setup.store_name
+            ),
         };
         let w = &setup.workload;
         let link = &setup.link;

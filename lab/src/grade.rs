@@ -72,7 +72,8 @@ pub struct PackCheck {
     /// Register workloads: the number of keys.
     #[serde(default)]
     pub keys: Option<u32>,
-    /// The property (default: the node's): `linearizable`, `sequential`, `converges`.
+    /// The property (default: the node's): `linearizable`, `sequential`, `converges`,
+    /// `read-your-writes`, `monotonic-reads`, `causal`, `unique`.
     #[serde(default)]
     pub check: Option<String>,
     /// Simulated seconds of each run.
@@ -81,6 +82,9 @@ pub struct PackCheck {
     /// Seeds (default: the pack's).
     #[serde(default)]
     pub seeds: Option<u64>,
+    /// Which replica clients talk to: `home`, `sticky`, `random` or a number.
+    #[serde(default)]
+    pub contact: Option<String>,
     /// Makes it an availability check.
     #[serde(default)]
     pub availability: Option<Availability>,
@@ -180,11 +184,19 @@ pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), String> {
                 );
             }
         }
+        if let Some(word) = &c.contact {
+            if let Err(e) = crate::example::parse_contact(word) {
+                return bad(format!("checks[{i}].contact"), e);
+            }
+        }
         if let Some(word) = &c.check {
             if check_arg(word).is_none() {
                 return bad(
                     format!("checks[{i}].check"),
-                    format!("linearizable, sequential or converges, not {word:?}"),
+                    format!(
+                        "linearizable, sequential, converges, read-your-writes, \
+                         monotonic-reads, causal or unique, not {word:?}"
+                    ),
                 );
             }
         }
@@ -193,12 +205,7 @@ pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), String> {
 }
 
 fn check_arg(word: &str) -> Option<CheckArg> {
-    match word {
-        "linearizable" => Some(CheckArg::Linearizable),
-        "sequential" => Some(CheckArg::Sequential),
-        "converges" => Some(CheckArg::Converges),
-        _ => None,
-    }
+    CheckArg::from_word(word)
 }
 
 /// The run arguments of check `c` of a pack in `base`.
@@ -218,6 +225,10 @@ fn run_args(pack: &Pack, base: &Path, c: &PackCheck) -> RunArgs {
         nemesis: c.nemesis.clone(),
         amnesia: c.amnesia,
         keys: c.keys,
+        contact: c
+            .contact
+            .as_deref()
+            .and_then(|w| crate::example::parse_contact(w).ok()),
         ..RunArgs::default()
     }
 }

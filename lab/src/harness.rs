@@ -80,6 +80,9 @@ pub fn op_text(op: &Op) -> String {
         Op::ReadLog => "read()".to_string(),
         Op::Insert { value } => format!("insert({value})"),
         Op::ReadSet => "read()".to_string(),
+        Op::GenerateId => "generate()".to_string(),
+        Op::Broadcast { value } => format!("broadcast({value})"),
+        Op::ReadMessages => "read()".to_string(),
     }
 }
 
@@ -92,10 +95,22 @@ pub fn answer_text(answer: &Answer) -> String {
         Answer::Cas(true) => "ok".to_string(),
         Answer::Cas(false) => "failed".to_string(),
         Answer::Counter(v) => v.to_string(),
-        Answer::Log(l) => format!("{l:?}"),
-        Answer::Set(s) => format!("{s:?}"),
+        Answer::Log(l) => few(l.iter()),
+        Answer::Set(s) | Answer::Messages(s) => few(s.iter()),
+        Answer::Id(v) => v.to_string(),
+        Answer::Broadcasted => "ok".to_string(),
         Answer::Unavailable => "unavailable".to_string(),
     }
+}
+
+/// A collection, short: `[1, 2, 3]`, or `[1, 2, 3, 4, 5, 6, … 40 in all]`.
+fn few<'a>(items: impl ExactSizeIterator<Item = &'a u64>) -> String {
+    let n = items.len();
+    let mut parts: Vec<String> = items.take(6).map(u64::to_string).collect();
+    if n > 6 {
+        parts.push(format!("… {n} in all"));
+    }
+    format!("[{}]", parts.join(", "))
 }
 
 /// A word for the digest of what a client was told.
@@ -112,6 +127,9 @@ fn answer_word(answer: &Answer) -> u64 {
         Answer::Inserted => 8,
         Answer::Set(s) => s.iter().fold(9, |d, v| fold(d, *v)),
         Answer::Unavailable => 10,
+        Answer::Id(v) => fold(11, *v),
+        Answer::Broadcasted => 12,
+        Answer::Messages(s) => s.iter().fold(13, |d, v| fold(d, *v)),
     }
 }
 
@@ -183,6 +201,8 @@ pub struct LabWorld {
     pub samples: Vec<Sample>,
     /// Messages your nodes sent to a replica that does not exist (a bug in the node).
     pub bad_sends: u64,
+    /// Messages your nodes sent to other replicas (a broadcast's cost).
+    pub peer_messages: u64,
     /// A digest of what clients were told (every request's end and answer): the engine's
     /// digest covers the order of events, this one what they said, so that a node whose
     /// answers differ between two runs of the same seed is caught even when the events
@@ -397,6 +417,7 @@ fn build_watching<N: Node>(
         causes: BTreeMap::new(),
         samples: Vec::new(),
         bad_sends: 0,
+        peer_messages: 0,
         observed_digest: 0,
         panic: None,
         snapshot: None,
@@ -754,6 +775,9 @@ impl<N: Node> Host<N> {
         match effect {
             Effect::Send(to, msg) => {
                 if to.0 < self.env.replicas {
+                    if to != self.me {
+                        ctx.world().peer_messages += 1;
+                    }
                     let _ = ctx.send(NodeId(to.0), Wire::Peer(msg));
                 } else {
                     ctx.world().bad_sends += 1;
@@ -930,6 +954,7 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
             Contact::Home => self.env.home[self.group as usize],
             Contact::Fixed(r) => r,
             Contact::Random => ReplicaId(ctx.rng().below(u64::from(self.env.replicas)) as u32),
+            Contact::Sticky => ReplicaId(self.client % self.env.replicas),
         };
         let id = self.next_request;
         self.next_request += 1;

@@ -35,6 +35,9 @@ pub enum Contact {
     Fixed(ReplicaId),
     /// A replica drawn at random for each request.
     Random,
+    /// Each client keeps to one replica, client `i` to replica `i mod n` (sticky sessions
+    /// spread over every replica).
+    Sticky,
 }
 
 /// What the history is checked for.
@@ -45,8 +48,18 @@ pub enum Check {
     Linearizable,
     /// Sequential consistency (registers only).
     Sequential,
-    /// Eventual convergence (counters and sets; the node must implement `observe`).
+    /// Eventual convergence (counters, sets, broadcast; the node must implement `observe`).
     Converges,
+    /// Read-your-writes: a client never reads a value older, causally, than its own last
+    /// write of the key (registers).
+    ReadYourWrites,
+    /// Monotonic reads: a client never reads a value older, causally, than one it read
+    /// (registers).
+    MonotonicReads,
+    /// Causal consistency (registers).
+    Causal,
+    /// Every identifier handed out is unique (unique-id workloads).
+    Unique,
 }
 
 impl Check {
@@ -56,6 +69,10 @@ impl Check {
             Check::Linearizable => "linearizable",
             Check::Sequential => "sequentially consistent",
             Check::Converges => "convergent",
+            Check::ReadYourWrites => "read-your-writes",
+            Check::MonotonicReads => "monotonic reads",
+            Check::Causal => "causally consistent",
+            Check::Unique => "unique",
         }
     }
 }

@@ -9,6 +9,7 @@
 use crate::harness::{LabRun, OpRecord, Outcome};
 use crate::setup::{Check, Setup};
 use crate::workload::{Answer, Op};
+use models::checker::causal::{check_session, Guarantee};
 use models::checker::convergence::{self, Convergence, Update};
 use models::checker::generic::{
     check_generic, render_counterexample_labelled, GenericConfig, GenericVerdict, Order, TimedOp,
@@ -17,6 +18,7 @@ use models::checker::history::{History, OpKind, Operation};
 use models::checker::linearizable::{check, CheckConfig, CheckReport, Verdict};
 use models::checker::model::{CounterModel, CounterOp, LogModel, LogOp, Model, SetModel, SetOp};
 use models::checker::sequential::check_sequential;
+use models::checker::unique::{first_duplicate, Issued};
 
 /// The answer to "did the system keep its promise?".
 #[derive(Clone, Debug, PartialEq)]
@@ -121,8 +123,26 @@ fn judge_history(setup: &Setup, run: &LabRun) -> LabVerdict {
         }
     );
     let timeout_ns = (setup.workload.timeout_ms * 1e6) as u64;
+    let sessions = matches!(
+        setup.check,
+        Check::ReadYourWrites | Check::MonotonicReads | Check::Causal
+    );
     match setup.check {
         Check::Converges => converges(setup, run, &recorded),
+        _ if ops.iter().any(|o| o.op == Op::GenerateId) => {
+            unique(setup.check, ops, &recorded, timeout_ns)
+        }
+        Check::Unique => unknown(
+            "unique",
+            "uniqueness is checked for unique-id workloads only".to_string(),
+        ),
+        _ if sessions && is_register(ops) => {
+            session_verdict(setup.check, run, &recorded, timeout_ns)
+        }
+        Check::ReadYourWrites | Check::MonotonicReads | Check::Causal => unknown(
+            setup.check.property(),
+            "session guarantees and causality are checked for register workloads only".to_string(),
+        ),
         Check::Linearizable | Check::Sequential if is_register(ops) => {
             let history = register_history(run);
             let sequential = setup.check == Check::Sequential;
@@ -183,6 +203,9 @@ fn judge_history(setup: &Setup, run: &LabRun) -> LabVerdict {
             }
             Some(Op::Insert { .. } | Op::ReadSet) => {
                 generic(&SetModel, ops, set_op, &recorded, timeout_ns)
+            }
+            Some(Op::Broadcast { .. } | Op::ReadMessages) => {
+                generic(&SetModel, ops, broadcast_op, &recorded, timeout_ns)
             }
             _ => LabVerdict {
                 property: "linearizable",
@@ -408,6 +431,145 @@ fn set_op(o: &OpRecord) -> Option<SetOp> {
     }
 }
 
+fn broadcast_op(o: &OpRecord) -> Option<SetOp> {
+    match (&o.op, completed(o).map(|d| d.1)) {
+        (Op::Broadcast { value }, _) => Some(SetOp::Insert(*value)),
+        (Op::ReadMessages, Some(Answer::Messages(s))) => Some(SetOp::Read(s.clone())),
+        (Op::ReadMessages, _) => Some(SetOp::Read(Default::default())),
+        _ => None,
+    }
+}
+
+fn holds(property: &'static str, summary: String) -> LabVerdict {
+    LabVerdict {
+        property,
+        word: "holds",
+        summary,
+        details: String::new(),
+        culprits: Vec::new(),
+        window_ns: None,
+        converged_at_ns: None,
+        convergence_ns: None,
+    }
+}
+
+/// Identifiers handed out twice.
+fn unique(check: Check, ops: &[OpRecord], recorded: &str, timeout_ns: u64) -> LabVerdict {
+    let property = check.property();
+    let issued: Vec<Issued> = ops
+        .iter()
+        .filter_map(|o| match completed(o) {
+            Some((c, Answer::Id(v))) => Some(Issued {
+                op: o.id,
+                client: o.client,
+                value: *v,
+                invoke_ns: o.invoke_ns,
+                complete_ns: c,
+            }),
+            _ => None,
+        })
+        .collect();
+    let Some((a, b)) = first_duplicate(&issued) else {
+        return holds(
+            property,
+            format!(
+                "{property}: checked {recorded}: {} identifiers handed out, no two alike",
+                issued.len()
+            ),
+        );
+    };
+    let ms = |ns: u64| format!("{}.{:03}", ns / 1_000_000, (ns / 1_000) % 1_000);
+    let line = |i: &Issued| {
+        format!(
+            "  [{:>10}, {:>10}] ms  client {:<3} generate() -> {}\n",
+            ms(i.invoke_ns),
+            ms(i.complete_ns),
+            i.client,
+            i.value
+        )
+    };
+    LabVerdict {
+        property,
+        word: "violated",
+        summary: format!("NOT {property}: checked {recorded}"),
+        details: format!(
+            "two requests were handed the same identifier:\n{}{}why: identifier {} was \
+             handed out twice\n",
+            line(&a),
+            line(&b),
+            a.value
+        ),
+        culprits: vec![a.op, b.op],
+        window_ns: window(
+            [a, b].iter().map(|i| (i.invoke_ns, Some(i.complete_ns))),
+            timeout_ns,
+        ),
+        converged_at_ns: None,
+        convergence_ns: None,
+    }
+}
+
+/// Read-your-writes, monotonic reads or causal consistency of a register history.
+fn session_verdict(check: Check, run: &LabRun, recorded: &str, timeout_ns: u64) -> LabVerdict {
+    let property = check.property();
+    let guarantee = match check {
+        Check::ReadYourWrites => Guarantee::ReadYourWrites,
+        Check::MonotonicReads => Guarantee::MonotonicReads,
+        _ => Guarantee::Causal,
+    };
+    let history = register_history(run);
+    match check_session(&history, guarantee) {
+        Err(e) => unknown(property, e.to_string()),
+        Ok(None) => holds(property, format!("{property}: checked {recorded}")),
+        Ok(Some(v)) => {
+            let ops: Vec<Operation> = v.ops.iter().map(|&i| history.ops[i]).collect();
+            // Several keys may be involved: each line names its key.
+            let label = |o: &Operation| {
+                let call = match o.kind {
+                    OpKind::Read { .. } => format!("read(k{})", o.key),
+                    OpKind::Write { value } => format!("write(k{}, {value})", o.key),
+                    OpKind::Cas { expected, new, .. } => {
+                        format!("cas(k{}, {expected} -> {new})", o.key)
+                    }
+                };
+                let call = format!("{call:<18}");
+                if o.complete_ns.is_none() {
+                    return unknown_label(&call, &run.world.ops, o.id);
+                }
+                let result = match o.kind {
+                    OpKind::Read { result: Some(v) } => v.to_string(),
+                    OpKind::Read { result: None } => "absent".to_string(),
+                    OpKind::Cas {
+                        ok: Some(false), ..
+                    } => "failed".to_string(),
+                    _ => "ok".to_string(),
+                };
+                Some(format!("{call} -> {result}"))
+            };
+            let keys: std::collections::BTreeSet<u64> = ops.iter().map(|o| o.key).collect();
+            let keys: Vec<String> = keys.iter().map(u64::to_string).collect();
+            LabVerdict {
+                property,
+                word: "violated",
+                summary: format!("NOT {property}: checked {recorded}"),
+                details: format!(
+                    "these {} operations (key{} {}) break {property}:\n{}\n{}\nwhy: {}\n",
+                    ops.len(),
+                    if keys.len() == 1 { "" } else { "s" },
+                    keys.join(", "),
+                    models::checker::render::operations_labelled(&ops, &label),
+                    models::checker::render::timeline(&ops, 60),
+                    v.explanation
+                ),
+                culprits: ops.iter().map(|o| o.id).collect(),
+                window_ns: window(ops.iter().map(|o| (o.invoke_ns, o.complete_ns)), timeout_ns),
+                converged_at_ns: None,
+                convergence_ns: None,
+            }
+        }
+    }
+}
+
 fn generic<M: Model>(
     model: &M,
     ops: &[OpRecord],
@@ -523,7 +685,7 @@ fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
         .filter_map(|o| {
             let value = match o.op {
                 Op::Add { amount } => amount,
-                Op::Insert { value } => value as i64,
+                Op::Insert { value } | Op::Broadcast { value } => value as i64,
                 _ => return None,
             };
             let done = completed(o);
@@ -535,7 +697,9 @@ fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
             })
         })
         .collect();
-    let set = ops.iter().any(|o| matches!(o.op, Op::Insert { .. }));
+    let set = ops
+        .iter()
+        .any(|o| matches!(o.op, Op::Insert { .. } | Op::Broadcast { .. }));
     let samples = &run.world.samples;
     let c = if set {
         convergence::check_set(&updates, samples)
@@ -552,11 +716,14 @@ fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
         Convergence::NoSamples => ("unknown", None, None),
         _ => ("violated", None, None),
     };
+    let broadcast = broadcast_figures(run).map_or(String::new(), |b| {
+        format!("; {}", b.sentence(setup.sample_ms))
+    });
     LabVerdict {
         property,
         word,
         summary: format!(
-            "{}: checked {recorded} ({} updates) against {} samples of every replica: {}",
+            "{}: checked {recorded} ({} updates) against {} samples of every replica: {}{broadcast}",
             if word == "violated" {
                 "NOT convergent"
             } else {
@@ -572,6 +739,98 @@ fn converges(setup: &Setup, run: &LabRun, recorded: &str) -> LabVerdict {
         converged_at_ns,
         convergence_ns,
     }
+}
+
+/// What a broadcast cost: how long each acknowledged broadcast took to reach every live
+/// replica (measured at the convergence samples), and the messages between replicas.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BroadcastFigures {
+    /// Broadcasts acknowledged.
+    pub acknowledged: usize,
+    /// Of those, the ones found at every live replica by the last sample.
+    pub delivered: usize,
+    /// Delivery latency, median, in ms.
+    pub p50_ms: f64,
+    /// Delivery latency, 99th percentile, in ms.
+    pub p99_ms: f64,
+    /// Delivery latency, largest, in ms.
+    pub max_ms: f64,
+    /// Messages replicas sent each other, per acknowledged broadcast.
+    pub messages_per_broadcast: f64,
+}
+
+impl BroadcastFigures {
+    /// One clause for the verdict line.
+    pub fn sentence(&self, sample_ms: f64) -> String {
+        format!(
+            "{} of {} broadcasts at every replica, in p50 {:.0} ms, p99 {:.0} ms, max {:.0} ms \
+             (to the {sample_ms} ms sampling); {:.1} messages between replicas per broadcast",
+            self.delivered,
+            self.acknowledged,
+            self.p50_ms,
+            self.p99_ms,
+            self.max_ms,
+            self.messages_per_broadcast
+        )
+    }
+}
+
+/// The broadcast figures of a run of a broadcast workload (`None` for other workloads).
+pub fn broadcast_figures(run: &LabRun) -> Option<BroadcastFigures> {
+    let mut pending: Vec<(u64, u64)> = run
+        .world
+        .ops
+        .iter()
+        .filter(|o| matches!(o.op, Op::Broadcast { .. }))
+        .filter_map(|o| match (o.op.clone(), completed(o)) {
+            (Op::Broadcast { value }, Some((c, _))) => Some((c, value)),
+            _ => None,
+        })
+        .collect();
+    if !run
+        .world
+        .ops
+        .iter()
+        .any(|o| matches!(o.op, Op::Broadcast { .. }))
+    {
+        return None;
+    }
+    pending.sort_unstable();
+    let acknowledged = pending.len();
+    let mut latencies: Vec<u64> = Vec::new();
+    for s in &run.world.samples {
+        let live: Vec<&std::collections::BTreeSet<u64>> = s
+            .replicas
+            .iter()
+            .filter_map(|r| match r {
+                models::checker::convergence::Observed::Set(set) => Some(set),
+                _ => None,
+            })
+            .collect();
+        if live.is_empty() {
+            continue;
+        }
+        pending.retain(|&(ack, v)| {
+            let everywhere = ack <= s.at_ns && live.iter().all(|set| set.contains(&v));
+            if everywhere {
+                latencies.push(s.at_ns - ack);
+            }
+            !everywhere
+        });
+    }
+    latencies.sort_unstable();
+    let at = |q: f64| {
+        let i = ((latencies.len() as f64 - 1.0) * q).round() as usize;
+        latencies.get(i).map_or(0.0, |ns| *ns as f64 / 1e6)
+    };
+    Some(BroadcastFigures {
+        acknowledged,
+        delivered: latencies.len(),
+        p50_ms: at(0.5),
+        p99_ms: at(0.99),
+        max_ms: at(1.0),
+        messages_per_broadcast: run.world.peer_messages as f64 / acknowledged.max(1) as f64,
+    })
 }
 
 #[cfg(test)]

@@ -49,11 +49,21 @@ pub enum Op {
     },
     /// Read the whole set.
     ReadSet,
+    /// Ask for an identifier no other request was ever given (Maelstrom's unique ids).
+    GenerateId,
+    /// Broadcast a message to every replica (every value broadcast once).
+    Broadcast {
+        /// The message.
+        value: u64,
+    },
+    /// Read every message this replica has received.
+    ReadMessages,
 }
 
 impl Op {
     /// The operation's name, used for endpoints in results: `read`, `write`, `cas`, `add`,
-    /// `read_counter`, `append`, `read_log`, `insert`, `read_set`.
+    /// `read_counter`, `append`, `read_log`, `insert`, `read_set`, `generate`, `broadcast`,
+    /// `read_messages`.
     pub fn name(&self) -> &'static str {
         match self {
             Op::Read { .. } => "read",
@@ -65,6 +75,9 @@ impl Op {
             Op::ReadLog => "read_log",
             Op::Insert { .. } => "insert",
             Op::ReadSet => "read_set",
+            Op::GenerateId => "generate",
+            Op::Broadcast { .. } => "broadcast",
+            Op::ReadMessages => "read_messages",
         }
     }
 
@@ -72,7 +85,7 @@ impl Op {
     pub fn is_update(&self) -> bool {
         !matches!(
             self,
-            Op::Read { .. } | Op::ReadCounter | Op::ReadLog | Op::ReadSet
+            Op::Read { .. } | Op::ReadCounter | Op::ReadLog | Op::ReadSet | Op::ReadMessages
         )
     }
 
@@ -90,6 +103,9 @@ impl Op {
                 | (Op::ReadLog, Answer::Log(_))
                 | (Op::Insert { .. }, Answer::Inserted)
                 | (Op::ReadSet, Answer::Set(_))
+                | (Op::GenerateId, Answer::Id(_))
+                | (Op::Broadcast { .. }, Answer::Broadcasted)
+                | (Op::ReadMessages, Answer::Messages(_))
         )
     }
 }
@@ -115,6 +131,12 @@ pub enum Answer {
     Inserted,
     /// The set's elements.
     Set(BTreeSet<u64>),
+    /// A fresh identifier.
+    Id(u64),
+    /// The broadcast is accepted.
+    Broadcasted,
+    /// The messages this replica has received.
+    Messages(BTreeSet<u64>),
     /// The replica refuses (no quorum, not the leader...). The client counts an error; the
     /// checker treats the operation as one with an unknown outcome, since the replica may
     /// have done part of it before refusing.
@@ -143,6 +165,15 @@ pub fn describe(w: &Workload) -> String {
         DataType::Set { read } => {
             format!("a grow-only set: {} whole-set reads, inserts", pct(*read))
         }
+        DataType::PnCounter { read, max_abs } => format!(
+            "a counter going both ways: {} reads, additions of -{max_abs} to {max_abs}",
+            pct(*read)
+        ),
+        DataType::UniqueIds => "requests for unique identifiers".to_string(),
+        DataType::Broadcast { read } => format!(
+            "broadcast: {} reads of a replica's messages, broadcasts of new ones",
+            pct(*read)
+        ),
     };
     format!("{data}{updates}")
 }
@@ -182,6 +213,21 @@ pub enum DataType {
     },
     /// A grow-only set: inserts and whole-set reads.
     Set {
+        /// Fraction of reads.
+        read: f64,
+    },
+    /// A counter that goes both ways: additions of -`max_abs`..=`max_abs` (never 0), and
+    /// reads.
+    PnCounter {
+        /// Fraction of reads.
+        read: f64,
+        /// Largest amount added or subtracted.
+        max_abs: i64,
+    },
+    /// Requests for unique identifiers.
+    UniqueIds,
+    /// Broadcasts of unique messages, and reads of the messages a replica has.
+    Broadcast {
         /// Fraction of reads.
         read: f64,
     },
@@ -251,6 +297,38 @@ impl Workload {
         }
     }
 
+    /// A counter that goes up and down: 30% reads, additions of -5..=5 (not 0); updates stop
+    /// 10 s before the end of a 60 s run.
+    pub fn pn_counter() -> Workload {
+        Workload {
+            data: DataType::PnCounter {
+                read: 0.3,
+                max_abs: 5,
+            },
+            ..Workload::counter()
+        }
+    }
+
+    /// Unique identifiers: every request asks for one.
+    pub fn unique_ids() -> Workload {
+        Workload {
+            data: DataType::UniqueIds,
+            ..Workload::register()
+        }
+    }
+
+    /// Broadcast: 30% reads of a replica's messages, the rest broadcasts of new ones, 100 ms
+    /// think time (a read returns every message, so a run keeps them to a few thousand);
+    /// broadcasts stop 10 s before the end of a 60 s run, so that every replica can catch up.
+    pub fn broadcast() -> Workload {
+        Workload {
+            data: DataType::Broadcast { read: 0.3 },
+            think_ms: 100.0,
+            updates_until_s: Some(50.0),
+            ..Workload::register()
+        }
+    }
+
     /// Checks the numbers; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
         let fraction = |name: &str, p: f64| {
@@ -277,7 +355,16 @@ impl Workload {
                     return Err(format!("workload.max_add: at least 1, got {max_add}"));
                 }
             }
-            DataType::Log { read } | DataType::Set { read } => fraction("read", *read)?,
+            DataType::Log { read } | DataType::Set { read } | DataType::Broadcast { read } => {
+                fraction("read", *read)?
+            }
+            DataType::PnCounter { read, max_abs } => {
+                fraction("read", *read)?;
+                if *max_abs < 1 {
+                    return Err(format!("workload.max_abs: at least 1, got {max_abs}"));
+                }
+            }
+            DataType::UniqueIds => {}
         }
         if self.clients_per_group == 0 {
             return Err("workload.clients_per_group: at least one client".to_string());
@@ -333,6 +420,24 @@ impl Workload {
                     Op::ReadSet
                 } else {
                     Op::Insert { value: fresh }
+                }
+            }
+            DataType::PnCounter { read, max_abs } => {
+                if u < *read || reads_only {
+                    Op::ReadCounter
+                } else {
+                    let size = 1 + rng.below(*max_abs as u64) as i64;
+                    Op::Add {
+                        amount: if rng.chance(0.5) { size } else { -size },
+                    }
+                }
+            }
+            DataType::UniqueIds => Op::GenerateId,
+            DataType::Broadcast { read } => {
+                if u < *read || reads_only {
+                    Op::ReadMessages
+                } else {
+                    Op::Broadcast { value: fresh }
                 }
             }
         }

@@ -30,9 +30,9 @@ use super::history::{History, OpKind, Operation, Value};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 /// One constraint, with the operations (indices into the history) that justify it.
-struct Edge {
-    to: usize,
-    why: Vec<usize>,
+pub(super) struct Edge {
+    pub(super) to: usize,
+    pub(super) why: Vec<usize>,
 }
 
 /// Indices into `history.ops` of a sub-history that is not sequentially consistent,
@@ -234,9 +234,9 @@ pub fn violating_subhistory(history: &History) -> Option<Vec<usize>> {
 
 /// Each client's completed operations in program order (`chains`), and each operation's
 /// `(client chain, position)` in them.
-struct Programs {
-    chains: Vec<Vec<usize>>,
-    at: Vec<Option<(usize, usize)>>,
+pub(super) struct Programs {
+    pub(super) chains: Vec<Vec<usize>>,
+    pub(super) at: Vec<Option<(usize, usize)>>,
 }
 
 /// Starts tried when looking for a short cycle in a strongly connected component.
@@ -248,7 +248,7 @@ const STARTS: usize = 16;
 /// program order counts as one step to any later operation of the same client (program
 /// order holds between any two operations of a client, so the jump needs only the two
 /// of them). The cycle needing the fewest operations wins.
-fn shortest_cycle(edges: &[Vec<Edge>], programs: &Programs) -> Option<Vec<Vec<usize>>> {
+pub(super) fn shortest_cycle(edges: &[Vec<Edge>], programs: &Programs) -> Option<Vec<Vec<usize>>> {
     let n = edges.len();
     let component = strongly_connected(edges);
     let mut size = vec![0usize; n.max(1)];
@@ -329,6 +329,52 @@ fn cycle_through(
         v = p;
     }
     Some(out)
+}
+
+/// The justifications of a shortest path from `from` to `to` (breadth first, program order
+/// as one step to any later operation of the client, as in [`shortest_cycle`]).
+pub(super) fn shortest_path(
+    edges: &[Vec<Edge>],
+    programs: &Programs,
+    from: usize,
+    to: usize,
+) -> Option<Vec<Vec<usize>>> {
+    let n = edges.len();
+    let mut parent: Vec<Option<(usize, Vec<usize>)>> = vec![None; n];
+    let mut seen = vec![false; n];
+    seen[from] = true;
+    let mut jumped: Vec<usize> = programs.chains.iter().map(Vec::len).collect();
+    let mut queue = VecDeque::from([from]);
+    while let Some(v) = queue.pop_front() {
+        if v == to {
+            let mut out = Vec::new();
+            let mut at = to;
+            while at != from {
+                let (p, why) = parent[at].clone()?;
+                out.push(why);
+                at = p;
+            }
+            out.reverse();
+            return Some(out);
+        }
+        let mut next: Vec<(usize, Vec<usize>)> =
+            edges[v].iter().map(|e| (e.to, e.why.clone())).collect();
+        if let Some((chain, p)) = programs.at[v] {
+            let upto = jumped[chain];
+            for &u in &programs.chains[chain][(p + 1).min(upto)..upto] {
+                next.push((u, vec![v, u]));
+            }
+            jumped[chain] = jumped[chain].min(p + 1);
+        }
+        for (u, why) in next {
+            if !seen[u] {
+                seen[u] = true;
+                parent[u] = Some((v, why));
+                queue.push_back(u);
+            }
+        }
+    }
+    None
 }
 
 /// Tarjan's strongly connected components, without recursion: the component of each node.

@@ -13,7 +13,11 @@
 //! - `sequential`: sequential consistency of register histories; `cycles` finds most
 //!   violations first, as cycles of constraints every valid order must respect.
 //! - `convergence`: eventual convergence of a replicated counter or set.
+//! - `causal`: session guarantees (read-your-writes, monotonic reads) and causal
+//!   consistency of register histories, by vector clocks and bad patterns.
+//! - `unique`: identifiers handed out at most once.
 
+pub mod causal;
 pub mod convergence;
 pub mod cycles;
 pub mod generate;
@@ -25,6 +29,7 @@ pub mod render;
 mod search;
 pub mod sequential;
 mod shrink;
+pub mod unique;
 
 pub use generate::{bench_history, random_history, GenConfig};
 pub use history::{
