@@ -376,7 +376,13 @@ enum Command {
 }
 
 #[derive(Parser, Clone, Debug)]
-#[command(args_conflicts_with_subcommands = true, disable_version_flag = true)]
+#[command(
+    args_conflicts_with_subcommands = true,
+    disable_version_flag = true,
+    about = "A lab node: one run under a scenario (the default), many seeds under a \
+             nemesis (chaos), or a grading pack (grade)",
+    long_about = None
+)]
 struct Cli {
     #[command(flatten)]
     run: RunArgs,
