@@ -7,7 +7,8 @@
 //!
 //! - [`table`]: terminal tables (designs, endpoints, causes, replications, comparisons);
 //! - [`stats`]: replications: means, 95% intervals, paired and unpaired differences;
-//! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font);
+//! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font); [`text`]: the
+//!   font's metrics, text boxes read back from SVG, and the PNG text renderer;
 //! - [`narrative`]: the generated sentences of a report;
 //! - [`report`]: `index.html` and the Markdown summary; [`consistency`]: its section on
 //!   replicated stores, payments and locks; [`spacetime`] and [`lamport`]: space-time
@@ -30,6 +31,7 @@ pub mod spacetime;
 pub mod stats;
 pub mod sweep;
 pub mod table;
+pub mod text;
 pub mod trace;
 
 pub use files::{
