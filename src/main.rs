@@ -182,7 +182,8 @@ enum Command {
     },
     /// Write the report (index.html, report.md, charts/) of a results directory.
     Report {
-        /// The directory holding results.json (and replications.json, if any).
+        /// The directory holding results.json (and replications.json and the
+        /// spacetime-<design>.json message windows, if any).
         results_dir: PathBuf,
         /// Where to write the report (default: the results directory).
         #[arg(long, value_name = "DIR")]
@@ -664,33 +665,41 @@ fn run(
             }
         }
     }
+    // A design whose history is not linearizable: the messages of its counter-example's
+    // window, from a second run with the message log on, saved beside results.json for
+    // its space-time figure (the report draws it from there, never running a design).
+    let windows = reports::spacetime::windows(&results, |name, from, to| {
+        let design = scenario
+            .designs
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| format!("no design {name}"))?;
+        models::run::record_messages(
+            &scenario,
+            design,
+            seed,
+            sim_core::time::SimTime(from),
+            sim_core::time::SimTime(to),
+            reports::spacetime::MAX_MESSAGES,
+        )
+    });
+    let windows = match windows {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match reports::files::write_spacetime(&dir, &results, &windows) {
+        Ok(w) => written.extend(w),
+        Err(e) => {
+            eprintln!("error: cannot write the message windows: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     let mut report_index = None;
     if let Some(report_dir) = &options.report {
-        // A design whose history is not linearizable gets the space-time diagram of its
-        // counter-example, from a second run with the message log on.
-        let figures = reports::spacetime::figures(&results, |name, from, to| {
-            let design = scenario
-                .designs
-                .iter()
-                .find(|d| d.name == name)
-                .ok_or_else(|| format!("no design {name}"))?;
-            models::run::record_messages(
-                &scenario,
-                design,
-                seed,
-                sim_core::time::SimTime(from),
-                sim_core::time::SimTime(to),
-                reports::spacetime::MAX_MESSAGES,
-            )
-        });
-        let figures = match figures {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("{}: {e}", file.display());
-                return ExitCode::from(EXIT_FAILURE);
-            }
-        };
-        match write_report(report_dir, &results, reps.as_ref(), figures) {
+        match write_report(report_dir, &results, reps.as_ref(), &windows) {
             Ok(index) => report_index = Some(index),
             Err(code) => return code,
         }
@@ -741,13 +750,18 @@ fn at_point(scenario: &Scenario, p: usize) -> Result<Scenario, String> {
     Ok(models::sweep::apply(&base, sweep, p)?.scenario)
 }
 
-/// Builds and writes a report; returns the path of its index.html.
+/// Builds and writes a report (with the space-time figures of `windows`); returns the
+/// path of its index.html.
 fn write_report(
     dir: &Path,
     results: &models::results::RunResults,
     reps: Option<&reports::stats::Replications>,
-    figures: Vec<reports::report::Figure>,
+    windows: &[reports::spacetime::Window],
 ) -> Result<PathBuf, ExitCode> {
+    let figures = reports::spacetime::figures(results, windows).map_err(|e| {
+        eprintln!("error: cannot draw the space-time figures: {e}");
+        ExitCode::from(EXIT_INPUT)
+    })?;
     let report = reports::report::build_with(results, reps, figures).map_err(|e| {
         eprintln!("error: cannot draw the report: {e}");
         ExitCode::from(EXIT_FAILURE)
@@ -780,8 +794,22 @@ fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
     } else {
         None
     };
+    let (windows, missing) = match reports::files::read_spacetime(results_dir, &results) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    for design in missing {
+        eprintln!(
+            "warning: design {design} is not linearizable but {} has no message window for it \
+             (caplab run writes one): the report has no space-time diagram of it",
+            results_dir.display()
+        );
+    }
     let dir = out.unwrap_or(results_dir);
-    match write_report(dir, &results, reps.as_ref(), Vec::new()) {
+    match write_report(dir, &results, reps.as_ref(), &windows) {
         Ok(index) => {
             if !quiet {
                 outln!("report: {}", index.display());

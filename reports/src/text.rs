@@ -8,7 +8,7 @@
 //!
 //! PNG charts are drawn by plotters' bitmap backend, whose text rasteriser places each
 //! glyph at the pen position without its left side bearing (so narrow glyphs with wide
-//! bearings drift left: "singl e run"). [`Png`] wraps the bitmap backend and draws text
+//! bearings drift left: "singl e run"). `Png` wraps the bitmap backend and draws text
 //! itself: pen position plus kerning, each glyph at its own bounds, at the same em size
 //! and anchors as the SVG text (`font-size` = size / 1.24, baseline `0.76em` below a
 //! top anchor), so the PNG looks like the SVG.
