@@ -470,9 +470,9 @@ impl Diagram {
             .collect()
     }
 
-    /// The instants on the time axis: the story's messages, the operations, and the
-    /// starts and ends of spans inside the window.
-    fn instants(&self, story: &[bool]) -> Vec<u64> {
+    /// The instants on the time axis: the story's messages, the operations in focus, and
+    /// the starts and ends of spans inside the window.
+    fn instants(&self, story: &[bool], focus: &[bool]) -> Vec<u64> {
         let mut times = BTreeSet::new();
         for (a, _) in self.arrows.iter().zip(story).filter(|(_, s)| **s) {
             times.insert(a.sent_ns);
@@ -480,7 +480,7 @@ impl Diagram {
                 times.insert(t);
             }
         }
-        for o in &self.ops {
+        for (o, _) in self.ops.iter().zip(focus).filter(|(_, f)| **f) {
             times.insert(o.invoke_ns);
             if let Some(t) = o.complete_ns {
                 times.insert(t);
@@ -568,6 +568,7 @@ impl Diagram {
         axis: &TimeAxis,
         story: &[bool],
         labelled: &[bool],
+        focus: &[bool],
         (left, width, top): (f64, f64, f64),
         give_up: bool,
     ) -> Result<(Vec<Label>, usize), u64> {
@@ -593,7 +594,7 @@ impl Diagram {
         let mut labels = Vec::new();
         let mut left_out = 0;
         // Operations first (the counter-example), beside their bars.
-        for op in &self.ops {
+        for (op, _) in self.ops.iter().zip(focus).filter(|(_, f)| **f) {
             let x = self.x(left, op.lane) - 12.0;
             let y0 = axis.at(op.invoke_ns);
             let y1 = op
@@ -715,15 +716,21 @@ impl Diagram {
 
     /// The time axis and the labels: room is made before an instant whose label finds no
     /// place, round after round; what still finds none is left out and counted.
-    fn layout(&self, story: &[bool], labelled: &[bool], geometry: (f64, f64, f64)) -> Layout {
-        let times = self.instants(story);
+    fn layout(
+        &self,
+        story: &[bool],
+        labelled: &[bool],
+        focus: &[bool],
+        geometry: (f64, f64, f64),
+    ) -> Layout {
+        let times = self.instants(story, focus);
         let scale = self.scale(story);
         let plot_top = geometry.2 + 28.0;
         let mut room: BTreeMap<u64, f64> = BTreeMap::new();
         let step = MESSAGE_LABEL_PX + 6.0;
         for round in 0..=ROUNDS {
             let axis = TimeAxis::new(&times, scale, &room, plot_top);
-            match self.place(&axis, story, labelled, geometry, round == ROUNDS) {
+            match self.place(&axis, story, labelled, focus, geometry, round == ROUNDS) {
                 Ok((labels, left_out)) => {
                     return Layout {
                         axis,
@@ -770,8 +777,11 @@ impl Diagram {
         } else {
             vec![true; self.arrows.len()]
         };
+        // Operations in focus: all of them, or when messages fade, the counter-example's
+        // (the others are drawn faded, unlabelled, where the axis has room for them).
+        let focus: Vec<bool> = self.ops.iter().map(|o| !fading || o.culprit).collect();
         // Horizontal geometry: the time column as wide as its longest label.
-        let times = self.instants(&story);
+        let times = self.instants(&story, &focus);
         let time_w = times
             .iter()
             .map(|t| format!("{} ms", ms(*t)))
@@ -839,7 +849,7 @@ impl Diagram {
             y += NOTE_PX + 4.0;
         }
         let lanes_y = y + 14.0;
-        let layout = self.layout(&story, &labelled, (left, width, lanes_y + 6.0));
+        let layout = self.layout(&story, &labelled, &focus, (left, width, lanes_y + 6.0));
         let axis = &layout.axis;
         let plot_top = lanes_y + 8.0;
         let plot_bottom = axis.bottom() + 30.0;
@@ -937,8 +947,15 @@ impl Diagram {
         // The time column: each stretch's first instant in full, the next ones as offsets
         // from it, where they fit.
         let mut anchor = None;
-        let mut key_times: BTreeSet<u64> = self.ops.iter().map(|o| o.invoke_ns).collect();
-        key_times.extend(self.ops.iter().filter_map(|o| o.complete_ns));
+        let focused = || {
+            self.ops
+                .iter()
+                .zip(&focus)
+                .filter(|(_, f)| **f)
+                .map(|(o, _)| o)
+        };
+        let mut key_times: BTreeSet<u64> = focused().map(|o| o.invoke_ns).collect();
+        key_times.extend(focused().filter_map(|o| o.complete_ns));
         key_times.extend(
             self.arrows
                 .iter()
@@ -1020,8 +1037,16 @@ impl Diagram {
                  stroke-width=\"6\" stroke-dasharray=\"6 4\"/>"
             );
         }
-        // Operations: bars to the left of their lane.
-        for op in &self.ops {
+        // Operations: bars to the left of their lane (out of focus: faded, and only within
+        // one stretch between breaks).
+        for (op, in_focus) in self.ops.iter().zip(&focus) {
+            let inside = axis.stretch(op.invoke_ns);
+            if !in_focus
+                && (inside.is_none()
+                    || axis.stretch(op.complete_ns.unwrap_or(op.invoke_ns)) != inside)
+            {
+                continue;
+            }
             let x = self.x(left, op.lane) - 12.0;
             let y0 = axis.at(op.invoke_ns);
             let y1 = op
@@ -1029,9 +1054,10 @@ impl Diagram {
                 .map_or(plot_bottom, |c| axis.at(c))
                 .max(y0 + 2.0);
             let colour = if op.culprit { "#e67e22" } else { "#2c7fb8" };
+            let faded = if *in_focus { "" } else { " opacity=\"0.35\"" };
             let _ = writeln!(
                 s,
-                "<line x1=\"{x:.0}\" y1=\"{y0:.0}\" x2=\"{x:.0}\" y2=\"{y1:.0}\" stroke=\"{colour}\" stroke-width=\"5\"/>"
+                "<line x1=\"{x:.0}\" y1=\"{y0:.0}\" x2=\"{x:.0}\" y2=\"{y1:.0}\" stroke=\"{colour}\" stroke-width=\"5\"{faded}/>"
             );
         }
         // Messages: the faded ones first, under the story's.
@@ -1371,6 +1397,14 @@ mod tests {
             label: "write(7) → ok".to_string(),
             culprit: true,
         }];
+        // Another client's operation, not part of the counter-example.
+        d.ops.push(OpMark {
+            lane: 1,
+            invoke_ns: 102 * ms,
+            complete_ns: Some(103 * ms),
+            label: "read() → 1".to_string(),
+            culprit: false,
+        });
         for k in 0..10u64 {
             d.arrows
                 .push(arrow(2, 3, 50 * ms + k * 100_000, Some(250_000), "Early"));
@@ -1408,9 +1442,9 @@ mod tests {
             5
         );
         assert!(
-            !texts
+            !texts.iter().any(|t| ["Gossip", "Early", "read()"]
                 .iter()
-                .any(|t| t.starts_with("Gossip") || t.starts_with("Early")),
+                .any(|p| t.starts_with(p))),
             "{texts:?}"
         );
         // Those sent while the operation ran are drawn faded where the axis has room for
