@@ -467,25 +467,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_diagram_shows_the_culprits_lanes_messages_and_the_partition() {
-        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
-            .map(String::from)
-            .to_vec();
-        let ops = vec![
-            op("app#1", 10.0, 10.001, "write(5) → ok"),
-            op("app#0", 10.002, 10.003, "read() → absent"),
-        ];
-        let v = Violation {
-            design: "ap",
-            store: "kv",
-            ops: &ops,
-            from_ns: 9_999_000_000,
-            to_ns: 10_004_000_000,
-            why: Some("why: the read saw an overwritten value"),
-        };
-        let at = |ns: u64| SimTime(ns);
-        let messages = vec![
+    /// A write shipped, cut off by the partition, a client call, another key's read and
+    /// a message after the window.
+    fn messages() -> Vec<MessageRecord> {
+        let at = SimTime;
+        vec![
             MessageRecord {
                 sent_at: at(10_000_100_000),
                 from: NodeId(2),
@@ -535,7 +521,27 @@ mod tests {
                 detail: "StoreRead { key: 1 }".into(),
                 duplicate: false,
             },
+        ]
+    }
+
+    #[test]
+    fn the_diagram_shows_the_culprits_lanes_messages_and_the_partition() {
+        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
+            .map(String::from)
+            .to_vec();
+        let ops = vec![
+            op("app#1", 10.0, 10.001, "write(5) → ok"),
+            op("app#0", 10.002, 10.003, "read() → absent"),
         ];
+        let v = Violation {
+            design: "ap",
+            store: "kv",
+            ops: &ops,
+            from_ns: 9_999_000_000,
+            to_ns: 10_004_000_000,
+            why: Some("why: the read saw an overwritten value"),
+        };
+        let messages = messages();
         let faults = vec![FaultWindow {
             start_s: 5.0,
             end_s: Some(20.0),
@@ -580,5 +586,75 @@ mod tests {
         assert_eq!(d.spans.len(), 1);
         assert_eq!(d.lanes[d.spans[0].lane], "kv#1");
         assert_eq!(d.spans[0].to_ns, 1_600_000_000);
+    }
+
+    #[test]
+    fn a_saved_window_draws_the_figure_and_must_match_its_run() {
+        use models::results::StoreSummary;
+        let mut r = crate::fixtures::sample();
+        r.designs[1].stores.insert(
+            "kv".to_string(),
+            StoreSummary {
+                linearizability: "violation".to_string(),
+                counterexample: Some(
+                    "NOT linearizable (key 0)\n  history\n\nwhy: the read missed the write\n"
+                        .to_string(),
+                ),
+                counterexample_ops: vec![
+                    op("app#1", 10.0, 10.001, "write(5) → ok"),
+                    op("app#0", 10.002, 10.003, "read() → absent"),
+                ],
+                ..Default::default()
+            },
+        );
+        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
+            .map(String::from)
+            .to_vec();
+        let digest = u64::from_str_radix(&r.designs[1].digest, 16).unwrap();
+        let recording = |digest| MessageWindow {
+            names: names.clone(),
+            records: messages(),
+            evicted: 3,
+            digest,
+        };
+        let mut asked = Vec::new();
+        let saved = windows(&r, |name, from, to| {
+            asked.push((name.to_string(), from, to));
+            Ok(recording(digest))
+        })
+        .unwrap();
+        // Only the violating design is recorded, over its counter-example's window.
+        assert_eq!(
+            asked,
+            [("quorum-3".to_string(), 9_999_000_000, 10_004_000_000)]
+        );
+        assert_eq!(saved.len(), 1);
+        let w = &saved[0];
+        assert_eq!((w.recorded, w.evicted), (5, 3));
+        // Kept: the write and its propagation cut by the partition; not the client's
+        // call, the other key's read, nor what was sent after the window.
+        assert_eq!(w.messages.len(), 2);
+        assert_eq!(w.messages[1].fate, "partitioned");
+        assert_eq!(w.records().unwrap(), messages()[..2].to_vec());
+        // The file's text reads back to the same window.
+        let back: Window = serde_json::from_str(&crate::files::spacetime_json(w)).unwrap();
+        assert_eq!(&back, w);
+        let drawn = figures(&r, &saved).unwrap();
+        assert_eq!(drawn.len(), 1);
+        assert_eq!(drawn[0].id, "spacetime-quorum-3");
+        assert!(drawn[0].svg.contains("why: the read missed the write"));
+        assert!(drawn[0].caption.contains("3 earlier messages"));
+        assert!(figures(&r, &[]).unwrap().is_empty(), "no window, no figure");
+        // A window of another run is refused, whether recorded or saved.
+        let other = windows(&r, |_, _, _| Ok(recording(digest + 1)));
+        assert!(other.unwrap_err().contains("the log changed the run"));
+        let mut stale = w.clone();
+        stale.digest = "0000000000000000".to_string();
+        assert!(figures(&r, &[stale])
+            .unwrap_err()
+            .contains("not this run's"));
+        let mut bad = w.clone();
+        bad.messages[0].fate = "teleported".to_string();
+        assert!(figures(&r, &[bad]).unwrap_err().contains("unknown fate"));
     }
 }
