@@ -15,4 +15,5 @@ mod scenarios;
 mod step;
 mod sweep;
 mod tracing;
+mod truthful;
 mod tutorial;

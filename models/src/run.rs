@@ -739,19 +739,19 @@ fn visibility_bins(ledger: &crate::ledger::StoreLedger) -> Vec<crate::results::V
 }
 
 /// A histogram of nanoseconds as `results.json`'s latency summary, in milliseconds.
-pub fn latency_summary(h: &Histogram) -> LatencySummary {
+pub fn latency_summary(h: &Histogram) -> Option<LatencySummary> {
     if h.is_empty() {
-        return LatencySummary::default();
+        return None;
     }
     let ms = |ns: u64| ns as f64 / 1e6;
-    LatencySummary {
+    Some(LatencySummary {
         mean: h.mean() / 1e6,
         p50: ms(h.quantile(0.5)),
         p90: ms(h.quantile(0.9)),
         p99: ms(h.quantile(0.99)),
         p999: ms(h.quantile(0.999)),
         max: ms(h.max().unwrap_or(0)),
-    }
+    })
 }
 
 /// `[ms, q]` at q = 0, 0.01, ..., 0.99, 0.995, 0.999, 0.9999, 1 (empty for no samples).
@@ -814,6 +814,7 @@ fn message_summary(ledger: &Ledger) -> crate::results::MessageSummary {
         in_flight: m.unacked + m.held,
         duplicates: m.duplicates,
         completion_latency_ms: latency_summary(&completion),
+        completion_latency_cdf: latency_cdf(&completion),
     }
 }
 
@@ -881,8 +882,8 @@ fn summarise(
             timeout: s.count(i, 3),
             rejected: s.count(i, 4),
             processed: s.count(i, 5),
-            latency_mean_ms: s.latency_mean_ms(i).unwrap_or(0.0),
-            latency_p99_ms: s.latency_quantile_ms(i, 0.99).unwrap_or(0.0),
+            latency_mean_ms: s.latency_mean_ms(i),
+            latency_p99_ms: s.latency_quantile_ms(i, 0.99),
         })
         .collect();
     let n = sim.net_stats();

@@ -233,22 +233,34 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
         .designs
         .iter()
         .filter(|d| !d.latency_cdf.is_empty())
-        .map(|d| CdfLine {
-            design: d.name.clone(),
-            points: d.latency_cdf.clone(),
-            p50: d.latency_ms.p50,
-            p99: d.latency_ms.p99,
+        .filter_map(|d| {
+            let l = d.latency_ms?;
+            Some(CdfLine {
+                design: d.name.clone(),
+                points: d.latency_cdf.clone(),
+                p50: l.p50,
+                p99: l.p99,
+            })
         })
         .collect();
+    let queued = results.designs.iter().any(|d| d.messages.is_some());
     if !lines.is_empty() {
         out.push(ChartSpec {
             id: "latency-cdf".to_string(),
-            title: "Latency distribution of successful requests".to_string(),
+            title: if queued {
+                "Response latency of successful requests (acknowledgement, for queued work)"
+            } else {
+                "Latency distribution of successful requests"
+            }
+            .to_string(),
             caption: "Fraction of successful requests at or below each latency (log scale); \
                       a circle marks the median, a square the 99th percentile."
                 .to_string(),
             kind: ChartKind::Cdf(lines),
         });
+    }
+    if let Some(spec) = completion_cdf(results) {
+        out.push(spec);
     }
     out.push(ChartSpec {
         id: "availability".to_string(),
@@ -333,13 +345,15 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
             points: results
                 .designs
                 .iter()
-                .map(|d| {
+                // A design with no successful request has no latency to place.
+                .filter_map(|d| {
+                    let p99 = d.latency_ms?.p99;
                     let (f, fh) = stat(&d.name, "failure_rate", d.failure_rate);
-                    TradeoffPoint {
+                    Some(TradeoffPoint {
                         design: d.name.clone(),
-                        x: stat(&d.name, "latency_p99_ms", d.latency_ms.p99),
+                        x: stat(&d.name, "latency_p99_ms", p99),
                         y: (100.0 * (1.0 - f), fh.map(|h| 100.0 * h)),
-                    }
+                    })
                 })
                 .collect(),
         }),
@@ -404,6 +418,59 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
 
 /// For designs with replicated stores: the replication lag's distribution and the
 /// t-visibility curve, one line per design (and store, when a design has several).
+/// The latency until the work is done, beside the response latency chart: for a design with
+/// brokers, from a request's issue to the processing of its message (completion); for one
+/// without (when the run mixes both), its response, which is when its work is done.
+fn completion_cdf(results: &RunResults) -> Option<ChartSpec> {
+    let mixed = results.designs.iter().any(|d| d.messages.is_none());
+    let lines: Vec<CdfLine> = results
+        .designs
+        .iter()
+        .filter_map(|d| match &d.messages {
+            Some(m) => {
+                let l = m.completion_latency_ms?;
+                Some(CdfLine {
+                    design: d.name.clone(),
+                    points: m.completion_latency_cdf.clone(),
+                    p50: l.p50,
+                    p99: l.p99,
+                })
+            }
+            None => {
+                let l = d.latency_ms?;
+                Some(CdfLine {
+                    design: format!("{} (response)", d.name),
+                    points: d.latency_cdf.clone(),
+                    p50: l.p50,
+                    p99: l.p99,
+                })
+            }
+        })
+        .filter(|l| !l.points.is_empty())
+        .collect();
+    if !lines
+        .iter()
+        .any(|l| results.designs.iter().any(|d| d.name == l.design))
+    {
+        return None;
+    }
+    Some(ChartSpec {
+        id: "completion-cdf".to_string(),
+        title: "Latency until the work is done (completion)".to_string(),
+        caption: if mixed {
+            "Fraction of requests whose work was done within each latency (log scale): for a \
+             design with queues, from the request to the processing of its message; for a \
+             design without, its response. A circle marks the median, a square the 99th \
+             percentile."
+        } else {
+            "Fraction of requests whose message was processed within each latency of the \
+             request (log scale); a circle marks the median, a square the 99th percentile."
+        }
+        .to_string(),
+        kind: ChartKind::Cdf(lines),
+    })
+}
+
 fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
     let label = |d: &str, store: &str, n: usize| {
         if n > 1 {
@@ -932,16 +999,9 @@ fn draw_series<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SeriesData) -> Resul
             (mid(r), (n > 0).then(|| 100.0 * failed / n as f64))
         })
         .collect();
-    let mean: Vec<(f64, Option<f64>)> = d
-        .rows
-        .iter()
-        .map(|r| (mid(r), (r.ok > 0).then_some(r.latency_mean_ms)))
-        .collect();
-    let p99: Vec<(f64, Option<f64>)> = d
-        .rows
-        .iter()
-        .map(|r| (mid(r), (r.ok > 0).then_some(r.latency_p99_ms)))
-        .collect();
+    let mean: Vec<(f64, Option<f64>)> =
+        d.rows.iter().map(|r| (mid(r), r.latency_mean_ms)).collect();
+    let p99: Vec<(f64, Option<f64>)> = d.rows.iter().map(|r| (mid(r), r.latency_p99_ms)).collect();
     let linear: [(&str, &str, &Gappy, bool); 2] = [
         ("successes (req/s)", "successes", &throughput, true),
         ("failed (%)", "failed share", &errors, false),
@@ -1517,7 +1577,7 @@ mod tests {
         for d in &mut r.designs {
             d.series.clear();
             d.latency_cdf.clear();
-            d.latency_ms = Default::default();
+            d.latency_ms = None;
         }
         r.faults.clear();
         for spec in charts(&r, None) {
