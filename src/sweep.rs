@@ -222,21 +222,12 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
             .into_iter()
             .flatten()
             .collect();
-        let failed = goals
+        let verdicts: Vec<models::assertions::Verdict> = goals
             .iter()
             .filter(|a| a.design.as_ref().is_none_or(|d| d == &design.name))
             .map(|a| models::assertions::evaluate(a, &runs, &seeds))
-            .filter(|v| !v.passed)
-            .map(|v| match &v.error {
-                Some(e) => format!("{} ({e})", v.expect),
-                None => format!(
-                    "{} (measured {})",
-                    v.expect,
-                    models::assertions::format_number(v.tested)
-                ),
-            })
             .collect();
-        let row = reports::sweep::row(point.index, &point.values, cell.design, &runs, failed);
+        let row = reports::sweep::row(point.index, &point.values, cell.design, &runs, &verdicts);
         let line = reports::sweep::row_line(&row);
         {
             let mut f = lock(&journal);

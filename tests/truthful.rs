@@ -265,3 +265,69 @@ fn s7_report_compares_the_work_done_not_the_acknowledgement() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn a_sweep_tabulates_and_charts_the_metric_each_objective_names() {
+    let text = read(Path::new("scenarios/when-to-distribute.json"));
+    let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    v["sweep"]["replications"] = serde_json::json!(1);
+    let dir = temp_dir("sweep-objectives");
+    let file = dir.join("s9.json");
+    std::fs::write(&file, v.to_string()).unwrap();
+    let out = dir.join("out");
+    let o = caplab(&["sweep", s(&file), "--out", s(&out), "--quiet"]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let md = read(&out.join("report.md"));
+    // The table's columns: the page p99 the objective names, not the overall p99.
+    let header = md
+        .lines()
+        .find(|l| l.starts_with("| point | users | design |"))
+        .unwrap_or_else(|| panic!("{md}"));
+    let cols: Vec<&str> = header.split('|').map(str::trim).collect();
+    let page = cols
+        .iter()
+        .position(|c| *c == "page p99 latency (ms)")
+        .unwrap_or_else(|| panic!("{header}"));
+    assert!(!cols.contains(&"p99 latency (ms)"), "{header}");
+    let verdict = cols.iter().position(|c| *c == "objectives").unwrap();
+    // Every row is judged on the column shown: met exactly when page p99 < 300 ms and
+    // the failure rate is at most 1%.
+    let mut judged = 0;
+    let rows = md.lines().filter(|l| {
+        l.strip_prefix("| ")
+            .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit()))
+    });
+    for line in rows {
+        let cells: Vec<&str> = line.split('|').map(str::trim).collect();
+        let p99: f64 = cells[page]
+            .replace(',', "")
+            .parse()
+            .unwrap_or_else(|_| panic!("{line}"));
+        let fail: f64 = cells[4]
+            .split(' ')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("{line}"));
+        let met = cells[verdict] == "met";
+        assert_eq!(met, p99 < 300.0 && fail <= 1.0, "{line}");
+        if !met {
+            assert!(
+                cells[verdict].contains("page p99 latency") == (p99 >= 300.0),
+                "{line}"
+            );
+        }
+        judged += 1;
+    }
+    assert_eq!(judged, 27, "{md}");
+    // Its chart, with the objective drawn.
+    let svg = read(&out.join("charts/sweep-objective-endpoints-page-p99-latency-ms.svg"));
+    assert!(svg.contains("objective: &lt; 300 ms"), "{svg}");
+    assert!(!out.join("charts/sweep-latency-p99-ms.svg").exists());
+    // The HTML: a real table, no Markdown backticks, numbers with separators.
+    let html = read(&out.join("index.html"));
+    assert!(!html.contains('`'), "literal backticks in index.html");
+    assert!(html.contains("<table class=\"sweep\">"), "{html}");
+    assert!(html.contains("<td class=\"n\">10,000</td>"), "{html}");
+    assert!(html.contains("objective (&lt; 300 ms)"), "{html}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -203,6 +203,17 @@ pub struct SweepData {
     pub lines: Vec<SweepLine>,
     /// Log scale on x (positive parameter values).
     pub x_log: bool,
+    /// A horizontal line to draw (an objective's bound), in the y axis's units.
+    pub threshold: Option<Threshold>,
+}
+
+/// A horizontal reference line of a sweep chart: an objective's bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    /// Where, in the y axis's units.
+    pub value: f64,
+    /// `< 300 ms`: drawn beside the line and named in the legend.
+    pub label: String,
 }
 
 /// One design's line of a sweep.
@@ -529,6 +540,7 @@ fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
                 metric: "replications at or below (%)".to_string(),
                 lines: lag,
                 x_log: true,
+                threshold: None,
             }),
         });
     }
@@ -546,6 +558,7 @@ fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
                 metric: "fresh reads (%)".to_string(),
                 lines: visibility,
                 x_log: true,
+                threshold: None,
             }),
         });
     }
@@ -1309,7 +1322,8 @@ fn draw_sweep<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SweepData) -> Result<
             [p.1 - h, p.1 + h]
         })
     });
-    let (ylo, yhi) = span(ys.chain([0.0]), 0.1);
+    let threshold = d.threshold.as_ref().map(|t| t.value);
+    let (ylo, yhi) = span(ys.chain([0.0]).chain(threshold), 0.1);
     if d.x_log {
         let (lo, hi) = span(xs.filter(|x| *x > 0.0), 0.0);
         let (lo, hi) = (lo.max(1e-9) / 1.2, hi.max(1e-9) * 1.2);
@@ -1367,6 +1381,30 @@ where
         }
         let pts: Vec<(f64, Option<f64>)> = l.points.iter().map(|p| (p.0, Some(p.1))).collect();
         design_line(&mut chart, line_points(&pts), i, &l.design)?;
+    }
+    if let Some(t) = &d.threshold {
+        let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+        let red = RGBColor(200, 30, 30);
+        let style = red.stroke_width(2);
+        // Dashes, drawn as segments: a line of its own colour, apart from the designs'.
+        let n = 60;
+        let at = |k: usize| {
+            let f = k as f64 / n as f64;
+            if d.x_log && x0 > 0.0 {
+                x0 * (x1 / x0).powf(f)
+            } else {
+                x0 + (x1 - x0) * f
+            }
+        };
+        chart
+            .draw_series(
+                (0..n)
+                    .step_by(2)
+                    .map(|k| PathElement::new(vec![(at(k), t.value), (at(k + 1), t.value)], style)),
+            )
+            .map_err(err)?
+            .label(format!("objective: {}", t.label))
+            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], red.stroke_width(2)));
     }
     legend(&mut chart, SeriesLabelPosition::UpperLeft)
 }
@@ -1452,6 +1490,7 @@ mod tests {
                 metric: "p99 latency (ms)".to_string(),
                 lines: vec![line("cp", 2.0), line("ap", 1.0)],
                 x_log: false,
+                threshold: None,
             },
         );
         let svg = svg(&spec).unwrap();

@@ -148,7 +148,7 @@ const MESSAGES_NOTE: &str = "Every message copy that entered a queue or a log (o
     answers once the work is queued, that is when the work is done, while the latency above \
     is the acknowledgement's.";
 
-const CSS: &str = "\
+pub(crate) const CSS: &str = "\
 :root{--ink:#1a1a1a;--muted:#555;--rule:#ccc;--band:#f3f3f3}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:var(--ink);max-width:1100px;margin:2rem auto;padding:0 1.25rem;font-size:17px;line-height:1.5}
