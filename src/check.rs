@@ -60,9 +60,13 @@ pub fn check(
         }
         let seeds = reports::stats::replication_seeds(scenario.seed, k);
         let designs: Vec<&models::scenario::Design> = scenario.designs.iter().collect();
-        let bar = progress::runs((designs.len() * seeds.len()) as u64, quiet);
-        let runs = replicate::run_all(&scenario, &designs, &seeds, jobs, &|| bar.inc(1));
-        bar.finish_and_clear();
+        let bar = progress::Simulated::new(
+            (designs.len() * seeds.len()) as u64,
+            scenario.duration_s,
+            quiet,
+        );
+        let runs = replicate::run_all(&scenario, &designs, &seeds, jobs, &bar);
+        bar.finish();
         let runs = match runs {
             Ok(r) => r,
             Err(e) => {

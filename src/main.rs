@@ -598,12 +598,13 @@ fn run(
         .filter(|d| designs.is_empty() || designs.contains(&d.name))
         .collect();
     let seeds = reports::stats::replication_seeds(seed, options.replications);
-    let bar = progress::runs(
+    let bar = progress::Simulated::new(
         (selected.len() * seeds.len()) as u64,
-        options.quiet || seeds.len() < 2,
+        scenario.duration_s,
+        options.quiet,
     );
-    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &bar);
+    bar.finish();
     let runs = match runs {
         Ok(r) => r,
         Err(e) => {

@@ -32,6 +32,38 @@ fn every_bundled_scenario_is_valid() {
     assert!(n >= 3, "expected the bundled scenarios, found {n}");
 }
 
+/// A run observed for progress goes in slices of simulated time; stopping and resuming
+/// changes nothing, so its results (digest included) are the plain run's.
+#[test]
+fn a_run_observed_for_progress_is_the_plain_run() {
+    for name in [
+        "cap-partition",
+        "chaos",
+        "payment-lock",
+        "redis-worker-failover",
+    ] {
+        let b = models::bundled::find(name).expect("bundled");
+        let scenario = b.load().unwrap_or_else(|e| panic!("{e}"));
+        for d in &scenario.designs {
+            let plain = models::run::run_design(&scenario, d, scenario.seed).expect("runs");
+            let mut steps = Vec::new();
+            let observed =
+                models::run::run_design_observed(&scenario, d, scenario.seed, &mut |p| {
+                    steps.push(p)
+                })
+                .expect("runs");
+            assert_eq!(plain, observed, "{name}/{}", d.name);
+            assert!(steps.len() >= 100, "{name}: {} steps", steps.len());
+            assert!(steps
+                .windows(2)
+                .all(|w| w[0].now <= w[1].now && w[0].events <= w[1].events));
+            let last = steps.last().expect("observed");
+            assert!(last.now <= last.end);
+            assert_eq!(last.events, plain.events, "{name}/{}", d.name);
+        }
+    }
+}
+
 #[test]
 fn s1_pool_exhaustion_darkens_the_monolith_but_only_reports_in_the_split_design() {
     let r = run("scenarios/pool-exhaustion.json");

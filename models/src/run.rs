@@ -383,6 +383,48 @@ pub fn run_design_traced(
     .map(|(result, _)| result)
 }
 
+/// How far a run has got: for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Simulated time reached.
+    pub now: SimTime,
+    /// Where the run stops (the scenario's end).
+    pub end: SimTime,
+    /// Events processed so far.
+    pub events: u64,
+}
+
+/// [`run_design`], calling `observe` at each of about 200 steps of simulated time (and
+/// once at the end). The run goes in slices of simulated time, which changes nothing:
+/// a run stopped at an instant and resumed processes the same events in the same order
+/// (`Simulation::run`'s example), so digests and results are the plain run's.
+pub fn run_design_observed(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    observe: &mut dyn FnMut(Progress),
+) -> Result<DesignResult, String> {
+    let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
+    run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
+        let start = sim.now();
+        let slice = ((limits.until.0.saturating_sub(start.0)) / 200).max(1_000_000);
+        let mut until = start;
+        loop {
+            until = SimTime(until.0.saturating_add(slice).min(limits.until.0));
+            let stop = sim.run(RunLimits { until, ..limits });
+            observe(Progress {
+                now: sim.now(),
+                end: limits.until,
+                events: sim.events_processed(),
+            });
+            if stop != StopReason::TimeLimit || until >= limits.until {
+                return Ok(stop);
+            }
+        }
+    })
+    .map(|(result, _)| result)
+}
+
 /// The ledger's own accounting at the end of a run, beside the results: what the
 /// invariants of `caplab chaos` are checked against.
 #[derive(Clone, Debug, PartialEq, Eq)]
