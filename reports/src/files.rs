@@ -329,12 +329,12 @@ pub fn read_results(path: &Path) -> Result<RunResults, String> {
     })
 }
 
-/// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.
 /// [`float`], or an empty cell for a value that does not exist (no samples).
 pub(crate) fn opt_float(x: Option<f64>) -> String {
     x.map_or_else(String::new, float)
 }
 
+/// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.
 pub(crate) fn float(x: f64) -> String {
     if !x.is_finite() {
         return x.to_string();
