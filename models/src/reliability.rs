@@ -892,6 +892,33 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
         if r.replications < 1 {
             report("replications", "must be at least 1".to_string());
         }
+        let max_reps = crate::validate::limits::MAX_REPLICATIONS;
+        if u64::from(r.replications) > max_reps {
+            report(
+                "replications",
+                format!(
+                    "{} replications, more than the limit of {max_reps}",
+                    r.replications
+                ),
+            );
+        }
+        // Each state's request-level run lasts state_warmup_s + state_s: its time series
+        // are bounded by limits.max_windows like any run's.
+        let span = r.state_warmup_s + r.state_s;
+        if positive(r.state_s) && non_negative(r.state_warmup_s) && positive(s.window_s) {
+            let windows = (span / s.window_s).ceil();
+            if !(windows <= s.limits.max_windows as f64) {
+                report(
+                    "state_s",
+                    format!(
+                        "each state's run (state_warmup_s + state_s = {span} s) gives \
+                         {windows} time-series windows of window_s = {} s, more than \
+                         limits.max_windows = {}",
+                        s.window_s, s.limits.max_windows
+                    ),
+                );
+            }
+        }
         if !(r.min_availability.is_finite() && (0.0..=1.0).contains(&r.min_availability)) {
             report(
                 "min_availability",

@@ -113,57 +113,65 @@ impl SweepParameter {
         }
     }
 
-    /// The raw values (before rounding to the fields' types).
-    pub fn raw_values(&self) -> Vec<f64> {
+    /// Number of values, without computing them.
+    pub fn value_count(&self) -> usize {
+        match (&self.values, &self.range) {
+            (Some(v), _) => v.len(),
+            (None, Some(r)) => (r.steps as usize).max(1),
+            (None, None) => 0,
+        }
+    }
+
+    /// Value `i` (before rounding to the fields' types), `i < value_count()`; computed
+    /// alone, in constant time.
+    pub fn raw_value(&self, i: usize) -> f64 {
         if let Some(v) = &self.values {
-            return v.clone();
+            return v.get(i).copied().unwrap_or(0.0);
         }
         let Some(r) = &self.range else {
-            return Vec::new();
+            return 0.0;
         };
         let n = r.steps as usize;
-        if n <= 1 {
-            return vec![r.from];
+        if n <= 1 || i == 0 {
+            return r.from;
         }
-        (0..n)
-            .map(|i| {
-                if i == 0 {
-                    return r.from;
-                }
-                if i == n - 1 {
-                    return r.to;
-                }
-                let t = i as f64 / (n - 1) as f64;
-                match r.scale {
-                    Scale::Linear => r.from + t * (r.to - r.from),
-                    Scale::Log => {
-                        libm::exp(libm::log(r.from) + t * (libm::log(r.to) - libm::log(r.from)))
-                    }
-                }
-            })
-            .collect()
+        if i >= n - 1 {
+            return r.to;
+        }
+        let t = i as f64 / (n - 1) as f64;
+        match r.scale {
+            Scale::Linear => r.from + t * (r.to - r.from),
+            Scale::Log => libm::exp(libm::log(r.from) + t * (libm::log(r.to) - libm::log(r.from))),
+        }
+    }
+
+    /// The raw values (before rounding to the fields' types).
+    pub fn raw_values(&self) -> Vec<f64> {
+        (0..self.value_count()).map(|i| self.raw_value(i)).collect()
     }
 }
 
 impl Sweep {
-    /// Number of points: the product of the parameters' value counts.
+    /// Number of points: the product of the parameters' value counts (computed without
+    /// expanding any range; saturates).
     pub fn point_count(&self) -> usize {
         self.parameters
             .iter()
-            .map(|p| p.raw_values().len())
+            .map(SweepParameter::value_count)
             .fold(1usize, |a, n| a.saturating_mul(n))
     }
 
     /// The raw values of point `i` (one per parameter), the last parameter varying fastest.
+    /// Constant time per parameter: no range is expanded.
     pub fn raw_point(&self, mut i: usize) -> Vec<f64> {
-        let values: Vec<Vec<f64>> = self.parameters.iter().map(|p| p.raw_values()).collect();
-        let mut out = vec![0.0; values.len()];
-        for (k, v) in values.iter().enumerate().rev() {
-            if v.is_empty() {
+        let mut out = vec![0.0; self.parameters.len()];
+        for (k, p) in self.parameters.iter().enumerate().rev() {
+            let n = p.value_count();
+            if n == 0 {
                 continue;
             }
-            out[k] = v[i % v.len()];
-            i /= v.len();
+            out[k] = p.raw_value(i % n);
+            i /= n;
         }
         out
     }
@@ -439,6 +447,16 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
     if sweep.replications == 0 {
         out.push(Problem::new("sweep.replications", "must be at least 1"));
     }
+    let max_reps = crate::validate::limits::MAX_REPLICATIONS;
+    if sweep.replications > max_reps {
+        out.push(Problem::new(
+            "sweep.replications",
+            format!(
+                "{} replications, more than the limit of {max_reps}",
+                sweep.replications
+            ),
+        ));
+    }
     let base = match base_value(s) {
         Ok(b) => b,
         Err(e) => {
@@ -497,6 +515,15 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
                 if r.steps == 0 {
                     out.push(Problem::new(format!("{rp}.steps"), "must be at least 1"));
                 }
+                if r.steps as usize > MAX_POINTS {
+                    out.push(Problem::new(
+                        format!("{rp}.steps"),
+                        format!(
+                            "{} steps, more than the limit of {MAX_POINTS} points per sweep",
+                            r.steps
+                        ),
+                    ));
+                }
                 if r.scale == Scale::Log && !(r.from > 0.0 && r.to > 0.0) {
                     out.push(Problem::new(
                         format!("{rp}.scale"),
@@ -513,7 +540,7 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
     if n > MAX_POINTS {
         out.push(Problem::new(
             "sweep.parameters",
-            format!("{n} points: at most {MAX_POINTS}"),
+            format!("{n} points, more than the limit of {MAX_POINTS} points per sweep"),
         ));
         return out;
     }
