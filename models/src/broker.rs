@@ -12,7 +12,7 @@ use crate::plan::{BrokerPlan, Dest, Plan};
 use sim_core::network::NodeId;
 use sim_core::simulation::{Component, Ctx, Event, TimerId};
 use sim_core::time::{SimDuration, SimTime};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 type Cx<'a> = Ctx<'a, Msg, Ledger>;
@@ -66,7 +66,11 @@ struct Member {
 
 #[derive(Debug, Default)]
 struct GroupState {
+    /// Sorted by (node, loop index), always.
     members: Vec<Member>,
+    /// Every member's last poll, oldest first: the session expiry looks at the front only,
+    /// so a poll costs O(log members), not O(members).
+    polls: BTreeSet<(SimTime, NodeId, u16)>,
     /// Owner (index in `members`) of each partition.
     owner: Vec<Option<usize>>,
     /// Partitions of each member, and where its next poll starts looking.
@@ -432,11 +436,20 @@ impl BrokerNode {
     fn refresh_group(&mut self, l: usize, g: usize, now: SimTime, mut changed: bool, ctx: &mut Cx) {
         let timeout = self.spec().logs[l].session_timeout;
         let group = &mut self.logs[l].groups[g];
-        let before = group.members.len();
-        group
-            .members
-            .retain(|m| now.saturating_since(m.last_poll) <= timeout);
-        changed |= group.members.len() != before;
+        // The members silent for longer than the session timeout are the oldest polls.
+        while let Some(&(last, node, index)) = group.polls.first() {
+            if now.saturating_since(last) <= timeout {
+                break;
+            }
+            group.polls.pop_first();
+            if let Ok(i) = group
+                .members
+                .binary_search_by_key(&(node, index), |m| (m.node, m.index))
+            {
+                group.members.remove(i);
+                changed = true;
+            }
+        }
         if !changed {
             return;
         }
@@ -471,20 +484,27 @@ impl BrokerNode {
         let find = |group: &GroupState| {
             group
                 .members
-                .iter()
-                .position(|m| m.node == node && m.index == index)
+                .binary_search_by_key(&(node, index), |m| (m.node, m.index))
         };
-        match find(&self.logs[l].groups[g]) {
-            Some(i) => {
-                self.logs[l].groups[g].members[i].last_poll = now;
+        let group = &mut self.logs[l].groups[g];
+        match find(group) {
+            Ok(i) => {
+                let member = &mut group.members[i];
+                group.polls.remove(&(member.last_poll, node, index));
+                member.last_poll = now;
+                group.polls.insert((now, node, index));
                 self.refresh_group(l, g, now, false, ctx);
             }
-            None => {
-                self.logs[l].groups[g].members.push(Member {
-                    node,
-                    index,
-                    last_poll: now,
-                });
+            Err(at) => {
+                group.members.insert(
+                    at,
+                    Member {
+                        node,
+                        index,
+                        last_poll: now,
+                    },
+                );
+                group.polls.insert((now, node, index));
                 self.refresh_group(l, g, now, true, ctx);
             }
         }
@@ -548,9 +568,13 @@ impl BrokerNode {
             // A consumer that (re)started: whatever its previous incarnation was handed and
             // did not commit must be handed out again.
             let group = &mut self.logs[l].groups[g];
-            group
+            if let Ok(i) = group
                 .members
-                .retain(|m| !(m.node == from && m.index == tag.sub));
+                .binary_search_by_key(&(from, tag.sub), |m| (m.node, m.index))
+            {
+                let gone = group.members.remove(i);
+                group.polls.remove(&(gone.last_poll, from, tag.sub));
+            }
             let now = ctx.now();
             self.refresh_group(l, g, now, true, ctx);
         }
@@ -746,6 +770,7 @@ impl Component<Msg, Ledger> for BrokerNode {
             for log in &mut self.logs {
                 for g in &mut log.groups {
                     g.members.clear();
+                    g.polls.clear();
                     g.waiting.clear();
                     g.owned.clear();
                     g.cursor.clear();
