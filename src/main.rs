@@ -591,6 +591,14 @@ fn run(
         eprintln!("error: --replications must be at least 1");
         return ExitCode::from(EXIT_INPUT);
     }
+    let max_reps = models::validate::limits::MAX_REPLICATIONS;
+    if options.replications > max_reps {
+        eprintln!(
+            "error: --replications {} is more than the limit of {max_reps} replications",
+            options.replications
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     let seed = seed.unwrap_or(scenario.seed);
     let selected: Vec<&models::scenario::Design> = scenario
         .designs

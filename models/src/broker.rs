@@ -85,6 +85,8 @@ struct GroupState {
 struct LogState {
     /// Per partition: retained records (their origins) and the offset of the first.
     records: Vec<(VecDeque<u32>, u64)>,
+    /// Records retained over every partition (at most the log's capacity).
+    held: u64,
     groups: Vec<GroupState>,
 }
 
@@ -124,6 +126,7 @@ impl BrokerNode {
             .iter()
             .map(|l| LogState {
                 records: vec![(VecDeque::new(), 0); l.partitions as usize],
+                held: 0,
                 groups: l
                     .groups
                     .iter()
@@ -209,7 +212,16 @@ impl BrokerNode {
                 Self::reply(ctx, from, tag, Outcome::Ok);
             }
             Dest::Log(l) => {
-                self.append(usize::from(l), origin, ctx);
+                let l = usize::from(l);
+                if l >= self.logs.len() {
+                    return;
+                }
+                // A full log refuses the record, like a queue that rejects when full.
+                if self.logs[l].held >= self.spec().logs[l].capacity {
+                    Self::reply(ctx, from, tag, Outcome::Rejected(cause_full));
+                    return;
+                }
+                self.append(l, origin, ctx);
                 Self::reply(ctx, from, tag, Outcome::Ok);
             }
         }
@@ -389,7 +401,9 @@ impl BrokerNode {
             NO_ORIGIN
         };
         self.logs[l].records[p].0.push_back(origin);
+        self.logs[l].held += 1;
         let w = ctx.world();
+        w.log_records += 1;
         w.messages.entered += groups as u64;
         w.messages.log_pending += groups as u64;
         // Each group's copy holds a reference to the origin (the record itself holds none).
@@ -646,11 +660,11 @@ impl BrokerNode {
                 ctx.world().completed(now, origin);
             }
         }
-        self.truncate(l, p);
+        self.truncate(l, p, ctx);
     }
 
     /// Drops records every group has processed, beyond the retention window.
-    fn truncate(&mut self, l: usize, p: usize) {
+    fn truncate(&mut self, l: usize, p: usize, ctx: &mut Cx) {
         let retention = self.spec().logs[l].retention;
         let slowest = self.logs[l]
             .groups
@@ -660,10 +674,14 @@ impl BrokerNode {
             .unwrap_or(0);
         let keep_from = slowest.saturating_sub(retention);
         let (records, base) = &mut self.logs[l].records[p];
+        let before = records.len();
         while *base < keep_from && !records.is_empty() {
             records.pop_front();
             *base += 1;
         }
+        let dropped = (before - records.len()) as u64;
+        self.logs[l].held -= dropped;
+        ctx.world().log_records -= dropped;
     }
 
     fn on_wait_expired(&mut self, source: u16, waiter: u32, ctx: &mut Cx) {
@@ -808,6 +826,7 @@ impl Component<Msg, Ledger> for BrokerNode {
         for o in origins {
             ledger.release(o);
         }
+        ledger.log_records -= self.logs.iter().map(|log| log.held).sum::<u64>();
         // Offsets keep counting after the loss, so that a commit still in flight for a
         // record that died with the broker can never be taken for a new record.
         let ends: Vec<Vec<u64>> = self

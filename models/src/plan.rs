@@ -316,6 +316,8 @@ pub struct LogPlan {
     pub session_timeout: SimDuration,
     /// Consumer groups reading it (by name, sorted).
     pub groups: Vec<String>,
+    /// Most records retained over every partition; publishes beyond are rejected.
+    pub capacity: u64,
 }
 
 /// Where a publish step sends its message.
@@ -744,7 +746,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         for (qname, q) in &b.queues {
             queues.push(QueuePlan {
                 name: qname.clone(),
-                capacity: q.capacity,
+                capacity: Some(q.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY)),
                 block_when_full: q.when_full == scenario::WhenFull::Block,
                 ack: q.delivery == scenario::Delivery::Ack,
                 visibility: ms(q.visibility_timeout_ms),
@@ -783,6 +785,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                     retention: l.retention_records,
                     session_timeout: ms(l.session_timeout_ms),
                     groups,
+                    capacity: l.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY),
                 }
             })
             .collect();

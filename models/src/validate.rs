@@ -322,6 +322,11 @@ impl Checker {
             limits.max_in_flight,
             "a run needs a request in flight",
         );
+        self.at_least_one(
+            "limits.max_memory_mb",
+            limits.max_memory_mb,
+            "a run needs memory",
+        );
         if duration_ok && window_ok {
             let windows = (s.duration_s / s.window_s).ceil();
             // As f64: a count past usize's range must fail, not wrap.
@@ -671,6 +676,12 @@ impl Checker {
                     self.report(key(&lp, "partitions"), "must be between 1 and 16,384");
                 }
                 self.positive(&key(&lp, "session_timeout_ms"), l.session_timeout_ms);
+                if l.capacity == Some(0) {
+                    self.report(
+                        key(&lp, "capacity"),
+                        "must be at least 1 (leave it out for the default, 10,000,000)",
+                    );
+                }
             }
             if broker.queues.len() + broker.topics.len() + broker.logs.len() == 0 {
                 self.report(&p, "a broker needs at least one queue, topic or log");
