@@ -479,6 +479,22 @@ fn too_many_chaos_faults_point_at_the_busiest_kind() {
     );
 }
 
+/// A parallel step of 70,000 calls is refused: calls are numbered in 16 bits (the last
+/// number marks a publish): before, it validated and the calls' numbers wrapped.
+#[test]
+fn a_parallel_step_numbered_past_16_bits_is_refused() {
+    let mut v = small();
+    let call = json!({"service": "back", "endpoint": "q", "timeout_ms": 100.0});
+    v["designs"][0]["services"]["front"]["handlers"]["get"] =
+        json!([{"parallel": {"calls": vec![call; 70_000]}}]);
+    refused(
+        "parallel",
+        &v,
+        "designs[0].services.front.handlers.get[0].parallel.calls",
+        &["70000 calls in one parallel step", "limit of 1024"],
+    );
+}
+
 /// A 100,000-character design name is refused by `validate`. Before: it validated, ran,
 /// then failed writing `series-NAME.csv`.
 #[test]

@@ -958,6 +958,26 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             users = users.saturating_add(n);
         }
     }
+    // Ids are 16 bits: a design too large for them is an error, never a wrapped id.
+    if causes.1.len() > usize::from(u16::MAX) {
+        return Err(format!(
+            "the design has {} distinct failure causes, more than {} (fewer calls, pools or \
+             fail steps)",
+            causes.1.len(),
+            u16::MAX
+        ));
+    }
+    if let Some(s) = services
+        .iter()
+        .find(|s| s.endpoints.len() > usize::from(u16::MAX))
+    {
+        return Err(format!(
+            "service {} has {} endpoints, more than {}",
+            s.name,
+            s.endpoints.len(),
+            u16::MAX
+        ));
+    }
     Ok(Plan {
         services,
         databases,

@@ -73,6 +73,8 @@ pub mod limits {
     pub const MAX_REPLICATIONS: u64 = 1_000;
     /// Most time-series cells: windows × (request classes + 1).
     pub const MAX_SERIES_CELLS: u64 = 20_000_000;
+    /// Most calls of one `parallel` step (calls are numbered in 16 bits).
+    pub const MAX_PARALLEL_CALLS: usize = 1_024;
     /// Longest name, in characters, of the scenario, a design or a node (names become
     /// file names: `series-DESIGN.csv`).
     pub const MAX_NAME_CHARS: usize = 100;
@@ -1090,6 +1092,16 @@ impl Checker {
                 let calls_path = key(&p_path, "calls");
                 if calls.is_empty() {
                     self.report(&calls_path, "needs at least one call");
+                }
+                if calls.len() > limits::MAX_PARALLEL_CALLS {
+                    self.report(
+                        &calls_path,
+                        format!(
+                            "{} calls in one parallel step, more than the limit of {}",
+                            calls.len(),
+                            limits::MAX_PARALLEL_CALLS
+                        ),
+                    );
                 }
                 for (c, call) in calls.iter().enumerate() {
                     self.call(design, svc_name, service, &at(&calls_path, c), call);
