@@ -250,10 +250,19 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
 /// Sets `x` into every field `path` addresses in `root`; returns the value written into the
 /// first (rounded when the field holds an integer).
 pub fn set_path(root: &mut Value, path: &str, x: f64) -> Result<Value, String> {
+    set_path_all(root, path, x)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("`{path}` addresses no field"))
+}
+
+/// Sets `x` into every field `path` addresses in `root`; returns every value written, in
+/// order.
+fn set_path_all(root: &mut Value, path: &str, x: f64) -> Result<Vec<Value>, String> {
     let segs = parse_path(path)?;
-    let mut first = None;
-    set_in(root, &segs, String::new(), x, &mut first)?;
-    first.ok_or_else(|| format!("`{path}` addresses no field"))
+    let mut written = Vec::new();
+    set_in(root, &segs, String::new(), x, &mut written)?;
+    Ok(written)
 }
 
 fn set_in(
@@ -261,14 +270,12 @@ fn set_in(
     segs: &[Seg],
     here: String,
     x: f64,
-    first: &mut Option<Value>,
+    written: &mut Vec<Value>,
 ) -> Result<(), String> {
     let Some((seg, rest)) = segs.split_first() else {
         let new =
             number_for(v, x).map_err(|kind| format!("`{here}` holds {kind}, not a number"))?;
-        if first.is_none() {
-            *first = Some(new.clone());
-        }
+        written.push(new.clone());
         *v = new;
         return Ok(());
     };
@@ -283,21 +290,21 @@ fn set_in(
                     known.join(", ")
                 )
             })?;
-            set_in(child, rest, join_key(&here, k), x, first)
+            set_in(child, rest, join_key(&here, k), x, written)
         }
         (Seg::Index(i), Value::Array(a)) => {
             let len = a.len();
             let child = a
                 .get_mut(*i)
                 .ok_or_else(|| format!("`{}` has {len} elements, no [{i}]", display(&here)))?;
-            set_in(child, rest, format!("{here}[{i}]"), x, first)
+            set_in(child, rest, format!("{here}[{i}]"), x, written)
         }
         (Seg::All, Value::Array(a)) => {
             if a.is_empty() {
                 return Err(format!("`{}` is empty", display(&here)));
             }
             for (i, child) in a.iter_mut().enumerate() {
-                set_in(child, rest, format!("{here}[{i}]"), x, first)?;
+                set_in(child, rest, format!("{here}[{i}]"), x, written)?;
             }
             Ok(())
         }
@@ -307,7 +314,7 @@ fn set_in(
             }
             for (k, child) in m.iter_mut() {
                 let at = join_key(&here, k);
-                set_in(child, rest, at, x, first)?;
+                set_in(child, rest, at, x, written)?;
             }
             Ok(())
         }
@@ -544,14 +551,56 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
         ));
         return out;
     }
-    // Every point must give a valid scenario; the first that does not is reported.
+    // Every point must give a valid scenario; the first that does not is reported. Points
+    // that write the same values (an integer field rounds neighbouring values of a range
+    // alike) are the same scenario: each is validated once. Linear in the points.
+    let ids = written_ids(&base, sweep);
+    let mut seen: std::collections::BTreeSet<Vec<u32>> = std::collections::BTreeSet::new();
     for i in 0..n {
+        if let Some(ids) = &ids {
+            let mut rest = i;
+            let mut key = vec![0u32; ids.len()];
+            for (k, per_value) in ids.iter().enumerate().rev() {
+                let len = per_value.len().max(1);
+                key[k] = per_value.get(rest % len).copied().unwrap_or(0);
+                rest /= len;
+            }
+            if !seen.insert(key) {
+                continue;
+            }
+        }
         if let Err(e) = apply(&base, sweep, i) {
             out.push(Problem::new("sweep", e));
             break;
         }
     }
     out
+}
+
+/// For each parameter, a number per value index naming what it writes into the scenario
+/// (equal numbers: the same values written in every field), or `None` if a value cannot
+/// be written (then every point is validated).
+fn written_ids(base: &Value, sweep: &Sweep) -> Option<Vec<Vec<u32>>> {
+    let mut probe = base.clone();
+    let mut out = Vec::with_capacity(sweep.parameters.len());
+    for p in &sweep.parameters {
+        let mut names: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        let mut ids = Vec::with_capacity(p.value_count());
+        for i in 0..p.value_count() {
+            let x = p.raw_value(i);
+            let mut written = String::new();
+            for path in p.all_paths() {
+                for w in set_path_all(&mut probe, path, x).ok()? {
+                    written.push_str(&w.to_string());
+                    written.push(' ');
+                }
+            }
+            let next = names.len() as u32;
+            ids.push(*names.entry(written).or_insert(next));
+        }
+        out.push(ids);
+    }
+    Some(out)
 }
 
 #[cfg(test)]
