@@ -591,6 +591,14 @@ fn run(
         eprintln!("error: --replications must be at least 1");
         return ExitCode::from(EXIT_INPUT);
     }
+    let max_reps = models::validate::limits::MAX_REPLICATIONS;
+    if options.replications > max_reps {
+        eprintln!(
+            "error: --replications {} is more than the limit of {max_reps} replications",
+            options.replications
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     // A missing or corrupt golden file is bad input, found before running.
     if let (Some(golden), false) = (&options.expect, options.bless) {
         if let Err(e) = check::read_golden(golden) {

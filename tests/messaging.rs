@@ -239,6 +239,7 @@ fn scenario(k: &Knobs) -> Scenario {
             partitions: 8,
             retention_records: 100,
             session_timeout_ms: 300.0,
+            capacity: None,
         },
     );
     let mut brokers = BTreeMap::new();

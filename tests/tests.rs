@@ -6,6 +6,7 @@ mod cli;
 mod consistency;
 mod engine;
 mod lab;
+mod limits;
 mod messaging;
 mod payments;
 mod queueing;

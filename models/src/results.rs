@@ -61,7 +61,8 @@ pub struct DesignResult {
     pub digest: String,
     /// Events processed.
     pub events: u64,
-    /// Why the run stopped: `time_limit`, `idle`, `event_budget` or `queue_full`.
+    /// Why the run stopped: `time_limit`, `idle`, `event_budget`, `queue_full` or
+    /// `memory_limit` (the budget `limits.max_memory_mb` was exceeded).
     pub stop: String,
     /// Requests issued after the warm-up, and how each ended.
     pub requests: RequestCounts,

@@ -475,6 +475,61 @@ pub fn run_design_stepped(
     run.map(|(result, _)| result).map_err(std::io::Error::other)
 }
 
+/// Events between two checks of the memory budget (`limits.max_memory_mb`).
+pub const MEMORY_CHECK_EVERY: u64 = 1 << 16;
+
+/// Bytes accounted for each event pending in the engine's queue (its 16-byte key and its
+/// slab slot).
+const EVENT_BYTES: u64 = 64;
+
+/// The memory a design's run holds that grows with its load, estimated from counts
+/// (events pending, and [`Ledger::held_bytes`]): deterministic, so a run stops at its
+/// budget at the same event on every machine.
+pub fn held_bytes(sim: &Simulation<Msg, Ledger>) -> u64 {
+    (sim.events_pending() as u64)
+        .saturating_mul(EVENT_BYTES)
+        .saturating_add(sim.world().held_bytes())
+}
+
+/// Why a design's run stopped, as results name it.
+fn stop_name(stop: StopReason) -> &'static str {
+    match stop {
+        StopReason::Idle => "idle",
+        StopReason::TimeLimit => "time_limit",
+        StopReason::EventBudget => "event_budget",
+        StopReason::QueueFull => "queue_full",
+    }
+}
+
+/// Drives `sim` to the end of the run (`plan.end`) within `limits`: `max_events`, and the
+/// memory budget checked every [`MEMORY_CHECK_EVERY`] events (the loop runs in chunks,
+/// which processes exactly the events of one run). Returns the stop reason's name:
+/// `memory_limit` when the budget was exceeded.
+fn drive_bounded(
+    sim: &mut Simulation<Msg, Ledger>,
+    plan: &Plan,
+    limits: &crate::scenario::Limits,
+    drive: &mut Drive<'_>,
+) -> Result<&'static str, String> {
+    let budget = limits.max_memory_mb.saturating_mul(1 << 20);
+    loop {
+        let chunk = RunLimits {
+            until: plan.end,
+            max_events: sim
+                .events_processed()
+                .saturating_add(MEMORY_CHECK_EVERY)
+                .min(limits.max_events),
+        };
+        let stop = drive(sim, chunk)?;
+        if stop != StopReason::EventBudget || chunk.max_events >= limits.max_events {
+            return Ok(stop_name(stop));
+        }
+        if held_bytes(sim) > budget {
+            return Ok("memory_limit");
+        }
+    }
+}
+
 /// How a design's event loop is driven to its limits: `Simulation::run`, or single-step
 /// printing.
 type Drive<'a> =
@@ -490,13 +545,7 @@ fn run_design_full(
     drive: &mut Drive<'_>,
 ) -> Result<(DesignResult, Accounting), String> {
     let DesignRun { plan, mut sim } = build_traced(scenario, design, seed, trace)?;
-    let stop = drive(
-        &mut sim,
-        RunLimits {
-            until: plan.end,
-            max_events: scenario.limits.max_events,
-        },
-    )?;
+    let stop = drive_bounded(&mut sim, &plan, &scenario.limits, drive)?;
     let stores = store_summaries(&plan, &plan::node_names(design), &mut sim);
     let mut result = summarise(scenario, design, &plan, &sim, stop);
     result.stores = stores;
@@ -548,10 +597,9 @@ pub fn record_messages(
     sim.set_message_log(sim_core::message_log::MessageLogConfig::window(
         from, to, capacity,
     ));
-    sim.run(RunLimits {
-        until: plan.end,
-        max_events: scenario.limits.max_events,
-    });
+    drive_bounded(&mut sim, &plan, &scenario.limits, &mut |sim, limits| {
+        Ok(sim.run(limits))
+    })?;
     let (records, evicted) = sim
         .message_log()
         .map_or((Vec::new(), 0), |log| (log.records(), log.evicted()));
@@ -865,7 +913,7 @@ fn summarise(
     design: &Design,
     plan: &Plan,
     sim: &Simulation<Msg, Ledger>,
-    stop: StopReason,
+    stop: &str,
 ) -> DesignResult {
     let ledger = sim.world();
     let measured_s = scenario.duration_s - scenario.warmup_s;
@@ -933,13 +981,7 @@ fn summarise(
         name: design.name.clone(),
         digest: format!("{:016x}", run_digest(sim)),
         events: sim.events_processed(),
-        stop: match stop {
-            StopReason::Idle => "idle",
-            StopReason::TimeLimit => "time_limit",
-            StopReason::EventBudget => "event_budget",
-            StopReason::QueueFull => "queue_full",
-        }
-        .to_string(),
+        stop: stop.to_string(),
         requests: counts(total.issued, total.ended),
         latency_ms: latency_summary(&total.latency),
         failure_rate,
