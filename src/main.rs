@@ -592,6 +592,21 @@ fn run(
         eprintln!("error: --replications must be at least 1");
         return ExitCode::from(EXIT_INPUT);
     }
+    let max_reps = models::validate::limits::MAX_REPLICATIONS;
+    if options.replications > max_reps {
+        eprintln!(
+            "error: --replications {} is more than the limit of {max_reps} replications",
+            options.replications
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
+    // A missing or corrupt golden file is bad input, found before running.
+    if let (Some(golden), false) = (&options.expect, options.bless) {
+        if let Err(e) = check::read_golden(golden) {
+            eprintln!("error: --expect: {e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    }
     let seed = seed.unwrap_or(scenario.seed);
     let selected: Vec<&models::scenario::Design> = scenario
         .designs
@@ -599,12 +614,13 @@ fn run(
         .filter(|d| designs.is_empty() || designs.contains(&d.name))
         .collect();
     let seeds = reports::stats::replication_seeds(seed, options.replications);
-    let bar = progress::runs(
+    let bar = progress::Simulated::new(
         (selected.len() * seeds.len()) as u64,
-        options.quiet || seeds.len() < 2,
+        scenario.duration_s,
+        options.quiet,
     );
-    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &bar);
+    bar.finish();
     let runs = match runs {
         Ok(r) => r,
         Err(e) => {
@@ -617,30 +633,6 @@ fn run(
     let results = models::run::assemble(&scenario, seed, first);
     let reps = (options.replications > 1)
         .then(|| reports::stats::summarise(&scenario.name, seed, &seeds, &runs));
-    if let Some(golden) = &options.expect {
-        let fresh = reports::files::results_json(&results);
-        if options.bless {
-            let written = golden
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|_| std::fs::write(golden, &fresh));
-            if let Err(e) = written {
-                eprintln!("error: cannot write {}: {e}", golden.display());
-                return ExitCode::from(EXIT_FAILURE);
-            }
-            eprintln!("blessed {}", golden.display());
-        } else if let Err(d) = check::golden_differences(golden, &fresh) {
-            eprintln!(
-                "{}: results differ from {}:\n{d}\nif the change is intended: caplab run {} --expect {} --bless",
-                file.display(),
-                golden.display(),
-                file.display(),
-                golden.display()
-            );
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    }
     let dir = out.unwrap_or_else(|| Path::new("out").join(sanitise(&scenario.name)));
     let mut written = match reports::files::write_run(&dir, &results) {
         Ok(w) => w,
@@ -734,6 +726,36 @@ fn run(
             Format::Csv => out!("{}", reports::files::endpoints_csv(&results)),
         }
     }
+    // Compared after every file is written, so CI keeps the results and the report of a
+    // run that differs from its golden file.
+    let mut golden_failed = false;
+    if let Some(golden) = &options.expect {
+        let fresh = reports::files::results_json(&results);
+        if options.bless {
+            let written = golden
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|_| std::fs::write(golden, &fresh));
+            if let Err(e) = written {
+                eprintln!("error: cannot write {}: {e}", golden.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            eprintln!("blessed {}", golden.display());
+        } else if let Err(d) = check::golden_differences(golden, &fresh) {
+            eprintln!(
+                "{}: results differ from {}:\n{d}\nif the change is intended: caplab run {} --expect {} --bless",
+                file.display(),
+                golden.display(),
+                file.display(),
+                golden.display()
+            );
+            golden_failed = true;
+        }
+    }
+    if golden_failed {
+        return ExitCode::from(EXIT_FAILURE);
+    }
     ExitCode::SUCCESS
 }
 
@@ -821,7 +843,7 @@ fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
 }
 
 /// `caplab compare A B`.
-fn compare(a: &Path, b: &Path, json: bool) -> ExitCode {
+fn compare(a_path: &Path, b_path: &Path, json: bool) -> ExitCode {
     let read = |p: &Path| {
         let file = if p.is_dir() {
             p.join("results.json")
@@ -830,14 +852,33 @@ fn compare(a: &Path, b: &Path, json: bool) -> ExitCode {
         };
         reports::files::read_results(&file)
     };
-    let (a, b) = match (read(a), read(b)) {
+    let (a, b) = match (read(a_path), read(b_path)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("{e}");
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    if a.scenario != b.scenario {
+        eprintln!(
+            "error: {} and {} are runs of different scenarios ({} and {}): compare two runs \
+             of one scenario (two seeds, two commits of a design)",
+            a_path.display(),
+            b_path.display(),
+            a.scenario,
+            b.scenario
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     let c = reports::compare::compare(&a, &b);
+    if c.designs.is_empty() {
+        eprintln!(
+            "error: {} and {} have no design in common: nothing to compare",
+            a_path.display(),
+            b_path.display()
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     if json {
         out!("{}", reports::compare::comparison_json(&c));
     } else {

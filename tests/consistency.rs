@@ -472,7 +472,7 @@ fn replication_lag_follows_the_delay_and_reads_turn_fresh_after_it() {
     let r = models::run::run_design(&s, &s.designs[0], 21).unwrap();
     let store = &r.stores["kv"];
     // Lag = shipping delay + one-way latency, exactly (the histogram's error is < 0.4%).
-    let lag = &store.replication_lag_ms;
+    let lag = store.replication_lag_ms.expect("writes were replicated");
     assert!(
         (lag.p50 - 10.5).abs() < 0.05 && (lag.max - 10.5).abs() < 0.05,
         "{lag:?}"

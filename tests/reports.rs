@@ -432,6 +432,20 @@ fn compare_and_json_output() {
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(c["designs"][0]["same_digest"], true);
     assert_eq!(c["designs"][1]["metrics"][2]["delta"], 0.0);
+    // Runs of two different scenarios: nothing to compare, bad input.
+    let other = dir.join("other");
+    caplab(&["run", "pool-exhaustion", "--out", s(&other), "--quiet"]);
+    let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(["compare", s(&a), s(&other)])
+        .output()
+        .expect("caplab runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("different scenarios (two-sizes and pool-exhaustion)"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
 }
 
 #[test]

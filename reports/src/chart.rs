@@ -209,6 +209,17 @@ pub struct SweepData {
     pub lines: Vec<SweepLine>,
     /// Log scale on x (positive parameter values).
     pub x_log: bool,
+    /// A horizontal line to draw (an objective's bound), in the y axis's units.
+    pub threshold: Option<Threshold>,
+}
+
+/// A horizontal reference line of a sweep chart: an objective's bound.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Threshold {
+    /// Where, in the y axis's units.
+    pub value: f64,
+    /// `< 300 ms`: drawn beside the line and named in the legend.
+    pub label: String,
 }
 
 /// One design's line of a sweep.
@@ -239,22 +250,34 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
         .designs
         .iter()
         .filter(|d| !d.latency_cdf.is_empty())
-        .map(|d| CdfLine {
-            design: d.name.clone(),
-            points: d.latency_cdf.clone(),
-            p50: d.latency_ms.p50,
-            p99: d.latency_ms.p99,
+        .filter_map(|d| {
+            let l = d.latency_ms?;
+            Some(CdfLine {
+                design: d.name.clone(),
+                points: d.latency_cdf.clone(),
+                p50: l.p50,
+                p99: l.p99,
+            })
         })
         .collect();
+    let queued = results.designs.iter().any(|d| d.messages.is_some());
     if !lines.is_empty() {
         out.push(ChartSpec {
             id: "latency-cdf".to_string(),
-            title: "Latency distribution of successful requests".to_string(),
+            title: if queued {
+                "Response latency of successful requests (acknowledgement, for queued work)"
+            } else {
+                "Latency distribution of successful requests"
+            }
+            .to_string(),
             caption: "Fraction of successful requests at or below each latency (log scale); \
                       a circle marks the median, a square the 99th percentile."
                 .to_string(),
             kind: ChartKind::Cdf(lines),
         });
+    }
+    if let Some(spec) = completion_cdf(results) {
+        out.push(spec);
     }
     out.push(ChartSpec {
         id: "availability".to_string(),
@@ -339,13 +362,15 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
             points: results
                 .designs
                 .iter()
-                .map(|d| {
+                // A design with no successful request has no latency to place.
+                .filter_map(|d| {
+                    let p99 = d.latency_ms?.p99;
                     let (f, fh) = stat(&d.name, "failure_rate", d.failure_rate);
-                    TradeoffPoint {
+                    Some(TradeoffPoint {
                         design: d.name.clone(),
-                        x: stat(&d.name, "latency_p99_ms", d.latency_ms.p99),
+                        x: stat(&d.name, "latency_p99_ms", p99),
                         y: (100.0 * (1.0 - f), fh.map(|h| 100.0 * h)),
-                    }
+                    })
                 })
                 .collect(),
         }),
@@ -410,6 +435,59 @@ pub fn charts(results: &RunResults, reps: Option<&Replications>) -> Vec<ChartSpe
 
 /// For designs with replicated stores: the replication lag's distribution and the
 /// t-visibility curve, one line per design (and store, when a design has several).
+/// The latency until the work is done, beside the response latency chart: for a design with
+/// brokers, from a request's issue to the processing of its message (completion); for one
+/// without (when the run mixes both), its response, which is when its work is done.
+fn completion_cdf(results: &RunResults) -> Option<ChartSpec> {
+    let mixed = results.designs.iter().any(|d| d.messages.is_none());
+    let lines: Vec<CdfLine> = results
+        .designs
+        .iter()
+        .filter_map(|d| match &d.messages {
+            Some(m) => {
+                let l = m.completion_latency_ms?;
+                Some(CdfLine {
+                    design: d.name.clone(),
+                    points: m.completion_latency_cdf.clone(),
+                    p50: l.p50,
+                    p99: l.p99,
+                })
+            }
+            None => {
+                let l = d.latency_ms?;
+                Some(CdfLine {
+                    design: format!("{} (response)", d.name),
+                    points: d.latency_cdf.clone(),
+                    p50: l.p50,
+                    p99: l.p99,
+                })
+            }
+        })
+        .filter(|l| !l.points.is_empty())
+        .collect();
+    if !lines
+        .iter()
+        .any(|l| results.designs.iter().any(|d| d.name == l.design))
+    {
+        return None;
+    }
+    Some(ChartSpec {
+        id: "completion-cdf".to_string(),
+        title: "Latency until the work is done (completion)".to_string(),
+        caption: if mixed {
+            "Fraction of requests whose work was done within each latency (log scale): for a \
+             design with queues, from the request to the processing of its message; for a \
+             design without, its response. A circle marks the median, a square the 99th \
+             percentile."
+        } else {
+            "Fraction of requests whose message was processed within each latency of the \
+             request (log scale); a circle marks the median, a square the 99th percentile."
+        }
+        .to_string(),
+        kind: ChartKind::Cdf(lines),
+    })
+}
+
 fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
     let label = |d: &str, store: &str, n: usize| {
         if n > 1 {
@@ -468,6 +546,7 @@ fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
                 metric: "replications at or below (%)".to_string(),
                 lines: lag,
                 x_log: true,
+                threshold: None,
             }),
         });
     }
@@ -485,6 +564,7 @@ fn store_charts(results: &RunResults) -> Vec<ChartSpec> {
                 metric: "fresh reads (%)".to_string(),
                 lines: visibility,
                 x_log: true,
+                threshold: None,
             }),
         });
     }
@@ -1212,7 +1292,12 @@ enum Swatch {
     Dot(RGBColor),
     /// A filled square with a black border.
     Square(RGBColor),
+    /// A dashed rule in the threshold colour (an objective's bound).
+    Rule,
 }
+
+/// The colour of an objective's threshold line: apart from every design's.
+const THRESHOLD: RGBColor = RGBColor(200, 30, 30);
 
 /// A legend entry.
 struct Entry {
@@ -1269,6 +1354,14 @@ fn draw_swatch<DB: DrawingBackend>(
         }
         Swatch::Marker(i) => area.draw(&marker(c, i)).map_err(err),
         Swatch::Dot(color) => area.draw(&Circle::new(c, 6, color.filled())).map_err(err),
+        Swatch::Rule => area
+            .draw(&DashedPathElement::new(
+                vec![(x, y), (x + SWATCH_W, y)],
+                4,
+                3,
+                THRESHOLD.stroke_width(2),
+            ))
+            .map_err(err),
         Swatch::Square(color) => {
             area.draw(&Rectangle::new(
                 [(c.0 - 6, c.1 - 6), (c.0 + 6, c.1 + 6)],
@@ -1703,16 +1796,8 @@ fn draw_series<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SeriesData) -> Resul
             (mid(r), (n > 0).then(|| 100.0 * failed / n as f64))
         })
         .collect();
-    let mean: Gappy = d
-        .rows
-        .iter()
-        .map(|r| (mid(r), (r.ok > 0).then_some(r.latency_mean_ms)))
-        .collect();
-    let p99: Gappy = d
-        .rows
-        .iter()
-        .map(|r| (mid(r), (r.ok > 0).then_some(r.latency_p99_ms)))
-        .collect();
+    let mean: Gappy = d.rows.iter().map(|r| (mid(r), r.latency_mean_ms)).collect();
+    let p99: Gappy = d.rows.iter().map(|r| (mid(r), r.latency_p99_ms)).collect();
     let legends = [
         vec![entry("successes", Swatch::Line(d.index))],
         vec![entry("failed share", Swatch::Line(d.index))],
@@ -2125,19 +2210,23 @@ fn draw_sweep<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SweepData) -> Result<
             [p.1 - h, p.1 + h]
         })
     });
-    let (ylo, yhi) = span(ys.chain([0.0]), 0.1);
+    let threshold = d.threshold.as_ref().map(|t| t.value);
+    let (ylo, yhi) = span(ys.chain([0.0]).chain(threshold), 0.1);
     let (xlo, xhi) = if d.x_log {
         let (lo, hi) = span(xs.filter(|x| *x > 0.0), 0.0);
         (lo.max(1e-9) / 1.2, hi.max(1e-9) * 1.2)
     } else {
         span(xs, 0.02)
     };
-    let entries: Vec<Entry> = d
+    let mut entries: Vec<Entry> = d
         .lines
         .iter()
         .enumerate()
         .map(|(i, l)| entry(l.design.clone(), Swatch::Line(i)))
         .collect();
+    if let Some(t) = &d.threshold {
+        entries.push(entry(format!("objective: {}", t.label), Swatch::Rule));
+    }
     let (area, legend, side) = with_legend(root, &entries);
     let mut chart = plot(
         &area,
@@ -2164,6 +2253,27 @@ fn draw_sweep<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SweepData) -> Result<
         }
         let pts: Vec<(f64, Option<f64>)> = l.points.iter().map(|p| (p.0, Some(p.1))).collect();
         design_line(&mut chart, line_points(&pts), i)?;
+    }
+    if let Some(t) = &d.threshold {
+        let (x0, x1) = (chart.x_range().start, chart.x_range().end);
+        // Dashes, drawn as segments: a line of its own colour, apart from the designs'.
+        let n = 60;
+        let at = |k: usize| {
+            let f = k as f64 / n as f64;
+            if d.x_log && x0 > 0.0 {
+                x0 * (x1 / x0).powf(f)
+            } else {
+                x0 + (x1 - x0) * f
+            }
+        };
+        chart
+            .draw_series((0..n).step_by(2).map(|k| {
+                PathElement::new(
+                    vec![(at(k), t.value), (at(k + 1), t.value)],
+                    THRESHOLD.stroke_width(2),
+                )
+            }))
+            .map_err(err)?;
     }
     place_legend(&legend, &entries, side, plot_box(&chart))
 }
@@ -2249,6 +2359,7 @@ mod tests {
                 metric: "p99 latency (ms)".to_string(),
                 lines: vec![line("cp", 2.0), line("ap", 1.0)],
                 x_log: false,
+                threshold: None,
             },
         );
         let svg = svg(&spec).unwrap();
@@ -2374,7 +2485,7 @@ mod tests {
         for d in &mut r.designs {
             d.series.clear();
             d.latency_cdf.clear();
-            d.latency_ms = Default::default();
+            d.latency_ms = None;
         }
         r.faults.clear();
         for spec in charts(&r, None) {
@@ -2443,8 +2554,8 @@ mod tests {
             issued: ok + failed,
             ok,
             error: failed,
-            latency_mean_ms: mean,
-            latency_p99_ms: p99,
+            latency_mean_ms: (ok > 0).then_some(mean),
+            latency_p99_ms: (ok > 0).then_some(p99),
             ..WindowRow::default()
         }
     }

@@ -53,8 +53,8 @@ pub fn series_csv(design: &DesignResult) -> String {
             w.error,
             w.timeout,
             w.rejected,
-            float(w.latency_mean_ms),
-            float(w.latency_p99_ms),
+            opt_float(w.latency_mean_ms),
+            opt_float(w.latency_p99_ms),
         );
     }
     out
@@ -70,7 +70,9 @@ pub fn endpoints_csv(results: &RunResults) -> String {
     for d in &results.designs {
         for (name, e) in &d.endpoints {
             let n = |k: &str| e.requests.by_outcome.get(k).copied().unwrap_or(0);
-            let l = &e.latency_ms;
+            let l = |f: fn(&models::results::LatencySummary) -> f64| {
+                opt_float(e.latency_ms.as_ref().map(f))
+            };
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -84,12 +86,12 @@ pub fn endpoints_csv(results: &RunResults) -> String {
                 n("in_flight"),
                 float(e.failure_rate),
                 float(e.throughput_per_s),
-                float(l.mean),
-                float(l.p50),
-                float(l.p90),
-                float(l.p99),
-                float(l.p999),
-                float(l.max),
+                l(|l| l.mean),
+                l(|l| l.p50),
+                l(|l| l.p90),
+                l(|l| l.p99),
+                l(|l| l.p999),
+                l(|l| l.max),
             );
         }
     }
@@ -416,6 +418,11 @@ pub fn read_results(path: &Path) -> Result<RunResults, String> {
             e.column()
         )
     })
+}
+
+/// [`float`], or an empty cell for a value that does not exist (no samples).
+pub(crate) fn opt_float(x: Option<f64>) -> String {
+    x.map_or_else(String::new, float)
 }
 
 /// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.

@@ -78,15 +78,22 @@ pub(crate) mod fixtures {
         }
     }
 
-    fn latency(mean: f64, p50: f64, p90: f64, p99: f64, p999: f64, max: f64) -> LatencySummary {
-        LatencySummary {
+    fn latency(
+        mean: f64,
+        p50: f64,
+        p90: f64,
+        p99: f64,
+        p999: f64,
+        max: f64,
+    ) -> Option<LatencySummary> {
+        Some(LatencySummary {
             mean,
             p50,
             p90,
             p99,
             p999,
             max,
-        }
+        })
     }
 
     fn window(start_s: f64, issued: u64, ok: u64, mean: f64, p99: f64) -> WindowRow {
@@ -97,8 +104,8 @@ pub(crate) mod fixtures {
             error: 1,
             timeout: 2,
             rejected: 0,
-            latency_mean_ms: mean,
-            latency_p99_ms: p99,
+            latency_mean_ms: (ok > 0).then_some(mean),
+            latency_p99_ms: (ok > 0).then_some(p99),
             ..WindowRow::default()
         }
     }
