@@ -60,9 +60,13 @@ pub fn check(
         }
         let seeds = reports::stats::replication_seeds(scenario.seed, k);
         let designs: Vec<&models::scenario::Design> = scenario.designs.iter().collect();
-        let bar = progress::runs((designs.len() * seeds.len()) as u64, quiet);
-        let runs = replicate::run_all(&scenario, &designs, &seeds, jobs, &|| bar.inc(1));
-        bar.finish_and_clear();
+        let bar = progress::Simulated::new(
+            (designs.len() * seeds.len()) as u64,
+            scenario.duration_s,
+            quiet,
+        );
+        let runs = replicate::run_all(&scenario, &designs, &seeds, jobs, &bar);
+        bar.finish();
         let runs = match runs {
             Ok(r) => r,
             Err(e) => {
@@ -228,17 +232,9 @@ fn junit_xml(all: &[FileVerdicts]) -> String {
 /// Compares fresh `results.json` text with a golden file: `Ok(())` when equal (apart from
 /// `caplab_version`), else the differences, one `path: old → new` per line (at most 20).
 pub fn golden_differences(golden: &Path, fresh: &str) -> Result<(), String> {
-    let old_text = std::fs::read_to_string(golden).map_err(|e| {
-        format!(
-            "cannot read {}: {e} (create it with --bless)",
-            golden.display()
-        )
-    })?;
-    let parse = |t: &str, what: &str| {
-        serde_json::from_str::<Value>(t).map_err(|e| format!("{what}: not JSON: {e}"))
-    };
-    let mut old = parse(&old_text, &golden.display().to_string())?;
-    let mut new = parse(fresh, "results")?;
+    let mut old = read_golden(golden)?;
+    let mut new =
+        serde_json::from_str::<Value>(fresh).map_err(|e| format!("results: not JSON: {e}"))?;
     for v in [&mut old, &mut new] {
         if let Value::Object(m) = v {
             m.shift_remove("caplab_version");
@@ -255,6 +251,22 @@ pub fn golden_differences(golden: &Path, fresh: &str) -> Result<(), String> {
         let _ = write!(text, "\n… and {} more", n - 20);
     }
     Err(text)
+}
+
+/// Reads golden results: a file that is missing, unreadable, not JSON or not a
+/// `results.json` is bad input, said in one line that names the file.
+pub fn read_golden(golden: &Path) -> Result<Value, String> {
+    if !golden.is_file() {
+        return Err(format!(
+            "cannot read the golden results {}: no such file (create it with --bless)",
+            golden.display()
+        ));
+    }
+    // Located errors for a file that is not JSON or not results.
+    reports::files::read_results(golden)?;
+    let text = std::fs::read_to_string(golden)
+        .map_err(|e| format!("cannot read {}: {e}", golden.display()))?;
+    serde_json::from_str::<Value>(&text).map_err(|e| format!("{}: not JSON: {e}", golden.display()))
 }
 
 /// Collects `path: old → new` for every leaf that differs, naming designs by name.

@@ -182,7 +182,8 @@ enum Command {
     },
     /// Write the report (index.html, report.md, charts/) of a results directory.
     Report {
-        /// The directory holding results.json (and replications.json, if any).
+        /// The directory holding results.json (and replications.json and the
+        /// spacetime-<design>.json message windows, if any).
         results_dir: PathBuf,
         /// Where to write the report (default: the results directory).
         #[arg(long, value_name = "DIR")]
@@ -591,6 +592,21 @@ fn run(
         eprintln!("error: --replications must be at least 1");
         return ExitCode::from(EXIT_INPUT);
     }
+    let max_reps = models::validate::limits::MAX_REPLICATIONS;
+    if options.replications > max_reps {
+        eprintln!(
+            "error: --replications {} is more than the limit of {max_reps} replications",
+            options.replications
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
+    // A missing or corrupt golden file is bad input, found before running.
+    if let (Some(golden), false) = (&options.expect, options.bless) {
+        if let Err(e) = check::read_golden(golden) {
+            eprintln!("error: --expect: {e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    }
     let seed = seed.unwrap_or(scenario.seed);
     let selected: Vec<&models::scenario::Design> = scenario
         .designs
@@ -598,12 +614,13 @@ fn run(
         .filter(|d| designs.is_empty() || designs.contains(&d.name))
         .collect();
     let seeds = reports::stats::replication_seeds(seed, options.replications);
-    let bar = progress::runs(
+    let bar = progress::Simulated::new(
         (selected.len() * seeds.len()) as u64,
-        options.quiet || seeds.len() < 2,
+        scenario.duration_s,
+        options.quiet,
     );
-    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &|| bar.inc(1));
-    bar.finish_and_clear();
+    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &bar);
+    bar.finish();
     let runs = match runs {
         Ok(r) => r,
         Err(e) => {
@@ -616,30 +633,6 @@ fn run(
     let results = models::run::assemble(&scenario, seed, first);
     let reps = (options.replications > 1)
         .then(|| reports::stats::summarise(&scenario.name, seed, &seeds, &runs));
-    if let Some(golden) = &options.expect {
-        let fresh = reports::files::results_json(&results);
-        if options.bless {
-            let written = golden
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|_| std::fs::write(golden, &fresh));
-            if let Err(e) = written {
-                eprintln!("error: cannot write {}: {e}", golden.display());
-                return ExitCode::from(EXIT_FAILURE);
-            }
-            eprintln!("blessed {}", golden.display());
-        } else if let Err(d) = check::golden_differences(golden, &fresh) {
-            eprintln!(
-                "{}: results differ from {}:\n{d}\nif the change is intended: caplab run {} --expect {} --bless",
-                file.display(),
-                golden.display(),
-                file.display(),
-                golden.display()
-            );
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    }
     let dir = out.unwrap_or_else(|| Path::new("out").join(sanitise(&scenario.name)));
     let mut written = match reports::files::write_run(&dir, &results) {
         Ok(w) => w,
@@ -664,33 +657,41 @@ fn run(
             }
         }
     }
+    // A design whose history is not linearizable: the messages of its counter-example's
+    // window, from a second run with the message log on, saved beside results.json for
+    // its space-time figure (the report draws it from there, never running a design).
+    let windows = reports::spacetime::windows(&results, |name, from, to| {
+        let design = scenario
+            .designs
+            .iter()
+            .find(|d| d.name == name)
+            .ok_or_else(|| format!("no design {name}"))?;
+        models::run::record_messages(
+            &scenario,
+            design,
+            seed,
+            sim_core::time::SimTime(from),
+            sim_core::time::SimTime(to),
+            reports::spacetime::MAX_MESSAGES,
+        )
+    });
+    let windows = match windows {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    };
+    match reports::files::write_spacetime(&dir, &results, &windows) {
+        Ok(w) => written.extend(w),
+        Err(e) => {
+            eprintln!("error: cannot write the message windows: {e}");
+            return ExitCode::from(EXIT_FAILURE);
+        }
+    }
     let mut report_index = None;
     if let Some(report_dir) = &options.report {
-        // A design whose history is not linearizable gets the space-time diagram of its
-        // counter-example, from a second run with the message log on.
-        let figures = reports::spacetime::figures(&results, |name, from, to| {
-            let design = scenario
-                .designs
-                .iter()
-                .find(|d| d.name == name)
-                .ok_or_else(|| format!("no design {name}"))?;
-            models::run::record_messages(
-                &scenario,
-                design,
-                seed,
-                sim_core::time::SimTime(from),
-                sim_core::time::SimTime(to),
-                reports::spacetime::MAX_MESSAGES,
-            )
-        });
-        let figures = match figures {
-            Ok(f) => f,
-            Err(e) => {
-                eprintln!("{}: {e}", file.display());
-                return ExitCode::from(EXIT_FAILURE);
-            }
-        };
-        match write_report(report_dir, &results, reps.as_ref(), figures) {
+        match write_report(report_dir, &results, reps.as_ref(), &windows) {
             Ok(index) => report_index = Some(index),
             Err(code) => return code,
         }
@@ -725,6 +726,36 @@ fn run(
             Format::Csv => out!("{}", reports::files::endpoints_csv(&results)),
         }
     }
+    // Compared after every file is written, so CI keeps the results and the report of a
+    // run that differs from its golden file.
+    let mut golden_failed = false;
+    if let Some(golden) = &options.expect {
+        let fresh = reports::files::results_json(&results);
+        if options.bless {
+            let written = golden
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or(Ok(()), std::fs::create_dir_all)
+                .and_then(|_| std::fs::write(golden, &fresh));
+            if let Err(e) = written {
+                eprintln!("error: cannot write {}: {e}", golden.display());
+                return ExitCode::from(EXIT_FAILURE);
+            }
+            eprintln!("blessed {}", golden.display());
+        } else if let Err(d) = check::golden_differences(golden, &fresh) {
+            eprintln!(
+                "{}: results differ from {}:\n{d}\nif the change is intended: caplab run {} --expect {} --bless",
+                file.display(),
+                golden.display(),
+                file.display(),
+                golden.display()
+            );
+            golden_failed = true;
+        }
+    }
+    if golden_failed {
+        return ExitCode::from(EXIT_FAILURE);
+    }
     ExitCode::SUCCESS
 }
 
@@ -741,13 +772,18 @@ fn at_point(scenario: &Scenario, p: usize) -> Result<Scenario, String> {
     Ok(models::sweep::apply(&base, sweep, p)?.scenario)
 }
 
-/// Builds and writes a report; returns the path of its index.html.
+/// Builds and writes a report (with the space-time figures of `windows`); returns the
+/// path of its index.html.
 fn write_report(
     dir: &Path,
     results: &models::results::RunResults,
     reps: Option<&reports::stats::Replications>,
-    figures: Vec<reports::report::Figure>,
+    windows: &[reports::spacetime::Window],
 ) -> Result<PathBuf, ExitCode> {
+    let figures = reports::spacetime::figures(results, windows).map_err(|e| {
+        eprintln!("error: cannot draw the space-time figures: {e}");
+        ExitCode::from(EXIT_INPUT)
+    })?;
     let report = reports::report::build_with(results, reps, figures).map_err(|e| {
         eprintln!("error: cannot draw the report: {e}");
         ExitCode::from(EXIT_FAILURE)
@@ -780,8 +816,22 @@ fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
     } else {
         None
     };
+    let (windows, missing) = match reports::files::read_spacetime(results_dir, &results) {
+        Ok(w) => w,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
+    for design in missing {
+        eprintln!(
+            "warning: design {design} is not linearizable but {} has no message window for it \
+             (caplab run writes one): the report has no space-time diagram of it",
+            results_dir.display()
+        );
+    }
     let dir = out.unwrap_or(results_dir);
-    match write_report(dir, &results, reps.as_ref(), Vec::new()) {
+    match write_report(dir, &results, reps.as_ref(), &windows) {
         Ok(index) => {
             if !quiet {
                 outln!("report: {}", index.display());
@@ -793,7 +843,7 @@ fn report(results_dir: &Path, out: Option<&Path>, quiet: bool) -> ExitCode {
 }
 
 /// `caplab compare A B`.
-fn compare(a: &Path, b: &Path, json: bool) -> ExitCode {
+fn compare(a_path: &Path, b_path: &Path, json: bool) -> ExitCode {
     let read = |p: &Path| {
         let file = if p.is_dir() {
             p.join("results.json")
@@ -802,14 +852,33 @@ fn compare(a: &Path, b: &Path, json: bool) -> ExitCode {
         };
         reports::files::read_results(&file)
     };
-    let (a, b) = match (read(a), read(b)) {
+    let (a, b) = match (read(a_path), read(b_path)) {
         (Ok(a), Ok(b)) => (a, b),
         (Err(e), _) | (_, Err(e)) => {
             eprintln!("{e}");
             return ExitCode::from(EXIT_INPUT);
         }
     };
+    if a.scenario != b.scenario {
+        eprintln!(
+            "error: {} and {} are runs of different scenarios ({} and {}): compare two runs \
+             of one scenario (two seeds, two commits of a design)",
+            a_path.display(),
+            b_path.display(),
+            a.scenario,
+            b.scenario
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     let c = reports::compare::compare(&a, &b);
+    if c.designs.is_empty() {
+        eprintln!(
+            "error: {} and {} have no design in common: nothing to compare",
+            a_path.display(),
+            b_path.display()
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     if json {
         out!("{}", reports::compare::comparison_json(&c));
     } else {

@@ -19,13 +19,14 @@ pub fn jobs(requested: usize) -> usize {
 /// Runs every design under every seed on up to `jobs` threads and returns
 /// `results[design][replication]`. On failure, the error of the first failing run in
 /// (design, replication) order, prefixed with the design's name and the seed.
-/// `on_done` is called after each run, from the thread that ran it (progress bars).
+/// Each run reports its progress in simulated time to `progress`, from the thread that
+/// runs it.
 pub fn run_all(
     scenario: &Scenario,
     designs: &[&Design],
     seeds: &[u64],
     jobs: usize,
-    on_done: &(dyn Fn() + Sync),
+    progress: &crate::progress::Simulated,
 ) -> Result<Vec<Vec<DesignResult>>, String> {
     let tasks = designs.len() * seeds.len();
     if tasks == 0 {
@@ -41,8 +42,13 @@ pub fn run_all(
             break;
         }
         let (d, k) = (i / seeds.len(), i % seeds.len());
-        let result = models::run::run_design(scenario, designs[d], seeds[k]);
-        on_done();
+        let (mut ms, mut events) = (0, 0);
+        let result = models::run::run_design_observed(scenario, designs[d], seeds[k], &mut |p| {
+            let now_ms = p.now.0 / 1_000_000;
+            progress.advance(now_ms.saturating_sub(ms), p.events.saturating_sub(events));
+            (ms, events) = (now_ms, p.events);
+        });
+        progress.run_done();
         if result.is_err() {
             failed.store(true, Ordering::Relaxed);
         }

@@ -73,6 +73,14 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
         eprintln!("error: --replications must be at least 1");
         return ExitCode::from(EXIT_INPUT);
     }
+    let max_reps = models::validate::limits::MAX_REPLICATIONS;
+    if replications > max_reps {
+        eprintln!(
+            "error: --replications {replications} is more than the limit of {max_reps} \
+             replications"
+        );
+        return ExitCode::from(EXIT_INPUT);
+    }
     let base = match models::sweep::base_value(&scenario) {
         Ok(b) => b,
         Err(e) => {
@@ -130,7 +138,13 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
     let mut done: Vec<(SweepRow, String)> = Vec::new();
     if o.resume && dir.join("sweep.json").is_file() {
         match reports::files::read_sweep(&dir) {
-            Ok((old, rows)) if old == meta => done = rows,
+            Ok((old, rows)) if old == meta => {
+                if let Some(e) = outside_grid(&meta, &rows) {
+                    eprintln!("error: cannot resume from {}: {e}", dir.display());
+                    return ExitCode::from(EXIT_INPUT);
+                }
+                done = rows;
+            }
             Ok(_) => {
                 eprintln!(
                     "error: {} holds another sweep (scenario, grid, seeds, replications or \
@@ -222,21 +236,12 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
             .into_iter()
             .flatten()
             .collect();
-        let failed = goals
+        let verdicts: Vec<models::assertions::Verdict> = goals
             .iter()
             .filter(|a| a.design.as_ref().is_none_or(|d| d == &design.name))
             .map(|a| models::assertions::evaluate(a, &runs, &seeds))
-            .filter(|v| !v.passed)
-            .map(|v| match &v.error {
-                Some(e) => format!("{} ({e})", v.expect),
-                None => format!(
-                    "{} (measured {})",
-                    v.expect,
-                    models::assertions::format_number(v.tested)
-                ),
-            })
             .collect();
-        let row = reports::sweep::row(point.index, &point.values, cell.design, &runs, failed);
+        let row = reports::sweep::row(point.index, &point.values, cell.design, &runs, &verdicts);
         let line = reports::sweep::row_line(&row);
         {
             let mut f = lock(&journal);
@@ -284,6 +289,44 @@ fn open_journal(
         .append(true)
         .open(&path)
         .map_err(|e| format!("cannot open {}: {e}", path.display()))
+}
+
+/// The first journal row that does not belong to the grid `meta` describes (a point past
+/// the last, a design it does not have or under another name, another shard's point, or
+/// another number of replications), said as an error.
+fn outside_grid(meta: &SweepMeta, rows: &[(SweepRow, String)]) -> Option<String> {
+    let shard = meta.shard.as_deref().and_then(|s| {
+        let (k, n) = s.split_once('/')?;
+        Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?))
+    });
+    for (i, (row, _)) in rows.iter().enumerate() {
+        let why = if row.point >= meta.points {
+            format!(
+                "point {} is past the grid's {} points",
+                row.point, meta.points
+            )
+        } else if meta.designs.get(row.design_index) != Some(&row.design) {
+            format!(
+                "design {} `{}` is not the sweep's design {}",
+                row.design_index, row.design, row.design_index
+            )
+        } else if shard.is_some_and(|(k, n)| n == 0 || row.point % n != k) {
+            format!(
+                "point {} does not belong to shard {}",
+                row.point,
+                meta.shard.as_deref().unwrap_or("")
+            )
+        } else if row.replications != meta.replications {
+            format!(
+                "{} replications where the sweep has {}",
+                row.replications, meta.replications
+            )
+        } else {
+            continue;
+        };
+        return Some(format!("sweep.jsonl row {}: {why}", i + 1));
+    }
+    None
 }
 
 /// Sorts the rows, checks that none is missing, writes every file and prints the table.
@@ -355,6 +398,10 @@ pub fn merge(out: &Path, shards: &[PathBuf], quiet: bool) -> ExitCode {
                 return ExitCode::from(EXIT_INPUT);
             }
         };
+        if let Some(e) = outside_grid(&m, &r) {
+            eprintln!("error: {}: {e}", dir.display());
+            return ExitCode::from(EXIT_INPUT);
+        }
         let whole = SweepMeta { shard: None, ..m };
         match &meta {
             None => meta = Some(whole),

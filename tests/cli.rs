@@ -444,3 +444,54 @@ fn run_step_prints_the_events_of_a_window_and_the_digest_of_the_plain_run() {
     assert_eq!(bad.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Runs `caplab ARGS` under a pseudo-terminal (`script`), so standard error is a terminal;
+/// `None` where `script` is missing.
+fn caplab_on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
+    let bin = env!("CARGO_BIN_EXE_caplab");
+    let mut cmd = Command::new("script");
+    cmd.args(["-qec", &format!("{bin} {args}"), "/dev/null"])
+        .env_remove("CI")
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let o = cmd.output().ok()?;
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    Some(String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[test]
+fn a_run_shows_its_progress_on_a_terminal_only() {
+    let dir = temp_dir("progress");
+    let out = dir.join("o");
+    let args = format!("run inventory-sync-vs-async --out {}", out.display());
+    let Some(shown) = caplab_on_a_terminal(&args, &[]) else {
+        return; // no `script` here: nothing to drive a terminal with
+    };
+    // Simulated time done over the total (60 s), events per second, the time left.
+    assert!(shown.contains("/130.0 s simulated · "), "{shown}");
+    assert!(
+        shown.contains(" events/s") && shown.contains("ETA "),
+        "{shown}"
+    );
+    let quiet = caplab_on_a_terminal(&format!("{args} --quiet"), &[]).unwrap_or_default();
+    assert!(!quiet.contains("s simulated · "), "{quiet}");
+    let ci = caplab_on_a_terminal(&args, &[("CI", "1")]).unwrap_or_default();
+    assert!(!ci.contains("s simulated · "), "{ci}");
+    // Not a terminal: nothing on standard error but what is asked.
+    let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(["run", "inventory-sync-vs-async", "--out"])
+        .arg(&out)
+        .env_remove("CI")
+        .output()
+        .expect("caplab runs");
+    assert!(o.status.success());
+    assert!(
+        o.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -69,7 +69,7 @@ fn s6_cp_refuses_the_minority_and_stays_linearizable_ap_serves_everyone_and_is_n
 /// partition dropping the write the stale read missed; CP has none.
 fn s6_space_time_diagrams(s: &Scenario, r: &RunResults) {
     let mut runs = Vec::new();
-    let figures = reports::spacetime::figures(r, |name, from, to| {
+    let windows = reports::spacetime::windows(r, |name, from, to| {
         runs.push(name.to_string());
         let d = s.designs.iter().find(|d| d.name == name).unwrap();
         let t = sim_core::time::SimTime;
@@ -77,6 +77,18 @@ fn s6_space_time_diagrams(s: &Scenario, r: &RunResults) {
     })
     .unwrap();
     assert_eq!(runs, ["ap", "ap-siblings"]);
+    // What is saved is the counter-example's story, a few dozen of the window's messages.
+    for w in &windows {
+        assert!(
+            !w.messages.is_empty() && w.messages.len() < 40,
+            "{}: {} of {}",
+            w.design,
+            w.messages.len(),
+            w.recorded
+        );
+        assert!(w.recorded > 5 * w.messages.len() as u64, "{}", w.recorded);
+    }
+    let figures = reports::spacetime::figures(r, &windows).unwrap();
     assert_eq!(figures.len(), 2);
     let ap = design(r, "ap");
     let ops = &ap.stores["kv"].counterexample_ops;
@@ -460,7 +472,7 @@ fn replication_lag_follows_the_delay_and_reads_turn_fresh_after_it() {
     let r = models::run::run_design(&s, &s.designs[0], 21).unwrap();
     let store = &r.stores["kv"];
     // Lag = shipping delay + one-way latency, exactly (the histogram's error is < 0.4%).
-    let lag = &store.replication_lag_ms;
+    let lag = store.replication_lag_ms.expect("writes were replicated");
     assert!(
         (lag.p50 - 10.5).abs() < 0.05 && (lag.max - 10.5).abs() < 0.05,
         "{lag:?}"

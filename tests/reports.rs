@@ -432,6 +432,20 @@ fn compare_and_json_output() {
     let c: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(c["designs"][0]["same_digest"], true);
     assert_eq!(c["designs"][1]["metrics"][2]["delta"], 0.0);
+    // Runs of two different scenarios: nothing to compare, bad input.
+    let other = dir.join("other");
+    caplab(&["run", "pool-exhaustion", "--out", s(&other), "--quiet"]);
+    let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(["compare", s(&a), s(&other)])
+        .output()
+        .expect("caplab runs");
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("different scenarios (two-sizes and pool-exhaustion)"),
+        "{err}"
+    );
+    assert!(o.stdout.is_empty());
 }
 
 #[test]
@@ -521,4 +535,142 @@ fn report_of_s11_shows_operation_over_months() {
     ]);
     let html = read(&plain.join("index.html"));
     assert!(!html.contains("id=\"reliability\"") && !html.contains("chart-reliability-"));
+}
+
+/// Every file under `dir`, by path relative to it, with its bytes.
+fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in std::fs::read_dir(&d).expect("readable dir") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                todo.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).expect("under dir");
+                out.insert(
+                    rel.to_string_lossy().into_owned(),
+                    std::fs::read(&p).expect("readable file"),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// `caplab run --report` and `caplab report` of its output give the same report, space-time
+/// figures included: they come from the message windows saved beside results.json, not
+/// from running designs again.
+#[test]
+fn the_report_is_a_function_of_the_run_s_output_files() {
+    let dir = temp_dir("same-report");
+    let (a, b) = (dir.join("a"), dir.join("b"));
+    caplab(&[
+        "run",
+        "scenarios/cap-partition.json",
+        "--out",
+        s(&a),
+        "--report",
+        s(&a.join("report")),
+        "--quiet",
+    ]);
+    for design in ["ap", "ap-siblings"] {
+        let window: serde_json::Value =
+            serde_json::from_str(&read(&a.join(format!("spacetime-{design}.json")))).expect("json");
+        assert_eq!(window["design"], design);
+        let kept = window["messages"].as_array().expect("messages").len();
+        assert!((1..60).contains(&kept), "{design}: {kept} messages saved");
+    }
+    assert!(!a.join("spacetime-cp.json").exists(), "cp is linearizable");
+    caplab(&["report", s(&a), "--out", s(&b), "--quiet"]);
+    let (first, second) = (tree(&a.join("report")), tree(&b));
+    assert_eq!(
+        first.keys().collect::<Vec<_>>(),
+        second.keys().collect::<Vec<_>>()
+    );
+    for (name, bytes) in &first {
+        assert!(bytes == &second[name], "{name} differs");
+    }
+    assert!(first.contains_key("figures/spacetime-ap.svg"));
+    let html = read(&b.join("index.html"));
+    assert!(html.contains("figure-spacetime-ap"));
+    // Without the windows, the report says what it lacks instead of running anything.
+    std::fs::remove_file(a.join("spacetime-ap.json")).expect("removed");
+    let o = caplab(&["report", s(&a), "--out", s(&dir.join("c")), "--quiet"]);
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("no message window"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(!dir.join("c/figures/spacetime-ap.svg").exists());
+    assert!(dir.join("c/figures/spacetime-ap-siblings.svg").exists());
+}
+
+/// The space-time figures of the bundled scenarios with counter-examples: no two labels
+/// overlap, none leaves the canvas, the checker's explanation is there whole, and quiet
+/// stretches are cut to marked breaks.
+#[test]
+fn space_time_figures_are_legible() {
+    let dir = temp_dir("spacetime");
+    for (scenario, design) in [("cap-partition", "ap"), ("primary-failover", "async")] {
+        let out = dir.join(scenario);
+        caplab(&[
+            "run",
+            &format!("scenarios/{scenario}.json"),
+            "--out",
+            s(&out),
+            "--report",
+            s(&out.join("report")),
+            "--quiet",
+        ]);
+        let results: serde_json::Value =
+            serde_json::from_str(&read(&out.join("results.json"))).expect("json");
+        let d = results["designs"]
+            .as_array()
+            .expect("designs")
+            .iter()
+            .find(|d| d["name"] == design)
+            .expect("the design");
+        let why = d["stores"]["kv"]["counterexample"]
+            .as_str()
+            .expect("a counter-example")
+            .lines()
+            .map(str::trim)
+            .find(|l| l.starts_with("why:"))
+            .expect("a why line")
+            .to_string();
+        let svg = read(&out.join(format!("report/figures/spacetime-{design}.svg")));
+        let (w, h) = reports::text::svg_size(&svg).expect("a size");
+        let boxes = reports::text::svg_boxes(&svg);
+        for b in &boxes {
+            assert!(b.within(w, h, 0.5), "{scenario}: {b:?} leaves the canvas");
+        }
+        let pairs = reports::text::overlapping(&boxes, 0.5);
+        assert!(
+            pairs.is_empty(),
+            "{scenario}: overlapping labels {pairs:#?}"
+        );
+        let texts: Vec<&str> = boxes.iter().map(|b| b.text.as_str()).collect();
+        assert!(texts.join(" ").contains(&why), "{scenario}: {texts:?}");
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("≈ ") && t.ends_with(" ms later")),
+            "{scenario}: no break: {texts:?}"
+        );
+        for op in d["stores"]["kv"]["counterexample_ops"]
+            .as_array()
+            .expect("ops")
+        {
+            let label = op["op"].as_str().expect("op text");
+            assert!(texts.contains(&label), "{scenario}: {label} not shown");
+        }
+        assert!(!svg.contains("left out"), "{scenario}");
+        // The report shows the explanation as a paragraph, not cut at a block's edge.
+        let html = read(&out.join("report/index.html"));
+        assert!(html.contains(&format!(
+            "<p class=\"why\">{}</p>",
+            why.replace('>', "&gt;")
+        )));
+    }
 }

@@ -32,6 +32,38 @@ fn every_bundled_scenario_is_valid() {
     assert!(n >= 3, "expected the bundled scenarios, found {n}");
 }
 
+/// A run observed for progress goes in slices of simulated time; stopping and resuming
+/// changes nothing, so its results (digest included) are the plain run's.
+#[test]
+fn a_run_observed_for_progress_is_the_plain_run() {
+    for name in [
+        "cap-partition",
+        "chaos",
+        "payment-lock",
+        "redis-worker-failover",
+    ] {
+        let b = models::bundled::find(name).expect("bundled");
+        let scenario = b.load().unwrap_or_else(|e| panic!("{e}"));
+        for d in &scenario.designs {
+            let plain = models::run::run_design(&scenario, d, scenario.seed).expect("runs");
+            let mut steps = Vec::new();
+            let observed =
+                models::run::run_design_observed(&scenario, d, scenario.seed, &mut |p| {
+                    steps.push(p)
+                })
+                .expect("runs");
+            assert_eq!(plain, observed, "{name}/{}", d.name);
+            assert!(steps.len() >= 100, "{name}: {} steps", steps.len());
+            assert!(steps
+                .windows(2)
+                .all(|w| w[0].now <= w[1].now && w[0].events <= w[1].events));
+            let last = steps.last().expect("observed");
+            assert!(last.now <= last.end);
+            assert_eq!(last.events, plain.events, "{name}/{}", d.name);
+        }
+    }
+}
+
 #[test]
 fn s1_pool_exhaustion_darkens_the_monolith_but_only_reports_in_the_split_design() {
     let r = run("scenarios/pool-exhaustion.json");
@@ -104,10 +136,10 @@ fn s1_pool_exhaustion_darkens_the_monolith_but_only_reports_in_the_split_design(
 fn s7_sync_inventory_shows_23_ms_and_4_2_percent_failure_at_peak() {
     let r = run("scenarios/inventory-sync-vs-async.json");
     let sync = design(&r, "sync");
+    let mean = sync.latency_ms.expect("requests succeeded").mean;
     assert!(
-        within_relative(sync.latency_ms.mean, 23.0, 0.10),
-        "mean latency {:.2} ms",
-        sync.latency_ms.mean
+        within_relative(mean, 23.0, 0.10),
+        "mean latency {mean:.2} ms"
     );
     assert!(
         (sync.failure_rate * 100.0 - 4.2).abs() <= 0.5,
@@ -116,12 +148,16 @@ fn s7_sync_inventory_shows_23_ms_and_4_2_percent_failure_at_peak() {
     );
 }
 
+fn mean_latency(d: &DesignResult) -> f64 {
+    d.latency_ms.expect("requests succeeded").mean
+}
+
 #[test]
 fn s12_eight_sequential_calls_are_37_percent_slower_and_parallel_closes_the_gap() {
     let r = run("scenarios/saas-fanout.json");
-    let mono = design(&r, "monolith").latency_ms.mean;
-    let seq = design(&r, "sync-sequential").latency_ms.mean;
-    let par = design(&r, "parallel").latency_ms.mean;
+    let mono = mean_latency(design(&r, "monolith"));
+    let seq = mean_latency(design(&r, "sync-sequential"));
+    let par = mean_latency(design(&r, "parallel"));
     let slower = seq / mono - 1.0;
     assert!(
         within_relative(slower, 0.37, 0.10),

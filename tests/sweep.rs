@@ -338,8 +338,25 @@ fn expect_fails_on_a_changed_metric_and_bless_updates_the_golden_file() {
         args.extend(extra);
         caplab(&args)
     };
+    // No golden file yet: bad input (exit 2), said in one line, found before running.
     let o = run(&[], &file);
-    assert_eq!(o.status.code(), Some(1), "no golden file yet");
+    assert_eq!(o.status.code(), Some(2), "no golden file yet");
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("cannot read the golden results") && err.contains("--bless"),
+        "{err}"
+    );
+    assert!(!out.join("results.json").exists(), "nothing ran");
+    // A corrupt golden file too, located.
+    std::fs::create_dir_all(golden.parent().unwrap()).unwrap();
+    std::fs::write(&golden, "{\"scenario\": 3}").unwrap();
+    let o = run(&[], &file);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("results.json:1:") && err.contains("invalid results file"),
+        "{err}"
+    );
     ok(&run(&["--bless"], &file));
     ok(&run(&[], &file));
     // A design change: more work per request.
@@ -348,8 +365,15 @@ fn expect_fails_on_a_changed_metric_and_bless_updates_the_golden_file() {
         "slower.json",
         &TINY.replacen(r#""mean": 5"#, r#""mean": 6"#, 1),
     );
-    let o = run(&[], &slower);
+    let report = dir.join("report");
+    let o = run(&["--report", s(&report)], &slower);
     assert_eq!(o.status.code(), Some(1));
+    // The run that failed its golden check still wrote its results and report, for CI
+    // to keep and compare.
+    let written = std::fs::read_to_string(out.join("results.json")).unwrap();
+    let golden_text = std::fs::read_to_string(&golden).unwrap();
+    assert_ne!(written, golden_text, "the new results, not the golden ones");
+    assert!(report.join("index.html").is_file());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("designs[one].digest:"), "{err}");
     assert!(err.contains("designs[one].latency_ms.mean:"), "{err}");

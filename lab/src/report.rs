@@ -190,6 +190,7 @@ pub fn convergence_chart(setup: &Setup, run: &LabRun) -> ChartSpec {
             metric: "value".to_string(),
             lines,
             x_log: false,
+            threshold: None,
         }),
     }
 }

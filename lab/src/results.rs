@@ -49,8 +49,8 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
             timeout: s.count(i, 3),
             rejected: s.count(i, 4),
             processed: 0,
-            latency_mean_ms: s.latency_mean_ms(i).unwrap_or(0.0),
-            latency_p99_ms: s.latency_quantile_ms(i, 0.99).unwrap_or(0.0),
+            latency_mean_ms: s.latency_mean_ms(i),
+            latency_p99_ms: s.latency_quantile_ms(i, 0.99),
         })
         .collect();
     let latency_cdf = models::run::latency_cdf(&total.latency);

@@ -207,6 +207,9 @@ fn value_at(root: &Value, path: &[String], design: &str, metric: &str) -> Result
     }
     let mut v = root;
     for (i, seg) in path.iter().enumerate() {
+        if v.is_null() {
+            return Err(no_value(&path[..i]));
+        }
         match v.get(seg.as_str()) {
             Some(child) => v = child,
             None if i == 1 && path[0] == "causes" => return Ok(0.0),
@@ -232,11 +235,28 @@ fn value_at(root: &Value, path: &[String], design: &str, metric: &str) -> Result
             .as_f64()
             .ok_or_else(|| format!("`{metric}` is not a number")),
         Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
-        Value::Null => Err(format!("design {design} has no value for `{metric}`")),
+        Value::Null => Err(no_value(path)),
         _ => Err(format!(
             "`{metric}` is not a number or a boolean in design {design}'s results"
         )),
     }
+}
+
+/// Why a metric that exists in the results has no value in this design's: a latency
+/// without samples is `null`, and an assertion on it is a violation, never a pass.
+fn no_value(path: &[String]) -> String {
+    let why = if path.last().is_some_and(|s| s == "completion_latency_ms") {
+        "no message of a measured request was processed"
+    } else if path.last().is_some_and(|s| s == "latency_ms") {
+        "no successful requests"
+    } else if path.last().is_some_and(|s| s == "wait_ms") {
+        "no lock was granted"
+    } else if path.last().is_some_and(|s| s == "replication_lag_ms") {
+        "no write was replicated"
+    } else {
+        "no value"
+    };
+    format!("no value ({why})")
 }
 
 // ---------------------------------------------------------------------------------------
@@ -620,6 +640,15 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
                 format!("{at}.replications"),
                 "a confidence needs at least 2 replications",
             )),
+            (Some(n), _) if n > crate::validate::limits::MAX_REPLICATIONS => {
+                out.push(Problem::new(
+                    format!("{at}.replications"),
+                    format!(
+                        "{n} replications, more than the limit of {}",
+                        crate::validate::limits::MAX_REPLICATIONS
+                    ),
+                ))
+            }
             _ => {}
         }
     }

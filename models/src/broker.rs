@@ -12,7 +12,7 @@ use crate::plan::{BrokerPlan, Dest, Plan};
 use sim_core::network::NodeId;
 use sim_core::simulation::{Component, Ctx, Event, TimerId};
 use sim_core::time::{SimDuration, SimTime};
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::rc::Rc;
 
 type Cx<'a> = Ctx<'a, Msg, Ledger>;
@@ -66,7 +66,11 @@ struct Member {
 
 #[derive(Debug, Default)]
 struct GroupState {
+    /// Sorted by (node, loop index), always.
     members: Vec<Member>,
+    /// Every member's last poll, oldest first: the session expiry looks at the front only,
+    /// so a poll costs O(log members), not O(members).
+    polls: BTreeSet<(SimTime, NodeId, u16)>,
     /// Owner (index in `members`) of each partition.
     owner: Vec<Option<usize>>,
     /// Partitions of each member, and where its next poll starts looking.
@@ -81,6 +85,8 @@ struct GroupState {
 struct LogState {
     /// Per partition: retained records (their origins) and the offset of the first.
     records: Vec<(VecDeque<u32>, u64)>,
+    /// Records retained over every partition (at most the log's capacity).
+    held: u64,
     groups: Vec<GroupState>,
 }
 
@@ -120,6 +126,7 @@ impl BrokerNode {
             .iter()
             .map(|l| LogState {
                 records: vec![(VecDeque::new(), 0); l.partitions as usize],
+                held: 0,
                 groups: l
                     .groups
                     .iter()
@@ -205,7 +212,16 @@ impl BrokerNode {
                 Self::reply(ctx, from, tag, Outcome::Ok);
             }
             Dest::Log(l) => {
-                self.append(usize::from(l), origin, ctx);
+                let l = usize::from(l);
+                if l >= self.logs.len() {
+                    return;
+                }
+                // A full log refuses the record, like a queue that rejects when full.
+                if self.logs[l].held >= self.spec().logs[l].capacity {
+                    Self::reply(ctx, from, tag, Outcome::Rejected(cause_full));
+                    return;
+                }
+                self.append(l, origin, ctx);
                 Self::reply(ctx, from, tag, Outcome::Ok);
             }
         }
@@ -385,7 +401,9 @@ impl BrokerNode {
             NO_ORIGIN
         };
         self.logs[l].records[p].0.push_back(origin);
+        self.logs[l].held += 1;
         let w = ctx.world();
+        w.log_records += 1;
         w.messages.entered += groups as u64;
         w.messages.log_pending += groups as u64;
         // Each group's copy holds a reference to the origin (the record itself holds none).
@@ -432,11 +450,20 @@ impl BrokerNode {
     fn refresh_group(&mut self, l: usize, g: usize, now: SimTime, mut changed: bool, ctx: &mut Cx) {
         let timeout = self.spec().logs[l].session_timeout;
         let group = &mut self.logs[l].groups[g];
-        let before = group.members.len();
-        group
-            .members
-            .retain(|m| now.saturating_since(m.last_poll) <= timeout);
-        changed |= group.members.len() != before;
+        // The members silent for longer than the session timeout are the oldest polls.
+        while let Some(&(last, node, index)) = group.polls.first() {
+            if now.saturating_since(last) <= timeout {
+                break;
+            }
+            group.polls.pop_first();
+            if let Ok(i) = group
+                .members
+                .binary_search_by_key(&(node, index), |m| (m.node, m.index))
+            {
+                group.members.remove(i);
+                changed = true;
+            }
+        }
         if !changed {
             return;
         }
@@ -471,20 +498,27 @@ impl BrokerNode {
         let find = |group: &GroupState| {
             group
                 .members
-                .iter()
-                .position(|m| m.node == node && m.index == index)
+                .binary_search_by_key(&(node, index), |m| (m.node, m.index))
         };
-        match find(&self.logs[l].groups[g]) {
-            Some(i) => {
-                self.logs[l].groups[g].members[i].last_poll = now;
+        let group = &mut self.logs[l].groups[g];
+        match find(group) {
+            Ok(i) => {
+                let member = &mut group.members[i];
+                group.polls.remove(&(member.last_poll, node, index));
+                member.last_poll = now;
+                group.polls.insert((now, node, index));
                 self.refresh_group(l, g, now, false, ctx);
             }
-            None => {
-                self.logs[l].groups[g].members.push(Member {
-                    node,
-                    index,
-                    last_poll: now,
-                });
+            Err(at) => {
+                group.members.insert(
+                    at,
+                    Member {
+                        node,
+                        index,
+                        last_poll: now,
+                    },
+                );
+                group.polls.insert((now, node, index));
                 self.refresh_group(l, g, now, true, ctx);
             }
         }
@@ -548,9 +582,13 @@ impl BrokerNode {
             // A consumer that (re)started: whatever its previous incarnation was handed and
             // did not commit must be handed out again.
             let group = &mut self.logs[l].groups[g];
-            group
+            if let Ok(i) = group
                 .members
-                .retain(|m| !(m.node == from && m.index == tag.sub));
+                .binary_search_by_key(&(from, tag.sub), |m| (m.node, m.index))
+            {
+                let gone = group.members.remove(i);
+                group.polls.remove(&(gone.last_poll, from, tag.sub));
+            }
             let now = ctx.now();
             self.refresh_group(l, g, now, true, ctx);
         }
@@ -622,11 +660,11 @@ impl BrokerNode {
                 ctx.world().completed(now, origin);
             }
         }
-        self.truncate(l, p);
+        self.truncate(l, p, ctx);
     }
 
     /// Drops records every group has processed, beyond the retention window.
-    fn truncate(&mut self, l: usize, p: usize) {
+    fn truncate(&mut self, l: usize, p: usize, ctx: &mut Cx) {
         let retention = self.spec().logs[l].retention;
         let slowest = self.logs[l]
             .groups
@@ -636,10 +674,14 @@ impl BrokerNode {
             .unwrap_or(0);
         let keep_from = slowest.saturating_sub(retention);
         let (records, base) = &mut self.logs[l].records[p];
+        let before = records.len();
         while *base < keep_from && !records.is_empty() {
             records.pop_front();
             *base += 1;
         }
+        let dropped = (before - records.len()) as u64;
+        self.logs[l].held -= dropped;
+        ctx.world().log_records -= dropped;
     }
 
     fn on_wait_expired(&mut self, source: u16, waiter: u32, ctx: &mut Cx) {
@@ -746,6 +788,7 @@ impl Component<Msg, Ledger> for BrokerNode {
             for log in &mut self.logs {
                 for g in &mut log.groups {
                     g.members.clear();
+                    g.polls.clear();
                     g.waiting.clear();
                     g.owned.clear();
                     g.cursor.clear();
@@ -783,6 +826,7 @@ impl Component<Msg, Ledger> for BrokerNode {
         for o in origins {
             ledger.release(o);
         }
+        ledger.log_records -= self.logs.iter().map(|log| log.held).sum::<u64>();
         // Offsets keep counting after the loss, so that a commit still in flight for a
         // record that died with the broker can never be taken for a new record.
         let ends: Vec<Vec<u64>> = self

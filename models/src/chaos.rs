@@ -451,7 +451,12 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
     };
     let bad = |x: f64| !(x.is_finite() && x >= 0.0);
     let mut report = |path: &str, message: String| {
-        out.push(Problem::new(format!("chaos.{path}"), message));
+        let path = if path.is_empty() {
+            "chaos".to_string()
+        } else {
+            format!("chaos.{path}")
+        };
+        out.push(Problem::new(path, message));
     };
     if bad(c.quiet_s) {
         report(
@@ -486,6 +491,8 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
         report("runs", "must be at least 1".to_string());
     }
     let mut total = 0.0;
+    // The kind asking for the most faults: where a "too many faults" problem points.
+    let mut busiest: Option<(&str, f64)> = None;
     for (name, rate) in [
         ("kill", c.kill.as_ref().map(|r| r.rate_per_min)),
         ("pause", c.pause.as_ref().map(|r| r.rate_per_min)),
@@ -502,6 +509,9 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
                 );
             } else {
                 total += r;
+                if busiest.is_none_or(|(_, b)| r > b) {
+                    busiest = Some((name, r));
+                }
             }
         }
     }
@@ -538,22 +548,31 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
         );
     }
     if total / 60.0 * (end - start).max(0.0) > MAX_EXPECTED_FAULTS {
+        let at = busiest.map_or_else(String::new, |(name, _)| format!("{name}.rate_per_min"));
         report(
-            "kill",
+            &at,
             format!(
                 "the rates ask for about {:.0} faults per run, more than {MAX_EXPECTED_FAULTS}",
                 total / 60.0 * (end - start)
             ),
         );
     }
+    // Every node name and every component name (`api` of `api#3`) of each design.
     let nodes: Vec<BTreeSet<String>> = s
         .designs
         .iter()
-        .map(|d| crate::plan::node_names(d).into_iter().collect())
+        .map(|d| {
+            let mut names: BTreeSet<String> = BTreeSet::new();
+            for n in crate::plan::node_names(d) {
+                names.insert(component(&n).to_string());
+                names.insert(n);
+            }
+            names
+        })
         .collect();
     for (i, t) in c.targets.iter().enumerate() {
         for (d, names) in s.designs.iter().zip(&nodes) {
-            let known = names.contains(t) || names.iter().any(|n| component(n) == t);
+            let known = names.contains(t);
             if !known || t == "client" {
                 report(
                     &format!("targets[{i}]"),

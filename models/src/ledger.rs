@@ -297,6 +297,8 @@ pub struct Ledger {
     pub tracer: Option<Box<crate::trace::Tracer>>,
     origins: Vec<Origin>,
     free_origins: Vec<u32>,
+    /// Log records the brokers retain (every log, every partition).
+    pub log_records: u64,
 }
 
 /// Folds `word` into `digest` (the engine's mixing step).
@@ -345,6 +347,7 @@ impl Ledger {
             tracer: None,
             origins: Vec::new(),
             free_origins: Vec::new(),
+            log_records: 0,
         })
     }
 
@@ -410,6 +413,32 @@ impl Ledger {
     /// The key the request behind `origin` touches (0 when none).
     pub fn origin_key(&self, origin: u32) -> u32 {
         self.origins.get(origin as usize).map_or(0, |o| o.key)
+    }
+
+    /// Bytes of model state that grows with the load, estimated from counts (so the same
+    /// on every machine): request origins (a slab that keeps its peak), broker queue
+    /// entries and log records, the client's requests in flight, replicated stores' writes
+    /// and histories, payments, and trace spans buffered. What `limits.max_memory_mb`
+    /// is checked against, with the engine's pending events.
+    pub fn held_bytes(&self) -> u64 {
+        let origins = (self.origins.len() * std::mem::size_of::<Origin>()) as u64;
+        let queued = (self.messages.queued + self.messages.unacked).saturating_mul(48);
+        let records = self.log_records.saturating_mul(8);
+        let client = self.client_in_flight.saturating_mul(96);
+        let stores: u64 = self.stores.iter().map(StoreLedger::held_bytes).sum();
+        let payments: u64 = self
+            .accounts
+            .iter()
+            .map(|a| (a.payments.len() * std::mem::size_of::<Payment>()) as u64)
+            .sum();
+        let spans = self.tracer.as_ref().map_or(0, |t| t.buffered_spans() * 48);
+        origins
+            .saturating_add(queued)
+            .saturating_add(records)
+            .saturating_add(client)
+            .saturating_add(stores)
+            .saturating_add(payments)
+            .saturating_add(spans)
     }
 
     /// One more holder (a message copy) of `origin`; returns the origin the holder must

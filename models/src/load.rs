@@ -13,6 +13,8 @@
 
 use crate::scenario::Scenario;
 use std::collections::{HashMap, HashSet};
+
+mod strict;
 use std::fmt;
 use std::path::Path;
 
@@ -62,7 +64,7 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}", self.file)?;
+            write!(f, "{}", escaped(&self.file))?;
             if let Some(line) = p.line {
                 write!(f, ":{line}")?;
                 if let Some(column) = p.column {
@@ -70,15 +72,33 @@ impl fmt::Display for ScenarioError {
                 }
             }
             if !p.path.is_empty() {
-                write!(f, ": {}", p.path)?;
+                write!(f, ": {}", escaped(&p.path))?;
             }
-            write!(f, ": {}", p.message)?;
+            write!(f, ": {}", escaped(&p.message))?;
         }
         Ok(())
     }
 }
 
 impl std::error::Error for ScenarioError {}
+
+/// `text` with its control characters escaped (`\n`, `\u{1b}`...): a name holding a
+/// newline or a terminal escape must not split a problem over two lines or reach the
+/// terminal as a command. Other characters, non-ASCII ones included, are kept.
+fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
 
 /// Reads and checks the scenario file at `path`. A file that cannot be read, is not UTF-8,
 /// does not parse or does not validate gives a [`ScenarioError`] labelled with `path`.
@@ -152,7 +172,8 @@ pub fn load_str(file_label: &str, text: &str) -> Result<Scenario, ScenarioError>
 /// and position.
 fn parse(text: &str) -> Result<Scenario, Problem> {
     let mut de = serde_json::Deserializer::from_str(text);
-    let scenario = serde_path_to_error::deserialize::<_, Scenario>(&mut de)
+    // Strict: an array where the format wants an object is refused (serde alone takes it).
+    let scenario = serde_path_to_error::deserialize::<_, Scenario>(strict::Strict(&mut de))
         .map_err(|err| serde_problem(text, format_path(err.path()), err.inner()))?;
     // Without this, `{...} garbage` would be accepted.
     de.end()
@@ -178,7 +199,21 @@ fn serde_problem(text: &str, path: String, err: &serde_json::Error) -> Problem {
         // For an unknown key (or variant), serde_path_to_error may or may not have recorded it
         // as the path's last segment; either way the problem belongs to the object holding it
         // (the message names the key), and the key's own position is the most precise.
-        if let Some(name) = unknown_name(&problem.message) {
+        if let Some(name) = duplicate_name(&problem.message) {
+            // serde stops at the second occurrence of a field; the scanner recorded where it
+            // is (the first one whose holder is the problem's path, or any with that key).
+            let found = index
+                .duplicates
+                .iter()
+                .find(|(path, key, _)| {
+                    key == name && parent_path(path) == Some(problem.path.as_str())
+                })
+                .or_else(|| index.duplicates.iter().find(|(_, key, _)| key == name));
+            if let Some((path, _, pos)) = found {
+                problem.path = path.clone();
+                at = Some(*pos);
+            }
+        } else if let Some(name) = unknown_name(&problem.message) {
             let holder = match problem.path.strip_suffix(name) {
                 Some("") => String::new(),
                 Some(parent) if parent.ends_with('.') => parent[..parent.len() - 1].to_string(),
@@ -206,6 +241,12 @@ fn serde_message(err: &serde_json::Error) -> String {
         Some(message) => message.to_string(),
         None => full,
     }
+}
+
+/// The name in serde's `duplicate field `x`` message.
+fn duplicate_name(message: &str) -> Option<&str> {
+    let rest = message.strip_prefix("duplicate field `")?;
+    rest.find('`').map(|end| &rest[..end])
 }
 
 /// The name in serde's `unknown field `x`, ...` or `unknown variant `x`, ...` message.

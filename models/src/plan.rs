@@ -316,6 +316,8 @@ pub struct LogPlan {
     pub session_timeout: SimDuration,
     /// Consumer groups reading it (by name, sorted).
     pub groups: Vec<String>,
+    /// Most records retained over every partition; publishes beyond are rejected.
+    pub capacity: u64,
 }
 
 /// Where a publish step sends its message.
@@ -744,7 +746,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         for (qname, q) in &b.queues {
             queues.push(QueuePlan {
                 name: qname.clone(),
-                capacity: q.capacity,
+                capacity: Some(q.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY)),
                 block_when_full: q.when_full == scenario::WhenFull::Block,
                 ack: q.delivery == scenario::Delivery::Ack,
                 visibility: ms(q.visibility_timeout_ms),
@@ -783,6 +785,7 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                     retention: l.retention_records,
                     session_timeout: ms(l.session_timeout_ms),
                     groups,
+                    capacity: l.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY),
                 }
             })
             .collect();
@@ -954,6 +957,26 @@ pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         if let ArrivalPlan::Closed { users: n, .. } = s.arrivals {
             users = users.saturating_add(n);
         }
+    }
+    // Ids are 16 bits: a design too large for them is an error, never a wrapped id.
+    if causes.1.len() > usize::from(u16::MAX) {
+        return Err(format!(
+            "the design has {} distinct failure causes, more than {} (fewer calls, pools or \
+             fail steps)",
+            causes.1.len(),
+            u16::MAX
+        ));
+    }
+    if let Some(s) = services
+        .iter()
+        .find(|s| s.endpoints.len() > usize::from(u16::MAX))
+    {
+        return Err(format!(
+            "service {} has {} endpoints, more than {}",
+            s.name,
+            s.endpoints.len(),
+            u16::MAX
+        ));
     }
     Ok(Plan {
         services,

@@ -316,13 +316,14 @@ fn timeline(
         failures: Vec::new(),
     };
     let mut transitions = 0usize;
-    // The next transition; ties go to the first instance (a fixed order).
-    while let Some((k, t)) = insts
+    // The next transition; ties go to the first instance (a fixed order). Ordered by
+    // (time, instance), so finding it costs O(log instances).
+    let mut next: std::collections::BTreeSet<(u64, usize)> = insts
         .iter()
         .enumerate()
-        .map(|(k, x)| (k, x.next_ns))
-        .min_by_key(|&(k, t)| (t, k))
-    {
+        .map(|(k, x)| (x.next_ns, k))
+        .collect();
+    while let Some((t, k)) = next.pop_first() {
         if t >= horizon_ns {
             break;
         }
@@ -367,6 +368,7 @@ fn timeline(
                 out.recoveries.push(t - f.failed_ns);
             }
         }
+        next.insert((insts[k].next_ns, k));
         let id = intern(&key);
         match out.segments.last_mut() {
             Some(last) if last.0 == t => last.1 = id,
@@ -544,14 +546,28 @@ pub fn summarise(
     let horizon_ns = (horizon_s * NS_PER_S) as u64;
     let mut states = BTreeMap::new();
     let mut timelines = Vec::new();
+    // Every replication's timeline is kept until the states are simulated: the state
+    // changes of all of them together are bounded, so memory does not grow with
+    // `replications` beyond it.
+    let mut kept = 0usize;
     for k in 0..u64::from(rel.replications) {
-        timelines.push(timeline(
+        let tl = timeline(
             &comps,
             horizon_ns,
             replication_seed(seed, k),
             &mut states,
             false,
-        )?);
+        )?;
+        kept += tl.segments.len() + tl.recoveries.len();
+        if kept > 2 * MAX_TRANSITIONS {
+            return Err(format!(
+                "the failure process has more than {MAX_TRANSITIONS} state changes over the \
+                 {} replications: raise the MTBFs, shorten reliability.horizon_days or run \
+                 fewer replications",
+                rel.replications
+            ));
+        }
+        timelines.push(tl);
     }
     // Request-level figures of every state visited, in the order first visited (state 0:
     // everything up), at most `max_states`.
@@ -891,6 +907,33 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
         }
         if r.replications < 1 {
             report("replications", "must be at least 1".to_string());
+        }
+        let max_reps = crate::validate::limits::MAX_REPLICATIONS;
+        if u64::from(r.replications) > max_reps {
+            report(
+                "replications",
+                format!(
+                    "{} replications, more than the limit of {max_reps}",
+                    r.replications
+                ),
+            );
+        }
+        // Each state's request-level run lasts state_warmup_s + state_s: its time series
+        // are bounded by limits.max_windows like any run's.
+        let span = r.state_warmup_s + r.state_s;
+        if positive(r.state_s) && non_negative(r.state_warmup_s) && positive(s.window_s) {
+            let windows = (span / s.window_s).ceil();
+            if windows.is_nan() || windows > s.limits.max_windows as f64 {
+                report(
+                    "state_s",
+                    format!(
+                        "each state's run (state_warmup_s + state_s = {span} s) gives \
+                         {windows} time-series windows of window_s = {} s, more than \
+                         limits.max_windows = {}",
+                        s.window_s, s.limits.max_windows
+                    ),
+                );
+            }
         }
         if !(r.min_availability.is_finite() && (0.0..=1.0).contains(&r.min_availability)) {
             report(

@@ -61,12 +61,14 @@ pub struct DesignResult {
     pub digest: String,
     /// Events processed.
     pub events: u64,
-    /// Why the run stopped: `time_limit`, `idle`, `event_budget` or `queue_full`.
+    /// Why the run stopped: `time_limit`, `idle`, `event_budget`, `queue_full` or
+    /// `memory_limit` (the budget `limits.max_memory_mb` was exceeded).
     pub stop: String,
     /// Requests issued after the warm-up, and how each ended.
     pub requests: RequestCounts,
-    /// Latency of successful requests.
-    pub latency_ms: LatencySummary,
+    /// Latency of successful requests (`null` when none succeeded: no samples is not zero
+    /// latency).
+    pub latency_ms: Option<LatencySummary>,
     /// Non-ok requests over completed requests (in-flight ones excluded).
     pub failure_rate: f64,
     /// Successful requests per simulated second of the measured period.
@@ -241,8 +243,8 @@ pub struct LockSummary {
     /// Leases that expired while held: the holder never released in time (and, paused,
     /// may still believe it holds the lock).
     pub lease_expiries: u64,
-    /// Time from request to grant, of the grants received in time.
-    pub wait_ms: LatencySummary,
+    /// Time from request to grant, of the grants received in time (`null`: no grant).
+    pub wait_ms: Option<LatencySummary>,
 }
 
 /// An account store's payments (the whole run, warm-up included). Every stored payment is a
@@ -352,9 +354,9 @@ pub struct StoreSummary {
     #[serde(default)]
     pub failovers: u64,
     /// Time from a write's acceptance by its coordinating replica to its arrival at each
-    /// other replica (every protocol but `cp`).
+    /// other replica (every protocol but `cp`; `null` without replication).
     #[serde(default)]
-    pub replication_lag_ms: LatencySummary,
+    pub replication_lag_ms: Option<LatencySummary>,
     /// The replication lag's distribution: `[ms, cumulative fraction]` at the quantiles of
     /// `latency_cdf` (empty without replication).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -427,8 +429,12 @@ pub struct MessageSummary {
     /// Processing beyond the first.
     pub duplicates: u64,
     /// Time from a request's issue to the processing of a message it published, for
-    /// requests issued after the warm-up.
-    pub completion_latency_ms: LatencySummary,
+    /// requests issued after the warm-up (`null` when no such message was processed).
+    pub completion_latency_ms: Option<LatencySummary>,
+    /// Its distribution: `[ms, cumulative fraction]` at the quantiles of
+    /// [`DesignResult::latency_cdf`] (empty when nothing completed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub completion_latency_cdf: Vec<[f64; 2]>,
 }
 
 /// Requests and their outcomes. `total` = the sum of `by_outcome`, in flight included.
@@ -443,8 +449,9 @@ pub struct RequestCounts {
     pub by_outcome: BTreeMap<String, u64>,
 }
 
-/// A latency distribution, in milliseconds (zeros when nothing succeeded).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+/// A latency distribution, in milliseconds. Where there may be no samples (nothing
+/// succeeded), results hold an `Option<LatencySummary>`: `null`, never zeros.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LatencySummary {
     /// Mean (exact).
@@ -467,8 +474,8 @@ pub struct LatencySummary {
 pub struct EndpointResult {
     /// Requests and outcomes.
     pub requests: RequestCounts,
-    /// Latency of successful requests.
-    pub latency_ms: LatencySummary,
+    /// Latency of successful requests (`null` when none succeeded).
+    pub latency_ms: Option<LatencySummary>,
     /// Non-ok over completed.
     pub failure_rate: f64,
     /// Successes per second.
@@ -517,10 +524,10 @@ pub struct WindowRow {
     /// Message copies processed (designs with brokers; 0 otherwise).
     #[serde(default)]
     pub processed: u64,
-    /// Mean latency of successes (0 when none).
-    pub latency_mean_ms: f64,
-    /// 99th-percentile latency of successes (0 when none; coarse, within 6.25%).
-    pub latency_p99_ms: f64,
+    /// Mean latency of successes (`null` when none).
+    pub latency_mean_ms: Option<f64>,
+    /// 99th-percentile latency of successes (`null` when none; coarse, within 6.25%).
+    pub latency_p99_ms: Option<f64>,
 }
 
 /// The five ways a request can be at the end of a run, in the order reports list them.

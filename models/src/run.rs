@@ -383,6 +383,48 @@ pub fn run_design_traced(
     .map(|(result, _)| result)
 }
 
+/// How far a run has got: for progress bars.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Simulated time reached.
+    pub now: SimTime,
+    /// Where the run stops (the scenario's end).
+    pub end: SimTime,
+    /// Events processed so far.
+    pub events: u64,
+}
+
+/// [`run_design`], calling `observe` at each of about 200 steps of simulated time (and
+/// once at the end). The run goes in slices of simulated time, which changes nothing:
+/// a run stopped at an instant and resumed processes the same events in the same order
+/// (`Simulation::run`'s example), so digests and results are the plain run's.
+pub fn run_design_observed(
+    scenario: &Scenario,
+    design: &Design,
+    seed: u64,
+    observe: &mut dyn FnMut(Progress),
+) -> Result<DesignResult, String> {
+    let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
+    run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
+        let start = sim.now();
+        let slice = ((limits.until.0.saturating_sub(start.0)) / 200).max(1_000_000);
+        let mut until = start;
+        loop {
+            until = SimTime(until.0.saturating_add(slice).min(limits.until.0));
+            let stop = sim.run(RunLimits { until, ..limits });
+            observe(Progress {
+                now: sim.now(),
+                end: limits.until,
+                events: sim.events_processed(),
+            });
+            if stop != StopReason::TimeLimit || until >= limits.until {
+                return Ok(stop);
+            }
+        }
+    })
+    .map(|(result, _)| result)
+}
+
 /// The ledger's own accounting at the end of a run, beside the results: what the
 /// invariants of `caplab chaos` are checked against.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -433,6 +475,61 @@ pub fn run_design_stepped(
     run.map(|(result, _)| result).map_err(std::io::Error::other)
 }
 
+/// Events between two checks of the memory budget (`limits.max_memory_mb`).
+pub const MEMORY_CHECK_EVERY: u64 = 1 << 16;
+
+/// Bytes accounted for each event pending in the engine's queue (its 16-byte key and its
+/// slab slot).
+const EVENT_BYTES: u64 = 64;
+
+/// The memory a design's run holds that grows with its load, estimated from counts
+/// (events pending, and [`Ledger::held_bytes`]): deterministic, so a run stops at its
+/// budget at the same event on every machine.
+pub fn held_bytes(sim: &Simulation<Msg, Ledger>) -> u64 {
+    (sim.events_pending() as u64)
+        .saturating_mul(EVENT_BYTES)
+        .saturating_add(sim.world().held_bytes())
+}
+
+/// Why a design's run stopped, as results name it.
+fn stop_name(stop: StopReason) -> &'static str {
+    match stop {
+        StopReason::Idle => "idle",
+        StopReason::TimeLimit => "time_limit",
+        StopReason::EventBudget => "event_budget",
+        StopReason::QueueFull => "queue_full",
+    }
+}
+
+/// Drives `sim` to the end of the run (`plan.end`) within `limits`: `max_events`, and the
+/// memory budget checked every [`MEMORY_CHECK_EVERY`] events (the loop runs in chunks,
+/// which processes exactly the events of one run). Returns the stop reason's name:
+/// `memory_limit` when the budget was exceeded.
+fn drive_bounded(
+    sim: &mut Simulation<Msg, Ledger>,
+    plan: &Plan,
+    limits: &crate::scenario::Limits,
+    drive: &mut Drive<'_>,
+) -> Result<&'static str, String> {
+    let budget = limits.max_memory_mb.saturating_mul(1 << 20);
+    loop {
+        let chunk = RunLimits {
+            until: plan.end,
+            max_events: sim
+                .events_processed()
+                .saturating_add(MEMORY_CHECK_EVERY)
+                .min(limits.max_events),
+        };
+        let stop = drive(sim, chunk)?;
+        if stop != StopReason::EventBudget || chunk.max_events >= limits.max_events {
+            return Ok(stop_name(stop));
+        }
+        if held_bytes(sim) > budget {
+            return Ok("memory_limit");
+        }
+    }
+}
+
 /// How a design's event loop is driven to its limits: `Simulation::run`, or single-step
 /// printing.
 type Drive<'a> =
@@ -448,13 +545,7 @@ fn run_design_full(
     drive: &mut Drive<'_>,
 ) -> Result<(DesignResult, Accounting), String> {
     let DesignRun { plan, mut sim } = build_traced(scenario, design, seed, trace)?;
-    let stop = drive(
-        &mut sim,
-        RunLimits {
-            until: plan.end,
-            max_events: scenario.limits.max_events,
-        },
-    )?;
+    let stop = drive_bounded(&mut sim, &plan, &scenario.limits, drive)?;
     let stores = store_summaries(&plan, &plan::node_names(design), &mut sim);
     let mut result = summarise(scenario, design, &plan, &sim, stop);
     result.stores = stores;
@@ -506,10 +597,9 @@ pub fn record_messages(
     sim.set_message_log(sim_core::message_log::MessageLogConfig::window(
         from, to, capacity,
     ));
-    sim.run(RunLimits {
-        until: plan.end,
-        max_events: scenario.limits.max_events,
-    });
+    drive_bounded(&mut sim, &plan, &scenario.limits, &mut |sim, limits| {
+        Ok(sim.run(limits))
+    })?;
     let (records, evicted) = sim
         .message_log()
         .map_or((Vec::new(), 0), |log| (log.records(), log.evicted()));
@@ -739,19 +829,19 @@ fn visibility_bins(ledger: &crate::ledger::StoreLedger) -> Vec<crate::results::V
 }
 
 /// A histogram of nanoseconds as `results.json`'s latency summary, in milliseconds.
-pub fn latency_summary(h: &Histogram) -> LatencySummary {
+pub fn latency_summary(h: &Histogram) -> Option<LatencySummary> {
     if h.is_empty() {
-        return LatencySummary::default();
+        return None;
     }
     let ms = |ns: u64| ns as f64 / 1e6;
-    LatencySummary {
+    Some(LatencySummary {
         mean: h.mean() / 1e6,
         p50: ms(h.quantile(0.5)),
         p90: ms(h.quantile(0.9)),
         p99: ms(h.quantile(0.99)),
         p999: ms(h.quantile(0.999)),
         max: ms(h.max().unwrap_or(0)),
-    }
+    })
 }
 
 /// `[ms, q]` at q = 0, 0.01, ..., 0.99, 0.995, 0.999, 0.9999, 1 (empty for no samples).
@@ -814,6 +904,7 @@ fn message_summary(ledger: &Ledger) -> crate::results::MessageSummary {
         in_flight: m.unacked + m.held,
         duplicates: m.duplicates,
         completion_latency_ms: latency_summary(&completion),
+        completion_latency_cdf: latency_cdf(&completion),
     }
 }
 
@@ -822,7 +913,7 @@ fn summarise(
     design: &Design,
     plan: &Plan,
     sim: &Simulation<Msg, Ledger>,
-    stop: StopReason,
+    stop: &str,
 ) -> DesignResult {
     let ledger = sim.world();
     let measured_s = scenario.duration_s - scenario.warmup_s;
@@ -881,8 +972,8 @@ fn summarise(
             timeout: s.count(i, 3),
             rejected: s.count(i, 4),
             processed: s.count(i, 5),
-            latency_mean_ms: s.latency_mean_ms(i).unwrap_or(0.0),
-            latency_p99_ms: s.latency_quantile_ms(i, 0.99).unwrap_or(0.0),
+            latency_mean_ms: s.latency_mean_ms(i),
+            latency_p99_ms: s.latency_quantile_ms(i, 0.99),
         })
         .collect();
     let n = sim.net_stats();
@@ -890,13 +981,7 @@ fn summarise(
         name: design.name.clone(),
         digest: format!("{:016x}", run_digest(sim)),
         events: sim.events_processed(),
-        stop: match stop {
-            StopReason::Idle => "idle",
-            StopReason::TimeLimit => "time_limit",
-            StopReason::EventBudget => "event_budget",
-            StopReason::QueueFull => "queue_full",
-        }
-        .to_string(),
+        stop: stop.to_string(),
         requests: counts(total.issued, total.ended),
         latency_ms: latency_summary(&total.latency),
         failure_rate,

@@ -17,7 +17,12 @@ pub const FORMAT_VERSION: u32 = 1;
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
     /// Optional JSON Schema reference for editors; ignored by caplab.
-    #[serde(rename = "$schema", default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "$schema",
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_string"
+    )]
     pub schema: Option<String>,
     /// Format version; must be 1.
     pub version: u32,
@@ -65,6 +70,12 @@ pub struct Scenario {
     /// `tracing` summary). Absent: no tracing (`caplab trace` turns it on by itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub trace: Option<TraceSpec>,
+}
+
+/// A field that may be absent (`None`, by `default`) but, when present, is a string: not
+/// `null`, as the JSON Schema says.
+fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    String::deserialize(d).map(Some)
 }
 
 /// Which request traces a run keeps, and the caps that bound their memory. Every request's
@@ -141,10 +152,19 @@ pub struct Limits {
     /// Most requests in flight at once in one design (further arrivals are rejected).
     #[serde(default = "default_max_in_flight")]
     pub max_in_flight: u64,
+    /// Memory budget of one design's run, in megabytes: the model state that grows with
+    /// the load (events pending, requests, queued messages and log records, store writes,
+    /// trace spans), estimated from counts, so the same on every machine. Checked every
+    /// 65,536 events; past it the run stops (`memory_limit`).
+    #[serde(default = "default_max_memory_mb")]
+    pub max_memory_mb: u64,
 }
 
 fn default_max_events() -> u64 {
-    2_000_000_000
+    200_000_000
+}
+fn default_max_memory_mb() -> u64 {
+    1_024
 }
 fn default_max_windows() -> usize {
     100_000
@@ -159,6 +179,7 @@ impl Default for Limits {
             max_events: default_max_events(),
             max_windows: default_max_windows(),
             max_in_flight: default_max_in_flight(),
+            max_memory_mb: default_max_memory_mb(),
         }
     }
 }
@@ -637,11 +658,15 @@ pub struct Broker {
     pub logs: BTreeMap<String, LogSpec>,
 }
 
+/// Capacity of a queue or a log that declares none: the most messages (records) it holds.
+pub const DEFAULT_BROKER_CAPACITY: u64 = 10_000_000;
+
 /// A work queue.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSpec {
-    /// Most messages held (queued and unacknowledged). Absent: unbounded.
+    /// Most messages held (queued and unacknowledged); a publish beyond it is rejected or
+    /// blocks (`when_full`). Absent: 10,000,000.
     #[serde(default)]
     pub capacity: Option<u64>,
     /// What a publish to a full queue does.
@@ -711,6 +736,10 @@ pub struct LogSpec {
     /// A consumer that has not polled for this long leaves its group (rebalance).
     #[serde(default = "default_session_timeout_ms")]
     pub session_timeout_ms: f64,
+    /// Most records the log retains over all its partitions (unprocessed ones and the
+    /// retention window); a publish beyond it is rejected. Absent: 10,000,000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub capacity: Option<u64>,
 }
 
 fn default_retention_records() -> u64 {

@@ -31,7 +31,8 @@ pub fn json_schema() -> Value {
             "name": {
                 "type": "string",
                 "minLength": 1,
-                "description": "Short name (used in results and reports)."
+                "maxLength": crate::validate::limits::MAX_NAME_CHARS,
+                "description": "Short name (used in results and reports), at most 100 characters."
             },
             "description": string("What the scenario asks and every assumption it makes."),
             "seed": integer(0, "The scenario seed; `caplab run --seed` overrides it."),
@@ -51,7 +52,7 @@ pub fn json_schema() -> Value {
             ),
             "limits": with_default(
                 reference("Limits", "Safety limits that stop a runaway scenario."),
-                json!({"max_events": 2_000_000_000_u64, "max_windows": 100_000, "max_in_flight": 1_000_000}),
+                json!({"max_events": 200_000_000_u64, "max_windows": 100_000, "max_in_flight": 1_000_000, "max_memory_mb": 1_024}),
             ),
             "network": with_default(
                 reference("NetworkSpec", "The network between every pair of nodes."),
@@ -125,7 +126,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     "max_events": with_default(
                         integer(1, "Most events one design's run may process; the run stops \
                                     there and says so."),
-                        json!(2_000_000_000_u64),
+                        json!(200_000_000_u64),
                     ),
                     "max_windows": with_default(
                         integer(1, "Most time-series windows (duration / window)."),
@@ -135,6 +136,15 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         integer(1, "Most requests in flight at once in one design (further \
                                     arrivals are rejected)."),
                         json!(1_000_000),
+                    ),
+                    "max_memory_mb": with_default(
+                        integer(1, "Memory budget of one design's run, in megabytes: the model \
+                                    state that grows with the load (events pending, requests, \
+                                    queued messages and log records, store writes, trace \
+                                    spans), estimated from counts, so the same on every \
+                                    machine. Checked every 65,536 events; past it the run \
+                                    stops (`memory_limit`)."),
+                        json!(1_024),
                     ),
                 }),
                 &[],
@@ -206,7 +216,11 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "Closed loop: each user sends a request, waits for its outcome, thinks, \
                          repeats.",
                         json!({
-                            "users": integer(1, "Number of users."),
+                            "users": at_most(
+                                integer(1, "Number of users (at most 1,000,000 over every \
+                                            arrival process)."),
+                                crate::validate::limits::MAX_USERS,
+                            ),
                             "think_ms": reference(
                                 "Dist",
                                 "Think time between a user's requests, in milliseconds."
@@ -393,7 +407,8 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     "name": {
                         "type": "string",
                         "minLength": 1,
-                        "description": "Short name, unique in the file."
+                        "maxLength": crate::validate::limits::MAX_NAME_CHARS,
+                        "description": "Short name, unique in the file, at most 100 characters."
                     },
                     "description": with_default(string("What the design is."), json!("")),
                     "entry": string("The service that receives the clients' requests."),
@@ -573,8 +588,11 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         "The parameters, crossed as a grid (the last varies fastest).",
                     ),
                     "replications": with_default(
-                        integer(1, "Replications per point and design (`caplab sweep \
-                                    --replications` overrides it)."),
+                        at_most(
+                            integer(1, "Replications per point and design (`caplab sweep \
+                                        --replications` overrides it), at most 1,000."),
+                            crate::validate::limits::MAX_REPLICATIONS,
+                        ),
                         json!(1),
                     ),
                 }),
@@ -619,7 +637,11 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 json!({
                     "from": number("First value."),
                     "to": number("Last value."),
-                    "steps": integer(1, "Number of values (with 1, only `from`)."),
+                    "steps": at_most(
+                        integer(1, "Number of values (with 1, only `from`), at most 100,000 \
+                                    (the most points a sweep may have)."),
+                        crate::sweep::MAX_POINTS as u64,
+                    ),
                     "scale": with_default(
                         reference("Scale", "Spacing of the values."),
                         json!("linear"),
@@ -799,8 +821,11 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 json!({
                     "horizon_days": positive("Simulated operation per replication, in days."),
                     "replications": with_default(
-                        integer(1, "Independent replications of the failure process (for \
-                                    confidence intervals)."),
+                        at_most(
+                            integer(1, "Independent replications of the failure process (for \
+                                        confidence intervals), at most 1,000."),
+                            crate::validate::limits::MAX_REPLICATIONS,
+                        ),
                         json!(10),
                     ),
                     "min_availability": with_default(
@@ -935,9 +960,13 @@ fn definitions() -> Vec<(&'static str, Value)> {
                                         confidence interval across the replications (e.g. \
                                         0.95). Absent: the mean must satisfy it."
                     })),
-                    "replications": optional(integer(
-                        1,
-                        "Replications needed. Absent: 5 with a `confidence`, else 1."
+                    "replications": optional(at_most(
+                        integer(
+                            1,
+                            "Replications needed, at most 1,000. Absent: 5 with a \
+                             `confidence`, else 1."
+                        ),
+                        crate::validate::limits::MAX_REPLICATIONS,
                     )),
                 }),
                 &["expect"],
@@ -994,7 +1023,8 @@ fn definitions() -> Vec<(&'static str, Value)> {
                 json!({
                     "capacity": optional(integer(
                         1,
-                        "Most messages held (queued and unacknowledged). Absent: unbounded."
+                        "Most messages held (queued and unacknowledged); a publish beyond it \
+                         is rejected or blocks (`when_full`). Absent: 10,000,000."
                     )),
                     "when_full": with_default(
                         reference("WhenFull", "What a publish to a full queue does."),
@@ -1110,6 +1140,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                                   milliseconds, leaves its group (rebalance)."),
                         json!(3_000.0),
                     ),
+                    "capacity": optional(integer(
+                        1,
+                        "Most records the log retains over all its partitions (unprocessed \
+                         ones and the retention window); a publish beyond it is rejected. \
+                         Absent: 10,000,000."
+                    )),
                 }),
                 &["partitions"],
             )),
@@ -1397,8 +1433,12 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     )),
                     "endpoint": string("The handler run for each message."),
                     "concurrency": with_default(
-                        integer(1, "Consumer loops per instance (each holds one worker while it \
-                                    processes)."),
+                        at_most(
+                            integer(1, "Consumer loops per instance (each holds one worker \
+                                        while it processes), at most 10,000; at most 100,000 \
+                                        per design and 1,024 in one consumer group of a log."),
+                            u64::from(crate::validate::limits::MAX_CONCURRENCY),
+                        ),
                         json!(1),
                     ),
                     "batch": with_default(
@@ -1432,7 +1472,10 @@ fn definitions() -> Vec<(&'static str, Value)> {
                  Endpoints of one service call each other in-process: same worker, same pools, \
                  same fate.",
                 json!({
-                    "instances": with_default(integer(1, "Number of instances."), json!(1)),
+                    "instances": with_default(
+                        integer(1, "Number of instances (a design has at most 50,000 nodes)."),
+                        json!(1),
+                    ),
                     "balancer": with_default(
                         reference("Balancer", "How callers spread requests over the instances."),
                         json!("round_robin"),
@@ -1946,6 +1989,12 @@ fn integer(minimum: u64, description: &str) -> Value {
     json!({"type": "integer", "minimum": minimum, "description": description})
 }
 
+/// `schema` with an inclusive maximum.
+fn at_most(mut schema: Value, maximum: u64) -> Value {
+    schema["maximum"] = json!(maximum);
+    schema
+}
+
 fn array(items: Value, min_items: usize, description: &str) -> Value {
     let mut v = json!({"type": "array", "items": items, "description": description});
     if min_items > 0 {
@@ -2067,6 +2116,7 @@ mod tests {
             partitions: 4,
             retention_records: 50,
             session_timeout_ms: 700.0,
+            capacity: Some(80),
         }
     }
 
@@ -2336,6 +2386,7 @@ mod tests {
             max_events: 10,
             max_windows: 20,
             max_in_flight: 30,
+            max_memory_mb: 40,
         }
     }
 

@@ -140,6 +140,14 @@ enum Breaker {
     HalfOpen { probing: bool },
 }
 
+/// What a caller keeps per service it calls.
+#[derive(Debug)]
+struct Callee {
+    service: ServiceIx,
+    picker: Picker,
+    breaker: Breaker,
+}
+
 /// One instance of a service.
 pub struct ServiceInstance {
     plan: Rc<Plan>,
@@ -149,11 +157,16 @@ pub struct ServiceInstance {
     execs: Vec<Exec>,
     free: Vec<u32>,
     pools: Vec<PoolState>,
-    pickers: Vec<Picker>,
-    breakers: Vec<Breaker>,
+    /// Per service this instance has called since it (re)started, sorted by service: its
+    /// balancer state and circuit breaker. Made on the first call, so an instance's memory
+    /// grows with the services it calls, not with the design's size.
+    callees: Vec<Callee>,
     loops: Vec<LoopState>,
     /// Per replicated store, the replica this instance believes is the primary.
-    primaries: Vec<u16>,
+    /// Sorted by store; a store not listed has replica 0 as believed primary (the
+    /// default), so memory grows with the stores this instance has redirected, not with
+    /// the design's size.
+    primaries: Vec<(usize, u16)>,
     /// This instance's node, learnt at start (for crash accounting).
     me: Option<NodeId>,
 }
@@ -174,8 +187,7 @@ impl ServiceInstance {
             execs: Vec::new(),
             free: Vec::new(),
             pools: Vec::new(),
-            pickers: Vec::new(),
-            breakers: Vec::new(),
+            callees: Vec::new(),
             loops: Vec::new(),
             primaries: Vec::new(),
             me: None,
@@ -190,7 +202,7 @@ impl ServiceInstance {
         let svc = &plan.services[usize::from(self.svc)];
         self.busy = 0;
         self.queue.clear();
-        self.primaries = vec![0; plan.stores.len()];
+        self.primaries.clear();
         for e in &mut self.execs {
             e.live = false;
             e.generation = e.generation.wrapping_add(1);
@@ -204,12 +216,8 @@ impl ServiceInstance {
                 waiting: VecDeque::new(),
             })
             .collect();
-        self.pickers = plan
-            .services
-            .iter()
-            .map(|s| Picker::new(s.instances.len()))
-            .collect();
-        self.breakers = vec![Breaker::Closed { failures: 0 }; plan.services.len()];
+        // Fresh pickers and closed breakers, made again on each callee's first call.
+        self.callees.clear();
         let loops = svc.consume.as_ref().map_or(0, |c| c.concurrency as usize);
         let generations: Vec<u32> = self
             .loops
@@ -224,6 +232,56 @@ impl ServiceInstance {
                 joined: false,
             })
             .collect();
+    }
+
+    /// The state kept for calls to service `svc`, made fresh on the first call.
+    fn callee(&mut self, svc: usize) -> &mut Callee {
+        let at = match self
+            .callees
+            .binary_search_by_key(&svc, |c| usize::from(c.service))
+        {
+            Ok(at) => at,
+            Err(at) => {
+                let instances = self.plan.services[svc].instances.len();
+                self.callees.insert(
+                    at,
+                    Callee {
+                        service: svc as ServiceIx,
+                        picker: Picker::new(instances),
+                        breaker: Breaker::Closed { failures: 0 },
+                    },
+                );
+                at
+            }
+        };
+        &mut self.callees[at]
+    }
+
+    /// The replica this instance believes is store `store`'s primary.
+    fn primary(&self, store: usize) -> u16 {
+        self.primaries
+            .binary_search_by_key(&store, |&(s, _)| s)
+            .map_or(0, |at| self.primaries[at].1)
+    }
+
+    /// The belief about store `store`'s primary, to change it.
+    fn primary_mut(&mut self, store: usize) -> &mut u16 {
+        let at = match self.primaries.binary_search_by_key(&store, |&(s, _)| s) {
+            Ok(at) => at,
+            Err(at) => {
+                self.primaries.insert(at, (store, 0));
+                at
+            }
+        };
+        &mut self.primaries[at].1
+    }
+
+    /// A call to instance `i` of service `svc` ended (nothing to do if the service was
+    /// never called since the last restart: a fresh picker counts nothing).
+    fn finished_on(callees: &mut [Callee], svc: usize, i: usize) {
+        if let Ok(at) = callees.binary_search_by_key(&svc, |c| usize::from(c.service)) {
+            callees[at].picker.finished(i);
+        }
     }
 
     fn tag(&self, slot: u32) -> CallTag {
@@ -571,16 +629,18 @@ impl ServiceInstance {
         let callee = usize::from(call.service);
         if call.breaker.is_some() {
             let now = ctx.now();
-            match self.breakers[callee] {
+            match self.callee(callee).breaker {
                 Breaker::Open { until } if now < until => {
                     return Some(self.refused_by_breaker(slot, call, ctx));
                 }
-                Breaker::Open { .. } => self.breakers[callee] = Breaker::HalfOpen { probing: true },
+                Breaker::Open { .. } => {
+                    self.callee(callee).breaker = Breaker::HalfOpen { probing: true }
+                }
                 Breaker::HalfOpen { probing: true } => {
                     return Some(self.refused_by_breaker(slot, call, ctx));
                 }
                 Breaker::HalfOpen { probing: false } => {
-                    self.breakers[callee] = Breaker::HalfOpen { probing: true }
+                    self.callee(callee).breaker = Breaker::HalfOpen { probing: true }
                 }
                 Breaker::Closed { .. } => {}
             }
@@ -588,12 +648,14 @@ impl ServiceInstance {
         let plan = Rc::clone(&self.plan);
         let target = &plan.services[callee];
         let i = if plan.drains.is_empty() {
-            self.pickers[callee].pick(target.balancer, ctx.rng())
+            self.callee(callee).picker.pick(target.balancer, ctx.rng())
         } else {
             let now = ctx.now();
-            self.pickers[callee].pick_where(target.balancer, ctx.rng(), |k| {
-                plan.in_rotation(target.instances[k], now)
-            })
+            self.callee(callee)
+                .picker
+                .pick_where(target.balancer, ctx.rng(), |k| {
+                    plan.in_rotation(target.instances[k], now)
+                })
         };
         let e = &mut self.execs[slot as usize];
         let state = &mut e.calls[usize::from(sub)];
@@ -772,7 +834,7 @@ impl ServiceInstance {
             }
             if let Some(i) = state.instance.take() {
                 if let Some(call) = calls.get(sub) {
-                    self.pickers[usize::from(call.service)].finished(i);
+                    Self::finished_on(&mut self.callees, usize::from(call.service), i);
                 }
             }
             state.done = true;
@@ -799,7 +861,7 @@ impl ServiceInstance {
             ctx.cancel_timer(t);
         }
         if let Some(i) = state.instance.take() {
-            self.pickers[callee].finished(i);
+            Self::finished_on(&mut self.callees, callee, i);
         }
         let span = std::mem::replace(&mut state.span, NO_SPAN);
         if span != NO_SPAN {
@@ -810,7 +872,8 @@ impl ServiceInstance {
         }
         if let Some((threshold, open_for)) = breaker {
             let now = ctx.now();
-            self.breakers[callee] = match (self.breakers[callee], outcome == Outcome::Ok) {
+            let entry = self.callee(callee);
+            entry.breaker = match (entry.breaker, outcome == Outcome::Ok) {
                 (_, true) => Breaker::Closed { failures: 0 },
                 (Breaker::Closed { failures }, false) if failures + 1 < threshold => {
                     Breaker::Closed {

@@ -88,6 +88,18 @@ pub struct StoreLedger {
 impl StoreLedger {
     /// The ledger of a store of `replicas` replicas; `versioned` for every protocol in which
     /// one replica coordinates each write.
+    /// Bytes held for the writes and the history so far, estimated from their counts
+    /// (for the run's memory budget; deterministic).
+    pub fn held_bytes(&self) -> u64 {
+        let writes = self.writes.len() * std::mem::size_of::<WriteInfo>()
+            + self.vv.len() * 4
+            + self.parent_ranges.len() * 8
+            + self.parents.len() * 4;
+        let history =
+            self.history.len() * std::mem::size_of::<crate::checker::history::Operation>();
+        (writes + history) as u64
+    }
+
     pub fn new(history_cap: usize, replicas: usize, versioned: bool) -> StoreLedger {
         StoreLedger {
             history: HistoryRecorder::new(history_cap),

@@ -113,57 +113,65 @@ impl SweepParameter {
         }
     }
 
-    /// The raw values (before rounding to the fields' types).
-    pub fn raw_values(&self) -> Vec<f64> {
+    /// Number of values, without computing them.
+    pub fn value_count(&self) -> usize {
+        match (&self.values, &self.range) {
+            (Some(v), _) => v.len(),
+            (None, Some(r)) => (r.steps as usize).max(1),
+            (None, None) => 0,
+        }
+    }
+
+    /// Value `i` (before rounding to the fields' types), `i < value_count()`; computed
+    /// alone, in constant time.
+    pub fn raw_value(&self, i: usize) -> f64 {
         if let Some(v) = &self.values {
-            return v.clone();
+            return v.get(i).copied().unwrap_or(0.0);
         }
         let Some(r) = &self.range else {
-            return Vec::new();
+            return 0.0;
         };
         let n = r.steps as usize;
-        if n <= 1 {
-            return vec![r.from];
+        if n <= 1 || i == 0 {
+            return r.from;
         }
-        (0..n)
-            .map(|i| {
-                if i == 0 {
-                    return r.from;
-                }
-                if i == n - 1 {
-                    return r.to;
-                }
-                let t = i as f64 / (n - 1) as f64;
-                match r.scale {
-                    Scale::Linear => r.from + t * (r.to - r.from),
-                    Scale::Log => {
-                        libm::exp(libm::log(r.from) + t * (libm::log(r.to) - libm::log(r.from)))
-                    }
-                }
-            })
-            .collect()
+        if i >= n - 1 {
+            return r.to;
+        }
+        let t = i as f64 / (n - 1) as f64;
+        match r.scale {
+            Scale::Linear => r.from + t * (r.to - r.from),
+            Scale::Log => libm::exp(libm::log(r.from) + t * (libm::log(r.to) - libm::log(r.from))),
+        }
+    }
+
+    /// The raw values (before rounding to the fields' types).
+    pub fn raw_values(&self) -> Vec<f64> {
+        (0..self.value_count()).map(|i| self.raw_value(i)).collect()
     }
 }
 
 impl Sweep {
-    /// Number of points: the product of the parameters' value counts.
+    /// Number of points: the product of the parameters' value counts (computed without
+    /// expanding any range; saturates).
     pub fn point_count(&self) -> usize {
         self.parameters
             .iter()
-            .map(|p| p.raw_values().len())
+            .map(SweepParameter::value_count)
             .fold(1usize, |a, n| a.saturating_mul(n))
     }
 
     /// The raw values of point `i` (one per parameter), the last parameter varying fastest.
+    /// Constant time per parameter: no range is expanded.
     pub fn raw_point(&self, mut i: usize) -> Vec<f64> {
-        let values: Vec<Vec<f64>> = self.parameters.iter().map(|p| p.raw_values()).collect();
-        let mut out = vec![0.0; values.len()];
-        for (k, v) in values.iter().enumerate().rev() {
-            if v.is_empty() {
+        let mut out = vec![0.0; self.parameters.len()];
+        for (k, p) in self.parameters.iter().enumerate().rev() {
+            let n = p.value_count();
+            if n == 0 {
                 continue;
             }
-            out[k] = v[i % v.len()];
-            i /= v.len();
+            out[k] = p.raw_value(i % n);
+            i /= n;
         }
         out
     }
@@ -242,10 +250,19 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
 /// Sets `x` into every field `path` addresses in `root`; returns the value written into the
 /// first (rounded when the field holds an integer).
 pub fn set_path(root: &mut Value, path: &str, x: f64) -> Result<Value, String> {
+    set_path_all(root, path, x)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("`{path}` addresses no field"))
+}
+
+/// Sets `x` into every field `path` addresses in `root`; returns every value written, in
+/// order.
+fn set_path_all(root: &mut Value, path: &str, x: f64) -> Result<Vec<Value>, String> {
     let segs = parse_path(path)?;
-    let mut first = None;
-    set_in(root, &segs, String::new(), x, &mut first)?;
-    first.ok_or_else(|| format!("`{path}` addresses no field"))
+    let mut written = Vec::new();
+    set_in(root, &segs, String::new(), x, &mut written)?;
+    Ok(written)
 }
 
 fn set_in(
@@ -253,14 +270,12 @@ fn set_in(
     segs: &[Seg],
     here: String,
     x: f64,
-    first: &mut Option<Value>,
+    written: &mut Vec<Value>,
 ) -> Result<(), String> {
     let Some((seg, rest)) = segs.split_first() else {
         let new =
             number_for(v, x).map_err(|kind| format!("`{here}` holds {kind}, not a number"))?;
-        if first.is_none() {
-            *first = Some(new.clone());
-        }
+        written.push(new.clone());
         *v = new;
         return Ok(());
     };
@@ -275,21 +290,21 @@ fn set_in(
                     known.join(", ")
                 )
             })?;
-            set_in(child, rest, join_key(&here, k), x, first)
+            set_in(child, rest, join_key(&here, k), x, written)
         }
         (Seg::Index(i), Value::Array(a)) => {
             let len = a.len();
             let child = a
                 .get_mut(*i)
                 .ok_or_else(|| format!("`{}` has {len} elements, no [{i}]", display(&here)))?;
-            set_in(child, rest, format!("{here}[{i}]"), x, first)
+            set_in(child, rest, format!("{here}[{i}]"), x, written)
         }
         (Seg::All, Value::Array(a)) => {
             if a.is_empty() {
                 return Err(format!("`{}` is empty", display(&here)));
             }
             for (i, child) in a.iter_mut().enumerate() {
-                set_in(child, rest, format!("{here}[{i}]"), x, first)?;
+                set_in(child, rest, format!("{here}[{i}]"), x, written)?;
             }
             Ok(())
         }
@@ -299,7 +314,7 @@ fn set_in(
             }
             for (k, child) in m.iter_mut() {
                 let at = join_key(&here, k);
-                set_in(child, rest, at, x, first)?;
+                set_in(child, rest, at, x, written)?;
             }
             Ok(())
         }
@@ -439,6 +454,16 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
     if sweep.replications == 0 {
         out.push(Problem::new("sweep.replications", "must be at least 1"));
     }
+    let max_reps = crate::validate::limits::MAX_REPLICATIONS;
+    if sweep.replications > max_reps {
+        out.push(Problem::new(
+            "sweep.replications",
+            format!(
+                "{} replications, more than the limit of {max_reps}",
+                sweep.replications
+            ),
+        ));
+    }
     let base = match base_value(s) {
         Ok(b) => b,
         Err(e) => {
@@ -497,6 +522,15 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
                 if r.steps == 0 {
                     out.push(Problem::new(format!("{rp}.steps"), "must be at least 1"));
                 }
+                if r.steps as usize > MAX_POINTS {
+                    out.push(Problem::new(
+                        format!("{rp}.steps"),
+                        format!(
+                            "{} steps, more than the limit of {MAX_POINTS} points per sweep",
+                            r.steps
+                        ),
+                    ));
+                }
                 if r.scale == Scale::Log && !(r.from > 0.0 && r.to > 0.0) {
                     out.push(Problem::new(
                         format!("{rp}.scale"),
@@ -513,18 +547,60 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
     if n > MAX_POINTS {
         out.push(Problem::new(
             "sweep.parameters",
-            format!("{n} points: at most {MAX_POINTS}"),
+            format!("{n} points, more than the limit of {MAX_POINTS} points per sweep"),
         ));
         return out;
     }
-    // Every point must give a valid scenario; the first that does not is reported.
+    // Every point must give a valid scenario; the first that does not is reported. Points
+    // that write the same values (an integer field rounds neighbouring values of a range
+    // alike) are the same scenario: each is validated once. Linear in the points.
+    let ids = written_ids(&base, sweep);
+    let mut seen: std::collections::BTreeSet<Vec<u32>> = std::collections::BTreeSet::new();
     for i in 0..n {
+        if let Some(ids) = &ids {
+            let mut rest = i;
+            let mut key = vec![0u32; ids.len()];
+            for (k, per_value) in ids.iter().enumerate().rev() {
+                let len = per_value.len().max(1);
+                key[k] = per_value.get(rest % len).copied().unwrap_or(0);
+                rest /= len;
+            }
+            if !seen.insert(key) {
+                continue;
+            }
+        }
         if let Err(e) = apply(&base, sweep, i) {
             out.push(Problem::new("sweep", e));
             break;
         }
     }
     out
+}
+
+/// For each parameter, a number per value index naming what it writes into the scenario
+/// (equal numbers: the same values written in every field), or `None` if a value cannot
+/// be written (then every point is validated).
+fn written_ids(base: &Value, sweep: &Sweep) -> Option<Vec<Vec<u32>>> {
+    let mut probe = base.clone();
+    let mut out = Vec::with_capacity(sweep.parameters.len());
+    for p in &sweep.parameters {
+        let mut names: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+        let mut ids = Vec::with_capacity(p.value_count());
+        for i in 0..p.value_count() {
+            let x = p.raw_value(i);
+            let mut written = String::new();
+            for path in p.all_paths() {
+                for w in set_path_all(&mut probe, path, x).ok()? {
+                    written.push_str(&w.to_string());
+                    written.push(' ');
+                }
+            }
+            let next = names.len() as u32;
+            ids.push(*names.entry(written).or_insert(next));
+        }
+        out.push(ids);
+    }
+    Some(out)
 }
 
 #[cfg(test)]

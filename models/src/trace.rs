@@ -339,6 +339,11 @@ fn pos(r: SpanRef) -> Option<usize> {
 }
 
 impl Tracer {
+    /// Spans buffered now for the requests in flight.
+    pub fn buffered_spans(&self) -> u64 {
+        self.buffered
+    }
+
     /// A recorder for `plan` under `seed`.
     pub fn new(config: TraceConfig, seed: u64, plan: &Plan) -> Tracer {
         let threshold = if config.sample_rate >= 1.0 {

@@ -26,22 +26,80 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     let mut c = Checker::default();
     c.top_level(s);
     c.workload(s);
+    let sized = c.sizes(s);
     c.designs(s);
     c.faults(s);
-    c.problems.extend(crate::cost::problems(s));
+    if sized {
+        // These walk every node of every design (cost and chaos targets, failure models)
+        // or apply the sweep's points: only once the counts are known to be within limits.
+        c.problems.extend(crate::cost::problems(s));
+        c.problems.extend(crate::sweep::problems(s));
+        c.problems.extend(crate::chaos::problems(s));
+        c.problems.extend(crate::reliability::problems(s));
+    }
     c.problems.extend(crate::assertions::problems(s));
-    c.problems.extend(crate::sweep::problems(s));
-    c.problems.extend(crate::chaos::problems(s));
-    c.problems.extend(crate::reliability::problems(s));
     // A class's `publish` is checked against every design: say a problem that does not
     // depend on the design (two destinations, say) once, not once per design.
-    let mut unique: Vec<Problem> = Vec::with_capacity(c.problems.len());
-    for p in c.problems {
-        if !unique.contains(&p) {
-            unique.push(p);
-        }
-    }
-    unique
+    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+    c.problems
+        .into_iter()
+        .filter(|p| seen.insert((p.path.clone(), p.message.clone())))
+        .collect()
+}
+
+/// Limits on the size of what a scenario declares, checked by [`validate`] before anything
+/// is built, so that a valid file runs in memory proportional to them (see the README's
+/// *Limits*). Each refusal names the limit and its value.
+pub mod limits {
+    /// Most nodes of one design: the client, every service instance, every replica, and
+    /// every database, key-value store, broker, lock service and account store.
+    pub const MAX_NODES: u64 = 50_000;
+    /// Most consumer loops of one design (`instances × consume.concurrency`, summed over
+    /// the services that consume).
+    pub const MAX_CONSUMER_LOOPS: u64 = 100_000;
+    /// Most consumer loops per instance (`consume.concurrency`).
+    pub const MAX_CONCURRENCY: u32 = 10_000;
+    /// Most members of one consumer group of a log (`instances × consume.concurrency` of
+    /// the services consuming the log in that group): each member's join rebalances the
+    /// group.
+    pub const MAX_GROUP_MEMBERS: u64 = 1_024;
+    /// Most closed-loop users over every arrival process (each user is a timer).
+    pub const MAX_USERS: u64 = 1_000_000;
+    /// Most keys of a class with a Zipf distribution (its cumulative table holds 8 bytes a
+    /// key); uniform keys need no table and may go to 4,294,967,295.
+    pub const MAX_ZIPF_KEYS: u32 = 10_000_000;
+    /// Most replications: `reliability.replications`, `sweep.replications`, an
+    /// assertion's `replications` and `caplab run --replications`.
+    pub const MAX_REPLICATIONS: u64 = 1_000;
+    /// Most time-series cells: windows × (request classes + 1).
+    pub const MAX_SERIES_CELLS: u64 = 20_000_000;
+    /// Most calls of one `parallel` step (calls are numbered in 16 bits).
+    pub const MAX_PARALLEL_CALLS: usize = 1_024;
+    /// Longest name, in characters, of the scenario, a design or a node (names become
+    /// file names: `series-DESIGN.csv`).
+    pub const MAX_NAME_CHARS: usize = 100;
+}
+
+/// Nodes of `design` (the client included), saturating.
+pub fn node_count(design: &Design) -> u64 {
+    let instances: u64 = design
+        .services
+        .values()
+        .map(|s| u64::from(s.instances))
+        .fold(0, u64::saturating_add);
+    let replicas: u64 = design
+        .replicated_stores
+        .values()
+        .map(|r| u64::from(r.replicas))
+        .fold(0, u64::saturating_add);
+    let singles = design.databases.len()
+        + design.kv_stores.len()
+        + design.brokers.len()
+        + design.lock_services.len()
+        + design.account_stores.len();
+    1u64.saturating_add(instances)
+        .saturating_add(replicas)
+        .saturating_add(singles as u64)
 }
 
 /// `base.key`, or `key` at the root.
@@ -121,6 +179,113 @@ impl Checker {
         }
     }
 
+    /// A name that becomes a file name or a label: at most `MAX_NAME_CHARS` characters.
+    fn name_length(&mut self, path: &str, name: &str) {
+        let n = name.chars().count();
+        if n > limits::MAX_NAME_CHARS {
+            self.report(
+                path,
+                format!(
+                    "a name of {n} characters is longer than the limit of {} (names become \
+                     file names)",
+                    limits::MAX_NAME_CHARS
+                ),
+            );
+        }
+    }
+
+    /// The counts that size a run: nodes, consumer loops and group members per design,
+    /// closed-loop users. Returns whether they are all within [`limits`].
+    fn sizes(&mut self, s: &Scenario) -> bool {
+        let before = self.problems.len();
+        let users: u64 = std::iter::once(&s.workload.arrivals)
+            .chain(
+                s.workload
+                    .classes
+                    .iter()
+                    .filter_map(|c| c.arrivals.as_ref()),
+            )
+            .map(|a| match a {
+                Arrivals::Closed { users, .. } => u64::from(*users),
+                _ => 0,
+            })
+            .fold(0, u64::saturating_add);
+        if users > limits::MAX_USERS {
+            self.report(
+                "workload",
+                format!(
+                    "{users} closed-loop users in all, more than the limit of {} users",
+                    limits::MAX_USERS
+                ),
+            );
+        }
+        for (i, design) in s.designs.iter().enumerate() {
+            let path = at("designs", i);
+            let nodes = node_count(design);
+            if nodes > limits::MAX_NODES {
+                self.report(
+                    &path,
+                    format!(
+                        "design `{}` has {nodes} nodes (the client, every service instance \
+                         and replica, every other component), more than the limit of {} \
+                         nodes per design",
+                        design.name,
+                        limits::MAX_NODES
+                    ),
+                );
+            }
+            let mut loops = 0u64;
+            // (broker, log, group) → members.
+            let mut groups: BTreeMap<(&str, &str, &str), u64> = BTreeMap::new();
+            for (svc_name, svc) in &design.services {
+                let Some(c) = &svc.consume else { continue };
+                let c_path = key(&key(&key(&path, "services"), svc_name), "consume");
+                if c.concurrency > limits::MAX_CONCURRENCY {
+                    self.report(
+                        key(&c_path, "concurrency"),
+                        format!(
+                            "{} consumer loops per instance, more than the limit of {}",
+                            c.concurrency,
+                            limits::MAX_CONCURRENCY
+                        ),
+                    );
+                }
+                let n = u64::from(svc.instances).saturating_mul(u64::from(c.concurrency));
+                loops = loops.saturating_add(n);
+                if let Some(log) = &c.log {
+                    let group = c.group.as_deref().unwrap_or(svc_name.as_str());
+                    let members = groups.entry((&c.broker, log, group)).or_default();
+                    *members = members.saturating_add(n);
+                }
+            }
+            if loops > limits::MAX_CONSUMER_LOOPS {
+                self.report(
+                    key(&path, "services"),
+                    format!(
+                        "design `{}` runs {loops} consumer loops (instances × \
+                         consume.concurrency), more than the limit of {} per design",
+                        design.name,
+                        limits::MAX_CONSUMER_LOOPS
+                    ),
+                );
+            }
+            for ((broker, log, group), members) in groups {
+                if members > limits::MAX_GROUP_MEMBERS {
+                    self.report(
+                        key(&key(&key(&path, "brokers"), broker), &format!("logs.{log}")),
+                        format!(
+                            "consumer group `{group}` of log `{log}` has {members} members \
+                             (instances × consume.concurrency), more than the limit of {} \
+                             members per group",
+                            limits::MAX_GROUP_MEMBERS
+                        ),
+                    );
+                }
+            }
+        }
+        self.problems.len() == before
+    }
+
     fn top_level(&mut self, s: &Scenario) {
         if s.version != FORMAT_VERSION {
             self.report(
@@ -134,6 +299,7 @@ impl Checker {
         if s.name.trim().is_empty() {
             self.report("name", "must not be empty (it names the results)");
         }
+        self.name_length("name", &s.name);
         let duration_ok = self.positive("duration_s", s.duration_s);
         if self.non_negative("warmup_s", s.warmup_s) && duration_ok && s.warmup_s >= s.duration_s {
             self.report(
@@ -158,6 +324,11 @@ impl Checker {
             limits.max_in_flight,
             "a run needs a request in flight",
         );
+        self.at_least_one(
+            "limits.max_memory_mb",
+            limits.max_memory_mb,
+            "a run needs memory",
+        );
         if duration_ok && window_ok {
             let windows = (s.duration_s / s.window_s).ceil();
             // As f64: a count past usize's range must fail, not wrap.
@@ -170,6 +341,20 @@ impl Checker {
                         limits.max_windows
                     ),
                 );
+            } else {
+                let cells = windows * (s.workload.classes.len() as f64 + 1.0);
+                if cells > self::limits::MAX_SERIES_CELLS as f64 {
+                    self.report(
+                        "window_s",
+                        format!(
+                            "{windows} time-series windows × {} request classes (plus the \
+                             total) make {cells} series cells, more than the limit of {}: \
+                             widen the window",
+                            s.workload.classes.len(),
+                            self::limits::MAX_SERIES_CELLS
+                        ),
+                    );
+                }
             }
         }
         self.dist("network.latency_ms", &s.network.latency_ms);
@@ -280,6 +465,18 @@ impl Checker {
                 self.at_least_one(&key(&keys_path, "count"), u64::from(keys.count), "keys");
                 if let Some(zipf) = keys.zipf {
                     self.positive(&key(&keys_path, "zipf"), zipf);
+                    if keys.count > limits::MAX_ZIPF_KEYS {
+                        self.report(
+                            key(&keys_path, "count"),
+                            format!(
+                                "{} Zipf-distributed keys, more than the limit of {} (a \
+                                 table of 8 bytes a key); uniform keys (no `zipf`) have no \
+                                 such limit",
+                                keys.count,
+                                limits::MAX_ZIPF_KEYS
+                            ),
+                        );
+                    }
                 }
             }
         }
@@ -300,6 +497,7 @@ impl Checker {
         let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
         for (i, design) in s.designs.iter().enumerate() {
             let path = at("designs", i);
+            self.name_length(&key(&path, "name"), &design.name);
             if design.name.trim().is_empty() {
                 self.report(
                     key(&path, "name"),
@@ -480,6 +678,12 @@ impl Checker {
                     self.report(key(&lp, "partitions"), "must be between 1 and 16,384");
                 }
                 self.positive(&key(&lp, "session_timeout_ms"), l.session_timeout_ms);
+                if l.capacity == Some(0) {
+                    self.report(
+                        key(&lp, "capacity"),
+                        "must be at least 1 (leave it out for the default, 10,000,000)",
+                    );
+                }
             }
             if broker.queues.len() + broker.topics.len() + broker.logs.len() == 0 {
                 self.report(&p, "a broker needs at least one queue, topic or log");
@@ -727,6 +931,7 @@ impl Checker {
     /// Node names appear in fault targets (`name`, `name#i`, `client`), which must parse one
     /// way only.
     fn node_name(&mut self, path: &str, name: &str) {
+        self.name_length(path, name);
         if name.is_empty() {
             self.report(path, "a node name must not be empty");
         } else if name == "client" {
@@ -887,6 +1092,16 @@ impl Checker {
                 let calls_path = key(&p_path, "calls");
                 if calls.is_empty() {
                     self.report(&calls_path, "needs at least one call");
+                }
+                if calls.len() > limits::MAX_PARALLEL_CALLS {
+                    self.report(
+                        &calls_path,
+                        format!(
+                            "{} calls in one parallel step, more than the limit of {}",
+                            calls.len(),
+                            limits::MAX_PARALLEL_CALLS
+                        ),
+                    );
                 }
                 for (c, call) in calls.iter().enumerate() {
                     self.call(design, svc_name, service, &at(&calls_path, c), call);

@@ -132,7 +132,9 @@ mod tests {
         let a = sample();
         let mut b = sample();
         b.seed = 43;
-        b.designs[0].latency_ms.p99 = 50.0;
+        if let Some(l) = &mut b.designs[0].latency_ms {
+            l.p99 = 50.0;
+        }
         b.designs[0].digest = "1111111111111111".to_string();
         b.designs[1].name = "quorum-5".to_string();
         let c = compare(&a, &b);

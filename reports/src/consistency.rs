@@ -54,13 +54,17 @@ pub fn html(results: &RunResults, figures: &[Figure]) -> String {
             let Some(text) = &st.counterexample else {
                 continue;
             };
+            let (body, why) = split_why(text);
             let _ = writeln!(
                 h,
                 "<h3>{} · {}: why the history is not linearizable</h3>\n<pre>{}</pre>",
                 escape(&d.name),
                 escape(store),
-                escape(text.trim_end())
+                escape(&body)
             );
+            if let Some(why) = why {
+                let _ = writeln!(h, "<p class=\"why\">{}</p>", escape(why));
+            }
         }
         for f in figures.iter().filter(|f| f.design == d.name) {
             let svg = f.svg.trim_start_matches(|c| c != '<');
@@ -83,6 +87,19 @@ pub fn html(results: &RunResults, figures: &[Figure]) -> String {
     h
 }
 
+/// A counter-example's text without its `why:` line, and that line: the history and its
+/// timeline keep their columns in a preformatted block; the explanation, a sentence of a
+/// few hundred characters, is a paragraph that wraps, so it is read whole on any screen
+/// instead of running off the block's edge.
+fn split_why(text: &str) -> (String, Option<&str>) {
+    let why = text.lines().map(str::trim).find(|l| l.starts_with("why:"));
+    let body: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.trim().starts_with("why:"))
+        .collect();
+    (body.join("\n").trim_end().to_string(), why)
+}
+
 /// The section as Markdown (empty when it does not apply).
 pub fn markdown(results: &RunResults, figures: &[Figure]) -> String {
     if !applies(results) {
@@ -102,12 +119,15 @@ pub fn markdown(results: &RunResults, figures: &[Figure]) -> String {
     for d in &results.designs {
         for (store, st) in &d.stores {
             if let Some(text) = &st.counterexample {
+                let (body, why) = split_why(text);
                 let _ = writeln!(
                     m,
-                    "### {} · {store}: why the history is not linearizable\n\n```text\n{}\n```\n",
+                    "### {} · {store}: why the history is not linearizable\n\n```text\n{body}\n```\n",
                     d.name,
-                    text.trim_end()
                 );
+                if let Some(why) = why {
+                    let _ = writeln!(m, "{why}\n");
+                }
             }
         }
         for f in figures.iter().filter(|f| f.design == d.name) {

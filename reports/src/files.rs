@@ -1,5 +1,6 @@
 //! Results files: `results.json`, `endpoints.csv` and one `series-<design>.csv` per design;
-//! with replications `replications.json`, `replications.csv` and `differences.csv`; and the
+//! `spacetime-<design>.json` for each design whose history is not linearizable (the
+//! message window its space-time figure is drawn from); with replications `replications.json`, `replications.csv` and `differences.csv`; and the
 //! report (`index.html`, `report.md`, `charts/`).
 //!
 //! The `*_json`/`*_csv` functions build the bytes (deterministic: same results, same
@@ -52,8 +53,8 @@ pub fn series_csv(design: &DesignResult) -> String {
             w.error,
             w.timeout,
             w.rejected,
-            float(w.latency_mean_ms),
-            float(w.latency_p99_ms),
+            opt_float(w.latency_mean_ms),
+            opt_float(w.latency_p99_ms),
         );
     }
     out
@@ -69,7 +70,9 @@ pub fn endpoints_csv(results: &RunResults) -> String {
     for d in &results.designs {
         for (name, e) in &d.endpoints {
             let n = |k: &str| e.requests.by_outcome.get(k).copied().unwrap_or(0);
-            let l = &e.latency_ms;
+            let l = |f: fn(&models::results::LatencySummary) -> f64| {
+                opt_float(e.latency_ms.as_ref().map(f))
+            };
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",
@@ -83,12 +86,12 @@ pub fn endpoints_csv(results: &RunResults) -> String {
                 n("in_flight"),
                 float(e.failure_rate),
                 float(e.throughput_per_s),
-                float(l.mean),
-                float(l.p50),
-                float(l.p90),
-                float(l.p99),
-                float(l.p999),
-                float(l.max),
+                l(|l| l.mean),
+                l(|l| l.p50),
+                l(|l| l.p90),
+                l(|l| l.p99),
+                l(|l| l.p999),
+                l(|l| l.max),
             );
         }
     }
@@ -100,6 +103,14 @@ pub fn endpoints_csv(results: &RunResults) -> String {
 /// `design`). Names that collide after sanitising get `-2`, `-3`, ... so no file
 /// overwrites another.
 pub fn series_file_names(results: &RunResults) -> Vec<String> {
+    design_stems(results)
+        .into_iter()
+        .map(|stem| format!("series-{stem}.csv"))
+        .collect()
+}
+
+/// Each design's name sanitised for a file name, made unique with `-2`, `-3`, ...
+fn design_stems(results: &RunResults) -> Vec<String> {
     let mut used = BTreeSet::new();
     results
         .designs
@@ -112,9 +123,91 @@ pub fn series_file_names(results: &RunResults) -> Vec<String> {
                 n += 1;
                 stem = format!("{base}-{n}");
             }
-            format!("series-{stem}.csv")
+            stem
         })
         .collect()
+}
+
+/// The stem of each design's space-time files, in design order: `spacetime-<name>` (named
+/// like the series files), the message window `<stem>.json` beside `results.json` and the
+/// figure `figures/<stem>.svg` of the report.
+pub fn spacetime_stems(results: &RunResults) -> Vec<String> {
+    design_stems(results)
+        .into_iter()
+        .map(|stem| format!("spacetime-{stem}"))
+        .collect()
+}
+
+/// A space-time [`Window`](crate::spacetime::Window) as pretty JSON with a trailing
+/// newline (deterministic: fields in declaration order).
+pub fn spacetime_json(window: &crate::spacetime::Window) -> String {
+    let mut json = serde_json::to_string_pretty(window)
+        .expect("a message window is plain data and always serialises");
+    json.push('\n');
+    json
+}
+
+/// Writes each window as `spacetime-<design>.json` in `dir` (see [`spacetime_stems`]);
+/// returns the paths written.
+pub fn write_spacetime(
+    dir: &Path,
+    results: &RunResults,
+    windows: &[crate::spacetime::Window],
+) -> std::io::Result<Vec<PathBuf>> {
+    let mut files = Vec::new();
+    for (d, stem) in results.designs.iter().zip(spacetime_stems(results)) {
+        if let Some(w) = windows.iter().find(|w| w.design == d.name) {
+            files.push((format!("{stem}.json"), spacetime_json(w).into_bytes()));
+        }
+    }
+    if files.is_empty() {
+        return Ok(Vec::new());
+    }
+    std::fs::create_dir_all(dir)?;
+    write_all(dir, files)
+}
+
+/// Reads the space-time windows saved in `dir` for the designs of `results` whose history
+/// is not linearizable. Returns the windows found and the names of the designs that have
+/// a violation but no window file (results written before windows were saved).
+pub fn read_spacetime(
+    dir: &Path,
+    results: &RunResults,
+) -> Result<(Vec<crate::spacetime::Window>, Vec<String>), String> {
+    let mut found = Vec::new();
+    let mut missing = Vec::new();
+    for (d, stem) in results.designs.iter().zip(spacetime_stems(results)) {
+        if crate::spacetime::first_violation(d, results.duration_s).is_none() {
+            continue;
+        }
+        let path = dir.join(format!("{stem}.json"));
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                missing.push(d.name.clone());
+                continue;
+            }
+            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        };
+        let w: crate::spacetime::Window = serde_json::from_str(&text).map_err(|e| {
+            format!(
+                "{}:{}:{}: invalid message window: {e}",
+                path.display(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if w.design != d.name {
+            return Err(format!(
+                "{}: the window of design {}, not {}",
+                path.display(),
+                w.design,
+                d.name
+            ));
+        }
+        found.push(w);
+    }
+    Ok((found, missing))
 }
 
 /// Writes a run's files into `dir` (created with its parents if missing): `results.json`,
@@ -325,6 +418,11 @@ pub fn read_results(path: &Path) -> Result<RunResults, String> {
             e.column()
         )
     })
+}
+
+/// [`float`], or an empty cell for a value that does not exist (no samples).
+pub(crate) fn opt_float(x: Option<f64>) -> String {
+    x.map_or_else(String::new, float)
 }
 
 /// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.

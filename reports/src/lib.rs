@@ -7,7 +7,8 @@
 //!
 //! - [`table`]: terminal tables (designs, endpoints, causes, replications, comparisons);
 //! - [`stats`]: replications: means, 95% intervals, paired and unpaired differences;
-//! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font);
+//! - [`chart`]: charts (plotters; SVG, and PNG with an embedded font); [`text`]: the
+//!   font's metrics, text boxes read back from SVG, and the PNG text renderer;
 //! - [`narrative`]: the generated sentences of a report;
 //! - [`report`]: `index.html` and the Markdown summary; [`consistency`]: its section on
 //!   replicated stores, payments and locks; [`spacetime`] and [`lamport`]: space-time
@@ -30,6 +31,7 @@ pub mod spacetime;
 pub mod stats;
 pub mod sweep;
 pub mod table;
+pub mod text;
 pub mod trace;
 
 pub use files::{
@@ -76,15 +78,22 @@ pub(crate) mod fixtures {
         }
     }
 
-    fn latency(mean: f64, p50: f64, p90: f64, p99: f64, p999: f64, max: f64) -> LatencySummary {
-        LatencySummary {
+    fn latency(
+        mean: f64,
+        p50: f64,
+        p90: f64,
+        p99: f64,
+        p999: f64,
+        max: f64,
+    ) -> Option<LatencySummary> {
+        Some(LatencySummary {
             mean,
             p50,
             p90,
             p99,
             p999,
             max,
-        }
+        })
     }
 
     fn window(start_s: f64, issued: u64, ok: u64, mean: f64, p99: f64) -> WindowRow {
@@ -95,8 +104,8 @@ pub(crate) mod fixtures {
             error: 1,
             timeout: 2,
             rejected: 0,
-            latency_mean_ms: mean,
-            latency_p99_ms: p99,
+            latency_mean_ms: (ok > 0).then_some(mean),
+            latency_p99_ms: (ok > 0).then_some(p99),
             ..WindowRow::default()
         }
     }

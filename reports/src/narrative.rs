@@ -6,7 +6,7 @@
 //! faults" means the measured windows (after the warm-up) that overlap no fault.
 
 use crate::stats::{Difference, Replications, METRICS};
-use crate::table::{magnitude, percent, seconds};
+use crate::table::{magnitude, percent, seconds, thousands};
 use models::results::{DesignResult, FaultWindow, RunResults, WindowRow};
 
 /// Failed share, successes per second and the highest p99 of some windows.
@@ -27,7 +27,7 @@ impl Slice {
             s.failed += r.error + r.timeout + r.rejected;
             s.ok += r.ok;
             s.seconds += window_s;
-            s.p99_max = s.p99_max.max(r.latency_p99_ms);
+            s.p99_max = s.p99_max.max(r.latency_p99_ms.unwrap_or(0.0));
         }
         s
     }
@@ -137,49 +137,8 @@ pub fn narrative(results: &RunResults, reps: Option<&Replications>) -> Vec<Strin
             ));
         }
     }
-    if results.designs.len() > 1 {
-        let best = |key: &dyn Fn(&DesignResult) -> f64, lower: bool| {
-            let mut it = results.designs.iter().filter(|d| key(d).is_finite());
-            let first = it.next()?;
-            let (mut lo, mut hi) = (first, first);
-            for d in it {
-                if key(d) < key(lo) {
-                    lo = d;
-                }
-                if key(d) > key(hi) {
-                    hi = d;
-                }
-            }
-            Some(if lower { (lo, hi) } else { (hi, lo) })
-        };
-        if let Some((b, w)) = best(&|d| d.failure_rate, true) {
-            out.push(format!(
-                "Fewest failures: {} ({} of completed requests); most: {} ({}).",
-                b.name,
-                pct(b.failure_rate),
-                w.name,
-                pct(w.failure_rate)
-            ));
-        }
-        if let Some((b, w)) = best(&|d| d.latency_ms.p99, true) {
-            out.push(format!(
-                "Lowest p99 latency: {} ({} ms); highest: {} ({} ms).",
-                b.name,
-                magnitude(b.latency_ms.p99),
-                w.name,
-                magnitude(w.latency_ms.p99)
-            ));
-        }
-        if let Some((b, w)) = best(&|d| d.throughput_per_s, false) {
-            out.push(format!(
-                "Most successes per second: {} ({}/s); fewest: {} ({}/s).",
-                b.name,
-                magnitude(b.throughput_per_s),
-                w.name,
-                magnitude(w.throughput_per_s)
-            ));
-        }
-    }
+    out.extend(comparison_sentences(results));
+    out.extend(message_sentences(results));
     for d in &results.designs {
         if d.stop != "time_limit" && d.stop != "idle" {
             out.push(format!(
@@ -191,6 +150,419 @@ pub fn narrative(results: &RunResults, reps: Option<&Replications>) -> Vec<Strin
     out.extend(consistency_sentences(results));
     if let Some(reps) = reps {
         out.extend(replication_sentences(reps));
+    }
+    out
+}
+
+/// How the designs of a run compare on one figure.
+#[derive(Debug, PartialEq)]
+enum Ranking<'a> {
+    /// No design has the figure.
+    Nothing,
+    /// Only one design has it.
+    One(&'a DesignResult),
+    /// Every design that has it shows the same value (as printed).
+    Tied,
+    /// The best designs (ties kept together) and the worst ones, never the same.
+    Spread {
+        best: Vec<&'a DesignResult>,
+        worst: Vec<&'a DesignResult>,
+    },
+}
+
+/// Ranks the designs that have a figure (`key` gives `None` for those that have none, such as
+/// latency without a successful request). Values that print alike (`shown`) are ties, so a
+/// sentence never calls a design better for a difference it does not show.
+fn rank<'a>(
+    designs: &'a [DesignResult],
+    key: &dyn Fn(&DesignResult) -> Option<f64>,
+    lower_is_better: bool,
+    shown: &dyn Fn(f64) -> String,
+) -> Ranking<'a> {
+    let mut have: Vec<(&DesignResult, f64)> = designs
+        .iter()
+        .filter_map(|d| key(d).filter(|v| v.is_finite()).map(|v| (d, v)))
+        .collect();
+    match have.len() {
+        0 => return Ranking::Nothing,
+        1 => return Ranking::One(have[0].0),
+        _ => {}
+    }
+    // Stable: designs keep file order within equal values.
+    have.sort_by(|a, b| {
+        let o = a.1.total_cmp(&b.1);
+        if lower_is_better {
+            o
+        } else {
+            o.reverse()
+        }
+    });
+    let best_text = shown(have[0].1);
+    let worst_text = shown(have[have.len() - 1].1);
+    if best_text == worst_text {
+        return Ranking::Tied;
+    }
+    Ranking::Spread {
+        best: have
+            .iter()
+            .filter(|(_, v)| shown(*v) == best_text)
+            .map(|(d, _)| *d)
+            .collect(),
+        worst: have
+            .iter()
+            .filter(|(_, v)| shown(*v) == worst_text)
+            .map(|(d, _)| *d)
+            .collect(),
+    }
+}
+
+/// `a`, `a and b`, `a, b and c`.
+fn names(designs: &[&DesignResult]) -> String {
+    let names: Vec<&str> = designs.iter().map(|d| d.name.as_str()).collect();
+    match names.split_last() {
+        None => String::new(),
+        Some((last, [])) => (*last).to_string(),
+        Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+    }
+}
+
+/// What one comparison sentence says, for [`compare`].
+struct Figure<'a> {
+    /// The value of a design, `None` when it has none.
+    key: &'a dyn Fn(&DesignResult) -> Option<f64>,
+    lower_is_better: bool,
+    /// The value as printed (`1.20%`, `3.4 ms`).
+    shown: &'a dyn Fn(f64) -> String,
+    /// `p99 latency`: what the figure is, for one design alone.
+    what: &'a str,
+    /// `Fewest failures`, `most`.
+    best: &'a str,
+    worst: &'a str,
+    /// `failed {} of completed requests`, said of every design when they tie.
+    tied: &'a str,
+    /// `had no successful request` for the designs without the figure.
+    missing: &'a str,
+    /// Who ties: `Every design`, `Every design with queues`.
+    everyone: &'a str,
+}
+
+/// One sentence comparing the designs on `f`. The designs without the figure are named
+/// apart, never ranked; a design alone is described, not called best.
+fn compare(designs: &[DesignResult], f: &Figure) -> Option<String> {
+    let value = |d: &DesignResult| (f.key)(d).map_or_else(String::new, f.shown);
+    let with: Vec<&DesignResult> = designs.iter().filter(|d| (f.key)(d).is_some()).collect();
+    let without: Vec<&DesignResult> = designs.iter().filter(|d| (f.key)(d).is_none()).collect();
+    let apart = || format!("{} {}", names(&without), f.missing);
+    let sentence = match rank(designs, f.key, f.lower_is_better, f.shown) {
+        Ranking::Nothing if without.is_empty() => return None,
+        Ranking::Nothing => format!("No {}: {}", f.what, apart()),
+        Ranking::One(d) if without.is_empty() => format!("{} {}: {}", d.name, f.what, value(d)),
+        Ranking::One(d) => format!(
+            "Only {} has a {} ({}): {}",
+            d.name,
+            f.what,
+            value(d),
+            apart()
+        ),
+        Ranking::Tied => {
+            let v = with.first().map_or_else(String::new, |d| value(d));
+            let tied = f.tied.replace("{}", &v);
+            if without.is_empty() {
+                format!("{} {tied}", f.everyone)
+            } else {
+                format!("Designs {} {tied} ({})", names(&with), apart())
+            }
+        }
+        Ranking::Spread { best, worst } => {
+            let mut t = format!(
+                "{}: {} ({}); {}: {} ({})",
+                f.best,
+                names(&best),
+                value(best[0]),
+                f.worst,
+                names(&worst),
+                value(worst[0])
+            );
+            if !without.is_empty() {
+                t.push_str(&format!(" ({})", apart()));
+            }
+            t
+        }
+    };
+    Some(sentence + ".")
+}
+
+/// Who did best and worst on failures, latency and throughput; with one design, its figures
+/// and that there is nothing to compare.
+fn comparison_sentences(results: &RunResults) -> Vec<String> {
+    let designs = &results.designs;
+    let latency = |v: f64| format!("{} ms", magnitude(v));
+    let rate = |v: f64| format!("{}/s", magnitude(v));
+    if let [d] = designs.as_slice() {
+        let rate = |v: f64| magnitude(v);
+        let p99 = d.latency_ms.map_or_else(
+            || "no successful request".to_string(),
+            |l| format!("p99 latency {}", latency(l.p99)),
+        );
+        return vec![format!(
+            "One design ran, so there is nothing to compare: {} failed {} of completed \
+             requests, {p99}, {} successes/s.",
+            d.name,
+            pct(d.failure_rate),
+            rate(d.throughput_per_s)
+        )];
+    }
+    // Latency, for designs that hand work to queues, is the acknowledgement's.
+    let queued = designs.iter().any(|d| d.messages.is_some());
+    let p99_best = if queued {
+        "Lowest p99 response latency (for queued work, the acknowledgement)"
+    } else {
+        "Lowest p99 latency"
+    };
+    let figures = [
+        Figure {
+            key: &|d| Some(d.failure_rate),
+            lower_is_better: true,
+            shown: &|v| pct(v),
+            what: "failure rate",
+            best: "Fewest failures",
+            worst: "most",
+            tied: "failed {} of completed requests",
+            missing: "",
+            everyone: "Every design",
+        },
+        Figure {
+            key: &|d| d.latency_ms.map(|l| l.p99),
+            lower_is_better: true,
+            shown: &latency,
+            what: "p99 latency",
+            best: p99_best,
+            worst: "highest",
+            tied: "had the same p99 latency ({})",
+            missing: "had no successful request, so no latency",
+            everyone: "Every design",
+        },
+        Figure {
+            key: &|d| Some(d.throughput_per_s),
+            lower_is_better: false,
+            shown: &rate,
+            what: "throughput",
+            best: "Most successes per second",
+            worst: "fewest",
+            tied: "served successes at {}",
+            missing: "",
+            everyone: "Every design",
+        },
+    ];
+    figures.iter().filter_map(|f| compare(designs, f)).collect()
+}
+
+/// The latency until a request's work is done: the completion latency of a design that
+/// hands work to queues (the processing of the messages it published), the response
+/// latency of one that does not.
+fn until_done(d: &DesignResult) -> Option<models::results::LatencySummary> {
+    match &d.messages {
+        Some(m) => m.completion_latency_ms,
+        None => d.latency_ms,
+    }
+}
+
+/// Sentences on the designs with brokers: messages lost or dead-lettered (named per
+/// design, none said as none), messages processed and left queued, and the latency until
+/// the work is done, compared across every design when some answer before the work is done.
+fn message_sentences(results: &RunResults) -> Vec<String> {
+    let with: Vec<&DesignResult> = results
+        .designs
+        .iter()
+        .filter(|d| d.messages.is_some())
+        .collect();
+    if with.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let lost = |d: &DesignResult| -> u64 {
+        d.messages
+            .as_ref()
+            .map_or(0, |m| m.lost.values().sum::<u64>())
+    };
+    let harmed = with.iter().any(|d| {
+        d.messages
+            .as_ref()
+            .is_some_and(|m| lost(d) + m.dead_lettered + m.failed > 0)
+    });
+    if harmed {
+        let clauses: Vec<String> = with
+            .iter()
+            .filter_map(|d| {
+                let m = d.messages.as_ref()?;
+                let mut parts = Vec::new();
+                if lost(d) > 0 {
+                    let why: Vec<String> = m
+                        .lost
+                        .iter()
+                        .map(|(k, v)| format!("{k}: {}", thousands(*v)))
+                        .collect();
+                    parts.push(format!("lost {} ({})", thousands(lost(d)), why.join(", ")));
+                }
+                if m.dead_lettered > 0 {
+                    parts.push(format!("dead-lettered {}", thousands(m.dead_lettered)));
+                }
+                if m.failed > 0 {
+                    parts.push(format!("failed {}", thousands(m.failed)));
+                }
+                Some(if parts.is_empty() {
+                    format!(
+                        "{} lost none of its {} messages",
+                        d.name,
+                        thousands(m.entered)
+                    )
+                } else {
+                    format!(
+                        "{} {} of its {} messages",
+                        d.name,
+                        parts.join(", "),
+                        thousands(m.entered)
+                    )
+                })
+            })
+            .collect();
+        out.push(format!("Messages: {}.", clauses.join("; ")));
+    } else {
+        out.push(format!(
+            "No message was lost, dead-lettered or failed in {}.",
+            if with.len() == 1 {
+                format!("design {}", with[0].name)
+            } else {
+                "any design".to_string()
+            }
+        ));
+    }
+    let seconds = (results.duration_s - results.warmup_s).max(0.0);
+    let processed_designs: Vec<DesignResult> = with.iter().map(|d| (*d).clone()).collect();
+    if with.len() > 1 {
+        if let Some(s) = compare(
+            &processed_designs,
+            &Figure {
+                key: &|d| d.messages.as_ref().map(|m| m.processed as f64),
+                lower_is_better: false,
+                shown: &|v| thousands(v as u64),
+                what: "count of messages processed",
+                best: "Most messages processed",
+                worst: "fewest",
+                tied: "processed {} messages",
+                missing: "",
+                everyone: if with.len() < results.designs.len() {
+                    "Every design with queues"
+                } else {
+                    "Every design"
+                },
+            },
+        ) {
+            out.push(s);
+        }
+    }
+    let backlog: Vec<String> = with
+        .iter()
+        .filter_map(|d| {
+            let m = d.messages.as_ref()?;
+            let entered_rate = if seconds > 0.0 {
+                m.entered as f64 / results.duration_s
+            } else {
+                0.0
+            };
+            (m.queued > 0 && m.queued * 10 >= m.entered).then(|| {
+                format!(
+                    "{} ({} of {} still queued; {}/s entered)",
+                    d.name,
+                    thousands(m.queued),
+                    thousands(m.entered),
+                    magnitude(entered_rate)
+                )
+            })
+        })
+        .collect();
+    if !backlog.is_empty() {
+        out.push(format!(
+            "Fell behind, leaving a tenth or more of the messages unprocessed at the end: {}.",
+            backlog.join("; ")
+        ));
+    }
+    // Completion latency, as a person reads it beside the acknowledgement's.
+    let completion: Vec<String> = with
+        .iter()
+        .filter_map(|d| {
+            let m = d.messages.as_ref()?;
+            let c = m.completion_latency_ms?;
+            let ack = d.latency_ms.map_or_else(String::new, |l| {
+                format!(", acknowledged in {} ms", magnitude(l.mean))
+            });
+            // Survivorship: a lost message never completes, so it is not in the figure.
+            let gone = lost(d) + m.dead_lettered;
+            let left_out = if gone > 0 {
+                format!(
+                    ", leaving out the {} messages lost or dead-lettered",
+                    thousands(gone)
+                )
+            } else {
+                String::new()
+            };
+            Some(format!(
+                "{} {} ms on average (p99 {} ms{ack}{left_out})",
+                d.name,
+                magnitude(c.mean),
+                magnitude(c.p99)
+            ))
+        })
+        .collect();
+    if !completion.is_empty() {
+        out.push(format!(
+            "Completion latency, from a request to the processing of its message: {}.",
+            completion.join("; ")
+        ));
+    }
+    // Until the work is done: completion for queued designs, the response otherwise.
+    let mixed = with.len() < results.designs.len();
+    let latency = |v: f64| format!("{} ms", magnitude(v));
+    let done_designs: Vec<DesignResult> = if mixed {
+        results.designs.clone()
+    } else {
+        processed_designs
+    };
+    let (what, best, tied, missing) = if mixed {
+        (
+            "p99 latency until the work is done",
+            "Lowest p99 latency until the work is done (the message processed for designs \
+             with queues, the response otherwise)",
+            "had the same p99 latency until the work was done ({})",
+            "processed no message of a request issued after the warm-up",
+        )
+    } else {
+        (
+            "p99 completion latency",
+            "Lowest p99 completion latency (from the request to the processing of its message)",
+            "had the same p99 completion latency ({})",
+            "processed no message of a request issued after the warm-up",
+        )
+    };
+    if let Some(s) = compare(
+        &done_designs,
+        &Figure {
+            key: &|d| until_done(d).map(|l| l.p99),
+            lower_is_better: true,
+            shown: &latency,
+            what,
+            best,
+            worst: "highest",
+            tied,
+            missing,
+            everyone: if mixed || with.len() == results.designs.len() {
+                "Every design"
+            } else {
+                "Every design with queues"
+            },
+        },
+    ) {
+        out.push(s);
     }
     out
 }
@@ -412,6 +784,110 @@ mod tests {
         assert!(text
             .iter()
             .any(|s| s.starts_with("Lowest p99 latency: leader")));
+    }
+
+    /// The comparison sentences of a run (failures, latency, throughput), by their opening.
+    fn comparisons(r: &RunResults) -> Vec<String> {
+        narrative(r, None)
+            .into_iter()
+            .filter(|s| !s.starts_with("During") && !s.starts_with("Design "))
+            .collect()
+    }
+
+    #[test]
+    fn a_design_without_successes_is_never_ranked_on_latency() {
+        let mut r = sample();
+        r.designs[1].latency_ms = None;
+        r.designs[1].latency_cdf.clear();
+        let text = comparisons(&r);
+        let latency: Vec<&String> = text.iter().filter(|s| s.contains("latency")).collect();
+        assert_eq!(latency.len(), 1, "{text:?}");
+        assert_eq!(
+            latency[0],
+            "Only leader has a p99 latency (45.7 ms): quorum-3 had no successful request, so \
+             no latency."
+        );
+        assert!(text.iter().all(|s| !s.contains("0.00 ms")), "{text:?}");
+        r.designs[0].latency_ms = None;
+        let text = comparisons(&r);
+        assert!(
+            text.contains(
+                &"No p99 latency: leader and quorum-3 had no successful request, so no latency."
+                    .to_string()
+            ),
+            "{text:?}"
+        );
+    }
+
+    #[test]
+    fn ties_and_a_single_design_are_said_as_such() {
+        let mut r = sample();
+        r.designs[1].failure_rate = r.designs[0].failure_rate + 1e-9;
+        r.designs[1].throughput_per_s = r.designs[0].throughput_per_s;
+        let text = comparisons(&r);
+        assert!(
+            text.iter()
+                .any(|s| s.starts_with("Every design failed 1.23% of completed requests")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|s| s.starts_with("Every design served successes at")),
+            "{text:?}"
+        );
+        r.designs.truncate(1);
+        let text = comparisons(&r);
+        assert_eq!(text.len(), 1, "{text:?}");
+        assert!(
+            text[0].starts_with("One design ran, so there is nothing to compare: leader failed"),
+            "{text:?}"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(200))]
+        /// Whatever the figures (equal, missing, one design or many), no sentence names a
+        /// design both best and worst, and no ranked figure is a latency without samples.
+        #[test]
+        fn no_design_is_both_best_and_worst(
+            figures in proptest::collection::vec(
+                (0u8..4, 0u8..4, proptest::option::of(1u8..4)), 1..6)
+        ) {
+            let mut r = sample();
+            let template = r.designs[0].clone();
+            r.designs = figures
+                .iter()
+                .enumerate()
+                .map(|(i, &(f, t, l))| {
+                    let mut d = template.clone();
+                    d.name = format!("d{i}");
+                    d.failure_rate = f64::from(f) / 10.0;
+                    d.throughput_per_s = f64::from(t) * 100.0;
+                    d.latency_ms = l.map(|l| models::results::LatencySummary {
+                        p99: f64::from(l) * 10.0,
+                        ..Default::default()
+                    });
+                    d
+                })
+                .collect();
+            for s in comparisons(&r) {
+                if let Some((best, worst)) = s.split_once("; ") {
+                    let who = |part: &str| -> Vec<String> {
+                        let names = part.split(':').nth(1).unwrap_or("");
+                        let names = names.split(" (").next().unwrap_or("");
+                        names
+                            .split([',', ' '])
+                            .filter(|w| w.starts_with('d') && w.len() > 1)
+                            .map(str::to_string)
+                            .collect()
+                    };
+                    let (b, w) = (who(best), who(worst));
+                    proptest::prop_assert!(!b.is_empty() && !w.is_empty(), "{}", s);
+                    proptest::prop_assert!(b.iter().all(|n| !w.contains(n)), "{}", s);
+                }
+                proptest::prop_assert!(!s.contains("0.00 ms"), "{}", s);
+            }
+        }
     }
 
     #[test]

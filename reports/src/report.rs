@@ -7,7 +7,7 @@ use crate::consistency;
 pub use crate::consistency::Figure;
 use crate::narrative::{interval, narrative};
 use crate::stats::{Replications, METRICS};
-use crate::table::{magnitude, percent, seconds, thousands};
+use crate::table::{magnitude, ms, percent, seconds, thousands};
 use models::results::{DesignResult, RunResults};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -84,12 +84,30 @@ fn design_rows(results: &RunResults) -> Vec<(&'static str, Vec<String>)> {
             "throughput (successes/s)",
             col(&|d| magnitude(d.throughput_per_s)),
         ),
-        ("mean latency (ms)", col(&|d| magnitude(d.latency_ms.mean))),
-        ("p50 latency (ms)", col(&|d| magnitude(d.latency_ms.p50))),
-        ("p90 latency (ms)", col(&|d| magnitude(d.latency_ms.p90))),
-        ("p99 latency (ms)", col(&|d| magnitude(d.latency_ms.p99))),
-        ("p99.9 latency (ms)", col(&|d| magnitude(d.latency_ms.p999))),
-        ("max latency (ms)", col(&|d| magnitude(d.latency_ms.max))),
+        (
+            "mean latency (ms)",
+            col(&|d| ms(d.latency_ms.map(|l| l.mean))),
+        ),
+        (
+            "p50 latency (ms)",
+            col(&|d| ms(d.latency_ms.map(|l| l.p50))),
+        ),
+        (
+            "p90 latency (ms)",
+            col(&|d| ms(d.latency_ms.map(|l| l.p90))),
+        ),
+        (
+            "p99 latency (ms)",
+            col(&|d| ms(d.latency_ms.map(|l| l.p99))),
+        ),
+        (
+            "p99.9 latency (ms)",
+            col(&|d| ms(d.latency_ms.map(|l| l.p999))),
+        ),
+        (
+            "max latency (ms)",
+            col(&|d| ms(d.latency_ms.map(|l| l.max))),
+        ),
         ("messages sent", col(&|d| thousands(d.network.sent))),
         ("events", col(&|d| thousands(d.events))),
         ("stopped at", col(&|d| d.stop.replace('_', " "))),
@@ -122,7 +140,15 @@ fn unit_label(metric: &str) -> String {
         })
 }
 
-const CSS: &str = "\
+/// What the messages table counts.
+const MESSAGES_NOTE: &str = "Every message copy that entered a queue or a log (once per \
+    consumer group) ends once: processed, failed, dead-lettered or lost, or is still queued or \
+    in flight at the end; duplicates are processing beyond the first. Completion latency runs \
+    from a request's issue to the processing of a message it published: for a design that \
+    answers once the work is queued, that is when the work is done, while the latency above \
+    is the acknowledgement's.";
+
+pub(crate) const CSS: &str = "\
 :root{--ink:#1a1a1a;--muted:#555;--rule:#ccc;--band:#f3f3f3}
 *{box-sizing:border-box}
 body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,'DejaVu Sans',sans-serif;color:var(--ink);max-width:1100px;margin:2rem auto;padding:0 1.25rem;font-size:17px;line-height:1.5}
@@ -240,6 +266,14 @@ fn page(
     h.push_str("</tbody>\n</table>\n");
     endpoints_html(&mut h, results);
     causes_html(&mut h, results);
+    if let Some(table) = crate::table::messages_html(results) {
+        let _ = writeln!(
+            h,
+            "<h3>Queues and streams</h3>\n<p>{}</p>",
+            escape(MESSAGES_NOTE)
+        );
+        h.push_str(&table);
+    }
     h.push_str("</section>\n");
     if let Some(reps) = reps {
         replications_html(&mut h, reps);
@@ -353,8 +387,8 @@ fn endpoints_html(h: &mut String, results: &RunResults) {
                 thousands(e.requests.total),
                 percent(e.failure_rate),
                 magnitude(e.throughput_per_s),
-                magnitude(e.latency_ms.mean),
-                magnitude(e.latency_ms.p99),
+                ms(e.latency_ms.map(|l| l.mean)),
+                ms(e.latency_ms.map(|l| l.p99)),
             );
         }
     }
@@ -516,6 +550,11 @@ fn summary(
         m.push('\n');
     }
     m.push('\n');
+    if let Some(table) = crate::table::messages_markdown(results) {
+        let _ = writeln!(m, "## Queues and streams\n\n{MESSAGES_NOTE}\n");
+        m.push_str(&table);
+        m.push('\n');
+    }
     if let Some(reps) = reps {
         let _ = writeln!(
             m,
@@ -656,7 +695,9 @@ mod tests {
                 (0..3)
                     .map(|k| {
                         let mut d = d.clone();
-                        d.latency_ms.mean += k as f64;
+                        if let Some(l) = &mut d.latency_ms {
+                            l.mean += k as f64;
+                        }
                         d
                     })
                     .collect()

@@ -1,15 +1,25 @@
 //! The space-time (Lamport) diagram of a replicated store's first linearizability
 //! violation: the window around its counter-example, one lane per coordinating node and
-//! replica, the messages between them (from a second run with the message log on, which
-//! the caller provides), the faults, and the counter-example's operations in orange.
+//! replica, the messages between them, the faults, the counter-example's operations in
+//! orange and the checker's explanation under the title.
 //!
-//! Pure: the diagram is a function of the results and the recorded messages.
+//! The messages come from a second run of the design with the message log on over the
+//! window (`models::run::record_messages`, run by the caller: [`windows`]). What a figure
+//! needs of them, the counter-example's messages, is a [`Window`], saved beside
+//! `results.json` as `spacetime-<design>.json` (`crate::files::write_spacetime`), so a
+//! report is a function of a run's output files: `caplab run --report` and `caplab report`
+//! draw the same figures from the same windows, and reports never run a design again.
+//!
+//! Pure: the diagram is a function of the results and the window.
 
 use crate::consistency::Figure;
 use crate::lamport::{Arrow, Diagram, OpMark, Span, SpanKind};
 use models::results::{CounterexampleOp, DesignResult, FaultWindow, RunResults};
 use models::run::MessageWindow;
-use sim_core::message_log::MessageRecord;
+use serde::{Deserialize, Serialize};
+use sim_core::message_log::{Fate, MessageRecord};
+use sim_core::network::NodeId;
+use sim_core::time::SimTime;
 use std::collections::BTreeSet;
 
 /// At most this many messages are recorded for a diagram.
@@ -28,6 +38,8 @@ pub struct Violation<'a> {
     pub from_ns: u64,
     /// Window end, ns.
     pub to_ns: u64,
+    /// The checker's explanation (its `why:` line), shown whole under the title.
+    pub why: Option<&'a str>,
 }
 
 /// The counter-example of `d`'s first store (in name order) whose history is not
@@ -47,10 +59,15 @@ pub fn first_violation(d: &DesignResult, end_s: f64) -> Option<Violation<'_>> {
         .map(|o| ns(o.complete_s.unwrap_or(o.invoke_s)))
         .max()?;
     let pad = ((last - first) / 5).max(1_000_000);
+    let why = summary
+        .counterexample
+        .as_deref()
+        .and_then(|text| text.lines().map(str::trim).find(|l| l.starts_with("why:")));
     Some(Violation {
         design: &d.name,
         store,
         ops,
+        why,
         from_ns: first.saturating_sub(pad),
         to_ns: (last + pad).min(ns(end_s)),
     })
@@ -139,6 +156,7 @@ pub fn diagram(
         from_ns: v.from_ns,
         to_ns: v.to_ns,
         lanes: nodes.iter().map(|&n| names[n].clone()).collect(),
+        notes: v.why.map(str::to_string).into_iter().collect(),
         ..Diagram::default()
     };
     let culprits: Vec<(usize, &CounterexampleOp)> = v
@@ -205,44 +223,218 @@ pub fn diagram(
     d
 }
 
-/// The space-time figure of every design of `results` whose history is not linearizable.
+/// One recorded message of a [`Window`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    /// When it was sent, ns.
+    pub sent_ns: u64,
+    /// The sender's node index (into [`Window::names`]).
+    pub from: usize,
+    /// The receiver's node index.
+    pub to: usize,
+    /// `delivered`, `in_flight`, `dropped_at_down_node`, `lost` or `partitioned`.
+    pub fate: String,
+    /// When it arrived, was due or was dropped at a down node, ns (none when dropped at
+    /// send time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ns: Option<u64>,
+    /// The payload's `Debug` form.
+    pub detail: String,
+    /// The extra copy of a duplicated message.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub duplicate: bool,
+}
+
+impl Message {
+    fn of_record(m: &MessageRecord) -> Message {
+        let (fate, at) = match m.fate {
+            Fate::Delivered { at } => ("delivered", Some(at)),
+            Fate::InFlight { arrive_at } => ("in_flight", Some(arrive_at)),
+            Fate::DroppedAtDownNode { at } => ("dropped_at_down_node", Some(at)),
+            Fate::Lost => ("lost", None),
+            Fate::Partitioned => ("partitioned", None),
+        };
+        Message {
+            sent_ns: m.sent_at.as_nanos(),
+            from: m.from.index(),
+            to: m.to.index(),
+            fate: fate.to_string(),
+            at_ns: at.map(|t| t.as_nanos()),
+            detail: m.detail.clone(),
+            duplicate: m.duplicate,
+        }
+    }
+
+    fn record(&self) -> Result<MessageRecord, String> {
+        let at = || {
+            self.at_ns
+                .map(SimTime)
+                .ok_or_else(|| format!("a {} message without at_ns", self.fate))
+        };
+        let fate = match self.fate.as_str() {
+            "delivered" => Fate::Delivered { at: at()? },
+            "in_flight" => Fate::InFlight { arrive_at: at()? },
+            "dropped_at_down_node" => Fate::DroppedAtDownNode { at: at()? },
+            "lost" => Fate::Lost,
+            "partitioned" => Fate::Partitioned,
+            other => return Err(format!("unknown fate {other:?}")),
+        };
+        let node = |i: usize| {
+            u32::try_from(i)
+                .map(NodeId)
+                .map_err(|_| format!("node {i} out of range"))
+        };
+        Ok(MessageRecord {
+            sent_at: SimTime(self.sent_ns),
+            from: node(self.from)?,
+            to: node(self.to)?,
+            fate,
+            detail: self.detail.clone(),
+            duplicate: self.duplicate,
+        })
+    }
+}
+
+/// What a design's space-time figure is drawn from: the window around its store's first
+/// counter-example and the messages of it that tell the counter-example's story, recorded
+/// by a second run with the message log on. Saved as `spacetime-<design>.json`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Window {
+    /// The design.
+    pub design: String,
+    /// The store whose counter-example it shows.
+    pub store: String,
+    /// Window start, ns.
+    pub from_ns: u64,
+    /// Window end, ns.
+    pub to_ns: u64,
+    /// The digest of the run that recorded it: the design's (the log only observes).
+    pub digest: String,
+    /// Node names, by node index.
+    pub names: Vec<String>,
+    /// How many messages the log kept of the window (all of them, unless some were
+    /// evicted).
+    pub recorded: u64,
+    /// Older messages of the window dropped over the log's capacity.
+    pub evicted: u64,
+    /// The counter-example's messages (see [`diagram`]), in sending order.
+    pub messages: Vec<Message>,
+}
+
+impl Window {
+    /// The window of violation `v` from a recording of it: only the messages the diagram
+    /// draws are kept (a few dozen; the recording holds every message of the window).
+    pub fn of_recording(v: &Violation<'_>, recorded: &MessageWindow) -> Window {
+        let culprits: Vec<(usize, &CounterexampleOp)> = v
+            .ops
+            .iter()
+            .filter_map(|op| Some((recorded.names.iter().position(|n| *n == op.node)?, op)))
+            .collect();
+        Window {
+            design: v.design.to_string(),
+            store: v.store.to_string(),
+            from_ns: v.from_ns,
+            to_ns: v.to_ns,
+            digest: format!("{:016x}", recorded.digest),
+            names: recorded.names.clone(),
+            recorded: recorded.records.len() as u64,
+            evicted: recorded.evicted,
+            messages: recorded
+                .records
+                .iter()
+                .filter(|m| {
+                    let sent = m.sent_at.as_nanos();
+                    sent >= v.from_ns
+                        && sent <= v.to_ns
+                        && m.from != m.to
+                        && related(m, &culprits, v.to_ns)
+                })
+                .map(Message::of_record)
+                .collect(),
+        }
+    }
+
+    /// The messages as records of the message log.
+    pub fn records(&self) -> Result<Vec<MessageRecord>, String> {
+        self.messages.iter().map(Message::record).collect()
+    }
+}
+
+/// The window of every design of `results` whose history is not linearizable.
 /// `record(design, from_ns, to_ns)` runs the design again with the message log on over the
-/// window (`models::run::record_messages`); the figure is refused if that run's digest
-/// differs from the design's (the log must only observe).
-pub fn figures(
+/// window (`models::run::record_messages`); a recording whose run's digest differs from the
+/// design's is refused (the log must only observe).
+pub fn windows(
     results: &RunResults,
     mut record: impl FnMut(&str, u64, u64) -> Result<MessageWindow, String>,
-) -> Result<Vec<Figure>, String> {
+) -> Result<Vec<Window>, String> {
     let mut out = Vec::new();
     for d in &results.designs {
         let Some(v) = first_violation(d, results.duration_s) else {
             continue;
         };
-        let window = record(&d.name, v.from_ns, v.to_ns)?;
-        let digest = format!("{:016x}", window.digest);
-        if digest != d.digest {
+        let recorded = record(&d.name, v.from_ns, v.to_ns)?;
+        let w = Window::of_recording(&v, &recorded);
+        if w.digest != d.digest {
             return Err(format!(
-                "design {}: the run with the message log on has digest {digest}, the plain run \
+                "design {}: the run with the message log on has digest {}, the plain run \
                  {}: the log changed the run",
-                d.name, d.digest
+                d.name, w.digest, d.digest
             ));
         }
-        let diagram = diagram(&v, &window.names, &window.records, &results.faults);
-        let evicted = if window.evicted > 0 {
-            format!(
-                " ({} earlier messages of the window not kept)",
-                window.evicted
-            )
+        out.push(w);
+    }
+    Ok(out)
+}
+
+/// The space-time figure of every design of `results` whose history is not linearizable
+/// and whose [`Window`] is in `windows` (designs without one get no figure). A window must
+/// match its design: same digest, same counter-example window.
+pub fn figures(results: &RunResults, windows: &[Window]) -> Result<Vec<Figure>, String> {
+    let mut out = Vec::new();
+    let ids = crate::files::spacetime_stems(results);
+    for (d, id) in results.designs.iter().zip(ids) {
+        let Some(v) = first_violation(d, results.duration_s) else {
+            continue;
+        };
+        let Some(w) = windows.iter().find(|w| w.design == d.name) else {
+            continue;
+        };
+        if w.digest != d.digest
+            || w.store != v.store
+            || (w.from_ns, w.to_ns) != (v.from_ns, v.to_ns)
+        {
+            return Err(format!(
+                "design {}: the saved message window (digest {}, store {}, {} ns to {} ns) is not \
+                 this run's (digest {}, store {}, {} ns to {} ns)",
+                d.name,
+                w.digest,
+                w.store,
+                w.from_ns,
+                w.to_ns,
+                d.digest,
+                v.store,
+                v.from_ns,
+                v.to_ns
+            ));
+        }
+        let records = w.records().map_err(|e| format!("design {}: {e}", d.name))?;
+        let diagram = diagram(&v, &w.names, &records, &results.faults);
+        let evicted = if w.evicted > 0 {
+            format!(" ({} earlier messages of the window not kept)", w.evicted)
         } else {
             String::new()
         };
         out.push(Figure {
-            id: format!("spacetime-{}", crate::files::file_name(&d.name)),
+            id,
             design: d.name.clone(),
             caption: format!(
                 "Space-time diagram of design {} from {} s to {} s, around the \
-                 checker's counter-example on store {}: one lane per node, time flowing down, the \
-                 counter-example's operations in orange, dropped messages ending in a cross{evicted}.",
+                 checker's counter-example on store {}: one lane per node, time flowing down \
+                 (stretches without events cut short, marked ≈), the counter-example's \
+                 operations in orange, dropped messages ending in a cross{evicted}.",
                 d.name,
                 crate::table::seconds(v.from_ns as f64 / 1e9),
                 crate::table::seconds(v.to_ns as f64 / 1e9),
@@ -275,24 +467,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn the_diagram_shows_the_culprits_lanes_messages_and_the_partition() {
-        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
-            .map(String::from)
-            .to_vec();
-        let ops = vec![
-            op("app#1", 10.0, 10.001, "write(5) → ok"),
-            op("app#0", 10.002, 10.003, "read() → absent"),
-        ];
-        let v = Violation {
-            design: "ap",
-            store: "kv",
-            ops: &ops,
-            from_ns: 9_999_000_000,
-            to_ns: 10_004_000_000,
-        };
-        let at = |ns: u64| SimTime(ns);
-        let messages = vec![
+    /// A write shipped, cut off by the partition, a client call, another key's read and
+    /// a message after the window.
+    fn messages() -> Vec<MessageRecord> {
+        let at = SimTime;
+        vec![
             MessageRecord {
                 sent_at: at(10_000_100_000),
                 from: NodeId(2),
@@ -342,7 +521,27 @@ mod tests {
                 detail: "StoreRead { key: 1 }".into(),
                 duplicate: false,
             },
+        ]
+    }
+
+    #[test]
+    fn the_diagram_shows_the_culprits_lanes_messages_and_the_partition() {
+        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
+            .map(String::from)
+            .to_vec();
+        let ops = vec![
+            op("app#1", 10.0, 10.001, "write(5) → ok"),
+            op("app#0", 10.002, 10.003, "read() → absent"),
         ];
+        let v = Violation {
+            design: "ap",
+            store: "kv",
+            ops: &ops,
+            from_ns: 9_999_000_000,
+            to_ns: 10_004_000_000,
+            why: Some("why: the read saw an overwritten value"),
+        };
+        let messages = messages();
         let faults = vec![FaultWindow {
             start_s: 5.0,
             end_s: Some(20.0),
@@ -375,6 +574,7 @@ mod tests {
             ops: &ops,
             from_ns: 900_000_000,
             to_ns: 1_600_000_000,
+            why: None,
         };
         let faults = vec![FaultWindow {
             start_s: 1.2,
@@ -386,5 +586,75 @@ mod tests {
         assert_eq!(d.spans.len(), 1);
         assert_eq!(d.lanes[d.spans[0].lane], "kv#1");
         assert_eq!(d.spans[0].to_ns, 1_600_000_000);
+    }
+
+    #[test]
+    fn a_saved_window_draws_the_figure_and_must_match_its_run() {
+        use models::results::StoreSummary;
+        let mut r = crate::fixtures::sample();
+        r.designs[1].stores.insert(
+            "kv".to_string(),
+            StoreSummary {
+                linearizability: "violation".to_string(),
+                counterexample: Some(
+                    "NOT linearizable (key 0)\n  history\n\nwhy: the read missed the write\n"
+                        .to_string(),
+                ),
+                counterexample_ops: vec![
+                    op("app#1", 10.0, 10.001, "write(5) → ok"),
+                    op("app#0", 10.002, 10.003, "read() → absent"),
+                ],
+                ..Default::default()
+            },
+        );
+        let names: Vec<String> = ["client", "app#0", "app#1", "kv#0", "kv#1", "kv#2"]
+            .map(String::from)
+            .to_vec();
+        let digest = u64::from_str_radix(&r.designs[1].digest, 16).unwrap();
+        let recording = |digest| MessageWindow {
+            names: names.clone(),
+            records: messages(),
+            evicted: 3,
+            digest,
+        };
+        let mut asked = Vec::new();
+        let saved = windows(&r, |name, from, to| {
+            asked.push((name.to_string(), from, to));
+            Ok(recording(digest))
+        })
+        .unwrap();
+        // Only the violating design is recorded, over its counter-example's window.
+        assert_eq!(
+            asked,
+            [("quorum-3".to_string(), 9_999_000_000, 10_004_000_000)]
+        );
+        assert_eq!(saved.len(), 1);
+        let w = &saved[0];
+        assert_eq!((w.recorded, w.evicted), (5, 3));
+        // Kept: the write and its propagation cut by the partition; not the client's
+        // call, the other key's read, nor what was sent after the window.
+        assert_eq!(w.messages.len(), 2);
+        assert_eq!(w.messages[1].fate, "partitioned");
+        assert_eq!(w.records().unwrap(), messages()[..2].to_vec());
+        // The file's text reads back to the same window.
+        let back: Window = serde_json::from_str(&crate::files::spacetime_json(w)).unwrap();
+        assert_eq!(&back, w);
+        let drawn = figures(&r, &saved).unwrap();
+        assert_eq!(drawn.len(), 1);
+        assert_eq!(drawn[0].id, "spacetime-quorum-3");
+        assert!(drawn[0].svg.contains("why: the read missed the write"));
+        assert!(drawn[0].caption.contains("3 earlier messages"));
+        assert!(figures(&r, &[]).unwrap().is_empty(), "no window, no figure");
+        // A window of another run is refused, whether recorded or saved.
+        let other = windows(&r, |_, _, _| Ok(recording(digest + 1)));
+        assert!(other.unwrap_err().contains("the log changed the run"));
+        let mut stale = w.clone();
+        stale.digest = "0000000000000000".to_string();
+        assert!(figures(&r, &[stale])
+            .unwrap_err()
+            .contains("not this run's"));
+        let mut bad = w.clone();
+        bad.messages[0].fate = "teleported".to_string();
+        assert!(figures(&r, &[bad]).unwrap_err().contains("unknown fate"));
     }
 }

@@ -57,9 +57,9 @@ pub fn metric_value(d: &DesignResult, metric: &str) -> Option<f64> {
     Some(match metric {
         "failure_rate" => d.failure_rate,
         "throughput_per_s" => d.throughput_per_s,
-        "latency_mean_ms" => d.latency_ms.mean,
-        "latency_p50_ms" => d.latency_ms.p50,
-        "latency_p99_ms" => d.latency_ms.p99,
+        "latency_mean_ms" => d.latency_ms?.mean,
+        "latency_p50_ms" => d.latency_ms?.p50,
+        "latency_p99_ms" => d.latency_ms?.p99,
         _ => return None,
     })
 }
@@ -274,7 +274,9 @@ mod tests {
 
     fn with(d: &DesignResult, latency: f64, failure: f64) -> DesignResult {
         let mut d = d.clone();
-        d.latency_ms.mean = latency;
+        if let Some(l) = &mut d.latency_ms {
+            l.mean = latency;
+        }
         d.failure_rate = failure;
         d
     }

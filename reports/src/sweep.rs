@@ -8,9 +8,10 @@
 //! sorted by (point, design): a run in one go, a resumed run and merged shards go through
 //! the same path, so they give the same bytes.
 
-use crate::chart::{slug, sweep_chart, ChartSpec, SweepData, SweepLine};
+use crate::chart::{slug, sweep_chart, ChartSpec, SweepData, SweepLine, Threshold};
 use crate::stats::{metric_value, METRICS};
 use crate::table::{magnitude, percent, thousands};
+use models::assertions::Verdict;
 use models::results::DesignResult;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -88,18 +89,157 @@ pub struct SweepRow {
     pub cost_month_usd: Option<f64>,
     /// The objectives not met at this point (empty: every one is met).
     pub failed: Vec<String>,
+    /// Each objective that applies to the design, judged on the metric it names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub objectives: Vec<ObjectiveStat>,
     /// Digest of replication 0 (replay: `caplab run FILE --point P --seed S --design D`).
     pub digest: String,
 }
 
-/// The row of `runs` (one design's replications at one point).
+/// An objective at one point, for one design: the metric it names over the replications,
+/// and whether the value it is judged on (the interval's far end with a confidence, else
+/// the mean) meets the bound.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectiveStat {
+    /// The objective as written (`endpoints.page.p99_latency_ms < 300`).
+    pub expect: String,
+    /// The metric it names.
+    pub metric: String,
+    /// Its mean over the replications (`null`: the metric has no value, such as a latency
+    /// without a successful request).
+    pub mean: Option<f64>,
+    /// 95% half-width, with a confidence and 2+ replications.
+    pub ci95: Option<f64>,
+    /// The comparison (`<`, `<=`, ...) and the bound (`null` for a boolean metric).
+    pub op: Option<String>,
+    /// The bound.
+    pub bound: Option<f64>,
+    /// Whether it is met.
+    pub met: bool,
+    /// Why the metric could not be read, when it could not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl ObjectiveStat {
+    /// From an assertion's verdict.
+    pub fn of(v: &Verdict) -> ObjectiveStat {
+        ObjectiveStat {
+            expect: v.expect.clone(),
+            metric: v.metric.clone(),
+            mean: Some(v.mean).filter(|m| m.is_finite()),
+            ci95: v.half_width.filter(|h| h.is_finite()),
+            op: v.bound.map(|(op, _)| op.symbol().to_string()),
+            bound: v.bound.map(|(_, b)| b),
+            met: v.passed,
+            error: v.error.clone(),
+        }
+    }
+
+    /// `endpoints.page.p99_latency_ms < 300 (measured 1,556 ms)`: what a missed objective
+    /// says in sentences and the CSV.
+    pub fn missed_text(&self) -> String {
+        match (&self.error, self.mean) {
+            (Some(e), _) => format!("{} ({e})", self.expect),
+            (None, Some(m)) => {
+                let unit = Unit::of(&self.metric);
+                format!("{} (measured {})", self.expect, unit.show(m))
+            }
+            (None, None) => format!("{} (no value)", self.expect),
+        }
+    }
+}
+
+/// How a metric reads: its label and unit, and how to show a value of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Unit {
+    /// `page p99 latency (ms)`.
+    pub label: String,
+    /// Multiplier from the results' value to the shown one (100 for a rate shown in %).
+    pub scale: f64,
+    /// `ms`, `%`, `/s`, or empty.
+    pub suffix: &'static str,
+}
+
+impl Unit {
+    /// The unit of a metric as an assertion writes it (aliases resolved).
+    pub fn of(metric: &str) -> Unit {
+        let path = models::assertions::resolve(metric);
+        let segs: Vec<&str> = path.iter().map(String::as_str).collect();
+        let (prefix, rest) = match segs.as_slice() {
+            ["endpoints", name, rest @ ..] => (format!("{name} "), rest.to_vec()),
+            other => (String::new(), other.to_vec()),
+        };
+        let (label, scale, suffix) = match rest.as_slice() {
+            ["latency_ms", q] => (format!("{q} latency"), 1.0, "ms"),
+            ["messages", "completion_latency_ms", q] => {
+                (format!("{q} completion latency"), 1.0, "ms")
+            }
+            ["failure_rate"] => ("failure rate".to_string(), 100.0, "%"),
+            ["throughput_per_s"] => ("throughput (successes".to_string(), 1.0, "/s"),
+            ["cost_month_usd"] => ("cost".to_string(), 1.0, "$/month"),
+            _ => (metric.to_string(), 1.0, ""),
+        };
+        let label = format!("{prefix}{label}").replace("p999 ", "p99.9 ");
+        let label = match suffix {
+            "" => label,
+            "/s" => format!("{label}/s)"),
+            s => format!("{label} ({s})"),
+        };
+        Unit {
+            label,
+            scale,
+            suffix,
+        }
+    }
+
+    /// A value of the metric as the reports show numbers (`1,556 ms`, `4.36%`).
+    pub fn show(&self, v: f64) -> String {
+        match self.suffix {
+            "%" => format!("{}%", percent(v)),
+            "ms" => format!("{} ms", magnitude(v)),
+            "/s" => format!("{}/s", magnitude(v)),
+            "$/month" => format!("{}/month", usd(v)),
+            _ => magnitude(v),
+        }
+    }
+
+    /// A bound as written, in the unit shown (`300 ms`, `1%`).
+    pub fn bound(&self, v: f64) -> String {
+        let n = crate::files::trimmed(v * self.scale, 6);
+        match self.suffix {
+            "%" => format!("{n}%"),
+            "" => n,
+            "$/month" => format!("${n}/month"),
+            s => format!("{n} {s}"),
+        }
+    }
+
+    /// A value in the table's column (no unit: the header has it).
+    fn cell(&self, v: f64) -> String {
+        match self.suffix {
+            "%" => percent(v),
+            _ => magnitude(v * self.scale),
+        }
+    }
+}
+
+/// The row of `runs` (one design's replications at one point), judged against the
+/// verdicts of the objectives that apply to the design.
 pub fn row(
     point: usize,
     parameters: &[(String, Value)],
     design_index: usize,
     runs: &[DesignResult],
-    failed: Vec<String>,
+    verdicts: &[Verdict],
 ) -> SweepRow {
+    let objectives: Vec<ObjectiveStat> = verdicts.iter().map(ObjectiveStat::of).collect();
+    let failed = objectives
+        .iter()
+        .filter(|o| !o.met)
+        .map(ObjectiveStat::missed_text)
+        .collect();
     let metrics = METRICS
         .iter()
         .map(|(m, _, _)| {
@@ -129,6 +269,7 @@ pub fn row(
         metrics,
         cost_month_usd: first.and_then(|r| r.cost_month_usd),
         failed,
+        objectives,
         digest: first.map(|r| r.digest.clone()).unwrap_or_default(),
     }
 }
@@ -224,8 +365,9 @@ fn value_text(v: &Value) -> String {
 }
 
 /// `sweep.csv`: `point`, one column per parameter, `design`, `replications`, then each
-/// metric and its 95% half-width (`_ci95`, empty with one replication), `cost_month_usd`,
-/// `objectives_met`, `digest`.
+/// metric and its 95% half-width (`_ci95`, empty with one replication), then each metric an
+/// objective names beyond those (as written, with its half-width), `cost_month_usd`,
+/// `objectives_met`, `digest`, `objectives_missed`.
 pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
     let mut out = String::from("point");
     for p in &meta.parameters {
@@ -234,6 +376,14 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
     }
     out.push_str(",design,replications");
     for (m, _, _) in METRICS {
+        let _ = write!(out, ",{m},{m}_ci95");
+    }
+    let named: Vec<String> = objective_metrics(meta, rows)
+        .into_iter()
+        .filter(|m| !fixed_column(m))
+        .collect();
+    for m in &named {
+        let m = crate::files::field(m);
         let _ = write!(out, ",{m},{m}_ci95");
     }
     out.push_str(",cost_month_usd,objectives_met,digest,objectives_missed\n");
@@ -261,6 +411,15 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
                 ",{},{}",
                 s.map(|s| csv_float(s.mean)).unwrap_or_default(),
                 s.and_then(|s| s.ci95).map(csv_float).unwrap_or_default()
+            );
+        }
+        for m in &named {
+            let o = r.objectives.iter().find(|o| &o.metric == m);
+            let _ = write!(
+                out,
+                ",{},{}",
+                o.and_then(|o| o.mean).map(csv_float).unwrap_or_default(),
+                o.and_then(|o| o.ci95).map(csv_float).unwrap_or_default()
             );
         }
         let _ = writeln!(
@@ -307,9 +466,10 @@ fn log_axis(meta: &SweepMeta) -> bool {
     lo > 0.0 && hi / lo >= 100.0
 }
 
-/// The sweep charts: p99 latency, failure rate, throughput and (when the designs have
-/// one) cost against the first parameter, a line per design (and per value of the other
-/// parameters).
+/// The sweep charts against the first parameter, a line per design (and per value of the
+/// other parameters): first one chart per metric an objective names, with the objective's
+/// threshold drawn, then throughput and (when the designs have one) cost, and the failure
+/// rate and p99 latency when no objective names them already.
 pub fn charts(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<ChartSpec> {
     let Some(param) = meta.parameters.first() else {
         return Vec::new();
@@ -320,56 +480,113 @@ pub fn charts(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<ChartSpec> {
     } else {
         param.name.clone()
     };
-    let mut specs = Vec::new();
-    let metrics: [(&str, &str, f64); 4] = [
-        ("latency_p99_ms", "p99 latency (ms)", 1.0),
-        ("failure_rate", "failure rate (%)", 100.0),
-        ("throughput_per_s", "throughput (successes/s)", 1.0),
-        ("cost_month_usd", "cost ($/month)", 1.0),
-    ];
-    for (metric, label, scale) in metrics {
-        let mut lines: Vec<SweepLine> = Vec::new();
-        for r in rows {
-            let (mean, half) = if metric == "cost_month_usd" {
-                match r.cost_month_usd {
-                    Some(c) => (c, None),
-                    None => continue,
-                }
-            } else {
-                match r.metrics.get(metric) {
-                    Some(s) => (s.mean * scale, s.ci95.map(|h| h * scale)),
-                    None => continue,
-                }
-            };
-            let name = line_label(meta, r);
-            let point = (x_of(meta, r), mean, half);
-            match lines.iter_mut().find(|l| l.design == name) {
-                Some(l) => l.points.push(point),
-                None => lines.push(SweepLine {
-                    design: name,
-                    points: vec![point],
-                }),
-            }
-        }
-        if lines.is_empty() {
-            continue;
-        }
-        for l in &mut lines {
-            l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
-        }
+    let chart = |id: String, label: &str, lines: Vec<SweepLine>, threshold: Option<Threshold>| {
         let title = format!("{} against {}", label_title(label), param.name);
-        specs.push(sweep_chart(
-            &format!("sweep-{}", slug(metric, 0)),
+        let mut spec = sweep_chart(
+            &id,
             &title,
             SweepData {
                 parameter: x_label.clone(),
                 metric: label.to_string(),
                 lines,
                 x_log,
+                threshold: threshold.clone(),
             },
-        ));
+        );
+        if let Some(t) = threshold {
+            spec.caption = format!(
+                "{} The dashed red line is the objective ({}); a point meets it when its mean \
+                 (with a confidence, the interval's far end) is on the right side of it.",
+                spec.caption, t.label
+            );
+        }
+        spec
+    };
+    let mut specs = Vec::new();
+    let named = objective_metrics(meta, rows);
+    for metric in &named {
+        let unit = Unit::of(metric);
+        let lines = lines_of(meta, rows, |r| {
+            let o = r.objectives.iter().find(|o| &o.metric == metric)?;
+            Some((o.mean? * unit.scale, o.ci95.map(|h| h * unit.scale)))
+        });
+        let threshold = rows
+            .iter()
+            .flat_map(|r| &r.objectives)
+            .find(|o| &o.metric == metric)
+            .and_then(|o| {
+                Some(Threshold {
+                    value: o.bound? * unit.scale,
+                    label: format!("{} {}", o.op.as_deref()?, unit.bound(o.bound?)),
+                })
+            });
+        if !lines.is_empty() {
+            specs.push(chart(
+                format!("sweep-objective-{}", slug(metric, 0)),
+                &unit.label,
+                lines,
+                threshold,
+            ));
+        }
+    }
+    let latency_named = named.iter().any(|m| Unit::of(m).suffix == "ms");
+    let failure_named = named.iter().any(|m| Unit::of(m).suffix == "%");
+    let mut plain: Vec<(&str, &str, f64)> = Vec::new();
+    if !latency_named {
+        plain.push(("latency_p99_ms", "p99 latency (ms)", 1.0));
+    }
+    if !failure_named {
+        plain.push(("failure_rate", "failure rate (%)", 100.0));
+    }
+    plain.push(("throughput_per_s", "throughput (successes/s)", 1.0));
+    plain.push(("cost_month_usd", "cost ($/month)", 1.0));
+    for (metric, label, scale) in plain {
+        let lines = lines_of(meta, rows, |r| {
+            if metric == "cost_month_usd" {
+                r.cost_month_usd.map(|c| (c, None))
+            } else {
+                let s = r.metrics.get(metric).filter(|s| s.mean.is_finite())?;
+                Some((s.mean * scale, s.ci95.map(|h| h * scale)))
+            }
+        });
+        if !lines.is_empty() {
+            specs.push(chart(
+                format!("sweep-{}", slug(metric, 0)),
+                label,
+                lines,
+                None,
+            ));
+        }
     }
     specs
+}
+
+/// One line per design (and per value of the other parameters) of `value` against the
+/// first parameter; rows without a value are left out (a gap, not a zero).
+fn lines_of(
+    meta: &SweepMeta,
+    rows: &[SweepRow],
+    value: impl Fn(&SweepRow) -> Option<(f64, Option<f64>)>,
+) -> Vec<SweepLine> {
+    let mut lines: Vec<SweepLine> = Vec::new();
+    for r in rows {
+        let Some((mean, half)) = value(r) else {
+            continue;
+        };
+        let name = line_label(meta, r);
+        let point = (x_of(meta, r), mean, half);
+        match lines.iter_mut().find(|l| l.design == name) {
+            Some(l) => l.points.push(point),
+            None => lines.push(SweepLine {
+                design: name,
+                points: vec![point],
+            }),
+        }
+    }
+    for l in &mut lines {
+        l.points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    }
+    lines
 }
 
 fn label_title(label: &str) -> String {
@@ -410,12 +627,8 @@ pub fn narrative(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<String> {
         "one run".to_string()
     };
     out.push(format!(
-        "Objectives: {} ({}), per point and design.",
-        meta.objectives
-            .iter()
-            .map(|o| format!("`{o}`"))
-            .collect::<Vec<_>>()
-            .join(", "),
+        "Objectives: {}, each judged on the metric it names ({}), per point and design.",
+        meta.objectives.join(" and "),
         reps
     ));
     if meta.parameters.len() > 1 {
@@ -576,75 +789,136 @@ pub fn narrative(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<String> {
     out
 }
 
-/// The sweep as an aligned text table, for the terminal.
-pub fn rows_text(meta: &SweepMeta, rows: &[SweepRow]) -> String {
+/// The metrics the objectives name, in the order of the objectives, without repeats.
+fn objective_metrics(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let named = rows
+        .iter()
+        .flat_map(|r| r.objectives.iter().map(|o| o.metric.clone()));
+    for m in named {
+        if !out.contains(&m) {
+            out.push(m);
+        }
+    }
+    // Keep the objectives' own order.
+    let order = |m: &String| {
+        meta.objectives
+            .iter()
+            .position(|o| o.starts_with(m.as_str()))
+            .unwrap_or(usize::MAX)
+    };
+    out.sort_by_key(order);
+    out
+}
+
+/// Whether a metric is one of the table's fixed columns (failure rate, throughput).
+fn fixed_column(metric: &str) -> bool {
+    matches!(
+        models::assertions::resolve(metric).as_slice(),
+        [m] if m == "failure_rate" || m == "throughput_per_s"
+    )
+}
+
+/// The sweep table: header, rows, and which columns are left-aligned. Beside the failure
+/// rate and throughput, one column per metric an objective names (the metric it is judged
+/// on, with its 95% half-width), the overall p99 only when no objective names a latency.
+fn table(meta: &SweepMeta, rows: &[SweepRow]) -> (Vec<String>, Vec<Vec<String>>, Vec<bool>) {
+    let extra: Vec<String> = objective_metrics(meta, rows)
+        .into_iter()
+        .filter(|m| !fixed_column(m))
+        .collect();
+    let latency_named = extra.iter().any(|m| Unit::of(m).suffix == "ms");
     let mut header: Vec<String> = vec!["point".into()];
     header.extend(meta.parameters.iter().map(|p| p.name.clone()));
-    header.extend(
-        [
-            "design",
-            "fail %",
-            "throughput/s",
-            "mean ms",
-            "p99 ms",
-            "$/month",
-            "objectives",
-        ]
-        .map(String::from),
-    );
-    let mut table = vec![header];
+    header.extend(["design", "fail %", "throughput/s"].map(String::from));
+    header.extend(extra.iter().map(|m| Unit::of(m).label));
+    if !latency_named {
+        header.push("p99 latency (ms)".into());
+    }
+    header.extend(["$/month", "objectives"].map(String::from));
+    let mut left = vec![false; header.len()];
+    left[0] = true;
+    left[meta.parameters.len() + 1] = true;
+    if let Some(last) = left.last_mut() {
+        *last = true;
+    }
+    let pm = |mean: Option<f64>, ci: Option<f64>, f: &dyn Fn(f64) -> String| match (mean, ci) {
+        (Some(m), Some(h)) => format!("{} ± {}", f(m), f(h)),
+        (Some(m), None) => f(m),
+        (None, _) => "—".to_string(),
+    };
+    let mut lines = Vec::new();
     for r in rows {
-        let m = |k: &str| r.metrics.get(k);
-        let with_ci = |k: &str, scale: f64, f: fn(f64) -> String| match m(k) {
-            Some(s) => match s.ci95 {
-                Some(h) => format!("{} ±{}", f(s.mean * scale), f(h * scale)),
-                None => f(s.mean * scale),
-            },
-            None => "-".into(),
+        let m = |k: &str| r.metrics.get(k).filter(|s| s.mean.is_finite());
+        let stat = |k: &str, f: &dyn Fn(f64) -> String| {
+            pm(m(k).map(|s| s.mean), m(k).and_then(|s| s.ci95), f)
         };
         let mut line = vec![r.point.to_string()];
         line.extend(meta.parameters.iter().map(|p| {
-            r.parameters
-                .get(&p.name)
-                .map(value_text)
-                .unwrap_or_default()
+            r.parameters.get(&p.name).map_or_else(String::new, |v| {
+                v.as_f64().map_or_else(|| value_text(v), x_text)
+            })
         }));
         line.push(r.design.clone());
-        line.push(with_ci("failure_rate", 1.0, percent));
-        line.push(with_ci("throughput_per_s", 1.0, magnitude));
-        line.push(with_ci("latency_mean_ms", 1.0, magnitude));
-        line.push(with_ci("latency_p99_ms", 1.0, magnitude));
-        line.push(r.cost_month_usd.map_or("-".into(), usd));
+        line.push(stat("failure_rate", &percent));
+        line.push(stat("throughput_per_s", &magnitude));
+        for metric in &extra {
+            let unit = Unit::of(metric);
+            line.push(match r.objectives.iter().find(|o| &o.metric == metric) {
+                Some(o) => pm(o.mean, o.ci95, &|v| unit.cell(v)),
+                None => String::new(),
+            });
+        }
+        if !latency_named {
+            line.push(stat("latency_p99_ms", &magnitude));
+        }
+        line.push(r.cost_month_usd.map_or("—".into(), usd));
+        let missed: Vec<String> = r
+            .objectives
+            .iter()
+            .filter(|o| !o.met)
+            .map(|o| {
+                let label = Unit::of(&o.metric).label;
+                label.split(" (").next().unwrap_or(&label).to_string()
+            })
+            .collect();
         line.push(if r.failed.is_empty() {
             "met".into()
-        } else {
+        } else if missed.is_empty() {
             format!("missed {}", r.failed.len())
+        } else {
+            format!("missed: {}", missed.join(", "))
         });
-        table.push(line);
+        lines.push(line);
     }
-    let cols = table[0].len();
-    let widths: Vec<usize> = (0..cols)
+    (header, lines, left)
+}
+
+/// The sweep as an aligned text table, for the terminal.
+pub fn rows_text(meta: &SweepMeta, rows: &[SweepRow]) -> String {
+    let (header, lines, left) = table(meta, rows);
+    let mut all = vec![header];
+    all.extend(lines);
+    let widths: Vec<usize> = (0..left.len())
         .map(|c| {
-            table
-                .iter()
+            all.iter()
                 .map(|l| l.get(c).map_or(0, |s| s.chars().count()))
                 .max()
                 .unwrap_or(0)
         })
         .collect();
     let mut out = String::new();
-    for line in &table {
+    for line in &all {
         let cells: Vec<String> = line
             .iter()
             .zip(&widths)
-            .enumerate()
-            .map(|(c, (s, w))| {
-                let pad = w - s.chars().count();
-                let left = c == 0 || c == cols - 1 || c == meta.parameters.len() + 1;
+            .zip(&left)
+            .map(|((s, w), &left)| {
+                let pad = " ".repeat(w - s.chars().count());
                 if left {
-                    format!("{s}{}", " ".repeat(pad))
+                    format!("{s}{pad}")
                 } else {
-                    format!("{}{s}", " ".repeat(pad))
+                    format!("{pad}{s}")
                 }
             })
             .collect();
@@ -654,34 +928,91 @@ pub fn rows_text(meta: &SweepMeta, rows: &[SweepRow]) -> String {
     out
 }
 
-/// `report.md`: the narrative, the charts (as SVG files) and the table.
-pub fn report_markdown(meta: &SweepMeta, rows: &[SweepRow], charts: &[ChartSpec]) -> String {
-    let mut out = format!("# Sweep of {}\n\n", meta.scenario);
-    let params: Vec<String> = meta
-        .parameters
+/// The sweep table as Markdown.
+fn rows_markdown(meta: &SweepMeta, rows: &[SweepRow]) -> String {
+    let (header, lines, left) = table(meta, rows);
+    let cell = |s: &str| s.replace('|', "\\|");
+    let mut out = String::from("|");
+    for h in &header {
+        let _ = write!(out, " {} |", cell(h));
+    }
+    out.push_str("\n|");
+    for l in &left {
+        out.push_str(if *l { "---|" } else { "---:|" });
+    }
+    out.push('\n');
+    for line in &lines {
+        out.push('|');
+        for c in line {
+            let _ = write!(out, " {} |", cell(c));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// The sweep table as HTML (escaped; numbers right-aligned).
+fn rows_html(meta: &SweepMeta, rows: &[SweepRow]) -> String {
+    use crate::chart::escape;
+    let (header, lines, left) = table(meta, rows);
+    let class = |l: bool| if l { "" } else { " class=\"n\"" };
+    let mut out = String::from("<table class=\"sweep\">\n<thead><tr>");
+    for (h, l) in header.iter().zip(&left) {
+        let _ = write!(out, "<th{}>{}</th>", class(*l), escape(h));
+    }
+    out.push_str("</tr></thead>\n<tbody>\n");
+    for line in &lines {
+        out.push_str("<tr>");
+        for (c, l) in line.iter().zip(&left) {
+            let missed = c.starts_with("missed");
+            let text = if missed {
+                format!("<span class=\"alert\">{}</span>", escape(c))
+            } else {
+                escape(c)
+            };
+            let _ = write!(out, "<td{}>{text}</td>", class(*l));
+        }
+        out.push_str("</tr>\n");
+    }
+    out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+/// `what was swept`: `users (workload.arrivals.closed.users) over 10, 32, ...`.
+fn parameters_text(meta: &SweepMeta) -> String {
+    meta.parameters
         .iter()
         .map(|p| {
             format!(
-                "`{}` ({}) over {}",
+                "{} ({}) over {}",
                 p.name,
                 p.paths.join(", "),
                 p.values
                     .iter()
-                    .map(value_text)
+                    .map(|v| v.as_f64().map_or_else(|| value_text(v), x_text))
                     .collect::<Vec<_>>()
                     .join(", ")
             )
         })
-        .collect();
-    let _ = writeln!(
-        out,
-        "{} points × {} designs × {} replications (seed {}); {}.\n",
-        meta.points,
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// `9 points × 3 designs × 3 replications (seed 9)`.
+fn size_text(meta: &SweepMeta) -> String {
+    format!(
+        "{} points × {} designs × {} replications (seed {})",
+        thousands(meta.points as u64),
         meta.designs.len(),
         meta.replications,
         meta.seed,
-        params.join("; ")
-    );
+    )
+}
+
+/// `report.md`: the narrative, the charts (as SVG files) and the table.
+pub fn report_markdown(meta: &SweepMeta, rows: &[SweepRow], charts: &[ChartSpec]) -> String {
+    let mut out = format!("# Sweep of {}\n\n", meta.scenario);
+    let _ = writeln!(out, "{}; {}.\n", size_text(meta), parameters_text(meta));
     for s in narrative(meta, rows) {
         let _ = writeln!(out, "- {s}");
     }
@@ -689,29 +1020,37 @@ pub fn report_markdown(meta: &SweepMeta, rows: &[SweepRow], charts: &[ChartSpec]
     for c in charts {
         let _ = writeln!(out, "![{}](charts/{}.svg)\n", c.title, c.id);
     }
-    out.push_str("```text\n");
-    out.push_str(&rows_text(meta, rows));
-    out.push_str("```\n");
+    out.push_str(&rows_markdown(meta, rows));
     out
 }
 
-/// `index.html`: the same as [`report_markdown`], self-contained (inline SVG).
+/// `index.html`: the same as [`report_markdown`], self-contained (inline SVG), styled
+/// like a run's report.
 pub fn report_html(meta: &SweepMeta, rows: &[SweepRow], charts: &[(ChartSpec, String)]) -> String {
     use crate::chart::escape;
-    let mut out =
-        String::from("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",
+    );
     let _ = writeln!(out, "<title>Sweep of {}</title>", escape(&meta.scenario));
-    out.push_str(
-        "<style>body{font-family:sans-serif;max-width:1000px;margin:2em auto;padding:0 1em;\
-         color:#222}pre{overflow-x:auto;font-size:12px}figure{margin:1em 0}\
-         figcaption{color:#555;font-size:14px}</style>\n</head>\n<body>\n",
+    let _ = write!(
+        out,
+        "<style>\n{}</style>\n</head>\n<body>\n",
+        crate::report::CSS
     );
     let _ = writeln!(out, "<h1>Sweep of {}</h1>", escape(&meta.scenario));
-    out.push_str("<ul>\n");
+    let _ = writeln!(
+        out,
+        "<p class=\"meta\">{} · caplab {}</p>\n<p>{}.</p>",
+        escape(&size_text(meta)),
+        escape(&meta.caplab_version),
+        escape(&parameters_text(meta))
+    );
+    out.push_str("<h2>What the sweep shows</h2>\n<ul class=\"narrative\">\n");
     for s in narrative(meta, rows) {
         let _ = writeln!(out, "<li>{}</li>", escape(&s));
     }
-    out.push_str("</ul>\n");
+    out.push_str("</ul>\n<h2>Charts</h2>\n");
     for (c, svg) in charts {
         let _ = writeln!(
             out,
@@ -721,7 +1060,8 @@ pub fn report_html(meta: &SweepMeta, rows: &[SweepRow], charts: &[(ChartSpec, St
             escape(&c.caption)
         );
     }
-    let _ = writeln!(out, "<pre>{}</pre>", escape(&rows_text(meta, rows)));
+    out.push_str("<h2>Every point</h2>\n");
+    out.push_str(&rows_html(meta, rows));
     out.push_str("</body>\n</html>\n");
     out
 }
@@ -773,6 +1113,16 @@ mod tests {
             } else {
                 vec!["failure_rate <= 0.01".into()]
             },
+            objectives: vec![ObjectiveStat {
+                expect: "failure_rate <= 0.01".into(),
+                metric: "failure_rate".into(),
+                mean: Some(if ok { 0.0 } else { 0.2 }),
+                ci95: None,
+                op: Some("<=".into()),
+                bound: Some(0.01),
+                met: ok,
+                error: None,
+            }],
             digest: "0".into(),
         }
     }

@@ -4,7 +4,7 @@
 //! right-aligned and text left-aligned, every line of a table is padded to the same
 //! width and ends with `\n`. Colour (ANSI) only through [`render_text_styled`].
 
-use models::results::{RequestCounts, RunResults};
+use models::results::{LatencySummary, RequestCounts, RunResults};
 use std::collections::BTreeSet;
 
 /// How to render text reports.
@@ -132,7 +132,7 @@ fn summary(results: &RunResults) -> Table {
     ]);
     for d in &results.designs {
         let r = &d.requests;
-        let l = &d.latency_ms;
+        let l = |f: fn(&LatencySummary) -> f64| ms(d.latency_ms.as_ref().map(f));
         table.rows.push(vec![
             Cell::plain(d.name.clone()),
             Cell::plain(thousands(r.total)),
@@ -143,11 +143,11 @@ fn summary(results: &RunResults) -> Table {
             Cell::plain(thousands(outcome(r, "in_flight"))),
             failure_cell(d.failure_rate),
             Cell::plain(magnitude(d.throughput_per_s)),
-            Cell::plain(magnitude(l.mean)),
-            Cell::plain(magnitude(l.p50)),
-            Cell::plain(magnitude(l.p99)),
-            Cell::plain(magnitude(l.p999)),
-            Cell::plain(magnitude(l.max)),
+            Cell::plain(l(|l| l.mean)),
+            Cell::plain(l(|l| l.p50)),
+            Cell::plain(l(|l| l.p99)),
+            Cell::plain(l(|l| l.p999)),
+            Cell::plain(l(|l| l.max)),
             Cell::plain(d.digest.clone()),
         ]);
     }
@@ -193,8 +193,8 @@ fn endpoints(results: &RunResults) -> Option<Table> {
                 Cell::plain(thousands(e.requests.ok)),
                 failure_cell(e.failure_rate),
                 Cell::plain(magnitude(e.throughput_per_s)),
-                Cell::plain(magnitude(e.latency_ms.mean)),
-                Cell::plain(magnitude(e.latency_ms.p99)),
+                Cell::plain(ms(e.latency_ms.map(|l| l.mean))),
+                Cell::plain(ms(e.latency_ms.map(|l| l.p99))),
             ]);
         }
     }
@@ -272,8 +272,8 @@ fn messages(results: &RunResults) -> Option<Table> {
             Cell::plain(thousands(m.queued)),
             Cell::plain(thousands(m.in_flight)),
             Cell::plain(thousands(m.duplicates)),
-            Cell::plain(magnitude(m.completion_latency_ms.mean)),
-            Cell::plain(magnitude(m.completion_latency_ms.p99)),
+            Cell::plain(ms(m.completion_latency_ms.map(|l| l.mean))),
+            Cell::plain(ms(m.completion_latency_ms.map(|l| l.p99))),
         ]);
     }
     Some(table)
@@ -325,6 +325,16 @@ fn reliability(results: &RunResults) -> Option<Table> {
         ]);
     }
     Some(table)
+}
+
+/// The messages table (designs with brokers) as HTML, when any design has one.
+pub(crate) fn messages_html(results: &RunResults) -> Option<String> {
+    messages(results).map(|t| t.html("messages"))
+}
+
+/// The messages table as Markdown.
+pub(crate) fn messages_markdown(results: &RunResults) -> Option<String> {
+    messages(results).map(|t| t.markdown())
 }
 
 /// The replicated-store, payment and lock tables (those that apply) as HTML: title, table.
@@ -397,7 +407,7 @@ fn stores(results: &RunResults) -> Option<Table> {
                     text: thousands(st.lost_writes),
                     alert: st.lost_writes > 0,
                 },
-                Cell::plain(magnitude(st.replication_lag_ms.p99)),
+                Cell::plain(ms(st.replication_lag_ms.map(|l| l.p99))),
             ]);
             if failovers {
                 if let Some(row) = table.rows.last_mut() {
@@ -470,8 +480,8 @@ fn locks(results: &RunResults) -> Option<Table> {
                 Cell::plain(name.clone()),
                 Cell::plain(thousands(l.requests)),
                 Cell::plain(percent(l.conflict_rate)),
-                Cell::plain(magnitude(l.wait_ms.mean)),
-                Cell::plain(magnitude(l.wait_ms.p99)),
+                Cell::plain(ms(l.wait_ms.map(|l| l.mean))),
+                Cell::plain(ms(l.wait_ms.map(|l| l.p99))),
                 Cell::plain(thousands(l.wait_timeouts)),
                 Cell {
                     text: thousands(l.lease_expiries),
@@ -700,6 +710,12 @@ pub(crate) fn magnitude(x: f64) -> String {
             format!("{x:.0}")
         }
     }
+}
+
+/// A latency that may not exist: [`magnitude`], or `—` when there were no samples (no
+/// successful request is not zero latency).
+pub(crate) fn ms(x: Option<f64>) -> String {
+    x.map_or_else(|| "—".to_string(), magnitude)
 }
 
 /// A fraction as a percentage with 2 decimals (`0.0123` → `1.23`); `-` if not finite.

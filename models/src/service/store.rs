@@ -139,7 +139,7 @@ impl ServiceInstance {
             }
         } else {
             let i = if Self::at_primary(st.protocol, w.op) {
-                usize::from(self.primaries[w.store]) % n
+                usize::from(self.primary(w.store)) % n
             } else {
                 (nearest + usize::from(w.attempt)) % n
             };
@@ -179,7 +179,7 @@ impl ServiceInstance {
             return self.finish(slot, outcome, ctx);
         }
         if let StoreAnswer::Redirect(primary) = answer {
-            self.primaries[w.store] = primary;
+            *self.primary_mut(w.store) = primary;
             w.attempt += 1;
             self.execs[slot as usize].store = Some(w);
             if usize::from(w.attempt) < st.replicas.len() {
@@ -278,7 +278,7 @@ impl ServiceInstance {
             return self.store_send(slot, ctx);
         }
         if st.failover.is_some() && Self::at_primary(st.protocol, w.op) {
-            let p = &mut self.primaries[w.store];
+            let p = self.primary_mut(w.store);
             *p = ((usize::from(*p) + 1) % n) as u16;
         }
         self.store_fail(slot, ctx);
