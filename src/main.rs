@@ -40,7 +40,7 @@ struct Cli {
 enum Command {
     /// Run a scenario: every design (or those given) under one seed; print tables, write results.
     Run {
-        /// The scenario file (JSON).
+        /// The scenario: a file (JSON) or a bundled scenario's name (`caplab list`).
         file: PathBuf,
         /// Seed overriding the scenario's.
         #[arg(long)]
@@ -98,7 +98,7 @@ enum Command {
     },
     /// Run every point of a scenario's `sweep` × design × replication; write one table.
     Sweep {
-        /// The scenario file, with a `sweep`.
+        /// The scenario (a file or a bundled name), with a `sweep`.
         file: PathBuf,
         /// Replications per point and design (default: the file's `sweep.replications`).
         #[arg(long, value_name = "K")]
@@ -138,7 +138,7 @@ enum Command {
     /// on a violation, print the seed, a shrunk schedule and the command that replays it
     /// (exit code 1).
     Chaos {
-        /// The scenario file (with a `chaos` section; without one, its own faults only).
+        /// The scenario, a file or a bundled name (with a `chaos` section; without one, its own faults only).
         file: PathBuf,
         /// Seeds per design (default: the file's `chaos.runs`, or 1 without chaos).
         #[arg(long, value_name = "N")]
@@ -221,7 +221,7 @@ enum Command {
     /// failed ones) and write them as Chrome trace-event and OTLP JSON.
     #[command(group(clap::ArgGroup::new("pick").required(true).args(["request", "slowest", "failed"])))]
     Trace {
-        /// The scenario file (JSON).
+        /// The scenario: a file (JSON) or a bundled scenario's name (`caplab list`).
         file: PathBuf,
         /// Trace only this design (repeatable).
         #[arg(long = "design", value_name = "NAME")]

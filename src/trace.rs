@@ -163,8 +163,13 @@ pub fn trace(file: &Path, options: &TraceOptions) -> ExitCode {
         outln!("wrote {}", path.display());
     }
     outln!(
-        "replay: caplab trace {} --seed {seed}{}",
+        "replay: caplab trace {}{} --seed {seed}{}",
         file.display(),
+        options
+            .designs
+            .iter()
+            .map(|d| format!(" --design {d}"))
+            .collect::<String>(),
         match options.pick {
             Pick::Request(n) => format!(" --request {n}"),
             Pick::Slowest(k) => format!(" --slowest {k}"),

@@ -232,6 +232,16 @@ fn list_and_run_by_name_work_from_any_directory() {
     );
     assert_eq!(by_name.stdout, by_file.stdout);
     let _ = std::fs::remove_dir_all(&dir);
+    // A directory named like a bundled scenario (an output directory, say) does not hide it.
+    let here = temp_dir("dir-named-like-a-scenario");
+    std::fs::create_dir_all(here.join("chaos")).expect("mkdir");
+    let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
+        .args(["validate", "chaos"])
+        .current_dir(&here)
+        .output()
+        .expect("caplab runs");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let _ = std::fs::remove_dir_all(&here);
     // An unknown name lists the bundled ones.
     let o = caplab_elsewhere(&["validate", "no-such-scenario"]);
     assert_eq!(o.status.code(), Some(2));

@@ -4,6 +4,7 @@ mod chaos;
 mod checkers;
 mod cli;
 mod consistency;
+mod docs;
 mod engine;
 mod lab;
 mod lab_claims;

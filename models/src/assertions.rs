@@ -202,7 +202,8 @@ pub fn metric_value(d: &DesignResult, metric: &str) -> Result<f64, String> {
 fn value_at(root: &Value, path: &[String], design: &str, metric: &str) -> Result<f64, String> {
     if path == ["messages", "lost"] {
         if let Some(m) = root.pointer("/messages/lost").and_then(Value::as_object) {
-            return Ok(m.values().filter_map(Value::as_f64).sum());
+            // A fold from +0: an empty `sum()` of floats is -0, printed "-0".
+            return Ok(m.values().filter_map(Value::as_f64).fold(0.0, |a, b| a + b));
         }
     }
     let mut v = root;

@@ -50,11 +50,11 @@ pub fn find(name: &str) -> Option<&'static Bundled> {
     ALL.iter().find(|b| b.name == stem)
 }
 
-/// Reads the scenario at `path`; a path that names no file but is a bundled scenario's name
-/// (`cap-partition`, `cap-partition.json`) loads that one. A path that is neither gives the
+/// Reads the scenario at `path`; a path that names no file (nothing, or a directory) but is
+/// a bundled scenario's name (`cap-partition`, `cap-partition.json`) loads that one. A path that is neither gives the
 /// file's "cannot read" error, which then lists the bundled names.
 pub fn load_path_or_name(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
-    if !path.exists() && path.parent().is_none_or(|p| p.as_os_str().is_empty()) {
+    if !path.is_file() && path.parent().is_none_or(|p| p.as_os_str().is_empty()) {
         if let Some(b) = path.to_str().and_then(find) {
             return b.load();
         }
