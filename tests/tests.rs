@@ -6,6 +6,7 @@ mod cli;
 mod consistency;
 mod docs;
 mod engine;
+mod golden;
 mod lab;
 mod lab_claims;
 mod lab_tools;
