@@ -12,6 +12,9 @@ pub(crate) mod eventual_register;
 #[path = "../examples/gossip-counter.rs"]
 pub(crate) mod gossip_counter;
 #[allow(dead_code)]
+#[path = "../examples/kafka-log.rs"]
+pub(crate) mod kafka_log;
+#[allow(dead_code)]
 #[path = "../examples/majority-register.rs"]
 pub(crate) mod majority_register;
 #[allow(dead_code)]

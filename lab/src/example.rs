@@ -195,6 +195,9 @@ pub enum CheckArg {
     Causal,
     /// Unique identifiers.
     Unique,
+    /// A Kafka-style log: one message per offset, no lost writes, polls in order,
+    /// committed offsets never going backwards.
+    Kafka,
 }
 
 impl From<CheckArg> for Check {
@@ -207,6 +210,7 @@ impl From<CheckArg> for Check {
             CheckArg::MonotonicReads => Check::MonotonicReads,
             CheckArg::Causal => Check::Causal,
             CheckArg::Unique => Check::Unique,
+            CheckArg::Kafka => Check::Kafka,
         }
     }
 }
@@ -221,6 +225,7 @@ impl CheckArg {
             CheckArg::MonotonicReads => "monotonic-reads",
             CheckArg::Causal => "causal",
             CheckArg::Unique => "unique",
+            CheckArg::Kafka => "kafka",
         }
     }
 
@@ -304,7 +309,7 @@ pub struct RunArgs {
     /// Crashes lose the node's durable state too (a disk never synced).
     #[arg(long)]
     pub amnesia: bool,
-    /// Register workloads: the number of keys (default: the example's).
+    /// Register and Kafka-log workloads: the number of keys (default: the example's).
     #[arg(long, value_name = "N")]
     pub keys: Option<u32>,
     /// Faults to run instead of those the nemesis draws (a JSON list, as a scenario's
@@ -517,8 +522,13 @@ impl Example {
         setup.check = a.check.map_or(self.check, Check::from);
         if let Some(k) = a.keys {
             match &mut setup.workload.data {
-                crate::workload::DataType::Register { keys, .. } => *keys = k,
-                _ => return Err("--keys: only register workloads have keys".to_string()),
+                crate::workload::DataType::Register { keys, .. }
+                | crate::workload::DataType::KafkaLog { keys, .. } => *keys = k,
+                _ => {
+                    return Err(
+                        "--keys: only register and Kafka-log workloads have keys".to_string()
+                    )
+                }
             }
         }
         if let Some(d) = a.duration {

@@ -73,7 +73,7 @@ pub struct PackCheck {
     #[serde(default)]
     pub keys: Option<u32>,
     /// The property (default: the node's): `linearizable`, `sequential`, `converges`,
-    /// `read-your-writes`, `monotonic-reads`, `causal`, `unique`.
+    /// `read-your-writes`, `monotonic-reads`, `causal`, `unique`, `kafka`.
     #[serde(default)]
     pub check: Option<String>,
     /// Simulated seconds of each run.
@@ -195,7 +195,7 @@ pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), String> {
                     format!("checks[{i}].check"),
                     format!(
                         "linearizable, sequential, converges, read-your-writes, \
-                         monotonic-reads, causal or unique, not {word:?}"
+                         monotonic-reads, causal, unique or kafka, not {word:?}"
                     ),
                 );
             }

@@ -9,7 +9,7 @@
 
 use crate::node::{Effect, Node, NodeCtx, ReplicaId, Request};
 use crate::setup::{Check, Contact, Setup};
-use crate::workload::{Answer, Observation, Op};
+use crate::workload::{Answer, ClientMemory, Observation, Op};
 use models::checker::convergence::{Observed, Sample};
 use models::scenario::FaultAction;
 use sim_core::dist::Dist;
@@ -83,7 +83,36 @@ pub fn op_text(op: &Op) -> String {
         Op::GenerateId => "generate()".to_string(),
         Op::Broadcast { value } => format!("broadcast({value})"),
         Op::ReadMessages => "read()".to_string(),
+        Op::Send { key, msg } => format!("send(k{key}, {msg})"),
+        Op::Poll { offsets } => format!("poll({})", key_offsets(offsets)),
+        Op::CommitOffsets { offsets } => format!("commit({})", key_offsets(offsets)),
+        Op::ListCommittedOffsets { keys } => {
+            let keys: Vec<String> = keys.iter().map(|k| format!("k{k}")).collect();
+            format!("list_committed({})", keys.join(", "))
+        }
     }
+}
+
+/// Offsets by key, short: `k0@3, k1@0`.
+fn key_offsets(offsets: &BTreeMap<u64, u64>) -> String {
+    let parts: Vec<String> = offsets.iter().map(|(k, o)| format!("k{k}@{o}")).collect();
+    parts.join(", ")
+}
+
+/// A poll's messages of one key, short: `[3:31, 4:40]`, or the first and last three of
+/// a long list.
+pub fn polled_text(entries: &[(u64, u64)]) -> String {
+    let pair = |(o, m): &(u64, u64)| format!("{o}:{m}");
+    let parts: Vec<String> = if entries.len() > 8 {
+        let head = entries[..3].iter().map(pair);
+        let tail = entries[entries.len() - 3..].iter().map(pair);
+        head.chain([format!("… {} in all …", entries.len())])
+            .chain(tail)
+            .collect()
+    } else {
+        entries.iter().map(pair).collect()
+    };
+    format!("[{}]", parts.join(", "))
 }
 
 /// An answer, short: `12`, `ok`, `unavailable`.
@@ -98,7 +127,16 @@ pub fn answer_text(answer: &Answer) -> String {
         Answer::Log(l) => few(l.iter()),
         Answer::Set(s) | Answer::Messages(s) => few(s.iter()),
         Answer::Id(v) => v.to_string(),
-        Answer::Broadcasted => "ok".to_string(),
+        Answer::Broadcasted | Answer::Committed => "ok".to_string(),
+        Answer::Offset(o) => format!("offset {o}"),
+        Answer::Polled(got) => {
+            let parts: Vec<String> = got
+                .iter()
+                .map(|(k, l)| format!("k{k} {}", polled_text(l)))
+                .collect();
+            parts.join(", ")
+        }
+        Answer::CommittedOffsets(c) => format!("{{{}}}", key_offsets(c).replace('@', ": ")),
         Answer::Unavailable => "unavailable".to_string(),
     }
 }
@@ -130,6 +168,13 @@ fn answer_word(answer: &Answer) -> u64 {
         Answer::Id(v) => fold(11, *v),
         Answer::Broadcasted => 12,
         Answer::Messages(s) => s.iter().fold(13, |d, v| fold(d, *v)),
+        Answer::Offset(o) => fold(14, *o),
+        Answer::Polled(got) => got.iter().fold(15, |d, (k, l)| {
+            l.iter()
+                .fold(fold(d, *k), |d, (o, m)| fold(fold(d, *o), *m))
+        }),
+        Answer::Committed => 16,
+        Answer::CommittedOffsets(c) => c.iter().fold(17, |d, (k, o)| fold(fold(d, *k), *o)),
     }
 }
 
@@ -452,6 +497,7 @@ fn build_watching<N: Node>(
                 env: Rc::clone(&env),
                 current: None,
                 next_request: 0,
+                memory: ClientMemory::default(),
                 _wire: PhantomData,
             };
             sim.add_component(
@@ -930,6 +976,8 @@ struct ClientNode<M, T> {
     env: Rc<Env>,
     current: Option<Current>,
     next_request: u64,
+    /// What the client remembers between requests (a Kafka client's positions).
+    memory: ClientMemory,
     _wire: PhantomData<fn() -> (M, T)>,
 }
 
@@ -949,7 +997,10 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
             w.next_value
         };
         let reads_only = now >= self.env.updates_until;
-        let op = self.env.workload.draw(ctx.rng(), fresh, reads_only);
+        let op = self
+            .env
+            .workload
+            .draw(ctx.rng(), fresh, reads_only, &self.memory);
         let replica = match self.env.contact {
             Contact::Home => self.env.home[self.group as usize],
             Contact::Fixed(r) => r,
@@ -1021,6 +1072,9 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
         let Some(cur) = self.current.take() else {
             return;
         };
+        if let (Outcome::Ok, Some(a)) = (outcome, &answer) {
+            self.memory.learn(&cur.op, a);
+        }
         let now = ctx.now();
         let window = (now.as_nanos() / self.env.window.as_nanos()) as usize;
         let world = ctx.world();

@@ -8,7 +8,8 @@
 //! - [`Node`] and [`NodeCtx`] (`node`): what you implement, and what your handlers can do
 //!   (send, reply, set timers, read the durable state that survives crashes);
 //! - [`Workload`] and [`Op`]/[`Answer`] (`workload`): what clients ask, what replicas
-//!   answer: registers (read/write/CAS, one key or several), counters, logs, sets;
+//!   answer: registers (read/write/CAS, one key or several), counters, logs, sets,
+//!   unique ids, broadcast, Kafka-style logs with offsets;
 //! - [`Setup`] (`setup`): replicas, client groups, network, faults, check; in code or
 //!   from a scenario file such as `scenarios/cap-partition.json` (the mapping of its fault
 //!   targets onto your nodes is documented there);

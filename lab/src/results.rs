@@ -88,6 +88,7 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
                     (&o.op, &o.answer),
                     (Op::Write { .. }, Some(Answer::Written))
                         | (Op::Cas { .. }, Some(Answer::Cas(true)))
+                        | (Op::Send { .. }, Some(Answer::Offset(_)))
                 )
             })
             .count() as u64,

@@ -60,6 +60,10 @@ pub enum Check {
     Causal,
     /// Every identifier handed out is unique (unique-id workloads).
     Unique,
+    /// A Kafka-style log keeps its promises (Kafka-log workloads): one message per offset,
+    /// polls in order that skip no acknowledged message, committed offsets never going
+    /// backwards.
+    Kafka,
 }
 
 impl Check {
@@ -73,6 +77,7 @@ impl Check {
             Check::MonotonicReads => "monotonic reads",
             Check::Causal => "causally consistent",
             Check::Unique => "unique",
+            Check::Kafka => "kafka-consistent",
         }
     }
 }

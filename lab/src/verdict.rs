@@ -8,13 +8,14 @@
 
 use crate::harness::{LabRun, OpRecord, Outcome};
 use crate::setup::{Check, Setup};
-use crate::workload::{Answer, Op};
+use crate::workload::{Answer, DataType, Op};
 use models::checker::causal::{check_session, Guarantee};
 use models::checker::convergence::{self, Convergence, Update};
 use models::checker::generic::{
     check_generic, render_counterexample_labelled, GenericConfig, GenericVerdict, Order, TimedOp,
 };
 use models::checker::history::{History, OpKind, Operation};
+use models::checker::kafka::{check_kafka, KafkaCall, KafkaOp};
 use models::checker::linearizable::{check, CheckConfig, CheckReport, Verdict};
 use models::checker::model::{CounterModel, CounterOp, LogModel, LogOp, Model, SetModel, SetOp};
 use models::checker::sequential::check_sequential;
@@ -128,6 +129,17 @@ fn judge_history(setup: &Setup, run: &LabRun) -> LabVerdict {
         Check::ReadYourWrites | Check::MonotonicReads | Check::Causal
     );
     match setup.check {
+        Check::Kafka if matches!(setup.workload.data, DataType::KafkaLog { .. }) => {
+            kafka(run, &recorded, timeout_ns)
+        }
+        Check::Kafka => unknown(
+            Check::Kafka.property(),
+            "a Kafka-style log is checked for Kafka-log workloads only".to_string(),
+        ),
+        c if matches!(setup.workload.data, DataType::KafkaLog { .. }) => unknown(
+            c.property(),
+            "a Kafka-style log is checked for its own promises: --check kafka".to_string(),
+        ),
         Check::Converges => converges(setup, run, &recorded),
         _ if ops.iter().any(|o| o.op == Op::GenerateId) => {
             unique(setup.check, ops, &recorded, timeout_ns)
@@ -502,6 +514,160 @@ fn unique(check: Check, ops: &[OpRecord], recorded: &str, timeout_ns: u64) -> La
         culprits: vec![a.op, b.op],
         window_ns: window(
             [a, b].iter().map(|i| (i.invoke_ns, Some(i.complete_ns))),
+            timeout_ns,
+        ),
+        converged_at_ns: None,
+        convergence_ns: None,
+    }
+}
+
+/// The Kafka-log history of a run, with the record of each operation.
+fn kafka_history(run: &LabRun) -> (Vec<KafkaOp>, Vec<&OpRecord>) {
+    run.world
+        .ops
+        .iter()
+        .filter_map(|o| {
+            let done = completed(o);
+            let answer = done.map(|d| d.1);
+            let call = match &o.op {
+                Op::Send { key, msg } => KafkaCall::Send {
+                    key: *key,
+                    msg: *msg,
+                    offset: match answer {
+                        Some(Answer::Offset(x)) => Some(*x),
+                        _ => None,
+                    },
+                },
+                Op::Poll { offsets } => KafkaCall::Poll {
+                    from: offsets.clone(),
+                    got: match answer {
+                        Some(Answer::Polled(got)) => Some(got.clone()),
+                        _ => None,
+                    },
+                },
+                Op::CommitOffsets { offsets } => KafkaCall::Commit {
+                    offsets: offsets.clone(),
+                },
+                Op::ListCommittedOffsets { keys } => KafkaCall::List {
+                    keys: keys.clone(),
+                    got: match answer {
+                        Some(Answer::CommittedOffsets(got)) => Some(got.clone()),
+                        _ => None,
+                    },
+                },
+                _ => return None,
+            };
+            let op = KafkaOp {
+                id: o.id,
+                client: o.client,
+                call,
+                invoke_ns: o.invoke_ns,
+                complete_ns: done.map(|d| d.0),
+            };
+            Some((op, o))
+        })
+        .unzip()
+}
+
+/// One operation of a Kafka counter-example, about `key` only: `send(k1, 105) -> offset
+/// 3`, `poll(k1@3; 3 other keys) -> k1 [3:105, 5:103]`, `list_committed(k1; 3 other keys)
+/// -> k1: 4`.
+fn kafka_line(o: &KafkaOp, record: &OpRecord, ops: &[OpRecord], key: u64) -> String {
+    let ms = |ns: u64| format!("{}.{:03}", ns / 1_000_000, (ns / 1_000) % 1_000);
+    let others = |n: usize| match n {
+        0 => String::new(),
+        1 => "; 1 other key".to_string(),
+        n => format!("; {n} other keys"),
+    };
+    let call = match &record.op {
+        Op::Poll { offsets } => format!(
+            "poll(k{key}@{}{})",
+            offsets.get(&key).map_or("?".to_string(), u64::to_string),
+            others(offsets.len().saturating_sub(1))
+        ),
+        Op::CommitOffsets { offsets } => format!(
+            "commit(k{key}@{}{})",
+            offsets.get(&key).map_or("?".to_string(), u64::to_string),
+            others(offsets.len().saturating_sub(1))
+        ),
+        Op::ListCommittedOffsets { keys } => format!(
+            "list_committed(k{key}{})",
+            others(keys.len().saturating_sub(1))
+        ),
+        op => crate::harness::op_text(op),
+    };
+    let result = match (&o.call, o.complete_ns) {
+        (_, None) => unknown_label(&call, ops, o.id).unwrap_or(call),
+        (
+            KafkaCall::Send {
+                offset: Some(x), ..
+            },
+            _,
+        ) => format!("{call} -> offset {x}"),
+        (KafkaCall::Poll { got: Some(got), .. }, _) => format!(
+            "{call} -> k{key} {}",
+            crate::harness::polled_text(got.get(&key).map_or(&[][..], Vec::as_slice))
+        ),
+        (KafkaCall::List { got: Some(got), .. }, _) => format!(
+            "{call} -> k{key}: {}",
+            got.get(&key).map_or("nothing".to_string(), u64::to_string)
+        ),
+        _ => format!("{call} -> ok"),
+    };
+    format!(
+        "  [{:>10}, {:>10}] ms  client {:<3} {result}\n",
+        ms(o.invoke_ns),
+        o.complete_ns.map_or("?".to_string(), ms),
+        o.client
+    )
+}
+
+/// A Kafka-style log's promises: one message per offset, polls in order that skip no
+/// acknowledged message, committed offsets never going backwards.
+fn kafka(run: &LabRun, recorded: &str, timeout_ns: u64) -> LabVerdict {
+    let property = Check::Kafka.property();
+    let (ops, records) = kafka_history(run);
+    let report = check_kafka(&ops, run.world.not_recorded == 0);
+    let Some(v) = report.violation else {
+        return holds(
+            property,
+            format!(
+                "{property}: checked {recorded}: {} sends acknowledged, each at an offset of its \
+                 own; {} polls returned {} messages in order, skipping none; committed offsets \
+                 never went back ({} commits acknowledged, {} lists)",
+                report.sends_acknowledged,
+                report.polls,
+                report.messages_polled,
+                report.commits_acknowledged,
+                report.lists
+            ),
+        );
+    };
+    let lines: String = v
+        .ops
+        .iter()
+        .map(|&i| kafka_line(&ops[i], records[i], &run.world.ops, v.key))
+        .collect();
+    LabVerdict {
+        property,
+        word: "violated",
+        summary: format!("NOT {property}: checked {recorded}"),
+        details: format!(
+            "{} of key {} ({}):\n{lines}why: {}\n",
+            if v.ops.len() == 1 {
+                "this operation breaks the log's promises".to_string()
+            } else {
+                format!("these {} operations break the log's promises", v.ops.len())
+            },
+            v.key,
+            v.anomaly.words(),
+            v.explanation
+        ),
+        culprits: v.ops.iter().map(|&i| ops[i].id).collect(),
+        window_ns: window(
+            v.ops
+                .iter()
+                .map(|&i| (ops[i].invoke_ns, ops[i].complete_ns)),
             timeout_ns,
         ),
         converged_at_ns: None,

@@ -2,7 +2,7 @@
 //! and the workload that draws them.
 
 use sim_core::rng::SimRng;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// An operation a client asks a replica for.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,12 +58,41 @@ pub enum Op {
     },
     /// Read every message this replica has received.
     ReadMessages,
+    /// Append a message to a key's log (Maelstrom's `kafka`: `send`); the answer is the
+    /// offset it was given ([`Answer::Offset`]). Offsets of a key increase along its log,
+    /// not necessarily one by one. Every message is sent once.
+    Send {
+        /// The key (a log of its own).
+        key: u64,
+        /// The message.
+        msg: u64,
+    },
+    /// Read each key's log from an offset on ([`Answer::Polled`]): the messages at that
+    /// offset and after, in offset order, with none skipped; a replica may return only the
+    /// first few (as Kafka's `max.poll.records`).
+    Poll {
+        /// Key → the first offset wanted (the client's position: the offset after the
+        /// last message it consumed).
+        offsets: BTreeMap<u64, u64>,
+    },
+    /// Record that messages are processed up to and including these offsets
+    /// ([`Answer::Committed`]). A key's committed offset is the largest ever committed:
+    /// it never goes back.
+    CommitOffsets {
+        /// Key → the last offset processed.
+        offsets: BTreeMap<u64, u64>,
+    },
+    /// Read the committed offsets of these keys ([`Answer::CommittedOffsets`]).
+    ListCommittedOffsets {
+        /// The keys.
+        keys: BTreeSet<u64>,
+    },
 }
 
 impl Op {
     /// The operation's name, used for endpoints in results: `read`, `write`, `cas`, `add`,
     /// `read_counter`, `append`, `read_log`, `insert`, `read_set`, `generate`, `broadcast`,
-    /// `read_messages`.
+    /// `read_messages`, `send`, `poll`, `commit_offsets`, `list_committed_offsets`.
     pub fn name(&self) -> &'static str {
         match self {
             Op::Read { .. } => "read",
@@ -78,6 +107,10 @@ impl Op {
             Op::GenerateId => "generate",
             Op::Broadcast { .. } => "broadcast",
             Op::ReadMessages => "read_messages",
+            Op::Send { .. } => "send",
+            Op::Poll { .. } => "poll",
+            Op::CommitOffsets { .. } => "commit_offsets",
+            Op::ListCommittedOffsets { .. } => "list_committed_offsets",
         }
     }
 
@@ -85,7 +118,13 @@ impl Op {
     pub fn is_update(&self) -> bool {
         !matches!(
             self,
-            Op::Read { .. } | Op::ReadCounter | Op::ReadLog | Op::ReadSet | Op::ReadMessages
+            Op::Read { .. }
+                | Op::ReadCounter
+                | Op::ReadLog
+                | Op::ReadSet
+                | Op::ReadMessages
+                | Op::Poll { .. }
+                | Op::ListCommittedOffsets { .. }
         )
     }
 
@@ -106,6 +145,10 @@ impl Op {
                 | (Op::GenerateId, Answer::Id(_))
                 | (Op::Broadcast { .. }, Answer::Broadcasted)
                 | (Op::ReadMessages, Answer::Messages(_))
+                | (Op::Send { .. }, Answer::Offset(_))
+                | (Op::Poll { .. }, Answer::Polled(_))
+                | (Op::CommitOffsets { .. }, Answer::Committed)
+                | (Op::ListCommittedOffsets { .. }, Answer::CommittedOffsets(_))
         )
     }
 }
@@ -137,6 +180,14 @@ pub enum Answer {
     Broadcasted,
     /// The messages this replica has received.
     Messages(BTreeSet<u64>),
+    /// The offset a sent message was given.
+    Offset(u64),
+    /// Per key polled, `(offset, message)` pairs in increasing offset order.
+    Polled(BTreeMap<u64, Vec<(u64, u64)>>),
+    /// The commit is done.
+    Committed,
+    /// Key → committed offset (a key with none committed is left out).
+    CommittedOffsets(BTreeMap<u64, u64>),
     /// The replica refuses (no quorum, not the leader...). The client counts an error; the
     /// checker treats the operation as one with an unknown outcome, since the replica may
     /// have done part of it before refusing.
@@ -173,6 +224,22 @@ pub fn describe(w: &Workload) -> String {
         DataType::Broadcast { read } => format!(
             "broadcast: {} reads of a replica's messages, broadcasts of new ones",
             pct(*read)
+        ),
+        DataType::KafkaLog {
+            keys,
+            poll,
+            commit,
+            list,
+        } => format!(
+            "Kafka-style log{} ({} key{}): {} polls from each client's positions, {} commits \
+             of what it consumed, {} lists of committed offsets, the rest sends of unique \
+             messages",
+            if *keys == 1 { "" } else { "s" },
+            keys,
+            if *keys == 1 { "" } else { "s" },
+            pct(*poll),
+            pct(*commit),
+            pct(*list)
         ),
     };
     format!("{data}{updates}")
@@ -230,6 +297,21 @@ pub enum DataType {
     Broadcast {
         /// Fraction of reads.
         read: f64,
+    },
+    /// Kafka-style logs, one per key (Maelstrom's `kafka`): sends of unique messages to a
+    /// key drawn at random; polls of every key, each client from its own positions (the
+    /// offset after the last message it polled, so polls move on); commits of those
+    /// positions (the last offset it consumed of each key); lists of every key's committed
+    /// offset.
+    KafkaLog {
+        /// Number of keys (logs).
+        keys: u32,
+        /// Fraction of polls.
+        poll: f64,
+        /// Fraction of commits (a client with nothing consumed yet polls instead).
+        commit: f64,
+        /// Fraction of lists of committed offsets (the rest are sends).
+        list: f64,
     },
 }
 
@@ -329,6 +411,22 @@ impl Workload {
         }
     }
 
+    /// Kafka-style logs: 4 keys, 30% polls, 10% commits, 10% lists of committed offsets,
+    /// half sends; 100 ms think time, so that a 60 s run sends a few thousand messages and
+    /// each poll returns a few.
+    pub fn kafka_log() -> Workload {
+        Workload {
+            data: DataType::KafkaLog {
+                keys: 4,
+                poll: 0.3,
+                commit: 0.1,
+                list: 0.1,
+            },
+            think_ms: 100.0,
+            ..Workload::register()
+        }
+    }
+
     /// Checks the numbers; the error names the field.
     pub fn validate(&self) -> Result<(), String> {
         let fraction = |name: &str, p: f64| {
@@ -365,6 +463,20 @@ impl Workload {
                 }
             }
             DataType::UniqueIds => {}
+            DataType::KafkaLog {
+                keys,
+                poll,
+                commit,
+                list,
+            } => {
+                if *keys == 0 {
+                    return Err("workload.keys: at least one key".to_string());
+                }
+                fraction("poll", *poll)?;
+                fraction("commit", *commit)?;
+                fraction("list", *list)?;
+                fraction("poll + commit + list", poll + commit + list)?;
+            }
         }
         if self.clients_per_group == 0 {
             return Err("workload.clients_per_group: at least one client".to_string());
@@ -380,8 +492,14 @@ impl Workload {
     }
 
     /// The next operation of a client: drawn from `rng`, with `fresh` a value no other
-    /// update uses, and only reads when `reads_only`.
-    pub(crate) fn draw(&self, rng: &mut SimRng, fresh: u64, reads_only: bool) -> Op {
+    /// update uses, only reads when `reads_only`, and what the client remembers (`memory`).
+    pub(crate) fn draw(
+        &self,
+        rng: &mut SimRng,
+        fresh: u64,
+        reads_only: bool,
+        memory: &ClientMemory,
+    ) -> Op {
         let u = rng.next_f64();
         match &self.data {
             DataType::Register { keys, read, cas } => {
@@ -440,6 +558,124 @@ impl Workload {
                     Op::Broadcast { value: fresh }
                 }
             }
+            DataType::KafkaLog {
+                keys,
+                poll,
+                commit,
+                list,
+            } => {
+                let every = 0..u64::from(*keys);
+                let poll_op = || Op::Poll {
+                    offsets: every.clone().map(|k| (k, memory.position(k))).collect(),
+                };
+                if u < *poll {
+                    poll_op()
+                } else if u < poll + commit {
+                    if reads_only || memory.consumed.is_empty() {
+                        poll_op()
+                    } else {
+                        Op::CommitOffsets {
+                            offsets: memory.consumed.clone(),
+                        }
+                    }
+                } else if u < poll + commit + list {
+                    Op::ListCommittedOffsets {
+                        keys: every.clone().collect(),
+                    }
+                } else if reads_only {
+                    poll_op()
+                } else {
+                    Op::Send {
+                        key: rng.below(u64::from(*keys)),
+                        msg: fresh,
+                    }
+                }
+            }
         }
+    }
+}
+
+/// What a client remembers between its requests: for a Kafka-style log, the last offset it
+/// consumed of each key (it polls from the next one, and commits these).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct ClientMemory {
+    consumed: BTreeMap<u64, u64>,
+}
+
+impl ClientMemory {
+    /// Where the client polls `key` from: after the last offset it consumed (0 at first).
+    fn position(&self, key: u64) -> u64 {
+        self.consumed
+            .get(&key)
+            .map_or(0, |last| last.saturating_add(1))
+    }
+
+    /// Learns from an answer the client was given: a poll's messages are consumed (its
+    /// positions only move forward, whatever a replica returns).
+    pub(crate) fn learn(&mut self, op: &Op, answer: &Answer) {
+        if let (Op::Poll { offsets }, Answer::Polled(got)) = (op, answer) {
+            for (key, entries) in got {
+                let last = entries.iter().map(|e| e.0).max();
+                if let (true, Some(last)) = (offsets.contains_key(key), last) {
+                    let e = self.consumed.entry(*key).or_insert(last);
+                    *e = (*e).max(last);
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kafka_clients_poll_from_what_they_consumed_and_commit_it() {
+        let w = Workload::kafka_log();
+        assert_eq!(w.validate(), Ok(()));
+        let mut rng = SimRng::stream(1, "test", 0);
+        let mut memory = ClientMemory::default();
+        let mut seen = BTreeSet::new();
+        for fresh in 0..400 {
+            let op = w.draw(&mut rng, fresh, false, &memory);
+            seen.insert(op.name());
+            match &op {
+                Op::Poll { offsets } => {
+                    assert_eq!(offsets.len(), 4);
+                    assert!(offsets.iter().all(|(k, o)| *o == memory.position(*k)));
+                }
+                Op::CommitOffsets { offsets } => assert_eq!(offsets, &memory.consumed),
+                Op::ListCommittedOffsets { keys } => assert_eq!(keys.len(), 4),
+                Op::Send { key, msg } => assert!(*key < 4 && *msg == fresh),
+                _ => panic!("not a Kafka operation: {op:?}"),
+            }
+            assert!(!op.is_update() || !matches!(op, Op::Poll { .. }));
+            if let Op::Poll { offsets } = &op {
+                // A replica answers key 1 with two messages from the position on.
+                let from = offsets[&1];
+                let answer = Answer::Polled([(1, vec![(from, 7), (from + 2, 9)])].into());
+                assert!(op.fits(&answer));
+                memory.learn(&op, &answer);
+                assert_eq!(memory.position(1), from + 3);
+            }
+        }
+        assert_eq!(seen.len(), 4, "{seen:?}");
+        // Only polls and lists once updates stop.
+        for fresh in 0..100 {
+            let op = w.draw(&mut rng, fresh, true, &memory);
+            assert!(!op.is_update(), "{op:?}");
+        }
+        let bad = Workload {
+            data: DataType::KafkaLog {
+                keys: 2,
+                poll: 0.6,
+                commit: 0.3,
+                list: 0.3,
+            },
+            ..Workload::kafka_log()
+        };
+        assert!(bad
+            .validate()
+            .is_err_and(|e| e.contains("poll + commit + list")));
     }
 }

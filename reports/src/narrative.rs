@@ -605,8 +605,17 @@ pub fn consistency_sentences(results: &RunResults) -> Vec<String> {
             .values()
             .map(|s| s.linearizability.as_str())
             .collect();
-        let linearizable = verdicts.iter().all(|v| *v == "linearizable");
-        let unknown = verdicts.iter().any(|v| v.starts_with("unknown"));
+        // A lab run's check names its property: `unique holds`, `convergent violated`.
+        let holds = |v: &str| v == "linearizable" || v.ends_with(" holds");
+        let linearizable = verdicts.iter().all(|v| holds(v));
+        let unknown = verdicts
+            .iter()
+            .any(|v| v.starts_with("unknown") || v.ends_with(" unknown"));
+        let other_check = verdicts
+            .iter()
+            .find(|v| !matches!(**v, "linearizable" | "violation") && !v.starts_with("unknown"))
+            .and_then(|v| v.rsplit_once(' '))
+            .map(|(property, _)| property);
         let stale_share = if reads == 0 {
             0.0
         } else {
@@ -631,16 +640,13 @@ pub fn consistency_sentences(results: &RunResults) -> Vec<String> {
         if failovers > 0 {
             costs.push(format!("{failovers} primary election(s)"));
         }
-        costs.push(
-            if linearizable {
-                "the history is linearizable"
-            } else if unknown {
-                "the checker ran out of budget"
-            } else {
-                "the history is not linearizable"
-            }
-            .to_string(),
-        );
+        costs.push(match (linearizable, unknown, other_check) {
+            (true, _, None) => "the history is linearizable".to_string(),
+            (true, _, Some(p)) => format!("the {p} check holds"),
+            (false, true, _) => "the checker ran out of budget".to_string(),
+            (false, false, None) => "the history is not linearizable".to_string(),
+            (false, false, Some(p)) => format!("the {p} check fails"),
+        });
         let Some(f) = partition else {
             out.push(format!("Design {}: {}.", d.name, costs.join(", ")));
             continue;

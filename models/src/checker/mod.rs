@@ -16,6 +16,8 @@
 //! - `causal`: session guarantees (read-your-writes, monotonic reads) and causal
 //!   consistency of register histories, by vector clocks and bad patterns.
 //! - `unique`: identifiers handed out at most once.
+//! - `kafka`: Kafka-style logs with offsets (one message per offset, no lost writes,
+//!   polls in order, committed offsets never going backwards).
 
 pub mod causal;
 pub mod convergence;
@@ -23,6 +25,7 @@ pub mod cycles;
 pub mod generate;
 pub mod generic;
 pub mod history;
+pub mod kafka;
 pub mod linearizable;
 pub mod model;
 pub mod render;
