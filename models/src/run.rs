@@ -359,7 +359,7 @@ pub fn fault_to_engine(
 /// The digest of a design's run: the engine's digest of its events folded with the
 /// ledger's digest of what clients observed (`Ledger::observed_digest`).
 pub fn run_digest(sim: &Simulation<Msg, Ledger>) -> u64 {
-    crate::ledger::fold(sim.digest(), sim.world().observed_digest)
+    sim_core::digest::fold(sim.digest(), sim.world().observed_digest)
 }
 
 /// Runs `design` to the end of the scenario and summarises it (traced as the scenario's

@@ -50,6 +50,7 @@
 //! assert_eq!(*sim.world(), 10);
 //! ```
 
+use crate::digest::fold;
 use crate::error::SimError;
 use crate::event_queue::{EventHandle, EventQueue};
 use crate::fault::Fault;
@@ -509,11 +510,6 @@ pub struct Simulation<M, W> {
 pub struct Ctx<'a, M, W> {
     core: &'a mut Core<M, W>,
     me: NodeId,
-}
-
-#[inline]
-fn fold(digest: u64, word: u64) -> u64 {
-    (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
