@@ -311,6 +311,32 @@ pub enum StopReason {
     QueueFull,
 }
 
+impl StopReason {
+    /// The reason's name, as results write it: `idle`, `time_limit`, `event_budget`,
+    /// `queue_full`.
+    ///
+    /// ```
+    /// use sim_core::simulation::StopReason;
+    ///
+    /// assert_eq!(StopReason::TimeLimit.as_str(), "time_limit");
+    /// assert_eq!(StopReason::QueueFull.to_string(), "queue_full");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Idle => "idle",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::EventBudget => "event_budget",
+            StopReason::QueueFull => "queue_full",
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// When a run stops: the first limit reached wins (see [`StopReason`]'s example).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunLimits {
