@@ -549,6 +549,7 @@ fn run_design_full(
         client_in_flight: ledger.client_in_flight,
         messages: ledger.messages.clone(),
     };
+    debug_assert_accounted(&design.name, ledger, &accounting);
     let now = sim.now();
     if let Some(mut tracer) = sim.world_mut().tracer.take() {
         tracer.finish(now);
@@ -557,6 +558,30 @@ fn run_design_full(
         result.tracing = Some(tracing_summary(&tracer, &plan, &names));
     }
     Ok((result, accounting))
+}
+
+/// In debug builds, the accounting invariants at the end of every design's run: every
+/// request issued ended once (ok, error, timeout, rejected) or is still held by the client,
+/// no request class ended more requests than it issued, and every broker message copy that
+/// entered is processed, failed, dead-lettered, lost, queued or in flight.
+fn debug_assert_accounted(design: &str, ledger: &Ledger, accounting: &Accounting) {
+    debug_assert_eq!(
+        accounting.all_issued,
+        accounting.all_ended + accounting.client_in_flight,
+        "design {design}: requests issued != ended + in flight at the client"
+    );
+    debug_assert!(
+        ledger
+            .classes
+            .iter()
+            .all(|t| t.ended.iter().sum::<u64>() <= t.issued),
+        "design {design}: a request class ended more requests than it issued"
+    );
+    debug_assert!(
+        accounting.messages.balanced(),
+        "design {design}: broker messages do not balance: {:?}",
+        accounting.messages
+    );
 }
 
 /// The messages a design sent in a time window, from a second run of it with the message
