@@ -310,7 +310,7 @@ fn same_seed_same_run_and_a_twin_run_finds_no_divergence() {
     let verdict = twin_run_by(
         || harness::build::<primary_backup::PrimaryBackup>(&short, 7).expect("builds"),
         RunLimits::until(SimTime(12 * S)),
-        |sim| models::ledger::fold(sim.digest(), sim.world().observed_digest),
+        |sim| sim_core::digest::fold(sim.digest(), sim.world().observed_digest),
     );
     assert!(
         matches!(verdict, TwinVerdict::Identical { .. }),

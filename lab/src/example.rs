@@ -133,7 +133,7 @@ pub fn first_divergence<N: Node>(setup: &Setup, seed: u64) -> Result<Option<Stri
             Err(e) => unreachable!("{e}"),
         },
         limits,
-        |sim| models::ledger::fold(sim.digest(), sim.world().observed_digest),
+        |sim| sim_core::digest::fold(sim.digest(), sim.world().observed_digest),
     );
     let TwinVerdict::Diverged(d) = verdict else {
         return Ok(None);

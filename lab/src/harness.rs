@@ -153,7 +153,7 @@ fn few<'a>(items: impl ExactSizeIterator<Item = &'a u64>) -> String {
 
 /// A word for the digest of what a client was told.
 fn answer_word(answer: &Answer) -> u64 {
-    use models::ledger::fold;
+    use sim_core::digest::fold;
     match answer {
         Answer::Value(v) => fold(1, v.map_or(u64::MAX, |v| v)),
         Answer::Written => 2,
@@ -567,7 +567,7 @@ pub fn run<N: Node>(
     };
     let messages = sim.message_log().map(|l| l.records());
     let messages_evicted = sim.message_log().map_or(0, |l| l.evicted());
-    let digest = models::ledger::fold(sim.digest(), sim.world().observed_digest);
+    let digest = sim_core::digest::fold(sim.digest(), sim.world().observed_digest);
     let events = sim.events_processed();
     let net = sim.net_stats().clone();
     let world = sim.into_world();
@@ -1086,7 +1086,7 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
             answer.as_ref().map_or(0, answer_word),
         ];
         for word in told {
-            world.observed_digest = models::ledger::fold(world.observed_digest, word);
+            world.observed_digest = sim_core::digest::fold(world.observed_digest, word);
         }
         if let Some(i) = cur.record {
             let rec = &mut world.ops[i];

@@ -10,7 +10,7 @@ use crate::workload::{Answer, Op};
 use models::results::{
     DesignResult, EndpointResult, FaultWindow, NetworkSummary, RunResults, StoreSummary, WindowRow,
 };
-use sim_core::simulation::StopReason;
+use models::scenario::FaultAction;
 use std::collections::BTreeMap;
 
 use models::run::{counts, latency_summary as latency, rates};
@@ -101,13 +101,7 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
         name: design.to_string(),
         digest: format!("{:016x}", run.digest),
         events: run.events,
-        stop: match run.stop {
-            StopReason::Idle => "idle",
-            StopReason::TimeLimit => "time_limit",
-            StopReason::EventBudget => "event_budget",
-            StopReason::QueueFull => "queue_full",
-        }
-        .to_string(),
+        stop: run.stop.to_string(),
         requests: counts(total.issued, total.ended),
         latency_ms: latency(&total.latency),
         failure_rate,
@@ -147,57 +141,33 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
     }
 }
 
-/// The setup's faults, labelled like `caplab run` labels them.
+/// The setup's faults, each labelled by its action's name and the values of its fields
+/// (`slow kv#1 3.0`; a partition as `caplab run` writes it: `partition [kv#0] | [kv#1]`).
 pub fn fault_windows(setup: &Setup) -> Vec<FaultWindow> {
     let mut out: Vec<FaultWindow> = setup
         .faults
         .iter()
         .map(|f| {
-            let value = serde_json::to_value(&f.action).unwrap_or(serde_json::Value::Null);
-            let (kind, body) = value
-                .as_object()
-                .and_then(|o| o.iter().next())
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .unwrap_or_default();
-            let text = text_of;
-            let label = match kind.as_str() {
-                "partition" => {
-                    let groups: Vec<String> = body
-                        .get("groups")
-                        .and_then(|g| g.as_array())
-                        .map(|g| g.iter().map(text).collect())
-                        .unwrap_or_default();
-                    format!("partition {}", groups.join(" | "))
-                }
-                _ => {
-                    let fields: Vec<String> = body
-                        .as_object()
-                        .map(|o| o.values().map(text).collect())
-                        .unwrap_or_default();
-                    format!("{} {}", kind.replace('_', " "), fields.join(" "))
-                }
+            // Terser than `caplab run`'s labels (`FaultAction`'s Display) but for
+            // partitions: the action's name and its fields' values.
+            let label = match &f.action {
+                FaultAction::Partition { .. } => f.action.to_string(),
+                a => format!(
+                    "{} {}",
+                    a.kind().replace('_', " "),
+                    a.field_values().join(" ")
+                ),
             };
             FaultWindow {
                 start_s: f.at_s,
                 end_s: f.duration_s.map(|d| f.at_s + d),
-                kind,
+                kind: f.action.kind().to_string(),
                 label: label.trim_end().to_string(),
             }
         })
         .collect();
     out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     out
-}
-
-fn text_of(v: &serde_json::Value) -> String {
-    match v {
-        serde_json::Value::String(s) => s.clone(),
-        serde_json::Value::Array(a) => {
-            let items: Vec<String> = a.iter().map(text_of).collect();
-            format!("[{}]", items.join(", "))
-        }
-        other => other.to_string(),
-    }
 }
 
 /// Register reads that returned an overwritten value: `(reads, stale reads, versions

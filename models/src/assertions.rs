@@ -780,13 +780,9 @@ pub fn evaluate(a: &Assertion, runs: &[DesignResult], seeds: &[u64]) -> Verdict 
             ..base
         };
     }
-    let mut w = Welford::new();
-    values.iter().for_each(|&x| w.push(x));
+    let w: Welford = values.iter().copied().collect();
     let mean = w.mean();
-    let half_width = match a.confidence {
-        Some(c) if w.count() >= 2 => Some(t_quantile(c, w.count() - 1) * w.std_err()),
-        _ => None,
-    };
+    let half_width = a.confidence.and_then(|c| w.half_width(c));
     // The worst replication: the one to replay.
     let worst_by = |better_low: bool| {
         let mut best = 0;
@@ -827,99 +823,6 @@ pub fn evaluate(a: &Assertion, runs: &[DesignResult], seeds: &[u64]) -> Verdict 
         passed: passed && tested.is_finite(),
         seed: seeds.get(worst).copied().unwrap_or(base.seed),
         ..base
-    }
-}
-
-/// The two-sided `confidence` quantile of Student's t with `df` degrees of freedom
-/// (`t` such that `P(|T| ≤ t) = confidence`). Exact table values for 95%, Hill's
-/// algorithm 396 (ACM, 1970) otherwise.
-pub fn t_quantile(confidence: f64, df: u64) -> f64 {
-    if (confidence - 0.95).abs() < 1e-12 {
-        return sim_core::metrics::student_t_975(df);
-    }
-    if df == 0 {
-        return f64::INFINITY;
-    }
-    let p = 1.0 - confidence; // two-sided tail
-    let n = df as f64;
-    let half_pi = std::f64::consts::FRAC_PI_2;
-    if df == 1 {
-        return 1.0 / libm::tan(p * half_pi);
-    }
-    if df == 2 {
-        return libm::sqrt(2.0 / (p * (2.0 - p)) - 2.0);
-    }
-    let a = 1.0 / (n - 0.5);
-    let b = 48.0 / (a * a);
-    let mut c = ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36;
-    let d = ((94.5 / (b + c) - 3.0) / b + 1.0) * libm::sqrt(a * half_pi) * n;
-    let mut y = libm::pow(d * p, 2.0 / n);
-    if y > 0.05 + a {
-        let x = normal_quantile(0.5 * p);
-        y = x * x;
-        if df < 5 {
-            c += 0.3 * (n - 4.5) * (x + 0.6);
-        }
-        c += (((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b;
-        y = (((((0.4 * y + 6.3) * y + 36.0) * y + 94.5) / c - y - 3.0) / b + 1.0) * x;
-        y = libm::expm1(a * y * y);
-    } else {
-        y = ((1.0 / (((n + 6.0) / (n * y) - 0.089 * d - 0.822) * (n + 2.0) * 3.0)
-            + 0.5 / (n + 4.0))
-            * y
-            - 1.0)
-            * (n + 1.0)
-            / (n + 2.0)
-            + 1.0 / y;
-    }
-    libm::sqrt(n * y)
-}
-
-/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
-fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    let low = 0.02425;
-    if p < low {
-        tail(libm::sqrt(-2.0 * libm::log(p)))
-    } else if p <= 1.0 - low {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    } else {
-        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
     }
 }
 
@@ -990,22 +893,5 @@ mod tests {
         ] {
             assert!(ok(m).is_err(), "{m} accepted");
         }
-    }
-
-    #[test]
-    fn t_quantiles_match_the_table_and_known_values() {
-        for df in 1..=60 {
-            let table = sim_core::metrics::student_t_975(df);
-            // Through Hill's algorithm, not the table.
-            let hill = t_quantile(0.95 + 1e-11, df);
-            assert!(
-                (hill - table).abs() < 2e-3 * table,
-                "df {df}: {hill} vs {table}"
-            );
-        }
-        // t(0.995, 4) = 4.604, t(0.95, 10) = 1.812 (one-sided 95%: two-sided 90%).
-        assert!((t_quantile(0.99, 4) - 4.604).abs() < 5e-3);
-        assert!((t_quantile(0.90, 10) - 1.812).abs() < 2e-3);
-        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-6);
     }
 }

@@ -842,11 +842,9 @@ pub fn shrink(
 
 /// A fault as a person reads it: `at 41.317 s for 4.2 s: crash worker#1`.
 pub fn describe(f: &FaultSpec) -> String {
-    let value = serde_json::to_value(&f.action).unwrap_or(serde_json::Value::Null);
-    let (_, label) = crate::run::fault_label(&value);
     match f.duration_s {
-        Some(d) => format!("at {} s for {} s: {label}", f.at_s, d),
-        None => format!("at {} s: {label}", f.at_s),
+        Some(d) => format!("at {} s for {} s: {}", f.at_s, d, f.action),
+        None => format!("at {} s: {}", f.at_s, f.action),
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::msg::Outcome;
 use crate::plan::Plan;
+use sim_core::digest::fold;
 use sim_core::metrics::{Histogram, MetricsError, TimeSeries};
 use sim_core::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
@@ -299,12 +300,6 @@ pub struct Ledger {
     free_origins: Vec<u32>,
     /// Log records the brokers retain (every log, every partition).
     pub log_records: u64,
-}
-
-/// Folds `word` into `digest` (the engine's mixing step).
-#[inline]
-pub fn fold(digest: u64, word: u64) -> u64 {
-    (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 impl Ledger {

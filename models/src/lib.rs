@@ -5,7 +5,6 @@ pub mod balancer;
 pub mod broker;
 pub mod bundled;
 pub mod chaos;
-pub mod checker;
 pub mod client;
 pub mod cost;
 pub mod database;
@@ -26,3 +25,6 @@ pub mod store_ledger;
 pub mod sweep;
 pub mod trace;
 pub mod validate;
+
+/// The history checkers (the `caplab-checker` crate), under the path they have always had.
+pub use ::checker;

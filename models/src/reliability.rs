@@ -42,8 +42,8 @@ use crate::results::{Estimate, ReliabilitySummary, Spread, StateRow};
 use crate::scenario::{Arrivals, Design, FaultAction, FaultSpec, Scenario};
 use serde::{Deserialize, Serialize};
 use sim_core::dist::Dist;
-use sim_core::metrics::{student_t_975, Histogram, Welford};
-use sim_core::rng::{splitmix64, SimRng};
+use sim_core::metrics::{Histogram, Welford};
+use sim_core::rng::{replication_seed, SimRng};
 use std::collections::BTreeMap;
 
 /// The scenario's `reliability` section: how long and how to judge operation over months.
@@ -499,11 +499,7 @@ fn state_figures(
 fn estimate(w: &Welford) -> Estimate {
     Estimate {
         mean: w.mean(),
-        half_width_95: if w.count() >= 2 {
-            student_t_975(w.count() - 1) * w.std_err()
-        } else {
-            0.0
-        },
+        half_width_95: w.half_width(0.95).unwrap_or(0.0),
     }
 }
 
@@ -519,15 +515,6 @@ fn spread_min(h: &Histogram) -> Spread {
         p90: min(h.quantile(0.9)),
         p99: min(h.quantile(0.99)),
         max: min(h.max().unwrap_or(0)),
-    }
-}
-
-/// The seed of replication `k` of the failure process (replication 0: the run's seed).
-pub fn replication_seed(seed: u64, k: u64) -> u64 {
-    if k == 0 {
-        seed
-    } else {
-        splitmix64(seed ^ k)
     }
 }
 

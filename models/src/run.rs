@@ -359,7 +359,7 @@ pub fn fault_to_engine(
 /// The digest of a design's run: the engine's digest of its events folded with the
 /// ledger's digest of what clients observed (`Ledger::observed_digest`).
 pub fn run_digest(sim: &Simulation<Msg, Ledger>) -> u64 {
-    crate::ledger::fold(sim.digest(), sim.world().observed_digest)
+    sim_core::digest::fold(sim.digest(), sim.world().observed_digest)
 }
 
 /// Runs `design` to the end of the scenario and summarises it (traced as the scenario's
@@ -491,16 +491,6 @@ pub fn held_bytes(sim: &Simulation<Msg, Ledger>) -> u64 {
         .saturating_add(sim.world().held_bytes())
 }
 
-/// Why a design's run stopped, as results name it.
-fn stop_name(stop: StopReason) -> &'static str {
-    match stop {
-        StopReason::Idle => "idle",
-        StopReason::TimeLimit => "time_limit",
-        StopReason::EventBudget => "event_budget",
-        StopReason::QueueFull => "queue_full",
-    }
-}
-
 /// Drives `sim` to the end of the run (`plan.end`) within `limits`: `max_events`, and the
 /// memory budget checked every [`MEMORY_CHECK_EVERY`] events (the loop runs in chunks,
 /// which processes exactly the events of one run). Returns the stop reason's name:
@@ -522,7 +512,7 @@ fn drive_bounded(
         };
         let stop = drive(sim, chunk)?;
         if stop != StopReason::EventBudget || chunk.max_events >= limits.max_events {
-            return Ok(stop_name(stop));
+            return Ok(stop.as_str());
         }
         if held_bytes(sim) > budget {
             return Ok("memory_limit");
@@ -559,6 +549,7 @@ fn run_design_full(
         client_in_flight: ledger.client_in_flight,
         messages: ledger.messages.clone(),
     };
+    debug_assert_accounted(&design.name, ledger, &accounting);
     let now = sim.now();
     if let Some(mut tracer) = sim.world_mut().tracer.take() {
         tracer.finish(now);
@@ -567,6 +558,30 @@ fn run_design_full(
         result.tracing = Some(tracing_summary(&tracer, &plan, &names));
     }
     Ok((result, accounting))
+}
+
+/// In debug builds, the accounting invariants at the end of every design's run: every
+/// request issued ended once (ok, error, timeout, rejected) or is still held by the client,
+/// no request class ended more requests than it issued, and every broker message copy that
+/// entered is processed, failed, dead-lettered, lost, queued or in flight.
+fn debug_assert_accounted(design: &str, ledger: &Ledger, accounting: &Accounting) {
+    debug_assert_eq!(
+        accounting.all_issued,
+        accounting.all_ended + accounting.client_in_flight,
+        "design {design}: requests issued != ended + in flight at the client"
+    );
+    debug_assert!(
+        ledger
+            .classes
+            .iter()
+            .all(|t| t.ended.iter().sum::<u64>() <= t.issued),
+        "design {design}: a request class ended more requests than it issued"
+    );
+    debug_assert!(
+        accounting.messages.balanced(),
+        "design {design}: broker messages do not balance: {:?}",
+        accounting.messages
+    );
 }
 
 /// The messages a design sent in a time window, from a second run of it with the message
@@ -1054,16 +1069,11 @@ pub fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
     let mut out: Vec<FaultWindow> = scenario
         .faults
         .iter()
-        .map(|f| {
-            // Through serde, so that every action (present and future) gets a label.
-            let value = serde_json::to_value(&f.action).unwrap_or(serde_json::Value::Null);
-            let (kind, label) = fault_label(&value);
-            FaultWindow {
-                start_s: f.at_s,
-                end_s: f.duration_s.map(|d| f.at_s + d),
-                kind,
-                label,
-            }
+        .map(|f| FaultWindow {
+            start_s: f.at_s,
+            end_s: f.duration_s.map(|d| f.at_s + d),
+            kind: f.action.kind().to_string(),
+            label: f.action.to_string(),
         })
         .collect();
     let mut processes = vec![("", &scenario.workload.arrivals)];
@@ -1099,61 +1109,6 @@ pub fn fault_windows(scenario: &Scenario) -> Vec<FaultWindow> {
     }
     out.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
     out
-}
-
-/// `(kind, label)` of a serialised fault action (`{"crash": {"target": "api#0"}}`).
-pub(crate) fn fault_label(action: &serde_json::Value) -> (String, String) {
-    use serde_json::Value;
-    let Some((kind, body)) = action.as_object().and_then(|o| o.iter().next()) else {
-        return ("fault".to_string(), "fault".to_string());
-    };
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Array(a) => {
-            let items: Vec<String> = a
-                .iter()
-                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                .collect();
-            format!("[{}]", items.join(", "))
-        }
-        other => other.to_string(),
-    };
-    let field = |name: &str| body.get(name).map(text).unwrap_or_default();
-    let label = match kind.as_str() {
-        "crash" => format!("crash {}", field("target")),
-        "partition" => {
-            let groups: Vec<String> = body
-                .get("groups")
-                .and_then(Value::as_array)
-                .map(|g| g.iter().map(text).collect())
-                .unwrap_or_default();
-            format!("partition {}", groups.join(" | "))
-        }
-        "one_way_partition" => format!("one-way partition {} → {}", field("from"), field("to")),
-        "slow" => format!("slow {} ×{}", field("target"), field("factor")),
-        "latency_spike" => {
-            let targets = field("targets");
-            let on = if targets.is_empty() || targets == "[]" {
-                "all nodes".to_string()
-            } else {
-                targets
-            };
-            format!("latency spike +{} ms on {on}", field("extra_ms"))
-        }
-        "clock_skew" => format!("clock skew {} {} ms", field("target"), field("offset_ms")),
-        "drain" => format!("drain {} (out of rotation)", field("target")),
-        "pause" => format!("pause {}", field("target")),
-        other => {
-            let fields: Vec<String> = body
-                .as_object()
-                .map(|o| o.iter().map(|(k, v)| format!("{k} {}", text(v))).collect())
-                .unwrap_or_default();
-            format!("{} {}", other.replace('_', " "), fields.join(" "))
-                .trim_end()
-                .to_string()
-        }
-    };
-    (kind.clone(), label)
 }
 
 /// A constant distribution, for building scenarios in code.

@@ -375,6 +375,100 @@ pub enum FaultAction {
     },
 }
 
+impl FaultAction {
+    /// The action's name as the scenario file spells it: `crash`, `partition`,
+    /// `one_way_partition`, `slow`, `latency_spike`, `pause`, `drain`, `clock_skew`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            FaultAction::Crash { .. } => "crash",
+            FaultAction::Partition { .. } => "partition",
+            FaultAction::OneWayPartition { .. } => "one_way_partition",
+            FaultAction::Slow { .. } => "slow",
+            FaultAction::LatencySpike { .. } => "latency_spike",
+            FaultAction::Pause { .. } => "pause",
+            FaultAction::Drain { .. } => "drain",
+            FaultAction::ClockSkew { .. } => "clock_skew",
+        }
+    }
+
+    /// The values of the action's fields in the file's order, as text: a name as it is, a
+    /// list as `[a, b]`, a number as serde_json writes it (`3.0`, `1e+20`).
+    pub fn field_values(&self) -> Vec<String> {
+        match self {
+            FaultAction::Crash { target }
+            | FaultAction::Pause { target }
+            | FaultAction::Drain { target } => vec![target.clone()],
+            FaultAction::Partition { groups } => groups.iter().map(|g| name_list(g)).collect(),
+            FaultAction::OneWayPartition { from, to } => vec![name_list(from), name_list(to)],
+            FaultAction::Slow { target, factor } => vec![target.clone(), json_number(*factor)],
+            FaultAction::LatencySpike { targets, extra_ms } => {
+                vec![name_list(targets), json_number(*extra_ms)]
+            }
+            FaultAction::ClockSkew {
+                target,
+                offset_ms,
+                drift_ppm,
+            } => vec![
+                target.clone(),
+                json_number(*offset_ms),
+                json_number(*drift_ppm),
+            ],
+        }
+    }
+}
+
+/// The action as a person reads it, as fault windows and chaos schedules label it:
+/// `crash api#0`, `partition [a] | [b, c]`, `one-way partition [a] → [b]`, `slow db ×3.0`,
+/// `latency spike +40.0 ms on all nodes`, `pause api#1`, `drain api#0 (out of rotation)`,
+/// `clock skew kv#2 -250.0 ms`.
+impl std::fmt::Display for FaultAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FaultAction::Crash { target } => write!(f, "crash {target}"),
+            FaultAction::Partition { groups } => {
+                let groups: Vec<String> = groups.iter().map(|g| name_list(g)).collect();
+                write!(f, "partition {}", groups.join(" | "))
+            }
+            FaultAction::OneWayPartition { from, to } => {
+                write!(
+                    f,
+                    "one-way partition {} → {}",
+                    name_list(from),
+                    name_list(to)
+                )
+            }
+            FaultAction::Slow { target, factor } => {
+                write!(f, "slow {target} ×{}", json_number(*factor))
+            }
+            FaultAction::LatencySpike { targets, extra_ms } => {
+                let targets = name_list(targets);
+                let on = if targets == "[]" {
+                    "all nodes"
+                } else {
+                    &targets
+                };
+                write!(f, "latency spike +{} ms on {on}", json_number(*extra_ms))
+            }
+            FaultAction::ClockSkew {
+                target, offset_ms, ..
+            } => write!(f, "clock skew {target} {} ms", json_number(*offset_ms)),
+            FaultAction::Drain { target } => write!(f, "drain {target} (out of rotation)"),
+            FaultAction::Pause { target } => write!(f, "pause {target}"),
+        }
+    }
+}
+
+/// Names as a list: `[a, b]`.
+fn name_list(names: &[String]) -> String {
+    format!("[{}]", names.join(", "))
+}
+
+/// A number as serde_json writes it (`3.0`, `0.25`, `1e+20`; `null` if not finite): the
+/// spelling fault labels have always had.
+fn json_number(x: f64) -> String {
+    serde_json::Value::from(x).to_string()
+}
+
 /// One architecture answering the scenario's question.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -1093,4 +1187,71 @@ pub enum Wait {
     First,
     /// `k` successes end the step.
     Quorum(u32),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FaultAction;
+
+    #[test]
+    fn fault_actions_read_as_labels_with_the_file_s_numbers() {
+        let names = |n: &[&str]| n.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let cases = [
+            (
+                FaultAction::OneWayPartition {
+                    from: names(&["a", "b"]),
+                    to: names(&["c"]),
+                },
+                "one_way_partition",
+                "one-way partition [a, b] → [c]",
+                "[a, b] [c]",
+            ),
+            (
+                FaultAction::Slow {
+                    target: "db".to_string(),
+                    factor: 3.0,
+                },
+                "slow",
+                "slow db ×3.0",
+                "db 3.0",
+            ),
+            (
+                FaultAction::LatencySpike {
+                    targets: Vec::new(),
+                    extra_ms: 1e20,
+                },
+                "latency_spike",
+                "latency spike +1e+20 ms on all nodes",
+                "[] 1e+20",
+            ),
+            (
+                FaultAction::ClockSkew {
+                    target: "kv#2".to_string(),
+                    offset_ms: -250.5,
+                    drift_ppm: 0.0,
+                },
+                "clock_skew",
+                "clock skew kv#2 -250.5 ms",
+                "kv#2 -250.5 0.0",
+            ),
+            (
+                FaultAction::Partition {
+                    groups: vec![names(&["a"]), names(&["b", "c"])],
+                },
+                "partition",
+                "partition [a] | [b, c]",
+                "[a] [b, c]",
+            ),
+        ];
+        for (action, kind, label, values) in cases {
+            let json = serde_json::to_value(&action).expect("serialisable");
+            assert!(
+                json.get(kind).is_some(),
+                "{kind} is not the file's name: {json}"
+            );
+            assert_eq!(action.kind(), kind);
+            assert_eq!(action.to_string(), label);
+            assert_eq!(action.field_values().join(" "), values);
+        }
+    }
 }

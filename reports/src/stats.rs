@@ -19,7 +19,8 @@
 
 use models::results::DesignResult;
 use serde::{Deserialize, Serialize};
-use sim_core::metrics::{student_t_975, Welford};
+use sim_core::metrics::{t_quantile, Welford};
+use sim_core::rng::replication_seed;
 
 /// The headline metrics, in report order: `(name, unit, what)`.
 pub const METRICS: [(&str, &str, &str); 5] = [
@@ -36,16 +37,6 @@ replication a whole run with its warm-up removed; 95% confidence half-width t(K-
 (Student t); paired differences use the same seeds on both sides (common random numbers), \
 unpaired half-widths are Welch's; seed of replication 0 = the run's seed, of replication \
 k >= 1 = splitmix64(seed ^ k)";
-
-/// The seed of replication `k` of a run under `seed`: `seed` itself for `k = 0`, else
-/// `splitmix64(seed ^ k)`.
-pub fn replication_seed(seed: u64, k: u64) -> u64 {
-    if k == 0 {
-        seed
-    } else {
-        sim_core::rng::splitmix64(seed ^ k)
-    }
-}
 
 /// The seeds of `count` replications of a run under `seed`.
 pub fn replication_seeds(seed: u64, count: u64) -> Vec<u64> {
@@ -169,19 +160,14 @@ fn finite(x: f64) -> Option<f64> {
 
 /// Mean and 95% half-width (`None` below two samples).
 fn interval(values: &[f64]) -> (f64, Option<f64>) {
-    let mut w = Welford::new();
-    values.iter().for_each(|&x| w.push(x));
-    if w.count() < 2 {
-        return (w.mean(), None);
-    }
-    (w.mean(), finite(student_t_975(w.count() - 1) * w.std_err()))
+    let w: Welford = values.iter().copied().collect();
+    (w.mean(), w.half_width(0.95).and_then(finite))
 }
 
 /// Welch's 95% half-width for the difference of the means of two independent samples.
 fn welch_half_width(a: &[f64], b: &[f64]) -> Option<f64> {
-    let (mut wa, mut wb) = (Welford::new(), Welford::new());
-    a.iter().for_each(|&x| wa.push(x));
-    b.iter().for_each(|&x| wb.push(x));
+    let wa: Welford = a.iter().copied().collect();
+    let wb: Welford = b.iter().copied().collect();
     if wa.count() < 2 || wb.count() < 2 {
         return None;
     }
@@ -198,7 +184,7 @@ fn welch_half_width(a: &[f64], b: &[f64]) -> Option<f64> {
     } else {
         1.0
     };
-    finite(student_t_975(df as u64) * se2.sqrt())
+    finite(t_quantile(0.95, df as u64) * se2.sqrt())
 }
 
 /// The statistics of `runs[d][k]`, the result of design `d` in replication `k` under

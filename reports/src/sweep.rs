@@ -15,7 +15,7 @@ use models::assertions::Verdict;
 use models::results::DesignResult;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
-use sim_core::metrics::{student_t_975, Welford};
+use sim_core::metrics::Welford;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
@@ -243,13 +243,11 @@ pub fn row(
     let metrics = METRICS
         .iter()
         .map(|(m, _, _)| {
-            let mut w = Welford::new();
-            for r in runs {
-                w.push(metric_value(r, m).unwrap_or(f64::NAN));
-            }
-            let ci95 = (w.count() >= 2)
-                .then(|| student_t_975(w.count() - 1) * w.std_err())
-                .filter(|h| h.is_finite());
+            let w: Welford = runs
+                .iter()
+                .map(|r| metric_value(r, m).unwrap_or(f64::NAN))
+                .collect();
+            let ci95 = w.half_width(0.95).filter(|h| h.is_finite());
             (
                 m.to_string(),
                 Stat {

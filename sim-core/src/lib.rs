@@ -1,5 +1,6 @@
 //! sim-core: caplab's deterministic discrete-event engine.
 #![warn(missing_docs)]
+pub mod digest;
 pub mod dist;
 pub mod error;
 pub mod event_queue;

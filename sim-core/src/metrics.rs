@@ -562,6 +562,30 @@ impl Welford {
     pub fn std_err(&self) -> f64 {
         (self.variance() / self.count as f64).sqrt()
     }
+
+    /// Half-width of the two-sided `confidence` interval of the mean,
+    /// `t_quantile(confidence, n - 1) * std_err()`; `None` with fewer than two samples
+    /// (nothing is known about the spread). It may be infinite or NaN when a sample is.
+    ///
+    /// ```
+    /// use sim_core::metrics::Welford;
+    ///
+    /// let w: Welford = [1.0, 2.0, 3.0, 4.0, 5.0].into_iter().collect();
+    /// assert_eq!(w.half_width(0.95), Some(2.776445105 * 0.5f64.sqrt()));
+    /// assert_eq!([7.0].into_iter().collect::<Welford>().half_width(0.95), None);
+    /// ```
+    pub fn half_width(&self, confidence: f64) -> Option<f64> {
+        (self.count >= 2).then(|| t_quantile(confidence, self.count - 1) * self.std_err())
+    }
+}
+
+impl FromIterator<f64> for Welford {
+    /// The running statistics of the samples, pushed in order.
+    fn from_iter<I: IntoIterator<Item = f64>>(samples: I) -> Self {
+        let mut w = Welford::new();
+        samples.into_iter().for_each(|x| w.push(x));
+        w
+    }
 }
 
 /// Two-sided 95% critical values of Student's t for 1..=30 degrees of freedom.
@@ -578,10 +602,15 @@ const T_975: [f64; 30] = [
 const Z_975: f64 = 1.959_963_984_540_054;
 
 /// The 0.975 quantile of Student's t with `df` degrees of freedom (the two-sided 95% critical
-/// value). Exact table for `df <= 30`; above, the Cornish–Fisher expansion in `1/df` to fourth
-/// order (Abramowitz & Stegun 26.7.5), accurate to better than 1e-6 there and tending to 1.96.
-/// `df = 0` gives infinity: no degrees of freedom, no bound.
+/// value): [`t_quantile`]`(0.95, df)`. Exact table for `df <= 30`; above, the Cornish–Fisher
+/// expansion in `1/df` to fourth order (Abramowitz & Stegun 26.7.5), accurate to better than
+/// 1e-6 there and tending to 1.96. `df = 0` gives infinity: no degrees of freedom, no bound.
 pub fn student_t_975(df: u64) -> f64 {
+    t_quantile(0.95, df)
+}
+
+/// [`student_t_975`]: the table, then Cornish–Fisher.
+fn t_975(df: u64) -> f64 {
     if df == 0 {
         return f64::INFINITY;
     }
@@ -597,16 +626,114 @@ pub fn student_t_975(df: u64) -> f64 {
     z + (g1 + (g2 + (g3 + g4 / n) / n) / n) / n
 }
 
+/// The two-sided `confidence` quantile of Student's t with `df` degrees of freedom
+/// (`t` such that `P(|T| ≤ t) = confidence`). Exact table values for 95% (see
+/// [`student_t_975`]), Hill's algorithm 396 (ACM, 1970) otherwise. `df = 0` gives
+/// infinity.
+///
+/// ```
+/// use sim_core::metrics::t_quantile;
+///
+/// assert_eq!(t_quantile(0.95, 4), 2.776445105); // the table
+/// assert!((t_quantile(0.99, 4) - 4.604).abs() < 5e-3); // Hill
+/// assert!(t_quantile(0.9, 0).is_infinite());
+/// ```
+pub fn t_quantile(confidence: f64, df: u64) -> f64 {
+    if (confidence - 0.95).abs() < 1e-12 {
+        return t_975(df);
+    }
+    if df == 0 {
+        return f64::INFINITY;
+    }
+    let p = 1.0 - confidence; // two-sided tail
+    let n = df as f64;
+    let half_pi = std::f64::consts::FRAC_PI_2;
+    if df == 1 {
+        return 1.0 / libm::tan(p * half_pi);
+    }
+    if df == 2 {
+        return libm::sqrt(2.0 / (p * (2.0 - p)) - 2.0);
+    }
+    let a = 1.0 / (n - 0.5);
+    let b = 48.0 / (a * a);
+    let mut c = ((20700.0 * a / b - 98.0) * a - 16.0) * a + 96.36;
+    let d = ((94.5 / (b + c) - 3.0) / b + 1.0) * libm::sqrt(a * half_pi) * n;
+    let mut y = libm::pow(d * p, 2.0 / n);
+    if y > 0.05 + a {
+        let x = normal_quantile(0.5 * p);
+        y = x * x;
+        if df < 5 {
+            c += 0.3 * (n - 4.5) * (x + 0.6);
+        }
+        c += (((0.05 * d * x - 5.0) * x - 7.0) * x - 2.0) * x + b;
+        y = (((((0.4 * y + 6.3) * y + 36.0) * y + 94.5) / c - y - 3.0) / b + 1.0) * x;
+        y = libm::expm1(a * y * y);
+    } else {
+        y = ((1.0 / (((n + 6.0) / (n * y) - 0.089 * d - 0.822) * (n + 2.0) * 3.0)
+            + 0.5 / (n + 4.0))
+            * y
+            - 1.0)
+            * (n + 1.0)
+            / (n + 2.0)
+            + 1.0 / y;
+    }
+    libm::sqrt(n * y)
+}
+
+/// The standard normal quantile (Acklam's rational approximation, relative error < 1.2e-9).
+fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
+    };
+    let low = 0.02425;
+    if p < low {
+        tail(libm::sqrt(-2.0 * libm::log(p)))
+    } else if p <= 1.0 - low {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    } else {
+        -tail(libm::sqrt(-2.0 * libm::log(1.0 - p)))
+    }
+}
+
 /// Mean and 95% confidence half-width `t(n-1) * s / sqrt(n)` of independent samples (e.g. one
 /// value per replication). With fewer than two samples the half-width is infinite, since
 /// nothing is known about the spread; with none the mean is NaN.
 pub fn confidence_interval_95(samples: &[f64]) -> (f64, f64) {
-    let mut w = Welford::new();
-    samples.iter().for_each(|&x| w.push(x));
-    if w.count() < 2 {
-        return (w.mean(), f64::INFINITY);
-    }
-    (w.mean(), student_t_975(w.count() - 1) * w.std_err())
+    let w: Welford = samples.iter().copied().collect();
+    (w.mean(), w.half_width(0.95).unwrap_or(f64::INFINITY))
 }
 
 #[cfg(test)]
@@ -852,6 +979,23 @@ mod tests {
         assert!(close(1_000_000_000, Z_975, 1e-6) && close(1_000_000_000, 1.96, 1e-4));
         assert!(student_t_975(0).is_infinite());
         assert!((2..200).all(|df| student_t_975(df) < student_t_975(df - 1)));
+    }
+
+    #[test]
+    fn t_quantiles_match_the_table_and_known_values() {
+        for df in 1..=60 {
+            let table = student_t_975(df);
+            // Through Hill's algorithm, not the table.
+            let hill = t_quantile(0.95 + 1e-11, df);
+            assert!(
+                (hill - table).abs() < 2e-3 * table,
+                "df {df}: {hill} vs {table}"
+            );
+        }
+        // t(0.995, 4) = 4.604, t(0.95, 10) = 1.812 (one-sided 95%: two-sided 90%).
+        assert!((t_quantile(0.99, 4) - 4.604).abs() < 5e-3);
+        assert!((t_quantile(0.90, 10) - 1.812).abs() < 2e-3);
+        assert!((normal_quantile(0.975) - 1.959_964).abs() < 1e-6);
     }
 
     #[test]

@@ -92,6 +92,20 @@ pub fn splitmix64(x: u64) -> u64 {
     z ^ (z >> 31)
 }
 
+/// The seed of replication `k` of a run under `seed`: `seed` itself for `k = 0` (so the
+/// first replication is the run that `--seed` replays), else `splitmix64(seed ^ k)`.
+/// Replications of the failure process and of whole runs are seeded this way alike.
+///
+/// ```
+/// use sim_core::rng::{replication_seed, splitmix64};
+///
+/// assert_eq!(replication_seed(42, 0), 42);
+/// assert_eq!(replication_seed(42, 3), splitmix64(42 ^ 3));
+/// ```
+pub fn replication_seed(seed: u64, k: u64) -> u64 {
+    if k == 0 { seed } else { splitmix64(seed ^ k) }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -50,6 +50,7 @@
 //! assert_eq!(*sim.world(), 10);
 //! ```
 
+use crate::digest::fold;
 use crate::error::SimError;
 use crate::event_queue::{EventHandle, EventQueue};
 use crate::fault::Fault;
@@ -310,6 +311,32 @@ pub enum StopReason {
     QueueFull,
 }
 
+impl StopReason {
+    /// The reason's name, as results write it: `idle`, `time_limit`, `event_budget`,
+    /// `queue_full`.
+    ///
+    /// ```
+    /// use sim_core::simulation::StopReason;
+    ///
+    /// assert_eq!(StopReason::TimeLimit.as_str(), "time_limit");
+    /// assert_eq!(StopReason::QueueFull.to_string(), "queue_full");
+    /// ```
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StopReason::Idle => "idle",
+            StopReason::TimeLimit => "time_limit",
+            StopReason::EventBudget => "event_budget",
+            StopReason::QueueFull => "queue_full",
+        }
+    }
+}
+
+impl std::fmt::Display for StopReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// When a run stops: the first limit reached wins (see [`StopReason`]'s example).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RunLimits {
@@ -509,11 +536,6 @@ pub struct Simulation<M, W> {
 pub struct Ctx<'a, M, W> {
     core: &'a mut Core<M, W>,
     me: NodeId,
-}
-
-#[inline]
-fn fold(digest: u64, word: u64) -> u64 {
-    (digest.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95)
 }
 
 impl<M: Clone + Debug + 'static, W> Simulation<M, W> {

@@ -2,6 +2,9 @@
 //! decide whether some single order of the operations, consistent with real time, explains
 //! every result (linearizability), and when none does, show a small counter-example.
 //!
+//! The crate depends on nothing of caplab but `sim_core::rng`; `models` re-exports it as
+//! `models::checker`.
+//!
 //! - `history`: the plain-data operations and the memory-bounded `HistoryRecorder`.
 //! - `linearizable`: the checker (per-key decomposition, budget, verdict).
 //! - `search`: the Wing–Gong / Porcupine search with memoisation, on one key.

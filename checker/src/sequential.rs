@@ -173,7 +173,7 @@ mod tests {
         ]);
         let sc = check_sequential(&h, &GenericConfig::default()).expect("valid");
         assert_eq!(sc.verdict, Verdict::Linearizable);
-        let lin = crate::checker::check(&h, &Default::default()).expect("valid");
+        let lin = crate::check(&h, &Default::default()).expect("valid");
         assert!(matches!(lin.verdict, Verdict::Violation { .. }));
     }
 
@@ -213,7 +213,7 @@ mod tests {
             sc.verdict
         );
         // Found as a cycle (write x → write y → read y → read x absent → write x).
-        assert!(crate::checker::cycles::violating_subhistory(&h).is_some());
+        assert!(crate::cycles::violating_subhistory(&h).is_some());
         // Each key on its own is sequentially consistent: the violation needs both.
         for key in [1, 2] {
             let one = history(h.ops.iter().filter(|o| o.key == key).copied().collect());

@@ -594,7 +594,7 @@ fn removals<M: Model>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::checker::model::{CounterModel, CounterOp};
+    use crate::model::{CounterModel, CounterOp};
 
     fn op(
         id: u64,
