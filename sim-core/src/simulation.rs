@@ -402,13 +402,15 @@ const KIND_RESTART: u64 = 6;
 const KIND_DEFERRED: u64 = 7;
 const ENGINE: u32 = u32::MAX;
 
+/// What an event does. Kept small: it sits in every slot of the event queue, so a fault
+/// (rare, and large) is only an index into `Core::faults`.
 #[derive(Clone)]
 enum Pending<M> {
     Init,
     Timer(M),
     Message { from: NodeId, msg: M },
     Restart,
-    Fault(Box<Fault>),
+    Fault(u32),
 }
 
 struct Scheduled<M> {
@@ -453,6 +455,11 @@ pub struct Core<M, W> {
     last: Option<(u64, SimTime, u32, u64, Pending<M>)>,
     /// The optional message log (boxed: the common case, off, costs one word).
     msg_log: Option<Box<MessageLog>>,
+    /// Every fault scheduled, in order; events name them by index.
+    faults: Vec<Fault>,
+    /// Whether a pause fault was ever applied: until then no event can be deferred, and
+    /// dispatch skips the check.
+    pauses: bool,
 }
 
 /// A simulation: components, the engine core, and the world they share. The module
@@ -552,6 +559,8 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 keep_last: false,
                 last: None,
                 msg_log: None,
+                faults: Vec::new(),
+                pauses: false,
             },
         })
     }
@@ -737,8 +746,10 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             }
             _ => {}
         }
-        self.core
-            .push(at, ENGINE, 0, Pending::Fault(Box::new(fault)));
+        let index = u32::try_from(self.core.faults.len())
+            .map_err(|_| SimError::invalid("faults", "more than 2^32 faults scheduled"))?;
+        self.core.faults.push(fault);
+        self.core.push(at, ENGINE, 0, Pending::Fault(index));
         Ok(())
     }
 
@@ -866,12 +877,26 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// assert_eq!(once.events_processed(), 11); // init, then a timer at 1, 2, ..., 10 ms
     /// ```
     pub fn run(&mut self, limits: RunLimits) -> StopReason {
+        // Nothing observes the run (no trace window ahead, no checkpoints, no copy of the
+        // last event): the loop without those checks.
+        let core = &self.core;
+        let observed = core.checkpoint_every != 0
+            || core.keep_last
+            || (core.trace_from < core.trace_to && core.trace_to > core.events);
+        if observed {
+            self.run_with::<false>(limits)
+        } else {
+            self.run_with::<true>(limits)
+        }
+    }
+
+    fn run_with<const PLAIN: bool>(&mut self, limits: RunLimits) -> StopReason {
         while self.core.events < limits.max_events {
             if self.core.queue_full_drops > 0 {
                 return StopReason::QueueFull;
             }
             match self.core.queue.pop_until(limits.until) {
-                Some((time, ev)) => self.dispatch(time, ev),
+                Some((time, ev)) => self.dispatch::<PLAIN>(time, ev),
                 None if self.core.queue.is_empty() => return StopReason::Idle,
                 None => {
                     self.core.now = self.core.now.max(limits.until);
@@ -945,7 +970,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         self.core.keep_last = true;
         match self.core.queue.pop_until(limits.until) {
             Some((time, ev)) => {
-                self.dispatch(time, ev);
+                self.dispatch::<false>(time, ev);
                 Ok(())
             }
             None if self.core.queue.is_empty() => Err(StopReason::Idle),
@@ -984,11 +1009,13 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// ```
     pub fn last_event(&self) -> Option<EventRecord> {
         let (index, time, target, kind, what) = self.core.last.as_ref()?;
-        Some(Core::<M, W>::describe(*index, *time, *target, *kind, what))
+        Some(self.core.describe(*index, *time, *target, *kind, what))
     }
 
-    #[inline]
-    fn dispatch(&mut self, time: SimTime, ev: Scheduled<M>) {
+    /// Processes one event. `PLAIN`: nothing observes the run (see `run`), so the trace
+    /// window, the copy of the last event and the checkpoints are not looked at.
+    #[inline(always)]
+    fn dispatch<const PLAIN: bool>(&mut self, time: SimTime, ev: Scheduled<M>) {
         let core = &mut self.core;
         debug_assert!(time >= core.now, "time went backwards");
         core.now = time;
@@ -1008,7 +1035,8 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 && core.nodes[target as usize].incarnation == ev.incarnation;
         let kind = if live { kind } else { KIND_DROPPED };
         // A paused node handles nothing: its events wait, in order, for it to resume.
-        let deferred = live
+        let deferred = core.pauses
+            && live
             && target != ENGINE
             && core.nodes[target as usize].paused_until > time
             && !matches!(ev.what, Pending::Restart);
@@ -1017,14 +1045,8 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             fold(core.digest, time.0),
             kind << 56 ^ u64::from(target) << 24 ^ source,
         );
-        if index >= core.trace_from && index < core.trace_to {
-            core.record(index, time, target, kind, &ev.what);
-        }
-        if core.keep_last {
-            core.last = Some((index, time, target, kind, ev.what.clone()));
-        }
-        if core.checkpoint_every != 0 && core.events % core.checkpoint_every == 0 {
-            core.checkpoints.push(core.digest);
+        if !PLAIN {
+            core.observe(index, time, target, kind, &ev.what);
         }
         if deferred {
             let until = core.nodes[target as usize].paused_until;
@@ -1067,7 +1089,10 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 Event::Message { from, msg }
             }
             Pending::Restart => return self.restart(me),
-            Pending::Fault(f) => return self.apply_fault(*f),
+            Pending::Fault(f) => {
+                let fault = self.core.faults[f as usize].clone();
+                return self.apply_fault(fault);
+            }
         };
         let mut ctx = Ctx { core, me };
         self.components[target as usize].on_event(event, &mut ctx);
@@ -1121,6 +1146,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 }
             }
             Fault::Pause { node, duration } => {
+                self.core.pauses = true;
                 let state = &mut self.core.nodes[node.index()];
                 state.paused_until = state.paused_until.max(now + duration);
             }
@@ -1577,13 +1603,28 @@ impl<M: Clone + Debug, W> Core<M, W> {
         }
     }
 
+    /// The trace window, the copy of the last event and the checkpoints, for one event.
+    #[inline]
+    fn observe(&mut self, index: u64, time: SimTime, target: u32, kind: u64, what: &Pending<M>) {
+        if index >= self.trace_from && index < self.trace_to {
+            self.record(index, time, target, kind, what);
+        }
+        if self.keep_last {
+            self.last = Some((index, time, target, kind, what.clone()));
+        }
+        if self.checkpoint_every != 0 && self.events % self.checkpoint_every == 0 {
+            self.checkpoints.push(self.digest);
+        }
+    }
+
     #[cold]
     fn record(&mut self, index: u64, time: SimTime, target: u32, kind: u64, what: &Pending<M>) {
-        let record = Self::describe(index, time, target, kind, what);
+        let record = self.describe(index, time, target, kind, what);
         self.trace.push(record);
     }
 
     fn describe(
+        &self,
         index: u64,
         time: SimTime,
         target: u32,
@@ -1595,7 +1636,10 @@ impl<M: Clone + Debug, W> Core<M, W> {
             Pending::Timer(m) => ("timer", format!("{m:?}")),
             Pending::Message { msg, .. } => ("message", format!("{msg:?}")),
             Pending::Restart => ("restart", String::new()),
-            Pending::Fault(f) => (f.kind_name(), format!("{f:?}")),
+            Pending::Fault(f) => {
+                let fault = &self.faults[*f as usize];
+                (fault.kind_name(), format!("{fault:?}"))
+            }
         };
         let (name, detail) = match kind {
             KIND_DROPPED => ("dropped", format!("{name} {detail}")),

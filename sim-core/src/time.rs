@@ -82,7 +82,7 @@ impl SimDuration {
         } else if ns >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(libm::round(ns) as u64)
+            SimDuration(round_half_away(ns))
         }
     }
 
@@ -106,6 +106,16 @@ impl SimDuration {
     pub fn saturating_add(self, other: SimDuration) -> SimDuration {
         SimDuration(self.0.saturating_add(other.0))
     }
+}
+
+/// `ns` (finite, in `(0, 2^64)`) rounded to the nearest integer, halves away from zero: the
+/// value of `libm::round`, without its call. Exact: `ns - trunc(ns)` is representable for
+/// every such `ns` (below 2^52 both share a binade or the truncation is 0; from 2^52 up `ns`
+/// is an integer and the difference is 0).
+#[inline]
+fn round_half_away(ns: f64) -> u64 {
+    let whole = ns as u64;
+    whole + u64::from(ns - whole as f64 >= 0.5)
 }
 
 impl Add<SimDuration> for SimTime {
@@ -163,6 +173,32 @@ mod tests {
         assert_eq!(SimDuration::from_millis_f64(-3.0), SimDuration(0));
         assert_eq!(SimDuration::from_millis_f64(f64::NAN), SimDuration(0));
         assert_eq!(SimDuration::from_secs_f64(1e300), SimDuration::MAX);
+    }
+
+    #[test]
+    fn rounding_is_libm_round_exactly() {
+        let mut x: u64 = 99;
+        let mut cases = vec![
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            4503599627370495.5,
+            9.007e15,
+        ];
+        for _ in 0..200_000 {
+            x = crate::rng::splitmix64(x);
+            // Random bit patterns over the whole positive range, and halves.
+            let f = f64::from_bits(x >> 2);
+            if f.is_finite() && f > 0.0 && f < u64::MAX as f64 {
+                cases.push(f);
+            }
+            cases.push((x % 1_000_000_000) as f64 + 0.5);
+            cases.push((x % 1_000_000_000) as f64 / 7.0);
+        }
+        for f in cases {
+            assert_eq!(round_half_away(f), libm::round(f) as u64, "{f:e}");
+        }
     }
 
     #[test]
