@@ -17,7 +17,7 @@ use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::{Distribution, Exp1};
 use sim_core::dist::Dist;
-use sim_core::network::{LinkSpec, NodeId};
+use sim_core::network::NodeId;
 use sim_core::rng::SimRng;
 use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
 use sim_core::time::{SimDuration, SimTime};
@@ -122,9 +122,7 @@ impl Component<u32, ()> for Hold {
 }
 
 fn hold_engine(outstanding: usize, events: u64) -> Work {
-    let Ok(mut sim) = Simulation::new(1, LinkSpec::constant_ms(0.0), ()) else {
-        unreachable!("a constant zero-latency link is valid")
-    };
+    let mut sim = Simulation::new(1, ());
     sim.add_component("hold", Box::new(Hold { outstanding }));
     sim.run(RunLimits {
         until: SimTime::MAX,
@@ -187,7 +185,7 @@ impl Component<Mmc, MmcWorld> for Source {
     fn on_event(&mut self, event: Event<Mmc>, ctx: &mut Ctx<'_, Mmc, MmcWorld>) {
         if !matches!(event, Event::Init) {
             ctx.world().arrivals += 1;
-            let _ = ctx.send(self.station, Mmc::Arrival);
+            ctx.send(self.station, Mmc::Arrival);
         }
         if ctx.world().arrivals < ctx.world().customers {
             let d = exp_ns(ctx.rng(), self.mean_ns);
@@ -240,9 +238,7 @@ fn mmc_engine(customers: u64) -> Work {
         customers,
         wait_ns_sum: 0,
     };
-    let Ok(mut sim) = Simulation::new(2, LinkSpec::constant_ms(0.0), world) else {
-        unreachable!("a constant zero-latency link is valid")
-    };
+    let mut sim = Simulation::new(2, world);
     let station = NodeId(1);
     sim.add_component(
         "source",
@@ -372,9 +368,7 @@ impl Component<Rpc, ()> for Caller {
 }
 
 fn timers_engine(callers: usize, per_caller: u64) -> Work {
-    let Ok(mut sim) = Simulation::new(3, LinkSpec::constant_ms(0.0), ()) else {
-        unreachable!("a constant zero-latency link is valid")
-    };
+    let mut sim = Simulation::new(3, ());
     for i in 0..callers {
         sim.add_component(
             format!("caller{i}"),
@@ -485,7 +479,7 @@ fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
             let mut rng = SimRng::stream(4, "node/sampler", 0);
             let mut acc = 0u64;
             for _ in 0..draws {
-                acc = acc.wrapping_add(dist.sample_duration(&mut rng).0);
+                acc = acc.wrapping_add(dist.sample_duration_ms(&mut rng).0);
             }
             std::hint::black_box(acc);
             Work {

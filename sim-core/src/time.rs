@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub};
+use std::ops::{Add, AddAssign};
 
 /// An instant of simulated time, in nanoseconds since the start of the run.
 #[derive(
@@ -38,6 +38,20 @@ impl SimTime {
     /// The span from `earlier` to `self`; zero when `earlier` is later.
     pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
+    }
+
+    /// The span from `earlier` to `self`, or `None` when `earlier` is later. (`SimTime` has
+    /// no `-`: a difference of instants is either checked or says that it saturates.)
+    ///
+    /// ```
+    /// use sim_core::time::{SimDuration, SimTime};
+    ///
+    /// assert_eq!(SimTime(10).checked_since(SimTime(3)), Some(SimDuration(7)));
+    /// assert_eq!(SimTime(3).checked_since(SimTime(10)), None);
+    /// assert_eq!(SimTime(3).saturating_since(SimTime(10)), SimDuration::ZERO);
+    /// ```
+    pub fn checked_since(self, earlier: SimTime) -> Option<SimDuration> {
+        self.0.checked_sub(earlier.0).map(SimDuration)
     }
 }
 
@@ -131,13 +145,6 @@ impl AddAssign<SimDuration> for SimTime {
     }
 }
 
-impl Sub<SimTime> for SimTime {
-    type Output = SimDuration;
-    fn sub(self, earlier: SimTime) -> SimDuration {
-        self.saturating_since(earlier)
-    }
-}
-
 impl Add for SimDuration {
     type Output = SimDuration;
     fn add(self, d: SimDuration) -> SimDuration {
@@ -204,7 +211,7 @@ mod tests {
     #[test]
     fn arithmetic_saturates_instead_of_wrapping() {
         assert_eq!(SimTime(u64::MAX - 1) + SimDuration(5), SimTime::MAX);
-        assert_eq!(SimTime(3) - SimTime(10), SimDuration::ZERO);
-        assert_eq!(SimTime(10) - SimTime(3), SimDuration(7));
+        assert_eq!(SimTime(3).saturating_since(SimTime(10)), SimDuration::ZERO);
+        assert_eq!(SimTime(10).saturating_since(SimTime(3)), SimDuration(7));
     }
 }

@@ -80,8 +80,7 @@ mod caplab {
     }
 
     pub fn run(outstanding: usize, events: u64) -> u64 {
-        let mut sim = Simulation::new(1, sim_core::network::LinkSpec::constant_ms(0.0), ())
-            .expect("a valid link");
+        let mut sim = Simulation::new(1, ());
         sim.add_component("hold", Box::new(Hold { outstanding }));
         // The init event is one more.
         sim.run(RunLimits {
