@@ -271,6 +271,13 @@ enum Command {
         /// million requests, tracing off against on at 1%, alternating.
         #[arg(long)]
         tracing: bool,
+        /// Run only this model, once, on one side (`--side`), and print what it did: for
+        /// measuring peak memory with `/usr/bin/time -v` (hold-1k, hold-100k, mmc, timers).
+        #[arg(long, value_name = "MODEL")]
+        only: Option<String>,
+        /// The side `--only` runs: engine or bare.
+        #[arg(long, default_value = "engine", requires = "only")]
+        side: String,
     },
 }
 
@@ -460,10 +467,24 @@ fn dispatch(command: Command) -> ExitCode {
             checker,
             reliability,
             tracing,
+            only,
+            side,
         } => {
             if !(scale.is_finite() && scale > 0.0) || rounds == 0 {
                 eprintln!("error: --scale must be > 0 and --rounds at least 1");
                 return ExitCode::from(EXIT_INPUT);
+            }
+            if let Some(model) = only {
+                return match bench::run_one(&model, &side, scale) {
+                    Ok(text) => {
+                        out!("{text}");
+                        ExitCode::SUCCESS
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        ExitCode::from(EXIT_INPUT)
+                    }
+                };
             }
             if checker {
                 out!("{}", bench::checker_bench(scale));

@@ -50,9 +50,9 @@ impl Component<Chat, Counts> for Chatter {
             if ctx.rng().chance(self.fanout_prob) {
                 let to = NodeId(ctx.rng().below(u64::from(self.peers)) as u32);
                 let x = ctx.rng().next_u64() as u32;
-                ctx.send(to, Chat::Hello(x)).expect("peer exists");
+                ctx.send(to, Chat::Hello(x));
             }
-            let d = self.tick.sample_duration(ctx.rng());
+            let d = self.tick.sample_duration_ms(ctx.rng());
             ctx.set_timer(d, Chat::Tick);
         }
     }
@@ -85,7 +85,7 @@ fn build(setup: &Setup) -> Simulation<Chat, Counts> {
         ticks: vec![0; n],
         crashes: 0,
     };
-    let mut sim = Simulation::new(setup.seed, link, world).expect("valid link");
+    let mut sim = Simulation::with_link(setup.seed, link, world).expect("valid link");
     for i in 0..setup.nodes {
         sim.add_component(
             format!("n{i}"),
@@ -182,7 +182,7 @@ proptest! {
 
     #[test]
     fn cancelled_timers_never_fire(cancel_mask in prop::collection::vec(any::<bool>(), 1..300)) {
-        let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::<u32>::new()).unwrap();
+        let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::<u32>::new());
         sim.add_component("t", Box::new(Canceller { mask: cancel_mask.clone(), timers: Vec::new() }));
         sim.run(RunLimits::UNLIMITED);
         let expected: Vec<u32> = (0..cancel_mask.len() as u32).filter(|&i| !cancel_mask[i as usize]).collect();
@@ -240,7 +240,8 @@ impl Component<u32, Vec<u32>> for Orderer {
 
 #[test]
 fn simultaneous_events_run_in_insertion_order() {
-    let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).unwrap();
+    let mut sim =
+        Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
     sim.add_component("o", Box::new(Orderer));
     sim.run(RunLimits::UNLIMITED);
     let odds: Vec<u32> = (0..50).filter(|i| i % 2 == 1).collect();
@@ -270,7 +271,7 @@ impl Component<u32, Receipts> for Blaster {
             Event::Timer(_) => {
                 for &to in &self.targets {
                     for i in 0..self.count {
-                        ctx.send(to, i).unwrap();
+                        ctx.send(to, i);
                     }
                 }
             }
@@ -288,7 +289,7 @@ fn blaster_sim(
     at_ms: Vec<u64>,
     count: u32,
 ) -> Simulation<u32, Receipts> {
-    let mut sim = Simulation::new(seed, link, vec![vec![0; 3]; 3]).unwrap();
+    let mut sim = Simulation::with_link(seed, link, vec![vec![0; 3]; 3]).unwrap();
     let all = vec![NodeId(0), NodeId(1), NodeId(2)];
     for name in ["a", "b", "c"] {
         let targets = all.clone();
@@ -400,7 +401,7 @@ fn bandwidth_serialises_messages_on_a_link() {
             match event {
                 Event::Init if ctx.me() == NodeId(0) => {
                     for i in 0..10 {
-                        ctx.send_sized(NodeId(1), i, 100).unwrap();
+                        ctx.send_sized(NodeId(1), i, 100);
                     }
                 }
                 Event::Message { .. } => {
@@ -413,7 +414,7 @@ fn bandwidth_serialises_messages_on_a_link() {
     }
     let mut link = LinkSpec::constant_ms(5.0);
     link.bandwidth_bytes_per_s = Some(1_000.0);
-    let mut sim = Simulation::new(1, link, Vec::new()).unwrap();
+    let mut sim = Simulation::with_link(1, link, Vec::new()).unwrap();
     sim.add_component("s", Box::new(Sender));
     sim.add_component("r", Box::new(Sender));
     sim.run(RunLimits::UNLIMITED);
@@ -472,14 +473,18 @@ impl Component<u32, Life> for Pinger {
                 ctx.set_timer(SimDuration::from_millis(i), 0);
             }
         } else {
-            ctx.send(self.to, 0).unwrap();
+            ctx.send(self.to, 0);
         }
     }
 }
 
 #[test]
 fn crash_drops_in_flight_messages_and_restart_brings_the_node_back() {
-    let mut sim = Simulation::new(1, LinkSpec::constant_ms(3.0), Life::default()).unwrap();
+    let mut sim = Simulation::with_latency(
+        1,
+        sim_core::time::SimDuration::from_millis(3),
+        Life::default(),
+    );
     let mortal = sim.add_component("mortal", Box::new(Mortal { volatile: 0 }));
     sim.add_component("pinger", Box::new(Pinger { to: mortal }));
     // Crash at 10.5 ms, restart 10 ms later, at 20.5 ms.
@@ -523,7 +528,8 @@ impl Component<u32, Vec<u64>> for ClockReader {
 
 #[test]
 fn per_node_clocks_apply_offset_and_drift() {
-    let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).unwrap();
+    let mut sim =
+        Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
     let a = sim.add_component("a", Box::new(ClockReader));
     sim.add_component("b", Box::new(ClockReader));
     // a: 5 ms ahead and 100 ppm fast (100,000 ppb): at 10 s it reads 10 s + 5 ms + 1 ms.
@@ -554,7 +560,8 @@ fn slow_node_fault_stretches_work() {
             }
         }
     }
-    let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).unwrap();
+    let mut sim =
+        Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
     let w = sim.add_component("w", Box::new(Worker));
     sim.schedule_fault(
         SimTime(1),
@@ -654,7 +661,7 @@ impl Component<u64, ()> for Leaky {
 #[test]
 fn twin_run_names_the_first_event_that_differs() {
     let build = || {
-        let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).unwrap();
+        let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
         sim.add_component("leaky", Box::new(Leaky { handled: 0 }));
         sim
     };
@@ -686,7 +693,7 @@ fn twin_run_names_the_first_event_that_differs() {
 fn bad_input_is_rejected_with_a_clear_error() {
     let mut bad = LinkSpec::constant_ms(1.0);
     bad.loss = 1.5;
-    let err = Simulation::<u32, ()>::new(1, bad, ())
+    let err = Simulation::<u32, ()>::with_link(1, bad, ())
         .err()
         .expect("loss 1.5 accepted");
     assert_eq!(err.field, "loss");
@@ -697,12 +704,13 @@ fn bad_input_is_rejected_with_a_clear_error() {
         duplicate: 0.0,
         bandwidth_bytes_per_s: None,
     };
-    let err = Simulation::<u32, ()>::new(1, nan, ())
+    let err = Simulation::<u32, ()>::with_link(1, nan, ())
         .err()
         .expect("NaN mean accepted");
     assert!(err.field.starts_with("latency_ms"), "{err}");
 
-    let mut sim = Simulation::<u32, ()>::new(1, LinkSpec::constant_ms(1.0), ()).unwrap();
+    let mut sim =
+        Simulation::<u32, ()>::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     sim.add_component("only", Box::new(Orderless));
     let err = sim
         .set_link(NodeId(0), NodeId(7), LinkSpec::constant_ms(1.0))
@@ -737,7 +745,7 @@ struct Orderless;
 impl Component<u32, ()> for Orderless {
     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, ()>) {
         if let Event::Init = event {
-            let err = ctx.send(NodeId(42), 1).unwrap_err();
+            let err = ctx.try_send(NodeId(42), 1).unwrap_err();
             assert_eq!(err.kind, SimErrorKind::UnknownNode(42));
         }
     }
@@ -765,7 +773,8 @@ fn a_paused_node_keeps_its_state_and_handles_what_waited_in_order_when_it_resume
             }
         }
     }
-    let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).unwrap();
+    let mut sim =
+        Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
     let n = sim.add_component("n", Box::new(Counter { seen: 0 }));
     // Paused from 25 ms to 65 ms: timers due at 30, 40, 50 and 60 ms wait until 65 ms.
     sim.schedule_fault(

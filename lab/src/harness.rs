@@ -473,7 +473,8 @@ fn build_watching<N: Node>(
         latency_ms: setup.link.latency_ms.prepared(),
         ..setup.link.clone()
     };
-    let mut sim = Simulation::new(seed, link.clone(), world).map_err(|e| format!("network.{e}"))?;
+    let mut sim =
+        Simulation::with_link(seed, link.clone(), world).map_err(|e| format!("network.{e}"))?;
     let names = setup.node_names();
     for (r, name) in names.iter().take(setup.replicas as usize).enumerate() {
         let host: Host<N> = Host {
@@ -824,14 +825,14 @@ impl<N: Node> Host<N> {
                     if to != self.me {
                         ctx.world().peer_messages += 1;
                     }
-                    let _ = ctx.send(NodeId(to.0), Wire::Peer(msg));
+                    ctx.send(NodeId(to.0), Wire::Peer(msg));
                 } else {
                     ctx.world().bad_sends += 1;
                 }
             }
             Effect::Reply(req, answer) => {
                 let client = NodeId(self.env.replicas + req.client.0);
-                let _ = ctx.send(client, Wire::Answer { id: req.id, answer });
+                ctx.send(client, Wire::Answer { id: req.id, answer });
             }
             Effect::SetTimer(id, delay, timer) => {
                 let handle = ctx.set_timer(delay, Wire::Timer(id.0, timer));
@@ -851,7 +852,7 @@ impl<N: Node> Host<N> {
             // The next multiple of the period, so that every replica samples together.
             let p = period.as_nanos();
             let next = (ctx.now().as_nanos() / p + 1) * p;
-            ctx.set_timer(SimTime(next) - ctx.now(), Wire::Sample);
+            ctx.set_timer(SimTime(next).saturating_since(ctx.now()), Wire::Sample);
         }
     }
 
@@ -983,7 +984,7 @@ struct ClientNode<M, T> {
 
 impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
     fn think(&mut self, ctx: &mut Ctx<'_, Wire<M, T>, LabWorld>) {
-        let d = self.env.think_ms.sample_duration(ctx.rng());
+        let d = self.env.think_ms.sample_duration_ms(ctx.rng());
         if ctx.now() + d < self.env.end {
             ctx.set_timer(d, Wire::ClientNext);
         }
@@ -1042,7 +1043,7 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
             }
         }
         let timeout = ctx.set_timer(self.env.timeout, Wire::ClientTimeout(id));
-        let _ = ctx.send(
+        ctx.send(
             NodeId(replica.0),
             Wire::Request(Request {
                 client: crate::node::ClientId(self.client),
@@ -1110,7 +1111,7 @@ impl<M: Clone + Debug + 'static, T: Clone + Debug + 'static> ClientNode<M, T> {
                 cell[usize::from(outcome != Outcome::Ok)] += 1;
             }
             if outcome == Outcome::Ok {
-                let latency = now - cur.invoked;
+                let latency = now.saturating_since(cur.invoked);
                 t.latency.record_duration(latency);
                 world.series.record_latency(now, latency);
             }

@@ -148,7 +148,7 @@ impl BrokerNode {
 
     fn reply(ctx: &mut Cx, to: NodeId, tag: CallTag, outcome: Outcome) {
         // Every sender is a node of this design: sending cannot fail.
-        let _ = ctx.send(to, Msg::Reply { tag, outcome });
+        ctx.send(to, Msg::Reply { tag, outcome });
     }
 
     // ------------------------------------------------------------------ queues
@@ -256,7 +256,7 @@ impl BrokerNode {
         }
         if !spec.ack {
             ctx.world().hand_to(node.index());
-            let _ = ctx.send(
+            ctx.send(
                 node,
                 Msg::Delivered {
                     tag,
@@ -271,7 +271,7 @@ impl BrokerNode {
             self.dead_letter(q, entry, ctx);
             // Try the next message for this consumer.
             if self.queues[q].ready.is_empty() {
-                let _ = ctx.send(node, Msg::Empty { tag });
+                ctx.send(node, Msg::Empty { tag });
             } else {
                 self.deliver(q, node, tag, ctx);
             }
@@ -290,7 +290,7 @@ impl BrokerNode {
         );
         self.queues[q].unacked.insert(delivery, (entry, timer));
         ctx.world().messages.unacked += 1;
-        let _ = ctx.send(
+        ctx.send(
             node,
             Msg::Delivered {
                 tag,
@@ -470,7 +470,7 @@ impl BrokerNode {
         // Waiting polls are answered empty; their consumers poll again under the new plan.
         for w in group.waiting.drain(..).flatten() {
             ctx.cancel_timer(w.timer);
-            let _ = ctx.send(w.node, Msg::Empty { tag: w.tag });
+            ctx.send(w.node, Msg::Empty { tag: w.tag });
         }
         group.members.sort_by_key(|m| (m.node, m.index));
         let n = group.members.len();
@@ -554,7 +554,7 @@ impl BrokerNode {
         count: u16,
         ctx: &mut Cx,
     ) {
-        let _ = ctx.send(
+        ctx.send(
             node,
             Msg::Record {
                 tag,
@@ -692,7 +692,7 @@ impl BrokerNode {
                     for slot in &mut g.waiting {
                         if slot.is_some_and(|w| w.id == waiter) {
                             if let Some(w) = slot.take() {
-                                let _ = ctx.send(w.node, Msg::Empty { tag: w.tag });
+                                ctx.send(w.node, Msg::Empty { tag: w.tag });
                             }
                             return;
                         }
@@ -702,7 +702,7 @@ impl BrokerNode {
         } else if let Some(qs) = self.queues.get_mut(usize::from(source)) {
             if let Some(i) = qs.waiters.iter().position(|w| w.id == waiter) {
                 if let Some(w) = qs.waiters.remove(i) {
-                    let _ = ctx.send(w.node, Msg::Empty { tag: w.tag });
+                    ctx.send(w.node, Msg::Empty { tag: w.tag });
                 }
             }
         }

@@ -104,13 +104,13 @@ impl Client {
             .map_or(plan.end, |(from, _)| (*from).min(plan.end));
         let next = if rate > 0.0 {
             let rng = &mut self.sources[usize::from(src)].arrivals;
-            now + Dist::Exponential { mean: 1e3 / rate }.sample_duration(rng)
+            now + Dist::Exponential { mean: 1e3 / rate }.sample_duration_ms(rng)
         } else {
             SimTime::MAX
         };
         if next < boundary {
             ctx.set_timer(
-                next - now,
+                next.saturating_since(now),
                 Msg::Arrival {
                     source: src,
                     issue: true,
@@ -118,7 +118,7 @@ impl Client {
             );
         } else if boundary < plan.end {
             ctx.set_timer(
-                boundary - now,
+                boundary.saturating_since(now),
                 Msg::Arrival {
                     source: src,
                     issue: false,
@@ -142,7 +142,7 @@ impl Client {
         }
         let src = usize::from(self.source_of(user));
         if let ArrivalPlan::Closed { think_ms, .. } = &self.plan.sources[src].arrivals {
-            let d = think_ms.sample_duration(&mut self.sources[src].think);
+            let d = think_ms.sample_duration_ms(&mut self.sources[src].think);
             if ctx.now() + d < self.plan.end {
                 ctx.set_timer(d, Msg::Think { user });
             }
@@ -221,12 +221,12 @@ impl Client {
         ctx.world().client_in_flight = self.in_flight;
         if let Some((broker, dest)) = plan.classes[class].publish {
             let dest = dest.pack();
-            let _ = ctx.send(broker, Msg::Publish { tag, dest, origin });
+            ctx.send(broker, Msg::Publish { tag, dest, origin });
             return;
         }
         let endpoint = plan.classes[class].endpoint;
         // The entry instances are nodes of this design: sending cannot fail.
-        let _ = ctx.send(
+        ctx.send(
             entry.instances[instance],
             Msg::Call {
                 tag,

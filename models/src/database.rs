@@ -65,7 +65,7 @@ impl Component<Msg, Ledger> for DatabaseNode {
                 if self.max_concurrency.is_none_or(|m| self.busy < m) {
                     self.start(from, tag, work, ctx);
                 } else if self.capacity.is_some_and(|c| self.line.len() >= c as usize) {
-                    let _ = ctx.send(from, Msg::QueryDone { tag, ok: false });
+                    ctx.send(from, Msg::QueryDone { tag, ok: false });
                 } else {
                     self.line.push_back((from, tag, work));
                 }
@@ -75,7 +75,7 @@ impl Component<Msg, Ledger> for DatabaseNode {
                     self.free.push(slot);
                     self.busy -= 1;
                     // The caller is a node of the design: sending cannot fail.
-                    let _ = ctx.send(to, Msg::QueryDone { tag, ok: true });
+                    ctx.send(to, Msg::QueryDone { tag, ok: true });
                 }
                 if let Some((from, tag, work)) = self.line.pop_front() {
                     self.start(from, tag, work, ctx);

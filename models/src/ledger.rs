@@ -476,7 +476,8 @@ impl Ledger {
     pub fn completed(&mut self, now: SimTime, origin: u32) {
         if let Some(o) = self.origins.get(origin as usize).copied() {
             if o.issued_at >= self.warmup {
-                self.completion[usize::from(o.class)].record((now - o.issued_at).as_nanos());
+                self.completion[usize::from(o.class)]
+                    .record((now.saturating_since(o.issued_at)).as_nanos());
             }
             self.release(origin);
         }
@@ -511,7 +512,7 @@ impl Ledger {
         let cell = (class * self.series.window_count() + self.series.window_index(now)) * 2
             + usize::from(outcome != Outcome::Ok);
         self.class_series[cell] += 1;
-        let latency = now - issued_at;
+        let latency = now.saturating_since(issued_at);
         if outcome == Outcome::Ok {
             self.series.record_latency(now, latency);
         }

@@ -19,7 +19,7 @@ pub struct Outbox {
 impl Outbox {
     /// Sends `msg` to `to` after a work time drawn from `work_ms` (stretched by slow faults).
     pub fn answer(&mut self, to: NodeId, msg: Msg, work_ms: &Dist, ctx: &mut Ctx<'_, Msg, Ledger>) {
-        let drawn = work_ms.sample_duration(ctx.rng());
+        let drawn = work_ms.sample_duration_ms(ctx.rng());
         let work = ctx.work(drawn);
         let slot = match self.free.pop() {
             Some(s) => {
@@ -39,7 +39,7 @@ impl Outbox {
         if let Some((to, msg)) = self.pending.get_mut(slot as usize).and_then(Option::take) {
             self.free.push(slot);
             // Every destination is a node of the design: sending cannot fail.
-            let _ = ctx.send(to, msg);
+            ctx.send(to, msg);
         }
     }
 

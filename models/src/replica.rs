@@ -193,7 +193,10 @@ impl ReplicaNode {
 
     /// Ships a write to the peers now, or after the replication delay.
     fn ship(&mut self, ship: Ship, ctx: &mut Cx) {
-        let delay = self.spec().replication_delay_ms.sample_duration(ctx.rng());
+        let delay = self
+            .spec()
+            .replication_delay_ms
+            .sample_duration_ms(ctx.rng());
         if delay.as_nanos() == 0 {
             return self.ship_now(ship, ctx);
         }
@@ -225,7 +228,7 @@ impl ReplicaNode {
                 },
                 None => Msg::StorePropagate { write: ship.write },
             };
-            let _ = ctx.send(peer, msg);
+            ctx.send(peer, msg);
         }
     }
 
@@ -297,7 +300,7 @@ impl ReplicaNode {
         let peers: Vec<NodeId> = self.peers().map(|(_, n)| n).collect();
         for write in held {
             for &peer in &peers {
-                let _ = ctx.send(peer, Msg::StorePropagate { write });
+                ctx.send(peer, Msg::StorePropagate { write });
             }
         }
         let period = self.spec().anti_entropy;
@@ -316,7 +319,7 @@ impl ReplicaNode {
             let rank = (self.index + n - self.primary - 1) % n;
             let patience = detection
                 + SimDuration::from_nanos(heartbeat.as_nanos().saturating_mul(rank as u64));
-            if ctx.now() - self.last_heard.min(ctx.now()) >= patience {
+            if ctx.now().saturating_since(self.last_heard.min(ctx.now())) >= patience {
                 self.epoch += 1;
                 self.primary = self.index;
                 ctx.world().stores[self.store].failovers += 1;
@@ -332,7 +335,7 @@ impl ReplicaNode {
             primary: self.index as u16,
         };
         for (_, peer) in self.peers() {
-            let _ = ctx.send(peer, msg.clone());
+            ctx.send(peer, msg.clone());
         }
     }
 

@@ -61,7 +61,7 @@ pub fn build_traced(
         duplicate: scenario.network.duplicate,
         bandwidth_bytes_per_s: None,
     };
-    let mut sim = Simulation::new(seed, link, ledger).map_err(|e| format!("network.{e}"))?;
+    let mut sim = Simulation::with_link(seed, link, ledger).map_err(|e| format!("network.{e}"))?;
     let names = plan::node_names(design);
     sim.add_component("client", Box::new(Client::new(Rc::clone(&plan), seed)));
     let mut next = 1;

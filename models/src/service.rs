@@ -429,7 +429,7 @@ impl ServiceInstance {
             if let Some(t) = ctx.world().trace() {
                 t.end(origin, span, now, outcome.into());
             }
-            let _ = ctx.send(from, Msg::Reply { tag, outcome });
+            ctx.send(from, Msg::Reply { tag, outcome });
         }
     }
 
@@ -513,7 +513,7 @@ impl ServiceInstance {
             };
             match plan_step {
                 StepPlan::Compute(dist) => {
-                    let d = dist.sample_duration(ctx.rng());
+                    let d = dist.sample_duration_ms(ctx.rng());
                     let d = ctx.work(d);
                     let tag = self.tag(slot);
                     self.execs[slot as usize].timer = Some(ctx.set_timer(d, Msg::StepDone { tag }));
@@ -530,7 +530,7 @@ impl ServiceInstance {
                     let origin = self.execs[slot as usize].origin;
                     let node = plan.brokers[*broker].node;
                     let dest = dest.pack();
-                    let _ = ctx.send(node, Msg::Publish { tag, dest, origin });
+                    ctx.send(node, Msg::Publish { tag, dest, origin });
                     if let Some(t) = timeout {
                         self.execs[slot as usize].timer =
                             Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
@@ -546,8 +546,8 @@ impl ServiceInstance {
                 StepPlan::Kv { store, timeout } => {
                     let tag = self.next_wait_tag(slot, 0);
                     let kv = &plan.kv_stores[*store];
-                    let work = kv.op_ms.sample_duration(ctx.rng());
-                    let _ = ctx.send(kv.node, Msg::Query { tag, work });
+                    let work = kv.op_ms.sample_duration_ms(ctx.rng());
+                    ctx.send(kv.node, Msg::Query { tag, work });
                     if let Some(t) = timeout {
                         self.execs[slot as usize].timer =
                             Some(ctx.set_timer(*t, Msg::QueryTimeout { tag }));
@@ -685,7 +685,7 @@ impl ServiceInstance {
             }
         };
         self.execs[slot as usize].calls[usize::from(sub)].span = span;
-        let _ = ctx.send(
+        ctx.send(
             target.instances[i],
             Msg::Call {
                 tag,
@@ -948,7 +948,7 @@ impl ServiceInstance {
         else {
             unreachable!("run_query is only called on a query step");
         };
-        let work = ms.sample_duration(ctx.rng());
+        let work = ms.sample_duration_ms(ctx.rng());
         let e = &mut self.execs[slot as usize];
         e.pool = Some((pool, true));
         e.query_seq = e.query_seq.wrapping_add(1);
@@ -959,7 +959,7 @@ impl ServiceInstance {
             attempt: e.query_seq,
         };
         let db = plan.databases[p.database].node;
-        let _ = ctx.send(db, Msg::Query { tag, work });
+        ctx.send(db, Msg::Query { tag, work });
         self.execs[slot as usize].timer =
             Some(ctx.set_timer(p.query_timeout, Msg::QueryTimeout { tag }));
         self.end_step_span(slot, SpanStatus::Ok, ctx);
@@ -1017,7 +1017,7 @@ impl ServiceInstance {
             // The handler caught an error and forgot to answer: its caller waits.
             Caller::Call(..) if no_reply => {}
             Caller::Call(to, tag) => {
-                let _ = ctx.send(to, Msg::Reply { tag, outcome });
+                ctx.send(to, Msg::Reply { tag, outcome });
             }
             Caller::Message { index, from } => self.consumed(index, from, origin, outcome, ctx),
         }
@@ -1083,7 +1083,7 @@ impl ServiceInstance {
             },
         };
         let node = self.plan.brokers[broker].node;
-        let _ = ctx.send(node, msg);
+        ctx.send(node, msg);
         // If no answer comes (the broker crashed, a partition), fetch again.
         let wake = Msg::ConsumerWake {
             index,
@@ -1154,7 +1154,7 @@ impl ServiceInstance {
             // A failed delivery is not acknowledged: it comes back after its visibility
             // timeout (and is dead-lettered after too many).
             (Consumed::Delivery(delivery), ConsumeSource::Queue(queue)) if ok => {
-                let _ = ctx.send(node, Msg::Ack { queue, delivery });
+                ctx.send(node, Msg::Ack { queue, delivery });
             }
             (
                 Consumed::Record {
@@ -1194,7 +1194,7 @@ impl ServiceInstance {
                     count,
                     failed,
                 };
-                let _ = ctx.send(node, commit);
+                ctx.send(node, commit);
             }
             _ => {}
         }

@@ -243,7 +243,7 @@ impl StoreLedger {
         };
         if stored && usize::from(info.by) != replica && info.by != NOBODY {
             self.replication_lag
-                .record((now - info.accepted_at.min(now)).as_nanos());
+                .record((now.saturating_since(info.accepted_at.min(now))).as_nanos());
         }
         self.disks[replica].insert(info.key, kept);
         stored
@@ -299,7 +299,7 @@ impl StoreLedger {
         }
         // The key's last write acknowledged before the read began.
         if let Some(&(last_ts, at)) = ring.iter().rev().find(|(_, at)| *at < invoked) {
-            let after_ms = (invoked - at).as_nanos() as f64 / 1e6;
+            let after_ms = (invoked.saturating_since(at)).as_nanos() as f64 / 1e6;
             let bin = VISIBILITY_EDGES_MS
                 .iter()
                 .position(|&edge| after_ms < edge)

@@ -384,8 +384,19 @@ impl Dist {
         }
     }
 
-    /// One draw read as milliseconds, rounded to the nearest nanosecond.
-    pub fn sample_duration(&self, rng: &mut SimRng) -> SimDuration {
+    /// One draw read as milliseconds, rounded to the nearest nanosecond. A `Dist` is a plain
+    /// number; every duration distribution of a scenario is in milliseconds (its field says
+    /// `_ms`), and this name says which unit it reads the draw in.
+    ///
+    /// ```
+    /// use sim_core::dist::Dist;
+    /// use sim_core::rng::SimRng;
+    /// use sim_core::time::SimDuration;
+    ///
+    /// let mut rng = SimRng::stream(1, "x", 0);
+    /// assert_eq!(Dist::constant(2.5).sample_duration_ms(&mut rng), SimDuration::from_micros(2_500));
+    /// ```
+    pub fn sample_duration_ms(&self, rng: &mut SimRng) -> SimDuration {
         SimDuration::from_millis_f64(self.sample(rng))
     }
 
@@ -572,7 +583,7 @@ mod tests {
             let want = -5.0 * libm::log(b.next_f64_open0());
             assert_eq!(d.sample(&mut a).to_bits(), want.to_bits());
         }
-        let ms = Dist::constant(1.5).sample_duration(&mut a);
+        let ms = Dist::constant(1.5).sample_duration_ms(&mut a);
         assert_eq!(ms, SimDuration(1_500_000));
     }
 

@@ -211,17 +211,17 @@ impl Network {
             return Route::Lost;
         }
         let extra = self.extra[from.index()] + self.extra[to.index()];
-        let mut delay = spec.latency_ms.sample_duration(rng) + extra;
+        let mut delay = spec.latency_ms.sample_duration_ms(rng) + extra;
         if let Some(bw) = spec.bandwidth_bytes_per_s {
             // Serialisation: the link sends one message at a time, in order.
             let transmit = SimDuration::from_secs_f64(bytes as f64 / bw);
             let busy = self.busy_until.entry((from.0, to.0)).or_insert(now);
             let start = (*busy).max(now);
             *busy = start + transmit;
-            delay = (start - now) + transmit + delay;
+            delay = start.saturating_since(now) + transmit + delay;
         }
         let copy = if rng.chance(spec.duplicate) {
-            Some(spec.latency_ms.sample_duration(rng) + extra)
+            Some(spec.latency_ms.sample_duration_ms(rng) + extra)
         } else {
             None
         };

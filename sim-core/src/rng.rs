@@ -28,6 +28,27 @@ impl SimRng {
         SimRng(rng)
     }
 
+    /// Wraps a ChaCha8 generator the caller made (seeded, positioned) itself.
+    ///
+    /// ```
+    /// use rand::SeedableRng;
+    /// use rand_chacha::ChaCha8Rng;
+    /// use sim_core::rng::SimRng;
+    ///
+    /// let mut a = SimRng::from_chacha(ChaCha8Rng::seed_from_u64(7));
+    /// let mut b = SimRng::from_chacha(ChaCha8Rng::seed_from_u64(7));
+    /// assert_eq!(a.next_u64(), b.next_u64());
+    /// assert_eq!(a.into_chacha().get_word_pos(), 2);
+    /// ```
+    pub fn from_chacha(rng: ChaCha8Rng) -> SimRng {
+        SimRng(rng)
+    }
+
+    /// The wrapped ChaCha8 generator, at its current position.
+    pub fn into_chacha(self) -> ChaCha8Rng {
+        self.0
+    }
+
     /// A uniformly distributed 64-bit integer.
     #[inline]
     pub fn next_u64(&mut self) -> u64 {
@@ -69,6 +90,44 @@ impl SimRng {
                 return (m >> 64) as u64;
             }
         }
+    }
+}
+
+/// `SimRng` is a `rand` generator, so the samplers of `rand` and `rand_distr` draw from a
+/// stream directly. Their values are reproducible only as far as their float functions are:
+/// `caplab`'s own distributions (`crate::dist`) use `libm` throughout.
+///
+/// ```
+/// use rand::{Rng, RngCore};
+/// use sim_core::rng::SimRng;
+///
+/// let mut a = SimRng::stream(1, "node/x", 0);
+/// let mut b = a.clone();
+/// let x: f64 = a.r#gen();
+/// assert!((0.0..1.0).contains(&x));
+/// let mut bytes = [0u8; 8];
+/// b.fill_bytes(&mut bytes);
+/// assert_eq!(a.next_u64(), b.next_u64(), "both consumed one word");
+/// ```
+impl RngCore for SimRng {
+    #[inline]
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+
+    #[inline]
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+
+    #[inline]
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest);
+    }
+
+    #[inline]
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand::Error> {
+        self.0.try_fill_bytes(dest)
     }
 }
 

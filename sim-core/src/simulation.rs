@@ -23,7 +23,7 @@
 //!     fn on_event(&mut self, event: Event<Msg>, ctx: &mut Ctx<'_, Msg, u64>) {
 //!         match event {
 //!             Event::Init | Event::Timer(Msg::Tick) => {
-//!                 ctx.send(self.peer, Msg::Ping).expect("the peer exists");
+//!                 ctx.send(self.peer, Msg::Ping);
 //!                 ctx.set_timer(SimDuration::from_millis(10), Msg::Tick);
 //!             }
 //!             Event::Message { msg: Msg::Pong, .. } => *ctx.world() += 1,
@@ -36,12 +36,12 @@
 //! impl Component<Msg, u64> for Ponger {
 //!     fn on_event(&mut self, event: Event<Msg>, ctx: &mut Ctx<'_, Msg, u64>) {
 //!         if let Event::Message { from, msg: Msg::Ping } = event {
-//!             ctx.send(from, Msg::Pong).expect("the sender exists");
+//!             ctx.send(from, Msg::Pong);
 //!         }
 //!     }
 //! }
 //!
-//! let mut sim = Simulation::new(42, LinkSpec::constant_ms(1.0), 0u64).expect("valid link");
+//! let mut sim = Simulation::with_latency(42, sim_core::time::SimDuration::from_millis(1), 0u64);
 //! sim.add_component("pinger", Box::new(Pinger { peer: NodeId(1) }));
 //! sim.add_component("ponger", Box::new(Ponger));
 //! let stop = sim.run(RunLimits::until(SimTime(SimDuration::from_millis(95).as_nanos())));
@@ -58,6 +58,7 @@ use crate::message_log::{Fate, MessageLog, MessageLogConfig, MessageRecord};
 use crate::network::{LinkSpec, NetStats, Network, NodeId, Route};
 use crate::rng::SimRng;
 use crate::time::{SimDuration, SimTime};
+use std::any::Any;
 use std::fmt::Debug;
 
 /// What a component receives: `Init` once, then its timers and the messages sent to it.
@@ -73,7 +74,7 @@ use std::fmt::Debug;
 ///         let seen = match event {
 ///             Event::Init => {
 ///                 ctx.set_timer(SimDuration::from_millis(5), 't');
-///                 ctx.send(ctx.me(), 'm').expect("itself");
+///                 ctx.send(ctx.me(), 'm');
 ///                 "init".to_string()
 ///             }
 ///             Event::Timer(t) => format!("timer {t}"),
@@ -82,7 +83,7 @@ use std::fmt::Debug;
 ///         ctx.world().push(seen);
 ///     }
 /// }
-/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).expect("valid");
+/// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
 /// sim.add_component("log", Box::new(Log));
 /// sim.run(RunLimits::UNLIMITED);
 /// // A message to itself skips the network: it arrives at once.
@@ -136,7 +137,7 @@ pub enum Event<M> {
 /// }
 ///
 /// let ms = |n| SimTime(SimDuration::from_millis(n).as_nanos());
-/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+/// let mut sim = Simulation::new(1, Vec::new());
 /// let node = sim.add_component("ticker", Box::new(Ticker { ticks: 0 }));
 /// let crash = Fault::Crash { node, restart_after: Some(SimDuration::from_millis(5)) };
 /// sim.schedule_fault(ms(10), crash).expect("the node exists");
@@ -156,16 +157,16 @@ pub trait Component<M, W> {
     /// impl Component<u32, Vec<u32>> for Echo {
     ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<u32>>) {
     ///         match event {
-    ///             Event::Init if ctx.me() == NodeId(0) => ctx.send(NodeId(1), 21).expect("exists"),
+    ///             Event::Init if ctx.me() == NodeId(0) => ctx.send(NodeId(1), 21),
     ///             Event::Message { from, msg } if ctx.me() == NodeId(1) => {
-    ///                 ctx.send(from, msg * 2).expect("the sender exists")
+    ///                 ctx.send(from, msg * 2)
     ///             }
     ///             Event::Message { msg, .. } => ctx.world().push(msg),
     ///             _ => {}
     ///         }
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
     /// sim.add_component("asker", Box::new(Echo));
     /// sim.add_component("echo", Box::new(Echo));
     /// sim.run(RunLimits::UNLIMITED);
@@ -194,7 +195,7 @@ pub trait Component<M, W> {
     ///         self.entries.clear();
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u64).expect("valid");
+    /// let mut sim = Simulation::new(1, 0u64);
     /// let node = sim.add_component("cache", Box::new(Cache { entries: vec![7, 8] }));
     /// sim.schedule_fault(SimTime(5), Fault::Crash { node, restart_after: None }).expect("exists");
     /// sim.run(RunLimits::UNLIMITED);
@@ -228,7 +229,7 @@ pub trait Component<M, W> {
     ///     }
     /// }
     /// let ms = |n| SimTime(SimDuration::from_millis(n).as_nanos());
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// let mut sim = Simulation::new(1, Vec::new());
     /// let node = sim.add_component("beat", Box::new(Beat));
     /// let crash = Fault::Crash { node, restart_after: Some(SimDuration::from_millis(15)) };
     /// sim.schedule_fault(ms(25), crash).expect("exists");
@@ -264,7 +265,7 @@ pub trait Component<M, W> {
 ///     }
 /// }
 ///
-/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+/// let mut sim = Simulation::new(1, Vec::new());
 /// sim.add_component("c", Box::new(Cancel));
 /// sim.run(RunLimits::UNLIMITED);
 /// assert_eq!(sim.world(), &vec!["reply"]);
@@ -286,7 +287,7 @@ pub struct TimerId(EventHandle);
 ///     }
 /// }
 /// let build = || {
-///     let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+///     let mut sim = Simulation::new(1, ());
 ///     sim.add_component("f", Box::new(Forever));
 ///     sim
 /// };
@@ -296,7 +297,7 @@ pub struct TimerId(EventHandle);
 /// let mut sim = build();
 /// assert_eq!(sim.run(budget), StopReason::EventBudget);
 /// assert_eq!(sim.events_processed(), 5);
-/// let mut idle = Simulation::<(), ()>::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+/// let mut idle = Simulation::<(), ()>::new(1, ());
 /// assert_eq!(idle.run(RunLimits::UNLIMITED), StopReason::Idle);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -393,7 +394,7 @@ impl RunLimits {
 ///         }
 ///     }
 /// }
-/// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+/// let mut sim = Simulation::new(1, ());
 /// sim.add_component("once", Box::new(Once));
 /// // Single-step: one event at a time, each returned as a record.
 /// let init = sim.step_traced().expect("the init event");
@@ -429,13 +430,15 @@ const KIND_RESTART: u64 = 6;
 const KIND_DEFERRED: u64 = 7;
 const ENGINE: u32 = u32::MAX;
 
+/// What an event does. Kept small: it sits in every slot of the event queue, so a fault
+/// (rare, and large) is only an index into `Core::faults`.
 #[derive(Clone)]
 enum Pending<M> {
     Init,
     Timer(M),
     Message { from: NodeId, msg: M },
     Restart,
-    Fault(Box<Fault>),
+    Fault(u32),
 }
 
 struct Scheduled<M> {
@@ -480,13 +483,62 @@ pub struct Core<M, W> {
     last: Option<(u64, SimTime, u32, u64, Pending<M>)>,
     /// The optional message log (boxed: the common case, off, costs one word).
     msg_log: Option<Box<MessageLog>>,
+    /// Every fault scheduled, in order; events name them by index.
+    faults: Vec<Fault>,
+    /// Whether a pause fault was ever applied: until then no event can be deferred, and
+    /// dispatch skips the check.
+    pauses: bool,
 }
 
 /// A simulation: components, the engine core, and the world they share. The module
 /// documentation shows a whole run; the methods' examples show one thing each.
 pub struct Simulation<M, W> {
-    components: Vec<Box<dyn Component<M, W>>>,
+    components: Vec<Box<dyn Held<M, W>>>,
     core: Core<M, W>,
+}
+
+/// A component as the simulation holds it: its handlers (one virtual call each, as for a
+/// `dyn Component`) and its concrete type, so that it can be read back after a run.
+trait Held<M, W> {
+    fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>);
+    fn on_crash(&mut self, world: &mut W);
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, M, W>);
+    fn as_any(&self) -> &dyn Any;
+    fn as_any_mut(&mut self) -> &mut dyn Any;
+}
+
+impl<M, W, C: Component<M, W> + 'static> Held<M, W> for C {
+    #[inline]
+    fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>) {
+        Component::on_event(self, event, ctx);
+    }
+    fn on_crash(&mut self, world: &mut W) {
+        Component::on_crash(self, world);
+    }
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, M, W>) {
+        Component::on_restart(self, ctx);
+    }
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+    fn as_any_mut(&mut self) -> &mut dyn Any {
+        self
+    }
+}
+
+/// A boxed component is a component, so a node whose type is chosen at run time can be
+/// added too (`add_component(name, Box::new(boxed))`); `component` then reads it back as a
+/// `Box<dyn Component<M, W>>`.
+impl<M, W> Component<M, W> for Box<dyn Component<M, W>> {
+    fn on_event(&mut self, event: Event<M>, ctx: &mut Ctx<'_, M, W>) {
+        (**self).on_event(event, ctx);
+    }
+    fn on_crash(&mut self, world: &mut W) {
+        (**self).on_crash(world);
+    }
+    fn on_restart(&mut self, ctx: &mut Ctx<'_, M, W>) {
+        (**self).on_restart(ctx);
+    }
 }
 
 /// What a component sees of the engine while it handles an event: its identity, time
@@ -514,7 +566,7 @@ pub struct Simulation<M, W> {
 ///             assert_eq!(ctx.slow_factor(), 1.0);
 ///             // A sized message on a bandwidth-limited link takes its transmission time.
 ///             let next = NodeId((me.0 + 1) % nodes as u32);
-///             ctx.send_sized(next, 1, 1_000).expect("exists");
+///             ctx.send_sized(next, 1, 1_000);
 ///             let local = ctx.local_time();
 ///             let w = ctx.world();
 ///             w.names.push(name);
@@ -525,7 +577,7 @@ pub struct Simulation<M, W> {
 ///     }
 /// }
 ///
-/// let mut sim = Simulation::new(9, LinkSpec::constant_ms(1.0), Seen::default()).expect("valid");
+/// let mut sim = Simulation::with_latency(9, sim_core::time::SimDuration::from_millis(1), Seen::default());
 /// sim.add_component("a", Box::new(Probe));
 /// sim.add_component("b", Box::new(Probe));
 /// sim.run(RunLimits::UNLIMITED);
@@ -539,22 +591,58 @@ pub struct Ctx<'a, M, W> {
 }
 
 impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
-    /// A simulation seeded by `seed`, every link behaving like `default_link` unless set
-    /// otherwise, with `world` as the shared state. An invalid link is an error naming the field.
+    /// A simulation seeded by `seed`, with `world` as the shared state, whose links deliver
+    /// every message at once, in order (`with_latency` and `with_link` set other links).
+    ///
+    /// ```
+    /// use sim_core::simulation::Simulation;
+    ///
+    /// let sim = Simulation::<(), u64>::new(42, 0);
+    /// assert_eq!((sim.node_count(), *sim.world()), (0, 0));
+    /// ```
+    pub fn new(seed: u64, world: W) -> Self {
+        Self::build(seed, LinkSpec::constant_ms(0.0), world)
+    }
+
+    /// A simulation whose links all take `latency`, lossless: valid by construction.
+    ///
+    /// ```
+    /// use sim_core::simulation::Simulation;
+    /// use sim_core::time::SimDuration;
+    ///
+    /// let sim = Simulation::<(), ()>::with_latency(7, SimDuration::from_micros(500), ());
+    /// assert_eq!(sim.node_count(), 0);
+    /// ```
+    pub fn with_latency(seed: u64, latency: SimDuration, world: W) -> Self {
+        // Exact: a whole number of nanoseconds below 2^51 survives the trip through
+        // milliseconds as a float.
+        Self::build(
+            seed,
+            LinkSpec::constant_ms(latency.as_nanos() as f64 / 1e6),
+            world,
+        )
+    }
+
+    /// A simulation every link of which behaves like `default_link` unless set otherwise. An
+    /// invalid link is an error naming the field.
     ///
     /// ```
     /// use sim_core::network::LinkSpec;
     /// use sim_core::simulation::Simulation;
     ///
-    /// let sim = Simulation::<(), u64>::new(42, LinkSpec::constant_ms(1.0), 0).expect("valid");
+    /// let sim = Simulation::<(), u64>::with_link(42, LinkSpec::constant_ms(1.0), 0).expect("valid");
     /// assert_eq!((sim.node_count(), *sim.world()), (0, 0));
     /// let lossy = LinkSpec { loss: 1.5, ..LinkSpec::constant_ms(1.0) };
-    /// let err = Simulation::<(), u64>::new(42, lossy, 0).err().expect("a probability above 1");
+    /// let err = Simulation::<(), u64>::with_link(42, lossy, 0).err().expect("a probability above 1");
     /// assert!(err.to_string().contains("loss"), "{err}");
     /// ```
-    pub fn new(seed: u64, default_link: LinkSpec, world: W) -> Result<Self, SimError> {
+    pub fn with_link(seed: u64, default_link: LinkSpec, world: W) -> Result<Self, SimError> {
         default_link.validate()?;
-        Ok(Simulation {
+        Ok(Self::build(seed, default_link, world))
+    }
+
+    fn build(seed: u64, default_link: LinkSpec, world: W) -> Self {
+        Simulation {
             components: Vec::new(),
             core: Core {
                 seed,
@@ -574,8 +662,10 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 keep_last: false,
                 last: None,
                 msg_log: None,
+                faults: Vec::new(),
+                pauses: false,
             },
-        })
+        }
     }
 
     /// Adds a node named `name` (names seed its random streams, so keep them stable and
@@ -591,15 +681,15 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// assert_eq!(sim.add_component("db", Box::new(Quiet)), NodeId(0));
     /// assert_eq!(sim.add_component("api", Box::new(Quiet)), NodeId(1));
     /// assert_eq!(sim.events_pending(), 2); // their two `Init` events
     /// ```
-    pub fn add_component(
+    pub fn add_component<C: Component<M, W> + 'static>(
         &mut self,
         name: impl Into<String>,
-        component: Box<dyn Component<M, W>>,
+        component: Box<C>,
     ) -> NodeId {
         let name = name.into();
         let id = NodeId(self.components.len() as u32);
@@ -634,7 +724,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// impl Component<(), Vec<SimTime>> for Hop {
     ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), Vec<SimTime>>) {
     ///         match e {
-    ///             Event::Init if ctx.me() == NodeId(0) => ctx.send(NodeId(1), ()).expect("exists"),
+    ///             Event::Init if ctx.me() == NodeId(0) => ctx.send(NodeId(1), ()),
     ///             Event::Message { .. } => {
     ///                 let now = ctx.now();
     ///                 ctx.world().push(now);
@@ -643,7 +733,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     ///         }
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), Vec::new()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), Vec::new());
     /// sim.add_component("a", Box::new(Hop));
     /// sim.add_component("b", Box::new(Hop));
     /// sim.set_default_link(LinkSpec::constant_ms(3.0)).expect("valid");
@@ -668,7 +758,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// impl Component<(), ()> for Quiet {
     ///     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), ()>) {}
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// let (a, b, users) = (NodeId(0), NodeId(1), NodeId(2));
     /// for name in ["a", "b", "users"] {
     ///     sim.add_component(name, Box::new(Quiet));
@@ -705,7 +795,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// let [users, a, b] = ["users", "a", "b"].map(|n| sim.add_component(n, Box::new(Quiet)));
     /// sim.set_always_connected(users).expect("exists");
     /// assert!(sim.set_always_connected(NodeId(7)).is_err());
@@ -734,7 +824,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// let node = sim.add_component("db", Box::new(Quiet));
     /// sim.schedule_fault(SimTime(10), Fault::Crash { node, restart_after: None }).expect("exists");
     /// let ghost = Fault::Crash { node: NodeId(3), restart_after: None };
@@ -759,8 +849,10 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             }
             _ => {}
         }
-        self.core
-            .push(at, ENGINE, 0, Pending::Fault(Box::new(fault)));
+        let index = u32::try_from(self.core.faults.len())
+            .map_err(|_| SimError::invalid("faults", "more than 2^32 faults scheduled"))?;
+        self.core.faults.push(fault);
+        self.core.push(at, ENGINE, 0, Pending::Fault(index));
         Ok(())
     }
 
@@ -779,7 +871,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     ///         ctx.set_timer(SimDuration::from_millis(1), ());
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// sim.add_component("tick", Box::new(Tick));
     /// sim.set_checkpoint_every(4);
     /// sim.run(RunLimits { max_events: 10, ..RunLimits::UNLIMITED });
@@ -806,7 +898,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     ///     }
     /// }
     /// let run = || {
-    ///     let mut sim = Simulation::new(3, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    ///     let mut sim = Simulation::new(3, 0u32);
     ///     sim.add_component("tick", Box::new(Tick));
     ///     sim.set_trace_window(2, 4);
     ///     sim.set_checkpoint_every(5);
@@ -835,7 +927,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// use sim_core::simulation::Simulation;
     /// use sim_core::time::SimTime;
     ///
-    /// let mut sim = Simulation::<(), ()>::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let mut sim = Simulation::<(), ()>::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// assert!(sim.message_log().is_none(), "off by default");
     /// sim.set_message_log(MessageLogConfig::window(SimTime(0), SimTime(5_000), 64));
     /// assert_eq!(sim.message_log().map(|l| l.config().capacity), Some(64));
@@ -851,7 +943,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// use sim_core::network::LinkSpec;
     /// use sim_core::simulation::Simulation;
     ///
-    /// let sim = Simulation::<(), ()>::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let sim = Simulation::<(), ()>::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// assert!(sim.message_log().is_none());
     /// ```
     pub fn message_log(&self) -> Option<&MessageLog> {
@@ -875,7 +967,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// }
     /// let ms = |n| SimTime(SimDuration::from_millis(n).as_nanos());
     /// let build = || {
-    ///     let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    ///     let mut sim = Simulation::new(1, ());
     ///     sim.add_component("tick", Box::new(Tick));
     ///     sim
     /// };
@@ -888,12 +980,26 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// assert_eq!(once.events_processed(), 11); // init, then a timer at 1, 2, ..., 10 ms
     /// ```
     pub fn run(&mut self, limits: RunLimits) -> StopReason {
+        // Nothing observes the run (no trace window ahead, no checkpoints, no copy of the
+        // last event): the loop without those checks.
+        let core = &self.core;
+        let observed = core.checkpoint_every != 0
+            || core.keep_last
+            || (core.trace_from < core.trace_to && core.trace_to > core.events);
+        if observed {
+            self.run_with::<false>(limits)
+        } else {
+            self.run_with::<true>(limits)
+        }
+    }
+
+    fn run_with<const PLAIN: bool>(&mut self, limits: RunLimits) -> StopReason {
         while self.core.events < limits.max_events {
             if self.core.queue_full_drops > 0 {
                 return StopReason::QueueFull;
             }
             match self.core.queue.pop_until(limits.until) {
-                Some((time, ev)) => self.dispatch(time, ev),
+                Some((time, ev)) => self.dispatch::<PLAIN>(time, ev),
                 None if self.core.queue.is_empty() => return StopReason::Idle,
                 None => {
                     self.core.now = self.core.now.max(limits.until);
@@ -920,7 +1026,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// sim.add_component("quiet", Box::new(Quiet));
     /// assert_eq!(sim.step_traced().map(|r| r.kind), Some("init"));
     /// assert_eq!(sim.step_traced(), None, "nothing left");
@@ -944,7 +1050,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     ///         ctx.set_timer(SimDuration::from_millis(1), ());
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// sim.add_component("every", Box::new(Every));
     /// let limits = RunLimits::until(SimTime(SimDuration::from_millis(3).as_nanos()));
     /// let mut printed = Vec::new();
@@ -967,7 +1073,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
         self.core.keep_last = true;
         match self.core.queue.pop_until(limits.until) {
             Some((time, ev)) => {
-                self.dispatch(time, ev);
+                self.dispatch::<false>(time, ev);
                 Ok(())
             }
             None if self.core.queue.is_empty() => Err(StopReason::Idle),
@@ -997,7 +1103,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// sim.add_component("quiet", Box::new(Quiet));
     /// assert_eq!(sim.last_event(), None);
     /// sim.step_within(RunLimits::UNLIMITED).expect("the init event");
@@ -1006,11 +1112,13 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// ```
     pub fn last_event(&self) -> Option<EventRecord> {
         let (index, time, target, kind, what) = self.core.last.as_ref()?;
-        Some(Core::<M, W>::describe(*index, *time, *target, *kind, what))
+        Some(self.core.describe(*index, *time, *target, *kind, what))
     }
 
-    #[inline]
-    fn dispatch(&mut self, time: SimTime, ev: Scheduled<M>) {
+    /// Processes one event. `PLAIN`: nothing observes the run (see `run`), so the trace
+    /// window, the copy of the last event and the checkpoints are not looked at.
+    #[inline(always)]
+    fn dispatch<const PLAIN: bool>(&mut self, time: SimTime, ev: Scheduled<M>) {
         let core = &mut self.core;
         debug_assert!(time >= core.now, "time went backwards");
         core.now = time;
@@ -1030,7 +1138,8 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 && core.nodes[target as usize].incarnation == ev.incarnation;
         let kind = if live { kind } else { KIND_DROPPED };
         // A paused node handles nothing: its events wait, in order, for it to resume.
-        let deferred = live
+        let deferred = core.pauses
+            && live
             && target != ENGINE
             && core.nodes[target as usize].paused_until > time
             && !matches!(ev.what, Pending::Restart);
@@ -1039,14 +1148,8 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
             fold(core.digest, time.0),
             kind << 56 ^ u64::from(target) << 24 ^ source,
         );
-        if index >= core.trace_from && index < core.trace_to {
-            core.record(index, time, target, kind, &ev.what);
-        }
-        if core.keep_last {
-            core.last = Some((index, time, target, kind, ev.what.clone()));
-        }
-        if core.checkpoint_every != 0 && core.events % core.checkpoint_every == 0 {
-            core.checkpoints.push(core.digest);
+        if !PLAIN {
+            core.observe(index, time, target, kind, &ev.what);
         }
         if deferred {
             let until = core.nodes[target as usize].paused_until;
@@ -1089,7 +1192,10 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 Event::Message { from, msg }
             }
             Pending::Restart => return self.restart(me),
-            Pending::Fault(f) => return self.apply_fault(*f),
+            Pending::Fault(f) => {
+                let fault = self.core.faults[f as usize].clone();
+                return self.apply_fault(fault);
+            }
         };
         let mut ctx = Ctx { core, me };
         self.components[target as usize].on_event(event, &mut ctx);
@@ -1143,6 +1249,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
                 }
             }
             Fault::Pause { node, duration } => {
+                self.core.pauses = true;
                 let state = &mut self.core.nodes[node.index()];
                 state.paused_until = state.paused_until.max(now + duration);
             }
@@ -1176,7 +1283,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.run(RunLimits::until(SimTime(SimDuration::from_micros(2_500).as_nanos())));
     /// assert_eq!(sim.now(), SimTime(2_500_000));
@@ -1204,7 +1311,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// let before = sim.digest();
     /// sim.run(RunLimits::UNLIMITED);
@@ -1230,7 +1337,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(sim.events_processed(), 11);
@@ -1255,7 +1362,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// assert_eq!(sim.events_pending(), 1); // the init event
     /// sim.run(RunLimits::UNLIMITED);
@@ -1282,7 +1389,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(sim.queue_full_drops(), 0);
@@ -1303,11 +1410,11 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// impl Component<(), ()> for Send {
     ///     fn on_event(&mut self, e: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
     ///         if let (Event::Init, NodeId(0)) = (e, ctx.me()) {
-    ///             ctx.send(NodeId(1), ()).expect("exists");
+    ///             ctx.send(NodeId(1), ());
     ///         }
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+    /// let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
     /// sim.add_component("a", Box::new(Send));
     /// let b = sim.add_component("b", Box::new(Send));
     /// sim.schedule_fault(SimTime::ZERO, Fault::Crash { node: b, restart_after: None }).expect("ok");
@@ -1335,13 +1442,46 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(*sim.world(), 11);
     /// ```
     pub fn world(&self) -> &W {
         &self.core.world
+    }
+
+    /// The component of `node`, read back as its type `C` (`None` for another type or an
+    /// unknown node): its state after a run.
+    ///
+    /// ```
+    /// use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// use sim_core::network::NodeId;
+    ///
+    /// struct Counter { seen: u32 }
+    /// impl Component<(), ()> for Counter {
+    ///     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), ()>) {
+    ///         self.seen += 1;
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, ());
+    /// let node = sim.add_component("counter", Box::new(Counter { seen: 0 }));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// assert_eq!(sim.component::<Counter>(node).map(|c| c.seen), Some(1));
+    /// assert!(sim.component::<u8>(node).is_none(), "not its type");
+    /// sim.component_mut::<Counter>(node).expect("a counter").seen = 0;
+    /// assert!(sim.component::<Counter>(NodeId(5)).is_none(), "no such node");
+    /// ```
+    pub fn component<C: 'static>(&self, node: NodeId) -> Option<&C> {
+        self.components.get(node.index())?.as_any().downcast_ref()
+    }
+
+    /// The component of `node` as its type `C`, mutably (see `component`).
+    pub fn component_mut<C: 'static>(&mut self, node: NodeId) -> Option<&mut C> {
+        self.components
+            .get_mut(node.index())?
+            .as_any_mut()
+            .downcast_mut()
     }
     /// The shared world state, mutably (for setup between runs).
     ///
@@ -1360,7 +1500,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.run(RunLimits::until(SimTime(SimDuration::from_millis(4).as_nanos())));
     /// *sim.world_mut() = 9; // the component sees it at its next event
@@ -1387,7 +1527,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.run(RunLimits::UNLIMITED);
     /// let counted: u32 = sim.into_world();
@@ -1414,7 +1554,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// sim.set_checkpoint_every(11);
     /// sim.run(RunLimits::UNLIMITED);
@@ -1440,7 +1580,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// assert!(sim.trace().is_empty(), "no window, no records");
     /// sim.set_trace_window(10, 20);
@@ -1468,7 +1608,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// assert_eq!(sim.node_count(), 1);
     /// ```
@@ -1492,7 +1632,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #         }
     /// #     }
     /// # }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("ten", Box::new(Ten));
     /// use sim_core::network::NodeId;
     /// assert_eq!(sim.node_name(NodeId(0)), Some("ten"));
@@ -1514,7 +1654,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// let node = sim.add_component("db", Box::new(Quiet));
     /// let crash = Fault::Crash { node, restart_after: Some(SimDuration::from_nanos(10)) };
     /// sim.schedule_fault(SimTime(5), crash).expect("exists");
@@ -1539,7 +1679,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     /// #     fn on_event(&mut self, _: Event<()>, _: &mut Ctx<'_, (), W>) {}
     /// # }
     ///
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// let [a, b] = ["a", "b"].map(|n| sim.add_component(n, Box::new(Quiet)));
     /// let cut = Fault::OneWayPartition { from: vec![a], to: vec![b] };
     /// sim.schedule_fault(SimTime(1), cut).expect("exist");
@@ -1599,13 +1739,28 @@ impl<M: Clone + Debug, W> Core<M, W> {
         }
     }
 
+    /// The trace window, the copy of the last event and the checkpoints, for one event.
+    #[inline]
+    fn observe(&mut self, index: u64, time: SimTime, target: u32, kind: u64, what: &Pending<M>) {
+        if index >= self.trace_from && index < self.trace_to {
+            self.record(index, time, target, kind, what);
+        }
+        if self.keep_last {
+            self.last = Some((index, time, target, kind, what.clone()));
+        }
+        if self.checkpoint_every != 0 && self.events % self.checkpoint_every == 0 {
+            self.checkpoints.push(self.digest);
+        }
+    }
+
     #[cold]
     fn record(&mut self, index: u64, time: SimTime, target: u32, kind: u64, what: &Pending<M>) {
-        let record = Self::describe(index, time, target, kind, what);
+        let record = self.describe(index, time, target, kind, what);
         self.trace.push(record);
     }
 
     fn describe(
+        &self,
         index: u64,
         time: SimTime,
         target: u32,
@@ -1617,7 +1772,10 @@ impl<M: Clone + Debug, W> Core<M, W> {
             Pending::Timer(m) => ("timer", format!("{m:?}")),
             Pending::Message { msg, .. } => ("message", format!("{msg:?}")),
             Pending::Restart => ("restart", String::new()),
-            Pending::Fault(f) => (f.kind_name(), format!("{f:?}")),
+            Pending::Fault(f) => {
+                let fault = &self.faults[*f as usize];
+                (fault.kind_name(), format!("{fault:?}"))
+            }
         };
         let (name, detail) = match kind {
             KIND_DROPPED => ("dropped", format!("{name} {detail}")),
@@ -1657,7 +1815,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("probe", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(sim.world(), &[SimTime(0), SimTime(1), SimTime(2), SimTime(3)]);
@@ -1683,7 +1841,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("a", Box::new(Probe));
     /// # sim.add_component("b", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
@@ -1708,7 +1866,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         ctx.world().push(name);
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("api#0", Box::new(Probe));
     /// # sim.add_component("api#1", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
@@ -1741,7 +1899,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("probe", Box::new(Probe));
     /// # let skew = Fault::ClockSkew { node: NodeId(0), offset_ns: 5_000_000, drift_ppb: 1_000_000 };
     /// # sim.schedule_fault(SimTime::ZERO, skew).expect("exists");
@@ -1772,7 +1930,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///     }
     /// }
     /// let rolls = |nodes: &[&str]| {
-    ///     let mut sim = Simulation::new(7, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    ///     let mut sim = Simulation::new(7, Vec::new());
     ///     for n in nodes {
     ///         sim.add_component(*n, Box::new(Dice));
     ///     }
@@ -1806,7 +1964,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///     }
     /// }
     /// let draws = |jitter| {
-    ///     let mut sim = Simulation::new(7, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    ///     let mut sim = Simulation::new(7, Vec::new());
     ///     sim.add_component("n", Box::new(Node { jitter }));
     ///     sim.run(RunLimits::UNLIMITED);
     ///     sim.into_world()
@@ -1831,7 +1989,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         *ctx.world() = seed;
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(2024, LinkSpec::constant_ms(0.0), 0u64).expect("valid");
+    /// # let mut sim = Simulation::new(2024, 0u64);
     /// # sim.add_component("probe", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(*sim.world(), 2024);
@@ -1864,7 +2022,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("probe", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(sim.world(), &[(10, 1), (20, 2)]);
@@ -1901,7 +2059,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("late", Box::new(Late { timer: None }));
     /// # sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(sim.world(), &[false], "too late: it fired");
@@ -1913,7 +2071,8 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
 
     /// Sends `msg` to `to` over the network (no size: no serialisation delay). It arrives
     /// after the link's latency unless the link loses it, a partition drops it, or `to` is down
-    /// or crashes meanwhile (`NetStats` counts each). An unknown `to` is an error.
+    /// or crashes meanwhile (`NetStats` counts each). An unknown `to` is a bug of the model
+    /// and panics, as an index out of range would; `try_send` returns it as an error.
     ///
     /// ```
     /// # use sim_core::network::{LinkSpec, NodeId};
@@ -1924,8 +2083,8 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///     fn on_event(&mut self, event: Event<u32>, ctx: &mut Ctx<'_, u32, Vec<(u64, NodeId, u32)>>) {
     ///         match event {
     ///             Event::Init if ctx.me() == NodeId(0) => {
-    ///                 ctx.send(NodeId(1), 5).expect("node 1 exists");
-    ///                 assert!(ctx.send(NodeId(9), 5).is_err(), "no node 9");
+    ///                 ctx.send(NodeId(1), 5);
+    ///                 assert!(ctx.try_send(NodeId(9), 5).is_err(), "no node 9");
     ///             }
     ///             Event::Message { from, msg } => {
     ///                 let ms = ctx.now().as_nanos() / 1_000_000;
@@ -1935,7 +2094,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(4.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(4), Vec::new());
     /// # sim.add_component("a", Box::new(Probe));
     /// # sim.add_component("b", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
@@ -1943,8 +2102,16 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     /// # let _ = (NodeId(0), SimTime::ZERO, SimDuration::ZERO);
     /// ```
     #[inline]
-    pub fn send(&mut self, to: NodeId, msg: M) -> Result<(), SimError> {
-        self.send_sized(to, msg, 0)
+    #[track_caller]
+    pub fn send(&mut self, to: NodeId, msg: M) {
+        self.send_sized(to, msg, 0);
+    }
+
+    /// `send`, with an unknown `to` returned as an error instead of a panic (`send`'s
+    /// example shows both).
+    #[inline]
+    pub fn try_send(&mut self, to: NodeId, msg: M) -> Result<(), SimError> {
+        self.try_send_sized(to, msg, 0)
     }
 
     /// Sends a message of `bytes` bytes: bandwidth-limited links add its transmission time,
@@ -1959,7 +2126,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         match e {
     ///             Event::Init if ctx.me() == NodeId(0) => {
     ///                 for _ in 0..2 {
-    ///                     ctx.send_sized(NodeId(1), (), 1_000).expect("exists");
+    ///                     ctx.send_sized(NodeId(1), (), 1_000);
     ///                 }
     ///             }
     ///             Event::Message { .. } => {
@@ -1972,13 +2139,36 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     /// }
     /// // 1 ms of latency, 1 MB/s: 1,000 bytes take 1 ms to send.
     /// let link = LinkSpec { bandwidth_bytes_per_s: Some(1e6), ..LinkSpec::constant_ms(1.0) };
-    /// # let mut sim = Simulation::new(1, link, Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::with_link(1, link, Vec::new()).expect("valid");
     /// # sim.add_component("a", Box::new(Upload));
     /// # sim.add_component("b", Box::new(Upload));
     /// # sim.run(RunLimits::UNLIMITED);
     /// assert_eq!(sim.world(), &[2, 3]);
     /// ```
-    pub fn send_sized(&mut self, to: NodeId, msg: M, bytes: u64) -> Result<(), SimError> {
+    #[inline]
+    #[track_caller]
+    pub fn send_sized(&mut self, to: NodeId, msg: M, bytes: u64) {
+        if let Err(e) = self.try_send_sized(to, msg, bytes) {
+            panic!("send to an unknown node: {e}");
+        }
+    }
+
+    /// `send_sized`, with an unknown `to` returned as an error instead of a panic.
+    ///
+    /// ```
+    /// # use sim_core::network::NodeId;
+    /// # use sim_core::simulation::{Component, Ctx, Event, RunLimits, Simulation};
+    /// struct Lost;
+    /// impl Component<(), ()> for Lost {
+    ///     fn on_event(&mut self, _: Event<()>, ctx: &mut Ctx<'_, (), ()>) {
+    ///         assert!(ctx.try_send_sized(NodeId(3), (), 10).is_err());
+    ///     }
+    /// }
+    /// let mut sim = Simulation::new(1, ());
+    /// sim.add_component("lost", Box::new(Lost));
+    /// sim.run(RunLimits::UNLIMITED);
+    /// ```
+    pub fn try_send_sized(&mut self, to: NodeId, msg: M, bytes: u64) -> Result<(), SimError> {
         // One branch when the message log is off: the logging code is compiled out of the
         // `LOG = false` copy, and the `LOG = true` copy is kept out of line.
         if self.core.msg_log.is_none() {
@@ -2078,7 +2268,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         ctx.world().push(factor);
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("probe", Box::new(Probe));
     /// # sim.schedule_fault(SimTime(1), Fault::Slow { node: NodeId(0), factor: 2.5 }).expect("ok");
     /// # sim.run(RunLimits::UNLIMITED);
@@ -2107,7 +2297,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         ctx.world().push(took);
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("probe", Box::new(Probe));
     /// # sim.schedule_fault(SimTime(1), Fault::Slow { node: NodeId(0), factor: 3.0 }).expect("ok");
     /// # sim.run(RunLimits::UNLIMITED);
@@ -2133,7 +2323,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         *ctx.world() += 1;
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0u32).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0u32);
     /// # sim.add_component("a", Box::new(Probe));
     /// # sim.add_component("b", Box::new(Probe));
     /// # sim.add_component("c", Box::new(Probe));
@@ -2159,7 +2349,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         *ctx.world() = n;
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), 0usize).expect("valid");
+    /// # let mut sim = Simulation::new(1, 0usize);
     /// # sim.add_component("a", Box::new(Probe));
     /// # sim.add_component("b", Box::new(Probe));
     /// # sim.run(RunLimits::UNLIMITED);
@@ -2193,7 +2383,7 @@ impl<M: Clone + Debug, W> Ctx<'_, M, W> {
     ///         }
     ///     }
     /// }
-    /// # let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), Vec::new()).expect("valid");
+    /// # let mut sim = Simulation::new(1, Vec::new());
     /// # sim.add_component("a", Box::new(Probe));
     /// # sim.add_component("b", Box::new(Probe));
     /// # sim.schedule_fault(SimTime(5), Fault::Crash { node: NodeId(1), restart_after: None }).expect("ok");

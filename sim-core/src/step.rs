@@ -25,12 +25,12 @@
 //!     fn on_event(&mut self, e: Event<&'static str>, ctx: &mut Ctx<'_, &'static str, ()>) {
 //!         if let Event::Init = e {
 //!             ctx.set_timer(SimDuration::from_millis(5), "tick");
-//!             ctx.send(NodeId(1 - ctx.me().0), "ping").expect("two nodes");
+//!             ctx.send(NodeId(1 - ctx.me().0), "ping");
 //!         }
 //!     }
 //! }
 //! let build = || {
-//!     let mut sim = Simulation::new(1, LinkSpec::constant_ms(1.0), ()).expect("valid");
+//!     let mut sim = Simulation::with_latency(1, sim_core::time::SimDuration::from_millis(1), ());
 //!     sim.add_component("a", Box::new(Ping));
 //!     sim.add_component("b", Box::new(Ping));
 //!     sim
@@ -109,7 +109,7 @@ impl<M: Clone + Debug + 'static, W> Simulation<M, W> {
     ///         }
     ///     }
     /// }
-    /// let mut sim = Simulation::new(1, LinkSpec::constant_ms(0.0), ()).expect("valid");
+    /// let mut sim = Simulation::new(1, ());
     /// sim.add_component("clock", Box::new(Once));
     /// sim.step_traced().expect("init");
     /// let timer = sim.step_traced().expect("the timer");

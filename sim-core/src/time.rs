@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::ops::{Add, AddAssign, Sub};
+use std::ops::{Add, AddAssign};
 
 /// An instant of simulated time, in nanoseconds since the start of the run.
 #[derive(
@@ -38,6 +38,20 @@ impl SimTime {
     /// The span from `earlier` to `self`; zero when `earlier` is later.
     pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
         SimDuration(self.0.saturating_sub(earlier.0))
+    }
+
+    /// The span from `earlier` to `self`, or `None` when `earlier` is later. (`SimTime` has
+    /// no `-`: a difference of instants is either checked or says that it saturates.)
+    ///
+    /// ```
+    /// use sim_core::time::{SimDuration, SimTime};
+    ///
+    /// assert_eq!(SimTime(10).checked_since(SimTime(3)), Some(SimDuration(7)));
+    /// assert_eq!(SimTime(3).checked_since(SimTime(10)), None);
+    /// assert_eq!(SimTime(3).saturating_since(SimTime(10)), SimDuration::ZERO);
+    /// ```
+    pub fn checked_since(self, earlier: SimTime) -> Option<SimDuration> {
+        self.0.checked_sub(earlier.0).map(SimDuration)
     }
 }
 
@@ -82,7 +96,7 @@ impl SimDuration {
         } else if ns >= u64::MAX as f64 {
             SimDuration(u64::MAX)
         } else {
-            SimDuration(libm::round(ns) as u64)
+            SimDuration(round_half_away(ns))
         }
     }
 
@@ -108,6 +122,16 @@ impl SimDuration {
     }
 }
 
+/// `ns` (finite, in `(0, 2^64)`) rounded to the nearest integer, halves away from zero: the
+/// value of `libm::round`, without its call. Exact: `ns - trunc(ns)` is representable for
+/// every such `ns` (below 2^52 both share a binade or the truncation is 0; from 2^52 up `ns`
+/// is an integer and the difference is 0).
+#[inline]
+fn round_half_away(ns: f64) -> u64 {
+    let whole = ns as u64;
+    whole + u64::from(ns - whole as f64 >= 0.5)
+}
+
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     fn add(self, d: SimDuration) -> SimTime {
@@ -118,13 +142,6 @@ impl Add<SimDuration> for SimTime {
 impl AddAssign<SimDuration> for SimTime {
     fn add_assign(&mut self, d: SimDuration) {
         self.0 = self.0.saturating_add(d.0);
-    }
-}
-
-impl Sub<SimTime> for SimTime {
-    type Output = SimDuration;
-    fn sub(self, earlier: SimTime) -> SimDuration {
-        self.saturating_since(earlier)
     }
 }
 
@@ -166,9 +183,35 @@ mod tests {
     }
 
     #[test]
+    fn rounding_is_libm_round_exactly() {
+        let mut x: u64 = 99;
+        let mut cases = vec![
+            0.5,
+            1.5,
+            2.5,
+            0.49999999999999994,
+            4503599627370495.5,
+            9.007e15,
+        ];
+        for _ in 0..200_000 {
+            x = crate::rng::splitmix64(x);
+            // Random bit patterns over the whole positive range, and halves.
+            let f = f64::from_bits(x >> 2);
+            if f.is_finite() && f > 0.0 && f < u64::MAX as f64 {
+                cases.push(f);
+            }
+            cases.push((x % 1_000_000_000) as f64 + 0.5);
+            cases.push((x % 1_000_000_000) as f64 / 7.0);
+        }
+        for f in cases {
+            assert_eq!(round_half_away(f), libm::round(f) as u64, "{f:e}");
+        }
+    }
+
+    #[test]
     fn arithmetic_saturates_instead_of_wrapping() {
         assert_eq!(SimTime(u64::MAX - 1) + SimDuration(5), SimTime::MAX);
-        assert_eq!(SimTime(3) - SimTime(10), SimDuration::ZERO);
-        assert_eq!(SimTime(10) - SimTime(3), SimDuration(7));
+        assert_eq!(SimTime(3).saturating_since(SimTime(10)), SimDuration::ZERO);
+        assert_eq!(SimTime(10).saturating_since(SimTime(3)), SimDuration(7));
     }
 }

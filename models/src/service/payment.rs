@@ -37,7 +37,7 @@ impl ServiceInstance {
         let key = self.execs[slot as usize].key;
         let wait_ms = u32::try_from(timeout.as_nanos() / 1_000_000).unwrap_or(u32::MAX);
         let node = self.plan.locks[service].node;
-        let _ = ctx.send(node, Msg::LockAcquire { tag, key, wait_ms });
+        ctx.send(node, Msg::LockAcquire { tag, key, wait_ms });
         let e = &mut self.execs[slot as usize];
         e.pay.since = ctx.now();
         e.timer = Some(ctx.set_timer(timeout, Msg::QueryTimeout { tag }));
@@ -58,14 +58,14 @@ impl ServiceInstance {
         };
         let Some(service) = waiting else {
             // Too late: the wait ran out, or the execution is gone. Give the lock back.
-            let _ = ctx.send(from, Msg::LockRelease { key, token });
+            ctx.send(from, Msg::LockRelease { key, token });
             return;
         };
         let now = ctx.now();
         let since = self.execs[tag.exec as usize].pay.since;
         let stats = &mut ctx.world().locks[service];
         stats.acquired += 1;
-        stats.wait.record((now - since).as_nanos());
+        stats.wait.record((now.saturating_since(since)).as_nanos());
         self.execs[tag.exec as usize].pay.lock = Some((service, key, token));
         self.wait_answered(tag.exec, None, ctx);
     }
@@ -81,7 +81,7 @@ impl ServiceInstance {
         }
         pay.lock = None;
         let node = self.plan.locks[held].node;
-        let _ = ctx.send(node, Msg::LockRelease { key, token });
+        ctx.send(node, Msg::LockRelease { key, token });
     }
 
     pub(super) fn read_balance_begin(&mut self, slot: u32, store: usize, ctx: &mut Cx) {
@@ -90,7 +90,7 @@ impl ServiceInstance {
         let token = e.pay.lock.map_or(0, |(_, _, t)| t);
         let key = e.key;
         let a = &self.plan.accounts[store];
-        let _ = ctx.send(a.node, Msg::BalanceRead { tag, key, token });
+        ctx.send(a.node, Msg::BalanceRead { tag, key, token });
         let timer = ctx.set_timer(a.timeout, Msg::QueryTimeout { tag });
         self.execs[slot as usize].timer = Some(timer);
         self.begin_step_span(slot, SpanKind::BalanceRead, store as u16, 0, ctx);
@@ -132,7 +132,7 @@ impl ServiceInstance {
             acked: false,
         });
         let tag = self.next_wait_tag(slot, 0);
-        let _ = ctx.send(a.node, Msg::DebitWrite { tag, payment });
+        ctx.send(a.node, Msg::DebitWrite { tag, payment });
         let e = &mut self.execs[slot as usize];
         e.pay.payment = payment;
         e.timer = Some(ctx.set_timer(a.timeout, Msg::QueryTimeout { tag }));

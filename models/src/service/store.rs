@@ -135,7 +135,7 @@ impl ServiceInstance {
         };
         if to_all {
             for (i, &node) in st.replicas.iter().enumerate() {
-                let _ = ctx.send(node, message(i));
+                ctx.send(node, message(i));
             }
         } else {
             let i = if Self::at_primary(st.protocol, w.op) {
@@ -143,7 +143,7 @@ impl ServiceInstance {
             } else {
                 (nearest + usize::from(w.attempt)) % n
             };
-            let _ = ctx.send(st.replicas[i], message(i));
+            ctx.send(st.replicas[i], message(i));
         }
         let e = &mut self.execs[slot as usize];
         if let Some(t) = e.timer.take() {
@@ -217,7 +217,7 @@ impl ServiceInstance {
                     if st.read_repair && w.write != 0 {
                         for (i, &node) in st.replicas.iter().enumerate() {
                             if w.stale & (1 << i) != 0 {
-                                let _ = ctx.send(node, Msg::StorePropagate { write: w.write });
+                                ctx.send(node, Msg::StorePropagate { write: w.write });
                             }
                         }
                     }
