@@ -14,6 +14,7 @@ use crate::nemesis::Nemesis;
 use crate::node::Node;
 use crate::setup::Setup;
 use crate::verdict::judge;
+use models::chaos::{self, StillFails};
 use models::scenario::FaultSpec;
 
 /// One seed's run.
@@ -74,16 +75,9 @@ pub fn run_one<N: Node>(setup: &Setup, seed: u64) -> Result<SeedResult, String> 
     })
 }
 
-/// A shrunk schedule.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Shrunk {
-    /// The faults left (to run instead of the drawn ones, after the setup's own).
-    pub faults: Vec<FaultSpec>,
-    /// Reruns spent.
-    pub runs: usize,
-    /// Whether the budget ran out before the schedule was minimal.
-    pub budget_exhausted: bool,
-}
+/// A shrunk schedule: the faults left (to run instead of the drawn ones, after the
+/// setup's own), the reruns spent, and whether the budget ran out first.
+pub use models::chaos::Shrunk;
 
 /// Shrinks `faults` (the drawn faults of a run of `N` under `base`, the nemesis and `seed`
 /// that ended with the verdict word `word`) with at most `budget` reruns.
@@ -112,75 +106,24 @@ pub fn shrink<N: Node>(
     })
 }
 
-/// Whether a candidate list of faults still fails: `Ok(None)` when the budget is spent.
-type Fails<'a> = dyn FnMut(&[FaultSpec]) -> Result<Option<bool>, String> + 'a;
-
 /// Delta debugging over `items` with `fails` (`None`: out of budget), then durations halved
 /// one fault at a time; the smallest list found that still fails, and whether the budget
 /// ran out first.
-fn ddmin(items: &[FaultSpec], fails: &mut Fails<'_>) -> Result<(Vec<FaultSpec>, bool), String> {
-    let mut current = items.to_vec();
-    let mut n = 2usize;
+fn ddmin(
+    items: &[FaultSpec],
+    fails: &mut StillFails<'_>,
+) -> Result<(Vec<FaultSpec>, bool), String> {
     // The setup's own faults may be enough on their own.
     match fails(&[])? {
-        None => return Ok((current, true)),
+        None => return Ok((items.to_vec(), true)),
         Some(true) => return Ok((Vec::new(), false)),
         Some(false) => {}
     }
-    'outer: while current.len() >= 2 {
-        let chunk = current.len().div_ceil(n);
-        let parts: Vec<Vec<FaultSpec>> = current.chunks(chunk).map(<[_]>::to_vec).collect();
-        for part in &parts {
-            match fails(part)? {
-                None => return Ok((current, true)),
-                Some(true) => {
-                    current = part.clone();
-                    n = 2;
-                    continue 'outer;
-                }
-                Some(false) => {}
-            }
-        }
-        if parts.len() > 2 {
-            for skip in 0..parts.len() {
-                let complement: Vec<FaultSpec> = parts
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != skip)
-                    .flat_map(|(_, p)| p.iter().cloned())
-                    .collect();
-                match fails(&complement)? {
-                    None => return Ok((current, true)),
-                    Some(true) => {
-                        current = complement;
-                        n = (n - 1).max(2);
-                        continue 'outer;
-                    }
-                    Some(false) => {}
-                }
-            }
-        }
-        if n >= current.len() {
-            break;
-        }
-        n = (2 * n).min(current.len());
+    let (current, exhausted) = chaos::ddmin(items.to_vec(), fails)?;
+    if exhausted {
+        return Ok((current, true));
     }
-    for i in 0..current.len() {
-        while let Some(d) = current[i].duration_s {
-            let half = libm::round(d / 2.0 * 1000.0) / 1000.0;
-            if half < 0.001 || half >= d {
-                break;
-            }
-            let mut candidate = current.clone();
-            candidate[i].duration_s = Some(half);
-            match fails(&candidate)? {
-                None => return Ok((current, true)),
-                Some(true) => current = candidate,
-                Some(false) => break,
-            }
-        }
-    }
-    Ok((current, false))
+    chaos::halve_durations(current, fails)
 }
 
 #[cfg(test)]

@@ -756,19 +756,43 @@ pub fn shrink(
         runs += 1;
         still_fails(&base, design, seed, candidate, invariant).map(Some)
     };
-    let mut current = faults.to_vec();
-    let mut exhausted = false;
-    // ddmin: try each of n chunks alone, then each complement; refine n when neither fails.
+    let (mut current, mut exhausted) = ddmin(faults.to_vec(), &mut test)?;
+    // A single fault may be unnecessary too (the scenario's own faults break it alone).
+    if !exhausted && current.len() == 1 {
+        match test(&[])? {
+            None => exhausted = true,
+            Some(true) => current.clear(),
+            Some(false) => {}
+        }
+    }
+    if !exhausted {
+        (current, exhausted) = halve_durations(current, &mut test)?;
+    }
+    Ok(Shrunk {
+        faults: current,
+        runs,
+        budget_exhausted: exhausted,
+    })
+}
+
+/// Whether a candidate list of faults still breaks what is being shrunk: `Ok(None)` when
+/// the rerun budget is spent.
+pub type StillFails<'a> = dyn FnMut(&[FaultSpec]) -> Result<Option<bool>, String> + 'a;
+
+/// Delta debugging (ddmin) over `current`: each of n chunks alone, then each complement;
+/// n refined when neither fails. The smallest list found that still fails, and whether
+/// the budget ran out first.
+pub fn ddmin(
+    mut current: Vec<FaultSpec>,
+    test: &mut StillFails<'_>,
+) -> Result<(Vec<FaultSpec>, bool), String> {
     let mut n = 2usize;
     'ddmin: while current.len() >= 2 {
         let chunk = current.len().div_ceil(n);
         let parts: Vec<Vec<FaultSpec>> = current.chunks(chunk).map(<[_]>::to_vec).collect();
         for part in &parts {
             match test(part)? {
-                None => {
-                    exhausted = true;
-                    break 'ddmin;
-                }
+                None => return Ok((current, true)),
                 Some(true) => {
                     current = part.clone();
                     n = 2;
@@ -786,10 +810,7 @@ pub fn shrink(
                     .flat_map(|(_, p)| p.iter().cloned())
                     .collect();
                 match test(&complement)? {
-                    None => {
-                        exhausted = true;
-                        break 'ddmin;
-                    }
+                    None => return Ok((current, true)),
                     Some(true) => {
                         current = complement;
                         n = (n - 1).max(2);
@@ -804,40 +825,31 @@ pub fn shrink(
         }
         n = (2 * n).min(current.len());
     }
-    // A single fault may be unnecessary too (the scenario's own faults break it alone).
-    if !exhausted && current.len() == 1 {
-        match test(&[])? {
-            None => exhausted = true,
-            Some(true) => current.clear(),
-            Some(false) => {}
-        }
-    }
-    // Shorter faults, one at a time, halving while it still breaks.
-    if !exhausted {
-        'durations: for i in 0..current.len() {
-            while let Some(d) = current[i].duration_s {
-                let half = round_ms(d / 2.0);
-                if half < 0.001 || half >= d {
-                    break;
-                }
-                let mut candidate = current.clone();
-                candidate[i].duration_s = Some(half);
-                match test(&candidate)? {
-                    None => {
-                        exhausted = true;
-                        break 'durations;
-                    }
-                    Some(true) => current = candidate,
-                    Some(false) => break,
-                }
+    Ok((current, false))
+}
+
+/// Shorter faults, one at a time: each duration halved (to the millisecond, down to 1 ms)
+/// while the list still fails. The list found, and whether the budget ran out first.
+pub fn halve_durations(
+    mut current: Vec<FaultSpec>,
+    test: &mut StillFails<'_>,
+) -> Result<(Vec<FaultSpec>, bool), String> {
+    for i in 0..current.len() {
+        while let Some(d) = current[i].duration_s {
+            let half = round_ms(d / 2.0);
+            if half < 0.001 || half >= d {
+                break;
+            }
+            let mut candidate = current.clone();
+            candidate[i].duration_s = Some(half);
+            match test(&candidate)? {
+                None => return Ok((current, true)),
+                Some(true) => current = candidate,
+                Some(false) => break,
             }
         }
     }
-    Ok(Shrunk {
-        faults: current,
-        runs,
-        budget_exhausted: exhausted,
-    })
+    Ok((current, false))
 }
 
 /// A fault as a person reads it: `at 41.317 s for 4.2 s: crash worker#1`.
