@@ -1,5 +1,6 @@
 //! The command line as a user meets it: exit codes, error messages, files written.
 
+use crate::support::temp_dir;
 use std::path::PathBuf;
 use std::process::{Command, Output};
 
@@ -9,13 +10,6 @@ fn caplab(args: &[&str]) -> Output {
         .env("NO_COLOR", "1")
         .output()
         .expect("caplab runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caplab-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
 }
 
 const SMALL: &str = r#"{
@@ -41,7 +35,7 @@ const SMALL: &str = r#"{
 
 #[test]
 fn run_writes_byte_identical_results_for_the_same_seed() {
-    let dir = temp_dir("identical");
+    let dir = temp_dir("cli", "identical");
     let file = dir.join("small.json");
     std::fs::write(&file, SMALL).unwrap();
     let (a, b, c) = (dir.join("a"), dir.join("b"), dir.join("c"));
@@ -83,7 +77,7 @@ fn run_writes_byte_identical_results_for_the_same_seed() {
 
 #[test]
 fn table_output_names_each_design_and_its_digest() {
-    let dir = temp_dir("table");
+    let dir = temp_dir("cli", "table");
     let file = dir.join("small.json");
     std::fs::write(&file, SMALL).unwrap();
     let o = caplab(&[
@@ -109,7 +103,7 @@ fn table_output_names_each_design_and_its_digest() {
 
 #[test]
 fn bad_scenarios_exit_2_with_file_position_and_path() {
-    let dir = temp_dir("bad");
+    let dir = temp_dir("cli", "bad");
     let file = dir.join("bad.json");
     let bad = SMALL.replace(
         r#""workers": 4, "handlers": {"get""#,
@@ -149,7 +143,7 @@ fn bad_scenarios_exit_2_with_file_position_and_path() {
 
 #[test]
 fn unknown_design_is_an_input_error() {
-    let dir = temp_dir("design");
+    let dir = temp_dir("cli", "design");
     let file = dir.join("small.json");
     std::fs::write(&file, SMALL).unwrap();
     let o = caplab(&["run", file.to_str().unwrap(), "--design", "three"]);
@@ -183,7 +177,7 @@ fn schema_is_json_and_list_shows_the_bundled_scenarios() {
 
 /// `caplab` run from a directory with no `scenarios/` in it.
 fn caplab_elsewhere(args: &[&str]) -> Output {
-    let dir = temp_dir("elsewhere");
+    let dir = temp_dir("cli", "elsewhere");
     let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
         .args(args)
         .current_dir(&dir)
@@ -211,13 +205,13 @@ fn list_and_run_by_name_work_from_any_directory() {
         "scenarios/pool-exhaustion.json",
         "--json",
         "--out",
-        temp_dir("by-file").to_str().unwrap(),
+        temp_dir("cli", "by-file").to_str().unwrap(),
     ]);
     assert!(by_file.status.success());
     // --out under /dev/null cannot be written: the failure is named, the exit code 1.
     assert_eq!(by_name.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&by_name.stderr).contains("cannot write results"));
-    let dir = temp_dir("by-name");
+    let dir = temp_dir("cli", "by-name");
     let by_name = caplab_elsewhere(&[
         "run",
         "pool-exhaustion.json",
@@ -233,7 +227,7 @@ fn list_and_run_by_name_work_from_any_directory() {
     assert_eq!(by_name.stdout, by_file.stdout);
     let _ = std::fs::remove_dir_all(&dir);
     // A directory named like a bundled scenario (an output directory, say) does not hide it.
-    let here = temp_dir("dir-named-like-a-scenario");
+    let here = temp_dir("cli", "dir-named-like-a-scenario");
     std::fs::create_dir_all(here.join("chaos")).expect("mkdir");
     let o = Command::new(env!("CARGO_BIN_EXE_caplab"))
         .args(["validate", "chaos"])
@@ -298,7 +292,7 @@ fn a_closed_pipe_ends_quietly_and_a_full_disk_is_one_line_and_exit_1() {
 
 #[test]
 fn check_determinism_reports_identical_twin_runs_with_the_digest_of_the_run() {
-    let dir = temp_dir("twin");
+    let dir = temp_dir("cli", "twin");
     let file = dir.join("small.json");
     std::fs::write(&file, SMALL).unwrap();
     let o = caplab(&[
@@ -325,7 +319,7 @@ fn check_determinism_reports_identical_twin_runs_with_the_digest_of_the_run() {
 
 #[test]
 fn trace_prints_the_failed_request_path_and_writes_both_exports() {
-    let dir = temp_dir("trace");
+    let dir = temp_dir("cli", "trace");
     let (chrome, otlp) = (dir.join("c.json"), dir.join("o.json"));
     let out = caplab(&[
         "trace",
@@ -381,7 +375,7 @@ fn trace_prints_the_failed_request_path_and_writes_both_exports() {
 
 #[test]
 fn run_writes_traces_beside_results_when_the_scenario_traces() {
-    let dir = temp_dir("run-traces");
+    let dir = temp_dir("cli", "run-traces");
     let out = caplab(&[
         "run",
         "scenarios/silent-failure.json",
@@ -408,7 +402,7 @@ fn run_writes_traces_beside_results_when_the_scenario_traces() {
 
 #[test]
 fn run_step_prints_the_events_of_a_window_and_the_digest_of_the_plain_run() {
-    let dir = temp_dir("step");
+    let dir = temp_dir("cli", "step");
     let file = dir.join("small.json");
     std::fs::write(&file, SMALL).unwrap();
     let f = file.to_str().unwrap();
@@ -474,7 +468,7 @@ fn caplab_on_a_terminal(args: &str, env: &[(&str, &str)]) -> Option<String> {
 
 #[test]
 fn a_run_shows_its_progress_on_a_terminal_only() {
-    let dir = temp_dir("progress");
+    let dir = temp_dir("cli", "progress");
     let out = dir.join("o");
     let args = format!("run inventory-sync-vs-async --out {}", out.display());
     let Some(shown) = caplab_on_a_terminal(&args, &[]) else {

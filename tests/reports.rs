@@ -2,6 +2,7 @@
 //! whatever the number of jobs, the HTML report and its charts, `caplab report` and
 //! `caplab compare`.
 
+use crate::support::{read, s, temp_dir};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -17,21 +18,6 @@ fn caplab(args: &[&str]) -> Output {
         String::from_utf8_lossy(&o.stderr)
     );
     o
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caplab-reports-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 /// Two sizes of one service under the same arrivals, and a crash from 2 s to 3 s.
@@ -63,7 +49,7 @@ fn two_sizes(dir: &Path) -> PathBuf {
 
 #[test]
 fn replications_are_byte_identical_whatever_the_number_of_jobs() {
-    let dir = temp_dir("jobs");
+    let dir = temp_dir("reports", "jobs");
     let file = two_sizes(&dir);
     for jobs in ["1", "2", "3"] {
         let out = dir.join(format!("jobs-{jobs}"));
@@ -136,7 +122,7 @@ fn replications_are_byte_identical_whatever_the_number_of_jobs() {
 
 #[test]
 fn common_random_numbers_tighten_the_paired_interval() {
-    let dir = temp_dir("crn");
+    let dir = temp_dir("reports", "crn");
     let file = two_sizes(&dir);
     let out = dir.join("out");
     let o = caplab(&["run", s(&file), "--replications", "8", "--out", s(&out)]);
@@ -174,7 +160,7 @@ fn svgs(html: &str) -> Vec<&str> {
 
 #[test]
 fn report_of_a_bundled_scenario() {
-    let dir = temp_dir("bundled");
+    let dir = temp_dir("reports", "bundled");
     let out = dir.join("out");
     let report = dir.join("report");
     caplab(&[
@@ -322,7 +308,7 @@ fn report_of_a_bundled_scenario() {
 
 #[test]
 fn report_of_replicated_stores_has_the_cap_chart() {
-    let dir = temp_dir("cap");
+    let dir = temp_dir("reports", "cap");
     let report = dir.join("report");
     caplab(&[
         "run",
@@ -351,7 +337,7 @@ fn report_of_replicated_stores_has_the_cap_chart() {
 
 #[test]
 fn narrative_tells_what_a_crash_did() {
-    let dir = temp_dir("narrative");
+    let dir = temp_dir("reports", "narrative");
     let file = two_sizes(&dir);
     let out = dir.join("out");
     caplab(&[
@@ -376,7 +362,7 @@ fn narrative_tells_what_a_crash_did() {
 
 #[test]
 fn report_command_rebuilds_the_report_from_a_results_directory() {
-    let dir = temp_dir("rebuild");
+    let dir = temp_dir("reports", "rebuild");
     let file = two_sizes(&dir);
     let out = dir.join("out");
     caplab(&[
@@ -409,7 +395,7 @@ fn report_command_rebuilds_the_report_from_a_results_directory() {
 
 #[test]
 fn compare_and_json_output() {
-    let dir = temp_dir("compare");
+    let dir = temp_dir("reports", "compare");
     let file = two_sizes(&dir);
     let (a, b) = (dir.join("a"), dir.join("b"));
     let o = caplab(&["run", s(&file), "--out", s(&a), "--json"]);
@@ -450,7 +436,7 @@ fn compare_and_json_output() {
 
 #[test]
 fn report_of_s11_shows_operation_over_months() {
-    let dir = temp_dir("months");
+    let dir = temp_dir("reports", "months");
     let (out, report) = (dir.join("out"), dir.join("report"));
     caplab(&[
         "run",
@@ -563,7 +549,7 @@ fn tree(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
 /// from running designs again.
 #[test]
 fn the_report_is_a_function_of_the_run_s_output_files() {
-    let dir = temp_dir("same-report");
+    let dir = temp_dir("reports", "same-report");
     let (a, b) = (dir.join("a"), dir.join("b"));
     caplab(&[
         "run",
@@ -611,7 +597,7 @@ fn the_report_is_a_function_of_the_run_s_output_files() {
 /// stretches are cut to marked breaks.
 #[test]
 fn space_time_figures_are_legible() {
-    let dir = temp_dir("spacetime");
+    let dir = temp_dir("reports", "spacetime");
     for (scenario, design) in [("cap-partition", "ap"), ("primary-failover", "async")] {
         let out = dir.join(scenario);
         caplab(&[

@@ -1,17 +1,9 @@
 //! Sweeps, shards and merges, resumed sweeps, assertions (`caplab check`, JUnit) and golden
 //! results (`--expect`, `--bless`), and the S9 sweep.
 
+use crate::support::{caplab, s, temp_dir};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn caplab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caplab"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CI", "1")
-        .output()
-        .expect("caplab runs")
-}
+use std::process::Output;
 
 fn ok(o: &Output) {
     assert!(
@@ -21,17 +13,6 @@ fn ok(o: &Output) {
         String::from_utf8_lossy(&o.stdout),
         String::from_utf8_lossy(&o.stderr)
     );
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caplab-sweep-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
 }
 
 /// Two designs of a small service; a log sweep of the arrival rate over 4 points.
@@ -146,7 +127,7 @@ fn a_bad_sweep_path_is_a_load_error_naming_the_path_and_its_position() {
 
 #[test]
 fn sweep_output_is_byte_identical_for_any_jobs_and_sharded_then_merged() {
-    let dir = temp_dir("jobs");
+    let dir = temp_dir("sweep", "jobs");
     let file = write(&dir, "tiny.json", TINY);
     let (a, b) = (dir.join("a"), dir.join("b"));
     ok(&caplab(&["sweep", s(&file), "--jobs", "1", "--out", s(&a)]));
@@ -214,7 +195,7 @@ fn sweep_output_is_byte_identical_for_any_jobs_and_sharded_then_merged() {
 
 #[test]
 fn resume_keeps_finished_rows_and_runs_only_the_others() {
-    let dir = temp_dir("resume");
+    let dir = temp_dir("sweep", "resume");
     let file = write(&dir, "tiny.json", TINY);
     let full = dir.join("full");
     ok(&caplab(&["sweep", s(&file), "--out", s(&full), "-q"]));
@@ -266,7 +247,7 @@ fn resume_keeps_finished_rows_and_runs_only_the_others() {
 
 #[test]
 fn check_exits_1_on_a_violation_with_the_value_bound_and_seed_and_writes_junit() {
-    let dir = temp_dir("check");
+    let dir = temp_dir("sweep", "check");
     let passing = write(
         &dir,
         "pass.json",
@@ -329,7 +310,7 @@ fn check_exits_1_on_a_violation_with_the_value_bound_and_seed_and_writes_junit()
 
 #[test]
 fn expect_fails_on_a_changed_metric_and_bless_updates_the_golden_file() {
-    let dir = temp_dir("golden");
+    let dir = temp_dir("sweep", "golden");
     let file = write(&dir, "tiny.json", TINY);
     let golden = dir.join("golden").join("results.json");
     let out = dir.join("out");
@@ -394,7 +375,7 @@ fn s9_sweep_names_its_crossover_points() {
     v["sweep"]["parameters"][0]["range"] =
         serde_json::json!({"from": 100, "to": 10000, "steps": 2, "scale": "log"});
     v["sweep"]["replications"] = serde_json::json!(1);
-    let dir = temp_dir("s9");
+    let dir = temp_dir("sweep", "s9");
     let file = write(&dir, "s9.json", &v.to_string());
     let out = dir.join("out");
     let o = caplab(&["sweep", s(&file), "--out", s(&out)]);

@@ -18,6 +18,7 @@ mod reliability;
 mod reports;
 mod scenarios;
 mod step;
+mod support;
 mod sweep;
 mod tracing;
 mod truthful;

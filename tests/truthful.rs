@@ -1,32 +1,8 @@
 //! Reports that do not mislead: no successes is not zero latency, queues show what became
 //! of their messages, completion latency stands beside the acknowledgement's.
 
+use crate::support::{caplab, read, s, temp_dir};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn caplab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_caplab"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("CI", "1")
-        .output()
-        .expect("caplab runs")
-}
-
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("caplab-truth-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    dir
-}
-
-fn read(path: &Path) -> String {
-    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn s(p: &Path) -> &str {
-    p.to_str().expect("utf-8 path")
-}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&read(path)).expect("JSON")
@@ -79,7 +55,7 @@ const NOTHING_COMPLETED: &str = r#"{
 
 #[test]
 fn no_successful_request_is_null_latency_never_zero() {
-    let dir = temp_dir("no-success");
+    let dir = temp_dir("truth", "no-success");
     let file = dir.join("no-success.json");
     std::fs::write(&file, NO_SUCCESS).unwrap();
     let out = dir.join("out");
@@ -141,7 +117,7 @@ fn no_successful_request_is_null_latency_never_zero() {
 
 #[test]
 fn nothing_completed_is_null_completion_latency_and_a_violation() {
-    let dir = temp_dir("nothing-completed");
+    let dir = temp_dir("truth", "nothing-completed");
     let file = dir.join("nothing-completed.json");
     std::fs::write(&file, NOTHING_COMPLETED).unwrap();
     let out = dir.join("out");
@@ -175,7 +151,7 @@ fn nothing_completed_is_null_completion_latency_and_a_violation() {
 
 /// `caplab run NAME --report` into a fresh directory; the report's Markdown and HTML.
 fn report_of(name: &str) -> (String, String, PathBuf) {
-    let dir = temp_dir(name);
+    let dir = temp_dir("truth", name);
     let o = caplab(&[
         "run",
         &format!("scenarios/{name}.json"),
@@ -271,7 +247,7 @@ fn a_sweep_tabulates_and_charts_the_metric_each_objective_names() {
     let text = read(Path::new("scenarios/when-to-distribute.json"));
     let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
     v["sweep"]["replications"] = serde_json::json!(1);
-    let dir = temp_dir("sweep-objectives");
+    let dir = temp_dir("truth", "sweep-objectives");
     let file = dir.join("s9.json");
     std::fs::write(&file, v.to_string()).unwrap();
     let out = dir.join("out");
