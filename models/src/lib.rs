@@ -6,7 +6,10 @@ pub mod broker;
 pub mod bundled;
 pub mod chaos;
 pub mod client;
-pub mod cost;
+pub mod cost {
+    //! Infrastructure cost of a design (the format's `cost`, [`crate::scenario::cost`]).
+    pub use crate::scenario::cost::*;
+}
 pub mod database;
 pub mod ledger;
 pub mod load;
@@ -20,6 +23,7 @@ pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod schema;
+pub mod single_run;
 pub mod service;
 pub mod store_ledger;
 pub mod sweep;

@@ -11,38 +11,14 @@
 //! Columns count characters (Unicode scalar values), not bytes, so they match what an editor
 //! shows on lines with non-ASCII text.
 
+pub use crate::validate::Problem;
+
 use crate::scenario::Scenario;
 use std::collections::{HashMap, HashSet};
 
 mod strict;
 use std::fmt;
 use std::path::Path;
-
-/// One thing wrong with a scenario file.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Problem {
-    /// JSON path of the offending value, like `designs[0].services.api.workers`; empty for the
-    /// whole file.
-    pub path: String,
-    /// 1-based line of the value (of its key, for an object member), when known.
-    pub line: Option<usize>,
-    /// 1-based column (in characters) of the value or key, when known.
-    pub column: Option<usize>,
-    /// What is wrong, and where useful what would be right.
-    pub message: String,
-}
-
-impl Problem {
-    /// A problem at `path` whose position in the text is not known (yet).
-    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
-        Problem {
-            path: path.into(),
-            line: None,
-            column: None,
-            message: message.into(),
-        }
-    }
-}
 
 /// Why a scenario file was rejected: all the problems found, in order of position.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -2,6 +2,7 @@
 //! nanoseconds, failure causes interned. Built once per run from a validated scenario and
 //! shared (read-only) by every component of that run.
 
+pub use crate::scenario::node_names;
 use crate::scenario::{self, Arrivals, Balancer, Design, Scenario, Step, Wait};
 use sim_core::dist::Dist;
 use sim_core::network::NodeId;
@@ -514,28 +515,6 @@ fn ms(x: f64) -> SimDuration {
 
 fn secs(x: f64) -> SimTime {
     SimTime(SimDuration::from_secs_f64(x).as_nanos())
-}
-
-/// The node layout of a design: the client is node 0, then every service's instances in
-/// service-name order, then the databases in name order.
-pub fn node_names(design: &Design) -> Vec<String> {
-    let mut names = vec!["client".to_string()];
-    for (name, s) in &design.services {
-        for i in 0..s.instances {
-            names.push(format!("{name}#{i}"));
-        }
-    }
-    names.extend(design.databases.keys().cloned());
-    names.extend(design.kv_stores.keys().cloned());
-    names.extend(design.brokers.keys().cloned());
-    for (name, r) in &design.replicated_stores {
-        for i in 0..r.replicas {
-            names.push(format!("{name}#{i}"));
-        }
-    }
-    names.extend(design.lock_services.keys().cloned());
-    names.extend(design.account_stores.keys().cloned());
-    names
 }
 
 /// Compiles design `design` of a validated scenario. Errors only on what validation should

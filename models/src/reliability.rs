@@ -37,126 +37,14 @@
 //! and per successful request. Replications of the state process (seeds derived from the
 //! run's) give 95% confidence intervals.
 
-use crate::load::Problem;
+pub use crate::scenario::reliability::*;
+pub use crate::validate::reliability::problems;
+
 use crate::results::{Estimate, ReliabilitySummary, Spread, StateRow};
 use crate::scenario::{Arrivals, Design, FaultAction, FaultSpec, Scenario};
-use serde::{Deserialize, Serialize};
-use sim_core::dist::Dist;
 use sim_core::metrics::{Histogram, Welford};
 use sim_core::rng::{replication_seed, SimRng};
 use std::collections::BTreeMap;
-
-/// The scenario's `reliability` section: how long and how to judge operation over months.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Reliability {
-    /// Simulated operation per replication, in days.
-    pub horizon_days: f64,
-    /// Independent replications of the failure process (for confidence intervals).
-    #[serde(default = "default_replications")]
-    pub replications: u32,
-    /// An endpoint meets its success criterion when at least this fraction of its requests
-    /// succeed (in a system state; in a window of the full simulation).
-    #[serde(default = "default_min_availability")]
-    pub min_availability: f64,
-    /// Measured seconds of each distinct system state's request-level simulation.
-    #[serde(default = "default_state_s")]
-    pub state_s: f64,
-    /// Warm-up seconds of each state's simulation (not measured).
-    #[serde(default = "default_state_warmup_s")]
-    pub state_warmup_s: f64,
-    /// Offered load of the peak-throughput measurement (all components up), requests per
-    /// second, Poisson, instead of the shared arrivals. Absent: no peak measurement.
-    #[serde(default)]
-    pub peak_rate_per_s: Option<f64>,
-    /// Most distinct system states simulated at request level per design; time spent in
-    /// states beyond it counts as missing the criterion, and is reported.
-    #[serde(default = "default_max_states")]
-    pub max_states: usize,
-}
-
-fn default_replications() -> u32 {
-    10
-}
-fn default_min_availability() -> f64 {
-    0.99
-}
-fn default_state_s() -> f64 {
-    60.0
-}
-fn default_state_warmup_s() -> f64 {
-    10.0
-}
-fn default_max_states() -> usize {
-    256
-}
-
-/// How one component fails and comes back.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FailureModel {
-    /// Mean time between failures of each instance, in hours (from recovery to the next
-    /// failure).
-    pub mtbf_h: f64,
-    /// Weibull shape of the time to failure (below 1: infant mortality; above 1: wear-out),
-    /// with the same mean. Absent: exponential.
-    #[serde(default)]
-    pub weibull_shape: Option<f64>,
-    /// Health checks that notice a failure. Absent: noticed at once.
-    #[serde(default)]
-    pub health_check: Option<HealthCheck>,
-    /// Automatic restart once the failure is noticed. Absent: every failure pages the
-    /// on-call human.
-    #[serde(default)]
-    pub supervisor: Option<Supervisor>,
-    /// The on-call human, paged for what the supervisor does not fix.
-    #[serde(default)]
-    pub on_call: Option<OnCall>,
-}
-
-/// Periodic health checks.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HealthCheck {
-    /// Time between two checks, in seconds.
-    pub interval_s: f64,
-    /// Consecutive failed checks before the instance is declared down.
-    #[serde(default = "default_threshold")]
-    pub threshold: u32,
-}
-
-fn default_threshold() -> u32 {
-    3
-}
-
-/// A supervisor (systemd, Kubernetes, an autoscaler) restarting or replacing an instance.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Supervisor {
-    /// Time to restart or replace the instance, in seconds.
-    pub restart_s: Dist,
-    /// Probability that the restart fixes the failure (otherwise the on-call is paged).
-    #[serde(default = "one")]
-    pub fixes: f64,
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-/// Manual recovery by a paged human.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OnCall {
-    /// Time from the page to someone working on it, in minutes.
-    pub response_min: Dist,
-    /// Time to repair once someone works on it, in minutes.
-    pub repair_min: Dist,
-}
-
-/// Most state changes one replication of one design may have (a runaway guard: a scenario
-/// needing more is refused when it runs, naming the design).
-pub const MAX_TRANSITIONS: usize = 5_000_000;
 
 const NS_PER_S: f64 = 1e9;
 
@@ -476,7 +364,7 @@ fn state_figures(
 ) -> Result<StateFigures, String> {
     let mut s = bare(scenario, rel);
     s.faults = state_faults(comps, key, 0.0);
-    let r = crate::run::run_design(&s, design, seed)?;
+    let r = crate::single_run::run_design(&s, design, seed)?;
     let in_flight =
         |c: &crate::results::RequestCounts| c.by_outcome.get("in_flight").copied().unwrap_or(0);
     let overall = availability(r.requests.ok, r.requests.total, in_flight(&r.requests));
@@ -651,8 +539,8 @@ pub fn summarise(
         None => None,
     };
     let horizon_h = horizon_s / 3600.0;
-    let nodes = crate::plan::node_names(design).len().saturating_sub(1);
-    let cost_usd = crate::cost::month_usd(design).map(|m| m * horizon_h / HOURS_PER_MONTH);
+    let nodes = crate::scenario::node_names(design).len().saturating_sub(1);
+    let cost_usd = crate::scenario::cost::month_usd(design).map(|m| m * horizon_h / HOURS_PER_MONTH);
     let ok_mean = requests_ok.mean();
     let reps = f64::from(rel.replications.max(1));
     let names: Vec<&String> = design.failures.keys().collect();
@@ -718,7 +606,7 @@ fn peak_per_h(
     s.workload.arrivals = Arrivals::Poisson { rate_per_s };
     s.window_s = 1.0;
     s.limits.max_windows = s.limits.max_windows.max(s.duration_s.ceil() as usize + 1);
-    let r = crate::run::run_design(&s, design, seed)?;
+    let r = crate::single_run::run_design(&s, design, seed)?;
     let ok: u64 = r
         .series
         .iter()
@@ -818,7 +706,7 @@ pub fn full_run(
     }
     // A restart at the very instant of the crash would be a zero-length fault.
     s.faults.retain(|f| f.duration_s.is_none_or(|d| d > 0.0));
-    let result = crate::run::run_design(&s, design, seed)?;
+    let result = crate::single_run::run_design(&s, design, seed)?;
     let first = (scenario.warmup_s / s.window_s).ceil() as usize;
     let windows = result.series.len().saturating_sub(first);
     let mut meeting = 0usize;
@@ -872,168 +760,4 @@ pub fn fast_replications(
         }
     }
     Ok(out)
-}
-
-// ---------------------------------------------------------------------------------------
-// Validation.
-
-/// Problems of the reliability section and of the designs' failure models.
-pub fn problems(s: &Scenario) -> Vec<Problem> {
-    let mut out = Vec::new();
-    let positive = |x: f64| x.is_finite() && x > 0.0;
-    let non_negative = |x: f64| x.is_finite() && x >= 0.0;
-    if let Some(r) = &s.reliability {
-        let mut report = |path: &str, message: String| {
-            out.push(Problem::new(format!("reliability.{path}"), message));
-        };
-        if !positive(r.horizon_days) {
-            report(
-                "horizon_days",
-                format!("must be a number > 0, got {}", r.horizon_days),
-            );
-        }
-        if r.replications < 1 {
-            report("replications", "must be at least 1".to_string());
-        }
-        let max_reps = crate::validate::limits::MAX_REPLICATIONS;
-        if u64::from(r.replications) > max_reps {
-            report(
-                "replications",
-                format!(
-                    "{} replications, more than the limit of {max_reps}",
-                    r.replications
-                ),
-            );
-        }
-        // Each state's request-level run lasts state_warmup_s + state_s: its time series
-        // are bounded by limits.max_windows like any run's.
-        let span = r.state_warmup_s + r.state_s;
-        if positive(r.state_s) && non_negative(r.state_warmup_s) && positive(s.window_s) {
-            let windows = (span / s.window_s).ceil();
-            if windows.is_nan() || windows > s.limits.max_windows as f64 {
-                report(
-                    "state_s",
-                    format!(
-                        "each state's run (state_warmup_s + state_s = {span} s) gives \
-                         {windows} time-series windows of window_s = {} s, more than \
-                         limits.max_windows = {}",
-                        s.window_s, s.limits.max_windows
-                    ),
-                );
-            }
-        }
-        if !(r.min_availability.is_finite() && (0.0..=1.0).contains(&r.min_availability)) {
-            report(
-                "min_availability",
-                format!("must be a number in [0, 1], got {}", r.min_availability),
-            );
-        }
-        if !positive(r.state_s) {
-            report(
-                "state_s",
-                format!("must be a number > 0, got {}", r.state_s),
-            );
-        }
-        if !non_negative(r.state_warmup_s) {
-            report(
-                "state_warmup_s",
-                format!("must be a number >= 0, got {}", r.state_warmup_s),
-            );
-        }
-        if let Some(p) = r.peak_rate_per_s {
-            if !positive(p) {
-                report("peak_rate_per_s", format!("must be a number > 0, got {p}"));
-            }
-        }
-        if r.max_states < 1 {
-            report("max_states", "must be at least 1".to_string());
-        }
-    }
-    for (i, d) in s.designs.iter().enumerate() {
-        for (name, m) in &d.failures {
-            let at = format!("designs[{i}].failures.{name}");
-            let known = d.services.contains_key(name)
-                || d.databases.contains_key(name)
-                || d.kv_stores.contains_key(name)
-                || d.brokers.contains_key(name)
-                || d.replicated_stores.contains_key(name);
-            if !known {
-                out.push(Problem::new(
-                    at.clone(),
-                    format!(
-                        "design `{}` has no service, database, store or broker `{name}`",
-                        d.name
-                    ),
-                ));
-            }
-            if !positive(m.mtbf_h) {
-                out.push(Problem::new(
-                    format!("{at}.mtbf_h"),
-                    format!("must be a number > 0, got {}", m.mtbf_h),
-                ));
-            }
-            if let Some(k) = m.weibull_shape {
-                if !(k.is_finite() && k >= 0.1) {
-                    out.push(Problem::new(
-                        format!("{at}.weibull_shape"),
-                        format!("must be a number >= 0.1, got {k}"),
-                    ));
-                }
-            }
-            if let Some(h) = &m.health_check {
-                if !positive(h.interval_s) {
-                    out.push(Problem::new(
-                        format!("{at}.health_check.interval_s"),
-                        format!("must be a number > 0, got {}", h.interval_s),
-                    ));
-                }
-                if h.threshold < 1 {
-                    out.push(Problem::new(
-                        format!("{at}.health_check.threshold"),
-                        "must be at least 1",
-                    ));
-                }
-            }
-            let mut dist = |path: String, d: &Dist| {
-                if let Err(e) = d.validate() {
-                    let full = if e.path.is_empty() {
-                        path
-                    } else {
-                        format!("{path}.{}", e.path)
-                    };
-                    out.push(Problem::new(full, e.message));
-                }
-            };
-            if let Some(sup) = &m.supervisor {
-                dist(format!("{at}.supervisor.restart_s"), &sup.restart_s);
-            }
-            if let Some(oc) = &m.on_call {
-                dist(format!("{at}.on_call.response_min"), &oc.response_min);
-                dist(format!("{at}.on_call.repair_min"), &oc.repair_min);
-            }
-            if let Some(sup) = &m.supervisor {
-                if !(sup.fixes.is_finite() && (0.0..=1.0).contains(&sup.fixes)) {
-                    out.push(Problem::new(
-                        format!("{at}.supervisor.fixes"),
-                        format!("must be a probability in [0, 1], got {}", sup.fixes),
-                    ));
-                }
-            }
-            let needs_human = m.supervisor.as_ref().is_none_or(|sup| sup.fixes < 1.0);
-            if needs_human && m.on_call.is_none() {
-                out.push(Problem::new(
-                    at.clone(),
-                    "needs an `on_call` (some failures are not fixed by a supervisor: who \
-                     repairs them?)",
-                ));
-            }
-        }
-        if !d.failures.is_empty() && s.reliability.is_none() {
-            out.push(Problem::new(
-                format!("designs[{i}].failures"),
-                "failure models need a top-level `reliability` section (the horizon)",
-            ));
-        }
-    }
-    out
 }

@@ -31,7 +31,7 @@ pub fn json_schema() -> Value {
             "name": {
                 "type": "string",
                 "minLength": 1,
-                "maxLength": crate::validate::limits::MAX_NAME_CHARS,
+                "maxLength": crate::scenario::limits::MAX_NAME_CHARS,
                 "description": "Short name (used in results and reports), at most 100 characters."
             },
             "description": string("What the scenario asks and every assumption it makes."),
@@ -219,7 +219,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                             "users": at_most(
                                 integer(1, "Number of users (at most 1,000,000 over every \
                                             arrival process)."),
-                                crate::validate::limits::MAX_USERS,
+                                crate::scenario::limits::MAX_USERS,
                             ),
                             "think_ms": reference(
                                 "Dist",
@@ -407,7 +407,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     "name": {
                         "type": "string",
                         "minLength": 1,
-                        "maxLength": crate::validate::limits::MAX_NAME_CHARS,
+                        "maxLength": crate::scenario::limits::MAX_NAME_CHARS,
                         "description": "Short name, unique in the file, at most 100 characters."
                     },
                     "description": with_default(string("What the design is."), json!("")),
@@ -591,7 +591,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         at_most(
                             integer(1, "Replications per point and design (`caplab sweep \
                                         --replications` overrides it), at most 1,000."),
-                            crate::validate::limits::MAX_REPLICATIONS,
+                            crate::scenario::limits::MAX_REPLICATIONS,
                         ),
                         json!(1),
                     ),
@@ -640,7 +640,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                     "steps": at_most(
                         integer(1, "Number of values (with 1, only `from`), at most 100,000 \
                                     (the most points a sweep may have)."),
-                        crate::sweep::MAX_POINTS as u64,
+                        crate::scenario::sweep::MAX_POINTS as u64,
                     ),
                     "scale": with_default(
                         reference("Scale", "Spacing of the values."),
@@ -824,7 +824,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                         at_most(
                             integer(1, "Independent replications of the failure process (for \
                                         confidence intervals), at most 1,000."),
-                            crate::validate::limits::MAX_REPLICATIONS,
+                            crate::scenario::limits::MAX_REPLICATIONS,
                         ),
                         json!(10),
                     ),
@@ -966,7 +966,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                             "Replications needed, at most 1,000. Absent: 5 with a \
                              `confidence`, else 1."
                         ),
-                        crate::validate::limits::MAX_REPLICATIONS,
+                        crate::scenario::limits::MAX_REPLICATIONS,
                     )),
                 }),
                 &["expect"],
@@ -1437,7 +1437,7 @@ fn definitions() -> Vec<(&'static str, Value)> {
                             integer(1, "Consumer loops per instance (each holds one worker \
                                         while it processes), at most 10,000; at most 100,000 \
                                         per design and 1,024 in one consumer group of a log."),
-                            u64::from(crate::validate::limits::MAX_CONCURRENCY),
+                            u64::from(crate::scenario::limits::MAX_CONCURRENCY),
                         ),
                         json!(1),
                     ),
@@ -2160,8 +2160,8 @@ mod tests {
         }
     }
 
-    fn failure_model() -> crate::reliability::FailureModel {
-        crate::reliability::FailureModel {
+    fn failure_model() -> crate::scenario::reliability::FailureModel {
+        crate::scenario::reliability::FailureModel {
             mtbf_h: 100.0,
             weibull_shape: Some(1.5),
             health_check: Some(health_check()),
@@ -2170,29 +2170,29 @@ mod tests {
         }
     }
 
-    fn health_check() -> crate::reliability::HealthCheck {
-        crate::reliability::HealthCheck {
+    fn health_check() -> crate::scenario::reliability::HealthCheck {
+        crate::scenario::reliability::HealthCheck {
             interval_s: 10.0,
             threshold: 2,
         }
     }
 
-    fn supervisor() -> crate::reliability::Supervisor {
-        crate::reliability::Supervisor {
+    fn supervisor() -> crate::scenario::reliability::Supervisor {
+        crate::scenario::reliability::Supervisor {
             restart_s: Dist::constant(30.0),
             fixes: 0.9,
         }
     }
 
-    fn on_call() -> crate::reliability::OnCall {
-        crate::reliability::OnCall {
+    fn on_call() -> crate::scenario::reliability::OnCall {
+        crate::scenario::reliability::OnCall {
             response_min: Dist::exponential(10.0),
             repair_min: Dist::constant(20.0),
         }
     }
 
-    fn reliability() -> crate::reliability::Reliability {
-        crate::reliability::Reliability {
+    fn reliability() -> crate::scenario::reliability::Reliability {
+        crate::scenario::reliability::Reliability {
             horizon_days: 30.0,
             replications: 4,
             min_availability: 0.95,
@@ -2265,23 +2265,23 @@ mod tests {
         }
     }
 
-    fn cost() -> crate::cost::Cost {
-        crate::cost::Cost {
+    fn cost() -> crate::scenario::cost::Cost {
+        crate::scenario::cost::Cost {
             per_node_month_usd: 40.0,
             nodes_month_usd: BTreeMap::from([("db".to_string(), 120.0)]),
             fixed_month_usd: 10.0,
         }
     }
 
-    fn sweep() -> crate::sweep::Sweep {
-        crate::sweep::Sweep {
+    fn sweep() -> crate::scenario::sweep::Sweep {
+        crate::scenario::sweep::Sweep {
             parameters: vec![sweep_parameter()],
             replications: 3,
         }
     }
 
-    fn sweep_parameter() -> crate::sweep::SweepParameter {
-        crate::sweep::SweepParameter {
+    fn sweep_parameter() -> crate::scenario::sweep::SweepParameter {
+        crate::scenario::sweep::SweepParameter {
             name: Some("users".into()),
             path: Some("workload.arrivals.closed.users".into()),
             paths: vec!["designs[0].services.api.instances".into()],
@@ -2290,17 +2290,17 @@ mod tests {
         }
     }
 
-    fn sweep_range() -> crate::sweep::SweepRange {
-        crate::sweep::SweepRange {
+    fn sweep_range() -> crate::scenario::sweep::SweepRange {
+        crate::scenario::sweep::SweepRange {
             from: 10.0,
             to: 1000.0,
             steps: 3,
-            scale: crate::sweep::Scale::Log,
+            scale: crate::scenario::sweep::Scale::Log,
         }
     }
 
-    fn assertion() -> crate::assertions::Assertion {
-        crate::assertions::Assertion {
+    fn assertion() -> crate::scenario::assertion::Assertion {
+        crate::scenario::assertion::Assertion {
             expect: "p99_latency_ms < 120".into(),
             design: Some("d".into()),
             confidence: Some(0.95),
@@ -2339,8 +2339,8 @@ mod tests {
         }
     }
 
-    fn chaos() -> crate::chaos::Chaos {
-        crate::chaos::Chaos {
+    fn chaos() -> crate::scenario::chaos::Chaos {
+        crate::scenario::chaos::Chaos {
             targets: vec!["api#0".into()],
             start_s: Some(5.0),
             quiet_s: 3.0,
@@ -2351,12 +2351,12 @@ mod tests {
             pause: Some(chaos_rate()),
             partition: Some(chaos_rate()),
             latency: Some(latency_chaos()),
-            slow: Some(crate::chaos::SlowChaos {
+            slow: Some(crate::scenario::chaos::SlowChaos {
                 rate_per_min: 0.5,
                 max: Some(1),
                 factor: Dist::constant(3.0),
             }),
-            clock_skew: Some(crate::chaos::ClockSkewChaos {
+            clock_skew: Some(crate::scenario::chaos::ClockSkewChaos {
                 rate_per_min: 0.5,
                 max: None,
                 offset_ms: Dist::constant(200.0),
@@ -2366,15 +2366,15 @@ mod tests {
         }
     }
 
-    fn chaos_rate() -> crate::chaos::ChaosRate {
-        crate::chaos::ChaosRate {
+    fn chaos_rate() -> crate::scenario::chaos::ChaosRate {
+        crate::scenario::chaos::ChaosRate {
             rate_per_min: 2.0,
             max: Some(3),
         }
     }
 
-    fn latency_chaos() -> crate::chaos::LatencyChaos {
-        crate::chaos::LatencyChaos {
+    fn latency_chaos() -> crate::scenario::chaos::LatencyChaos {
+        crate::scenario::chaos::LatencyChaos {
             rate_per_min: 1.0,
             max: Some(2),
             extra_ms: Dist::constant(40.0),
@@ -2915,7 +2915,7 @@ mod tests {
         check_enum(
             &schema,
             "Scale",
-            &[crate::sweep::Scale::Linear, crate::sweep::Scale::Log],
+            &[crate::scenario::sweep::Scale::Linear, crate::scenario::sweep::Scale::Log],
         );
     }
 

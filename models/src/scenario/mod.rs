@@ -5,6 +5,13 @@
 //! between parts) and reports every problem at once with its JSON path; `build` turns a
 //! valid design into engine components.
 
+pub mod assertion;
+pub mod chaos;
+pub mod cost;
+pub mod limits;
+pub mod reliability;
+pub mod sweep;
+
 use serde::{Deserialize, Serialize};
 use sim_core::dist::Dist;
 use std::collections::BTreeMap;
@@ -55,17 +62,17 @@ pub struct Scenario {
     pub designs: Vec<Design>,
     /// Parameters to sweep (`caplab sweep`): numeric fields by JSON path, crossed as a grid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub sweep: Option<crate::sweep::Sweep>,
+    pub sweep: Option<sweep::Sweep>,
     /// Expectations on every design's results (`caplab check`).
     #[serde(default)]
-    pub assertions: Vec<crate::assertions::Assertion>,
+    pub assertions: Vec<assertion::Assertion>,
     /// Random faults drawn from the run's seed, the same for every design (`caplab chaos`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub chaos: Option<crate::chaos::Chaos>,
+    pub chaos: Option<chaos::Chaos>,
     /// Operation over months: the horizon and how uptime is judged, for the designs'
     /// `failures`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reliability: Option<crate::reliability::Reliability>,
+    pub reliability: Option<reliability::Reliability>,
     /// Distributed tracing of the requests (observation only: it changes no result but the
     /// `tracing` summary). Absent: no tracing (`caplab trace` turns it on by itself).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -502,10 +509,10 @@ pub struct Design {
     pub account_stores: BTreeMap<String, AccountStore>,
     /// What the design costs to run per month (reported as `cost_month_usd`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cost: Option<crate::cost::Cost>,
+    pub cost: Option<cost::Cost>,
     /// How components fail and recover, by component name (a service: each instance).
     #[serde(default)]
-    pub failures: BTreeMap<String, crate::reliability::FailureModel>,
+    pub failures: BTreeMap<String, reliability::FailureModel>,
     /// Whether the services pass trace ids on to the services they call. `false` models a
     /// system without distributed tracing: a request's trace then holds only what the
     /// client and the entry service can see (their own spans), as their logs would.
@@ -1187,6 +1194,50 @@ pub enum Wait {
     First,
     /// `k` successes end the step.
     Quorum(u32),
+}
+
+/// Nodes of `design` (the client included), saturating.
+pub fn node_count(design: &Design) -> u64 {
+    let instances: u64 = design
+        .services
+        .values()
+        .map(|s| u64::from(s.instances))
+        .fold(0, u64::saturating_add);
+    let replicas: u64 = design
+        .replicated_stores
+        .values()
+        .map(|r| u64::from(r.replicas))
+        .fold(0, u64::saturating_add);
+    let singles = design.databases.len()
+        + design.kv_stores.len()
+        + design.brokers.len()
+        + design.lock_services.len()
+        + design.account_stores.len();
+    1u64.saturating_add(instances)
+        .saturating_add(replicas)
+        .saturating_add(singles as u64)
+}
+
+/// The node layout of a design: the client is node 0, then every service's instances in
+/// service-name order, then the databases in name order.
+pub fn node_names(design: &Design) -> Vec<String> {
+    let mut names = vec!["client".to_string()];
+    for (name, s) in &design.services {
+        for i in 0..s.instances {
+            names.push(format!("{name}#{i}"));
+        }
+    }
+    names.extend(design.databases.keys().cloned());
+    names.extend(design.kv_stores.keys().cloned());
+    names.extend(design.brokers.keys().cloned());
+    for (name, r) in &design.replicated_stores {
+        for i in 0..r.replicas {
+            names.push(format!("{name}#{i}"));
+        }
+    }
+    names.extend(design.lock_services.keys().cloned());
+    names.extend(design.account_stores.keys().cloned());
+    names
 }
 
 #[cfg(test)]

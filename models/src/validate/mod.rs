@@ -12,7 +12,14 @@
 //! - Names used as fault targets must be unambiguous: a service and a database of a design may
 //!   not share a name, and no node may be called `client` or contain `#`.
 
-use crate::load::Problem;
+pub mod assertions;
+pub mod chaos;
+pub mod cost;
+pub mod reliability;
+pub mod sweep;
+
+pub use crate::scenario::limits;
+pub use crate::scenario::node_count;
 use crate::scenario;
 use crate::scenario::{
     Arrivals, CallSpec, Design, FaultAction, Scenario, Service, Step, Wait, FORMAT_VERSION,
@@ -32,12 +39,12 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
     if sized {
         // These walk every node of every design (cost and chaos targets, failure models)
         // or apply the sweep's points: only once the counts are known to be within limits.
-        c.problems.extend(crate::cost::problems(s));
-        c.problems.extend(crate::sweep::problems(s));
-        c.problems.extend(crate::chaos::problems(s));
-        c.problems.extend(crate::reliability::problems(s));
+        c.problems.extend(cost::problems(s));
+        c.problems.extend(sweep::problems(s));
+        c.problems.extend(chaos::problems(s));
+        c.problems.extend(reliability::problems(s));
     }
-    c.problems.extend(crate::assertions::problems(s));
+    c.problems.extend(assertions::problems(s));
     // A class's `publish` is checked against every design: say a problem that does not
     // depend on the design (two destinations, say) once, not once per design.
     let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
@@ -45,61 +52,6 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         .into_iter()
         .filter(|p| seen.insert((p.path.clone(), p.message.clone())))
         .collect()
-}
-
-/// Limits on the size of what a scenario declares, checked by [`validate`] before anything
-/// is built, so that a valid file runs in memory proportional to them (see the README's
-/// *Limits*). Each refusal names the limit and its value.
-pub mod limits {
-    /// Most nodes of one design: the client, every service instance, every replica, and
-    /// every database, key-value store, broker, lock service and account store.
-    pub const MAX_NODES: u64 = 50_000;
-    /// Most consumer loops of one design (`instances × consume.concurrency`, summed over
-    /// the services that consume).
-    pub const MAX_CONSUMER_LOOPS: u64 = 100_000;
-    /// Most consumer loops per instance (`consume.concurrency`).
-    pub const MAX_CONCURRENCY: u32 = 10_000;
-    /// Most members of one consumer group of a log (`instances × consume.concurrency` of
-    /// the services consuming the log in that group): each member's join rebalances the
-    /// group.
-    pub const MAX_GROUP_MEMBERS: u64 = 1_024;
-    /// Most closed-loop users over every arrival process (each user is a timer).
-    pub const MAX_USERS: u64 = 1_000_000;
-    /// Most keys of a class with a Zipf distribution (its cumulative table holds 8 bytes a
-    /// key); uniform keys need no table and may go to 4,294,967,295.
-    pub const MAX_ZIPF_KEYS: u32 = 10_000_000;
-    /// Most replications: `reliability.replications`, `sweep.replications`, an
-    /// assertion's `replications` and `caplab run --replications`.
-    pub const MAX_REPLICATIONS: u64 = 1_000;
-    /// Most time-series cells: windows × (request classes + 1).
-    pub const MAX_SERIES_CELLS: u64 = 20_000_000;
-    /// Most calls of one `parallel` step (calls are numbered in 16 bits).
-    pub const MAX_PARALLEL_CALLS: usize = 1_024;
-    /// Longest name, in characters, of the scenario, a design or a node (names become
-    /// file names: `series-DESIGN.csv`).
-    pub const MAX_NAME_CHARS: usize = 100;
-}
-
-/// Nodes of `design` (the client included), saturating.
-pub fn node_count(design: &Design) -> u64 {
-    let instances: u64 = design
-        .services
-        .values()
-        .map(|s| u64::from(s.instances))
-        .fold(0, u64::saturating_add);
-    let replicas: u64 = design
-        .replicated_stores
-        .values()
-        .map(|r| u64::from(r.replicas))
-        .fold(0, u64::saturating_add);
-    let singles = design.databases.len()
-        + design.kv_stores.len()
-        + design.brokers.len()
-        + design.lock_services.len()
-        + design.account_stores.len();
-    1u64.saturating_add(instances)
-        .saturating_add(replicas)
-        .saturating_add(singles as u64)
 }
 
 /// `base.key`, or `key` at the root.
@@ -1435,6 +1387,32 @@ fn target_problem(design: &Design, target: &str) -> Option<String> {
         "design `{name}` has no service or database `{target}` (every design faces every fault, \
          so every design needs the target)"
     ))
+}
+
+/// One thing wrong with a scenario file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem {
+    /// JSON path of the offending value, like `designs[0].services.api.workers`; empty for the
+    /// whole file.
+    pub path: String,
+    /// 1-based line of the value (of its key, for an object member), when known.
+    pub line: Option<usize>,
+    /// 1-based column (in characters) of the value or key, when known.
+    pub column: Option<usize>,
+    /// What is wrong, and where useful what would be right.
+    pub message: String,
+}
+
+impl Problem {
+    /// A problem at `path` whose position in the text is not known (yet).
+    pub fn new(path: impl Into<String>, message: impl Into<String>) -> Problem {
+        Problem {
+            path: path.into(),
+            line: None,
+            column: None,
+            message: message.into(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,9 @@
 //! sorted), no timestamps and no paths, so the same scenario and seed give byte-identical
 //! files. Latencies are in milliseconds, rates per second, times in seconds.
 
+pub mod shape;
+pub mod trace;
+
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -114,7 +117,7 @@ pub struct DesignResult {
     /// The traces kept (not part of `results.json`: `caplab run` writes them to
     /// `traces-<design>.otlp.json` and `.chrome.json` beside it).
     #[serde(skip)]
-    pub traces: Vec<crate::trace::Trace>,
+    pub traces: Vec<trace::Trace>,
 }
 
 /// A mean over replications and the half-width of its 95% confidence interval (Student t;

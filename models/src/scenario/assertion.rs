@@ -1,0 +1,172 @@
+//! The scenario's `assertions`: expectations on the results, parsed (evaluated by
+//! `crate::assertions`).
+
+use serde::{Deserialize, Serialize};
+
+/// An expectation on the results of every design (or of one).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Assertion {
+    /// `METRIC OP NUMBER` (ops `<`, `<=`, `>`, `>=`, `==`, `!=`; a number may end in `%`), or
+    /// a boolean metric alone (it must be true).
+    pub expect: String,
+    /// Only this design. Absent: every design.
+    #[serde(default)]
+    pub design: Option<String>,
+    /// The bound must hold for the far end of this two-sided confidence interval across
+    /// the replications (e.g. 0.95). Absent: the mean must satisfy it.
+    #[serde(default)]
+    pub confidence: Option<f64>,
+    /// Replications needed. Absent: 5 with a `confidence`, else 1.
+    #[serde(default)]
+    pub replications: Option<u64>,
+}
+
+impl Assertion {
+    /// Replications this assertion needs.
+    pub fn needed_replications(&self) -> u64 {
+        self.replications
+            .unwrap_or(if self.confidence.is_some() { 5 } else { 1 })
+    }
+}
+
+/// A comparison.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+}
+
+impl Op {
+    /// The operator as written.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Op::Lt => "<",
+            Op::Le => "<=",
+            Op::Gt => ">",
+            Op::Ge => ">=",
+            Op::Eq => "==",
+            Op::Ne => "!=",
+        }
+    }
+
+    pub(crate) fn holds(self, x: f64, bound: f64) -> bool {
+        match self {
+            Op::Lt => x < bound,
+            Op::Le => x <= bound,
+            Op::Gt => x > bound,
+            Op::Ge => x >= bound,
+            Op::Eq => x == bound,
+            Op::Ne => x != bound,
+        }
+    }
+}
+
+/// A parsed expectation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Expr {
+    /// The metric as written.
+    pub metric: String,
+    /// The comparison; `None` for a bare boolean metric.
+    pub bound: Option<(Op, f64)>,
+}
+
+/// Parses `METRIC OP NUMBER` or `METRIC`.
+pub fn parse(text: &str) -> Result<Expr, String> {
+    let text = text.trim();
+    let ops = ["<=", ">=", "==", "!=", "<", ">"];
+    let found = ops
+        .iter()
+        .filter_map(|op| text.find(op).map(|at| (at, *op)))
+        .min_by_key(|(at, op)| (*at, std::cmp::Reverse(op.len())));
+    let Some((at, op)) = found else {
+        check_metric_syntax(text)?;
+        return Ok(Expr {
+            metric: text.to_string(),
+            bound: None,
+        });
+    };
+    let metric = text[..at].trim();
+    let number = text[at + op.len()..].trim();
+    check_metric_syntax(metric)?;
+    let op = match op {
+        "<" => Op::Lt,
+        "<=" => Op::Le,
+        ">" => Op::Gt,
+        ">=" => Op::Ge,
+        "==" => Op::Eq,
+        _ => Op::Ne,
+    };
+    let bound = match number {
+        "true" => 1.0,
+        "false" => 0.0,
+        n => {
+            let (digits, scale) = match n.strip_suffix('%') {
+                Some(d) => (d.trim(), 0.01),
+                None => (n, 1.0),
+            };
+            let x: f64 = digits.replace('_', "").parse().map_err(|_| {
+                format!("`{n}` is not a number (expected `METRIC OP NUMBER`, like `p99_latency_ms < 120`)")
+            })?;
+            if !x.is_finite() {
+                return Err(format!("`{n}` is not a finite number"));
+            }
+            x * scale
+        }
+    };
+    Ok(Expr {
+        metric: metric.to_string(),
+        bound: Some((op, bound)),
+    })
+}
+
+fn check_metric_syntax(metric: &str) -> Result<(), String> {
+    if metric.is_empty() {
+        return Err("no metric (expected `METRIC OP NUMBER`, like `failure_rate <= 0.01`)".into());
+    }
+    let ok = metric.split('.').all(|s| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | ' ' | '#'))
+    });
+    if !ok || metric.contains("  ") {
+        return Err(format!("`{metric}` is not a metric name"));
+    }
+    Ok(())
+}
+
+const LATENCY_FIELDS: [&str; 6] = ["mean", "p50", "p90", "p99", "p999", "max"];
+
+const OUTCOME_ALIASES: [&str; 4] = ["error", "timeout", "rejected", "in_flight"];
+
+/// The path into a design's results that `metric` names (aliases resolved).
+pub fn resolve(metric: &str) -> Vec<String> {
+    let segs: Vec<&str> = metric.split('.').collect();
+    // endpoints.NAME.rest: the rest as for a design.
+    if segs.len() >= 3 && segs[0] == "endpoints" {
+        let mut out = vec!["endpoints".to_string(), segs[1].to_string()];
+        out.extend(resolve(&segs[2..].join(".")));
+        return out;
+    }
+    if segs.len() == 1 {
+        for q in LATENCY_FIELDS {
+            if metric == format!("{q}_latency_ms") || metric == format!("latency_{q}_ms") {
+                return vec!["latency_ms".into(), q.into()];
+            }
+        }
+    }
+    if segs.len() == 2 && segs[0] == "requests" && OUTCOME_ALIASES.contains(&segs[1]) {
+        return vec!["requests".into(), "by_outcome".into(), segs[1].into()];
+    }
+    segs.iter().map(|s| s.to_string()).collect()
+}
