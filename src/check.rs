@@ -169,7 +169,7 @@ fn failure_text(file: &Path, v: &Verdict) -> String {
 }
 
 fn xml(s: &str) -> String {
-    reports::chart::escape(s).replace('\'', "&apos;")
+    reports::format::escape(s).replace('\'', "&apos;")
 }
 
 /// A JUnit XML report: a test suite per file, a test case per (assertion, design).

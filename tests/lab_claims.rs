@@ -373,7 +373,7 @@ fn sequential_consistency_decides_the_crash_exercise_on_every_seed() {
         check: Some(check),
         ..RunArgs::default()
     };
-    use lab::example::CheckArg;
+    use lab::args::CheckArg;
     for seed in 1..=20 {
         let run = |check| {
             let setup = ex.setup_for(&args(check), "none", seed).expect("valid");

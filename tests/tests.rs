@@ -10,6 +10,7 @@ mod golden;
 mod lab;
 mod lab_claims;
 mod lab_tools;
+mod layers;
 mod limits;
 mod messaging;
 mod payments;

@@ -263,6 +263,30 @@ impl HistoryRecorder {
     }
 }
 
+/// The value an operation may write.
+pub(crate) fn written_value(op: &Operation) -> Option<Value> {
+    match op.kind {
+        OpKind::Write { value } => Some(value),
+        OpKind::Cas { new, ok, .. } if ok != Some(false) => Some(new),
+        _ => None,
+    }
+}
+
+/// The value whose presence an operation depends on (see `observes_any`), for the
+/// operations that depend on one value only.
+pub(crate) fn observed_value(op: &Operation) -> Option<Value> {
+    match op.kind {
+        OpKind::Read { result } => result,
+        OpKind::Cas {
+            expected,
+            ok: Some(true),
+            ..
+        } => Some(expected),
+        OpKind::Cas { expected, .. } if op.complete_ns.is_none() => Some(expected),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

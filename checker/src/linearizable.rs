@@ -174,7 +174,7 @@ impl CheckReport {
     pub fn render(&self) -> String {
         let mut out = self.summary();
         out.push('\n');
-        out.push_str(&render::verdict(&self.verdict));
+        out.push_str(&verdict(&self.verdict));
         out
     }
 }
@@ -273,6 +273,31 @@ fn violation(key: u64, ops: &[Operation], config: &CheckConfig) -> Verdict {
         key,
         counterexample,
         explanation,
+    }
+}
+
+/// The verdict for a terminal: the counter-example table, its timeline and the explanation.
+pub fn verdict(v: &Verdict) -> String {
+    verdict_labelled(v, &|_| None)
+}
+
+/// [`verdict`], with `label` giving an operation's line (after its client) when it knows
+/// better than the history (what became of an operation the counter-example leaves
+/// without a result, say); `None` keeps [`render::call`] and its result.
+pub fn verdict_labelled(v: &Verdict, label: &dyn Fn(&Operation) -> Option<String>) -> String {
+    match v {
+        Verdict::Linearizable => "every key's history is linearizable\n".to_string(),
+        Verdict::Unknown { reason } => format!("no verdict: {reason}\n"),
+        Verdict::Violation {
+            key,
+            counterexample,
+            explanation,
+        } => format!(
+            "key {key}: no order of these {} operations behaves like a single register:\n{}\n{}\nwhy: {explanation}\n",
+            counterexample.len(),
+            render::operations_labelled(counterexample, label),
+            render::timeline(counterexample, 60),
+        ),
     }
 }
 

@@ -3,35 +3,9 @@
 //! Times are shown in milliseconds, computed with integers so output is identical on every
 //! machine.
 
+use super::history::written_value;
 use super::history::{OpKind, Operation, Value};
-use super::linearizable::Verdict;
-use super::shrink::written_value;
 use std::collections::BTreeMap;
-
-/// The verdict for a terminal: the counter-example table, its timeline and the explanation.
-pub fn verdict(v: &Verdict) -> String {
-    verdict_labelled(v, &|_| None)
-}
-
-/// [`verdict`], with `label` giving an operation's line (after its client) when it knows
-/// better than the history (what became of an operation the counter-example leaves
-/// without a result, say); `None` keeps [`call`] and its result.
-pub fn verdict_labelled(v: &Verdict, label: &dyn Fn(&Operation) -> Option<String>) -> String {
-    match v {
-        Verdict::Linearizable => "every key's history is linearizable\n".to_string(),
-        Verdict::Unknown { reason } => format!("no verdict: {reason}\n"),
-        Verdict::Violation {
-            key,
-            counterexample,
-            explanation,
-        } => format!(
-            "key {key}: no order of these {} operations behaves like a single register:\n{}\n{}\nwhy: {explanation}\n",
-            counterexample.len(),
-            operations_labelled(counterexample, label),
-            timeline(counterexample, 60),
-        ),
-    }
-}
 
 /// One line per operation, by invocation time: `[invoke, complete]` in ms, client,
 /// operation and result.
@@ -474,6 +448,7 @@ impl Lane {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::linearizable::{verdict, Verdict};
 
     const MS: u64 = 1_000_000;
 

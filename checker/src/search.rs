@@ -41,8 +41,8 @@
 //! checker makes the same trade with 64 bits): even a budget of 10⁸ configurations leaves
 //! odds of a wrongly pruned branch below 10⁻²².
 
+use super::history::{observed_value, written_value};
 use super::history::{OpKind, Operation, Value};
-use super::shrink::{observed_value, written_value};
 use sim_core::rng::splitmix64;
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};

@@ -13,7 +13,7 @@
 //! consequence of the full history; it is 1-minimal among them: removing any one operation
 //! that may soundly go makes it linearizable.
 
-use super::history::{OpKind, Operation, Value};
+use super::history::{observed_value, written_value, OpKind, Operation, Value};
 use super::search::{search, Search};
 use std::collections::HashMap;
 
@@ -85,15 +85,6 @@ pub(crate) fn removable(rest: &[Operation], removed: &[Operation]) -> bool {
     written.is_empty() || !rest.iter().any(|o| observes_any(o, &written))
 }
 
-/// The value an operation may write.
-pub(crate) fn written_value(op: &Operation) -> Option<Value> {
-    match op.kind {
-        OpKind::Write { value } => Some(value),
-        OpKind::Cas { new, ok, .. } if ok != Some(false) => Some(new),
-        _ => None,
-    }
-}
-
 /// Drops the operations with an unknown outcome that no remaining operation could have
 /// observed: an unknown-outcome write of `v`, or CAS swapping in `v`, when nothing read
 /// `v` or expected it. Such an operation may be left out of any linearization (it is
@@ -143,21 +134,6 @@ pub(crate) fn prune_unobserved(ops: Vec<Operation>) -> Vec<Operation> {
         .zip(keep)
         .filter_map(|(o, k)| k.then_some(o))
         .collect()
-}
-
-/// The value whose presence an operation depends on (see `observes_any`), for the
-/// operations that depend on one value only.
-pub(crate) fn observed_value(op: &Operation) -> Option<Value> {
-    match op.kind {
-        OpKind::Read { result } => result,
-        OpKind::Cas {
-            expected,
-            ok: Some(true),
-            ..
-        } => Some(expected),
-        OpKind::Cas { expected, .. } if op.complete_ns.is_none() => Some(expected),
-        _ => None,
-    }
 }
 
 /// Whether `op`'s validity may change when the register holds something other than one of

@@ -1,7 +1,7 @@
 //! One lab run from end to end ([`evaluate`]): run the node, check the history, build the
 //! results and, around the first violation (or a chosen window), the space-time diagram
-//! from a second run of the same seed with the message log on. And the command line of
-//! the examples and of a student's crate ([`Example`]):
+//! from a second run of the same seed with the message log on. And [`Example`], the program
+//! of the examples and of a student's crate, whose command line (`crate::cli`) is:
 //!
 //! ```text
 //! cargo run --example NAME -- [OPTIONS]                 one run (the default)
@@ -11,8 +11,8 @@
 //!
 //! Run with `--help` for every option.
 
+use crate::args::{contact_word, ChaosArgs, RunArgs};
 use crate::chaos;
-use crate::grade;
 use crate::harness::{self, seconds, LabRun, RunOptions};
 use crate::lamport::Diagram;
 use crate::nemesis::Nemesis;
@@ -21,7 +21,6 @@ use crate::report;
 use crate::setup::{Check, Contact, Setup};
 use crate::verdict::{judge, LabVerdict};
 use crate::workload::Workload;
-use clap::{Args, Parser, Subcommand, ValueEnum};
 use models::results::RunResults;
 use models::scenario::FaultSpec;
 use sim_core::dist::Dist;
@@ -30,20 +29,6 @@ use sim_core::time::SimTime;
 use sim_core::twin::{twin_run_by, TwinVerdict};
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
-/// The error of a write to the output that failed because its reader went away (`| head`):
-/// the program ends quietly, with exit code 0, as `caplab` does.
-pub const CLOSED_PIPE: &str = "the output was closed";
-
-/// The error of a failed write to the output.
-pub fn write_error(e: std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        CLOSED_PIPE.to_string()
-    } else {
-        format!("cannot write: {e}")
-    }
-}
 
 /// Most messages a diagram's run records.
 const DIAGRAM_MESSAGES: usize = 20_000;
@@ -178,223 +163,6 @@ pub fn first_divergence<N: Node>(setup: &Setup, seed: u64) -> Result<Option<Stri
     )))
 }
 
-/// The property to check, on the command line.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum CheckArg {
-    /// Linearizability.
-    Linearizable,
-    /// Sequential consistency (registers).
-    Sequential,
-    /// Convergence (counters, sets, broadcast).
-    Converges,
-    /// Read-your-writes (registers).
-    ReadYourWrites,
-    /// Monotonic reads (registers).
-    MonotonicReads,
-    /// Causal consistency (registers).
-    Causal,
-    /// Unique identifiers.
-    Unique,
-    /// A Kafka-style log: one message per offset, no lost writes, polls in order,
-    /// committed offsets never going backwards.
-    Kafka,
-}
-
-impl From<CheckArg> for Check {
-    fn from(c: CheckArg) -> Check {
-        match c {
-            CheckArg::Linearizable => Check::Linearizable,
-            CheckArg::Sequential => Check::Sequential,
-            CheckArg::Converges => Check::Converges,
-            CheckArg::ReadYourWrites => Check::ReadYourWrites,
-            CheckArg::MonotonicReads => Check::MonotonicReads,
-            CheckArg::Causal => Check::Causal,
-            CheckArg::Unique => Check::Unique,
-            CheckArg::Kafka => Check::Kafka,
-        }
-    }
-}
-
-impl CheckArg {
-    fn word(self) -> &'static str {
-        match self {
-            CheckArg::Linearizable => "linearizable",
-            CheckArg::Sequential => "sequential",
-            CheckArg::Converges => "converges",
-            CheckArg::ReadYourWrites => "read-your-writes",
-            CheckArg::MonotonicReads => "monotonic-reads",
-            CheckArg::Causal => "causal",
-            CheckArg::Unique => "unique",
-            CheckArg::Kafka => "kafka",
-        }
-    }
-
-    /// The argument of a command-line word (`read-your-writes`), if it is one.
-    pub fn from_word(word: &str) -> Option<CheckArg> {
-        <CheckArg as ValueEnum>::from_str(word, false).ok()
-    }
-}
-
-/// `home`, `sticky`, `random` or a replica's number.
-pub(crate) fn parse_contact(v: &str) -> Result<Contact, String> {
-    match v {
-        "home" => Ok(Contact::Home),
-        "sticky" => Ok(Contact::Sticky),
-        "random" => Ok(Contact::Random),
-        n => n
-            .parse::<u32>()
-            .map(|r| Contact::Fixed(ReplicaId(r)))
-            .map_err(|_| format!("home, sticky, random or a replica's number, not {n}")),
-    }
-}
-
-/// A contact rule as the command line writes it.
-fn contact_word(c: Contact) -> String {
-    match c {
-        Contact::Home => "home".to_string(),
-        Contact::Sticky => "sticky".to_string(),
-        Contact::Random => "random".to_string(),
-        Contact::Fixed(r) => r.0.to_string(),
-    }
-}
-
-/// `FROM_MS..TO_MS` in milliseconds → nanoseconds.
-fn parse_window(v: &str) -> Result<(u64, u64), String> {
-    v.split_once("..")
-        .and_then(|(x, y)| {
-            let x: f64 = x.parse().ok()?;
-            let y: f64 = y.parse().ok()?;
-            (x.is_finite() && y.is_finite() && 0.0 <= x && x < y)
-                .then_some(((x * 1e6) as u64, (y * 1e6) as u64))
-        })
-        .ok_or_else(|| format!("FROM_MS..TO_MS with FROM < TO, not {v}"))
-}
-
-/// What a run is: the scenario, the nemesis, the check and the seed; shared by the run,
-/// `chaos` and the replay lines.
-#[derive(Args, Clone, Debug, Default)]
-pub struct RunArgs {
-    /// The seed (default: the scenario's).
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// A scenario file, a bundled scenario's name (cap-partition), or `none` (no faults).
-    #[arg(long, value_name = "FILE|NAME|none")]
-    pub scenario: Option<String>,
-    /// The property checked (default: the example's).
-    #[arg(long, value_enum)]
-    pub check: Option<CheckArg>,
-    /// Which replica clients talk to: home (their group's), sticky (client i to replica
-    /// i mod n), random (each request), or a replica's number (default: the example's).
-    #[arg(long, value_name = "home|sticky|random|N", value_parser = parse_contact)]
-    pub contact: Option<Contact>,
-    /// Simulated seconds (default: the scenario's).
-    #[arg(long, value_name = "S")]
-    pub duration: Option<f64>,
-    /// Random faults and network trouble, comma-separated: jitter, loss, duplicate, crash,
-    /// partition, one-way, pause, skew, spike; or network, faults, all.
-    #[arg(long, value_name = "WORDS")]
-    pub nemesis: Option<String>,
-    /// Latency jitter: exponential latency with this mean, in ms (implies jitter).
-    #[arg(long, value_name = "MS")]
-    pub latency_ms: Option<f64>,
-    /// Loss probability of every message (implies loss).
-    #[arg(long, value_name = "P")]
-    pub loss: Option<f64>,
-    /// Duplication probability of messages between replicas (implies duplicate).
-    #[arg(long, value_name = "P")]
-    pub duplicate: Option<f64>,
-    /// Faults per simulated minute, of each kind the nemesis injects (default 6).
-    #[arg(long, value_name = "PER_MIN")]
-    pub fault_rate: Option<f64>,
-    /// Crashes lose the node's durable state too (a disk never synced).
-    #[arg(long)]
-    pub amnesia: bool,
-    /// Register and Kafka-log workloads: the number of keys (default: the example's).
-    #[arg(long, value_name = "N")]
-    pub keys: Option<u32>,
-    /// Faults to run instead of those the nemesis draws (a JSON list, as a scenario's
-    /// `faults`; `chaos` writes one for a shrunk counter-example).
-    #[arg(long, value_name = "FILE")]
-    pub faults: Option<PathBuf>,
-    /// The diagram's window (and, with --step, the events printed).
-    #[arg(long, value_name = "FROM_MS..TO_MS", value_parser = parse_window)]
-    pub window: Option<(u64, u64)>,
-    /// Print every event as it is processed, with the messages it sent.
-    #[arg(long)]
-    pub step: bool,
-    /// With --step: print this replica's state after each of its events (kv#2).
-    #[arg(long, value_name = "REPLICA")]
-    pub state: Option<String>,
-    /// Where the report goes (default out/lab/NAME).
-    #[arg(long, value_name = "DIR")]
-    pub out: Option<PathBuf>,
-    /// Print the verdict line only.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
-/// `chaos`: many seeds under a nemesis.
-#[derive(Args, Clone, Debug)]
-pub struct ChaosArgs {
-    /// The run's scenario, nemesis and check (the nemesis defaults to `all`).
-    #[command(flatten)]
-    pub run: RunArgs,
-    /// How many seeds.
-    #[arg(long, default_value_t = 20)]
-    pub seeds: u64,
-    /// The first seed (then the next ones).
-    #[arg(long, default_value_t = 1)]
-    pub first_seed: u64,
-    /// Most reruns spent shrinking the first failing seed's faults.
-    #[arg(long, default_value_t = 100)]
-    pub shrink_budget: usize,
-}
-
-/// `grade`: a pack of checks × seeds.
-#[derive(Args, Clone, Debug)]
-pub struct GradeArgs {
-    /// The pack: a directory with pack.json (or the file itself).
-    #[arg(long, value_name = "DIR")]
-    pub pack: PathBuf,
-    /// Seeds per check (default: the pack's).
-    #[arg(long)]
-    pub seeds: Option<u64>,
-    /// Write the grades as JSON here.
-    #[arg(long, value_name = "FILE")]
-    pub json: Option<PathBuf>,
-    /// Write the grades as JUnit XML here.
-    #[arg(long, value_name = "FILE")]
-    pub junit: Option<PathBuf>,
-    /// Print the summary line only.
-    #[arg(long, short)]
-    pub quiet: bool,
-}
-
-#[derive(Subcommand, Clone, Debug)]
-enum Command {
-    /// Run the node over many seeds under a nemesis; shrink the first failing seed's
-    /// faults, report it with its counter-example, diagram and replay line.
-    Chaos(ChaosArgs),
-    /// Grade the node against a pack of checks × seeds: safety all-or-nothing,
-    /// availability against thresholds; JSON and JUnit.
-    Grade(GradeArgs),
-}
-
-#[derive(Parser, Clone, Debug)]
-#[command(
-    args_conflicts_with_subcommands = true,
-    disable_version_flag = true,
-    about = "A lab node: one run under a scenario (the default), many seeds under a \
-             nemesis (chaos), or a grading pack (grade)",
-    long_about = None
-)]
-struct Cli {
-    #[command(flatten)]
-    run: RunArgs,
-    #[command(subcommand)]
-    command: Option<Command>,
-}
-
 /// An example program: a node type, its workload and defaults, and the command line.
 ///
 /// Exit code 0 when the property holds (every seed, every check), 1 when it is violated
@@ -460,46 +228,6 @@ impl Example {
     /// The example's name.
     pub fn name(&self) -> &str {
         &self.name
-    }
-
-    /// Parses the process's arguments, runs, prints, writes the report; the exit code.
-    pub fn run<N: Node>(self) -> ExitCode {
-        harness::quiet_node_panics();
-        let args: Vec<String> = std::env::args().skip(1).collect();
-        let mut out = std::io::stdout().lock();
-        match self.run_with::<N>(&args, &mut out) {
-            Ok(holds) => ExitCode::from(u8::from(!holds)),
-            Err(e) if e == CLOSED_PIPE => ExitCode::SUCCESS,
-            Err(e) => {
-                let e = e.trim_end();
-                if e.starts_with("error:") {
-                    eprintln!("{e}");
-                } else {
-                    eprintln!("error: {e}");
-                }
-                ExitCode::from(2)
-            }
-        }
-    }
-
-    /// Runs with `args` (without the program name), printing to `out`; `Ok(true)` when
-    /// the property holds.
-    pub fn run_with<N: Node>(&self, args: &[String], out: &mut dyn Write) -> Result<bool, String> {
-        let argv = std::iter::once(self.name.clone()).chain(args.iter().cloned());
-        let cli = match Cli::try_parse_from(argv) {
-            Ok(cli) => cli,
-            Err(e) if !e.use_stderr() => {
-                // --help
-                write!(out, "{e}").map_err(crate::example::write_error)?;
-                return Ok(true);
-            }
-            Err(e) => return Err(e.to_string()),
-        };
-        match cli.command {
-            None => self.run_once::<N>(&cli.run, out),
-            Some(Command::Chaos(c)) => self.chaos::<N>(&c, out),
-            Some(Command::Grade(g)) => grade::grade_command::<N>(self, &g, out),
-        }
     }
 
     /// The setup of `a` before any nemesis: the scenario (the example's by default), the
@@ -723,8 +451,12 @@ impl Example {
         )
     }
 
-    fn run_once<N: Node>(&self, a: &RunArgs, out: &mut dyn Write) -> Result<bool, String> {
-        let w = crate::example::write_error;
+    pub(crate) fn run_once<N: Node>(
+        &self,
+        a: &RunArgs,
+        out: &mut dyn Write,
+    ) -> Result<bool, String> {
+        let w = crate::args::write_error;
         let base = self.base_setup(a)?;
         let seed = a.seed.unwrap_or(base.seed);
         let setup = self.setup_for(a, "none", seed)?;
@@ -820,7 +552,7 @@ impl Example {
         files: &[PathBuf],
         replay: &str,
     ) -> Result<(), String> {
-        let w = crate::example::write_error;
+        let w = crate::args::write_error;
         write!(out, "{}", e.verdict.details).map_err(w)?;
         if let Some(p) = &e.run.world.panic {
             writeln!(out, "panic: {p}").map_err(w)?;
@@ -880,8 +612,12 @@ impl Example {
         Ok(())
     }
 
-    fn chaos<N: Node>(&self, c: &ChaosArgs, out: &mut dyn Write) -> Result<bool, String> {
-        let w = crate::example::write_error;
+    pub(crate) fn chaos<N: Node>(
+        &self,
+        c: &ChaosArgs,
+        out: &mut dyn Write,
+    ) -> Result<bool, String> {
+        let w = crate::args::write_error;
         let a = &c.run;
         if a.seed.is_some() || a.step || a.state.is_some() || a.window.is_some() {
             return Err(

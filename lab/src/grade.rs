@@ -30,8 +30,9 @@
 //! (`seeds` and `duration_s` may be given for the whole pack). Seeds run from 1. Every
 //! failure comes with the replay line of its first failing seed.
 
+use crate::args::{CheckArg, GradeArgs, RunArgs};
 use crate::chaos::run_one;
-use crate::example::{CheckArg, Example, GradeArgs, RunArgs};
+use crate::example::Example;
 use crate::harness::{self, Outcome, RunOptions};
 use crate::node::Node;
 use serde::{Deserialize, Serialize};
@@ -185,7 +186,7 @@ pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), String> {
             }
         }
         if let Some(word) = &c.contact {
-            if let Err(e) = crate::example::parse_contact(word) {
+            if let Err(e) = crate::args::parse_contact(word) {
                 return bad(format!("checks[{i}].contact"), e);
             }
         }
@@ -228,7 +229,7 @@ fn run_args(pack: &Pack, base: &Path, c: &PackCheck) -> RunArgs {
         contact: c
             .contact
             .as_deref()
-            .and_then(|w| crate::example::parse_contact(w).ok()),
+            .and_then(|w| crate::args::parse_contact(w).ok()),
         ..RunArgs::default()
     }
 }
@@ -435,7 +436,7 @@ pub(crate) fn grade_command<N: Node>(
     g: &GradeArgs,
     out: &mut dyn Write,
 ) -> Result<bool, String> {
-    let w = crate::example::write_error;
+    let w = crate::args::write_error;
     if g.seeds == Some(0) {
         return Err("--seeds: at least 1".to_string());
     }

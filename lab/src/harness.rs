@@ -562,7 +562,7 @@ pub fn run<N: Node>(
             sim.set_message_log(MessageLogConfig::window(window.from, to, STEP_LOG));
         }
         step_printing::<N>(&mut sim, limits, window, watch, options.stop_at_panic, out)
-            .map_err(crate::example::write_error)?
+            .map_err(crate::args::write_error)?
     } else {
         sim.run(limits)
     };

@@ -18,8 +18,8 @@
 //! - [`Nemesis`] (`nemesis`): seeded random faults and network trouble for a run;
 //!   `chaos`: many seeds, and the shrinking of a failing seed's faults; `grade`: a pack of
 //!   checks × seeds, graded, as JSON and JUnit;
-//! - [`Example`] and [`evaluate`] (`example`): all of it from `main`, with a command line
-//!   (`run`, `chaos`, `grade`).
+//! - [`Example`] and [`evaluate`] (`example`): all of it from `main`; `args` and `cli`:
+//!   its command line (clap: one run, `chaos`, `grade`) and exit codes.
 //!
 //! A whole lab in a few lines (a register that forgets nothing because nothing fails):
 //!
@@ -66,7 +66,9 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod args;
 pub mod chaos;
+pub mod cli;
 pub mod example;
 pub mod grade;
 pub mod harness;
@@ -80,7 +82,8 @@ pub mod setup;
 pub mod verdict;
 pub mod workload;
 
-pub use example::{evaluate, Evaluation, Example, RunArgs};
+pub use args::RunArgs;
+pub use example::{evaluate, Evaluation, Example};
 pub use harness::{LabRun, NodePanic, OpRecord, Outcome, RunOptions};
 pub use nemesis::Nemesis;
 pub use node::{ClientId, Node, NodeCtx, ReplicaId, Request, TimerId};

@@ -202,7 +202,7 @@ fn verdict_html(
     charts: &[reports::report::Rendered],
     replay: &str,
 ) -> String {
-    let esc = reports::chart::escape;
+    let esc = reports::format::escape;
     let mut h = String::from("<section id=\"verdict\"><h2>Verdict</h2>\n");
     h.push_str(&format!(
         "<p><strong>{}</strong></p>\n",
@@ -266,7 +266,7 @@ pub fn write(
     );
     report.html = report.html.replace(
         &generic,
-        &format!("<pre>{}</pre>", reports::chart::escape(replay)),
+        &format!("<pre>{}</pre>", reports::format::escape(replay)),
     );
     report.markdown = report.markdown.replace(
         &format!("caplab run <scenario file> --seed {}\n", results.seed),

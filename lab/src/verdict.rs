@@ -391,7 +391,8 @@ fn register_verdict(
                     .is_none()
                     .then(|| unknown_label(&call, ops, o.id))?
             };
-            let mut details = models::checker::render::verdict_labelled(&report.verdict, &label);
+            let mut details =
+                models::checker::linearizable::verdict_labelled(&report.verdict, &label);
             if check == Check::Sequential {
                 details = details.replace(
                     "behaves like a single register",

@@ -540,7 +540,8 @@ pub fn summarise(
     };
     let horizon_h = horizon_s / 3600.0;
     let nodes = crate::scenario::node_names(design).len().saturating_sub(1);
-    let cost_usd = crate::scenario::cost::month_usd(design).map(|m| m * horizon_h / HOURS_PER_MONTH);
+    let cost_usd =
+        crate::scenario::cost::month_usd(design).map(|m| m * horizon_h / HOURS_PER_MONTH);
     let ok_mean = requests_ok.mean();
     let reps = f64::from(rel.replications.max(1));
     let names: Vec<&String> = design.failures.keys().collect();

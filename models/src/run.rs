@@ -60,7 +60,10 @@ pub fn run_design_accounted(
     seed: u64,
 ) -> Result<(DesignResult, Accounting), String> {
     let (result, accounting) = single_run::run_design_accounted(scenario, design, seed)?;
-    Ok((with_reliability(scenario, design, seed, result)?, accounting))
+    Ok((
+        with_reliability(scenario, design, seed, result)?,
+        accounting,
+    ))
 }
 
 /// [`run_design`] in single-step mode (see [`single_run::run_design_stepped`]).

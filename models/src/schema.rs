@@ -2915,7 +2915,10 @@ mod tests {
         check_enum(
             &schema,
             "Scale",
-            &[crate::scenario::sweep::Scale::Linear, crate::scenario::sweep::Scale::Log],
+            &[
+                crate::scenario::sweep::Scale::Linear,
+                crate::scenario::sweep::Scale::Log,
+            ],
         );
     }
 

@@ -24,8 +24,8 @@ pub use crate::validate::sweep::{apply, problems};
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::Value;
     use serde_json::json;
+    use serde_json::Value;
 
     fn param(v: Value) -> SweepParameter {
         serde_json::from_value(v).expect("parameter")

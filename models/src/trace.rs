@@ -21,8 +21,8 @@
 //! position plus one. `NO_SPAN` (0) means "not traced".
 
 use crate::msg::Outcome;
-pub use crate::results::trace::{KeptBecause, Span, SpanKind, Trace};
 use crate::plan::{CauseId, Plan};
+pub use crate::results::trace::{KeptBecause, Span, SpanKind, Trace};
 use crate::scenario::TraceSpec;
 use sim_core::network::NodeId;
 use sim_core::rng::{splitmix64, stable_hash};

@@ -4,7 +4,7 @@
 //! checker's counter-example with, when the caller drew one, the space-time diagram of
 //! the window around it.
 
-use crate::chart::escape;
+use crate::format::escape;
 use crate::narrative::consistency_sentences;
 use crate::table::{consistency_html, consistency_markdown};
 use models::results::RunResults;

@@ -9,10 +9,10 @@
 //! `4.5`, `12`); fields containing a comma, a quote or a line break are quoted, quotes
 //! doubled (RFC 4180).
 
+use crate::format::{field, float};
 use crate::report::Report;
 use crate::stats::Replications;
 use models::results::{DesignResult, RunResults};
-use std::collections::BTreeSet;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -103,48 +103,10 @@ pub fn endpoints_csv(results: &RunResults) -> String {
 /// `design`). Names that collide after sanitising get `-2`, `-3`, ... so no file
 /// overwrites another.
 pub fn series_file_names(results: &RunResults) -> Vec<String> {
-    design_stems(results)
+    crate::format::design_stems(results)
         .into_iter()
         .map(|stem| format!("series-{stem}.csv"))
         .collect()
-}
-
-/// Each design's name sanitised for a file name, made unique with `-2`, `-3`, ...
-fn design_stems(results: &RunResults) -> Vec<String> {
-    let mut used = BTreeSet::new();
-    results
-        .designs
-        .iter()
-        .map(|d| {
-            let base = sanitise(&d.name);
-            let mut stem = base.clone();
-            let mut n = 1;
-            while !used.insert(stem.clone()) {
-                n += 1;
-                stem = format!("{base}-{n}");
-            }
-            stem
-        })
-        .collect()
-}
-
-/// The stem of each design's space-time files, in design order: `spacetime-<name>` (named
-/// like the series files), the message window `<stem>.json` beside `results.json` and the
-/// figure `figures/<stem>.svg` of the report.
-pub fn spacetime_stems(results: &RunResults) -> Vec<String> {
-    design_stems(results)
-        .into_iter()
-        .map(|stem| format!("spacetime-{stem}"))
-        .collect()
-}
-
-/// A space-time [`Window`](crate::spacetime::Window) as pretty JSON with a trailing
-/// newline (deterministic: fields in declaration order).
-pub fn spacetime_json(window: &crate::spacetime::Window) -> String {
-    let mut json = serde_json::to_string_pretty(window)
-        .expect("a message window is plain data and always serialises");
-    json.push('\n');
-    json
 }
 
 /// Writes each window as `spacetime-<design>.json` in `dir` (see [`spacetime_stems`]);
@@ -155,9 +117,16 @@ pub fn write_spacetime(
     windows: &[crate::spacetime::Window],
 ) -> std::io::Result<Vec<PathBuf>> {
     let mut files = Vec::new();
-    for (d, stem) in results.designs.iter().zip(spacetime_stems(results)) {
+    for (d, stem) in results
+        .designs
+        .iter()
+        .zip(crate::spacetime::spacetime_stems(results))
+    {
         if let Some(w) = windows.iter().find(|w| w.design == d.name) {
-            files.push((format!("{stem}.json"), spacetime_json(w).into_bytes()));
+            files.push((
+                format!("{stem}.json"),
+                crate::spacetime::spacetime_json(w).into_bytes(),
+            ));
         }
     }
     if files.is_empty() {
@@ -176,7 +145,11 @@ pub fn read_spacetime(
 ) -> Result<(Vec<crate::spacetime::Window>, Vec<String>), String> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
-    for (d, stem) in results.designs.iter().zip(spacetime_stems(results)) {
+    for (d, stem) in results
+        .designs
+        .iter()
+        .zip(crate::spacetime::spacetime_stems(results))
+    {
         if crate::spacetime::first_violation(d, results.duration_s).is_none() {
             continue;
         }
@@ -245,7 +218,7 @@ pub fn write_traces(dir: &Path, results: &RunResults) -> std::io::Result<Vec<Pat
             continue;
         }
         std::fs::create_dir_all(dir)?;
-        let stem = format!("traces-{}", sanitise(&d.name));
+        let stem = format!("traces-{}", crate::format::sanitise(&d.name));
         for (suffix, value) in [
             ("otlp", crate::trace::otlp_json(&d.traces)),
             ("chrome", crate::trace::chrome_json(&d.traces)),
@@ -425,55 +398,6 @@ pub(crate) fn opt_float(x: Option<f64>) -> String {
     x.map_or_else(String::new, float)
 }
 
-/// A float for CSV: rounded to 6 decimals, trailing zeros (and point) trimmed, no `-0`.
-pub(crate) fn float(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    trimmed(x, 6)
-}
-
-/// `x` with at most `decimals` decimals, trailing zeros and a lone point removed, and never
-/// `-0`: the shortest stable text for a number in files and titles.
-pub(crate) fn trimmed(x: f64, decimals: usize) -> String {
-    let text = format!("{x:.decimals$}");
-    let text = if text.contains('.') {
-        text.trim_end_matches('0').trim_end_matches('.')
-    } else {
-        &text
-    };
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text.to_string()
-    }
-}
-
-/// A CSV text field, quoted when it contains a comma, a quote or a line break.
-pub(crate) fn field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-/// A design name made safe for a file name: `[A-Za-z0-9_-]`, others replaced by `_`.
-fn sanitise(name: &str) -> String {
-    if name.is_empty() {
-        return "design".to_string();
-    }
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '_' || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
-}
-
 /// Writes a sweep's files into `dir`: `sweep.json`, `sweep.jsonl` (the rows' lines as
 /// given, in the order given), `sweep.csv`, `report.md`, `index.html` and
 /// `charts/sweep-*.svg`. Returns the paths written.
@@ -557,6 +481,7 @@ pub fn read_sweep(
 mod tests {
     use super::*;
     use crate::fixtures::sample;
+    use crate::format::{field, float};
 
     /// A fresh directory under the system temp dir, unique per process and test.
     struct TempDir(PathBuf);

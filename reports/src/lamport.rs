@@ -177,7 +177,7 @@ fn ms(ns: u64) -> String {
 
 /// A duration in ms with at most 3 decimals, trailing zeros trimmed (`0.6`, `287.25`).
 fn ms_short(ns: u64) -> String {
-    crate::files::trimmed(ns as f64 / 1e6, 3)
+    crate::format::trimmed(ns as f64 / 1e6, 3)
 }
 
 /// Words of `text` in lines of at most `width` pixels at `size` px (a word longer than a

@@ -5,8 +5,8 @@
 //! series: a window counts for a fault when it overlaps the fault's interval; "outside
 //! faults" means the measured windows (after the warm-up) that overlap no fault.
 
+use crate::format::{magnitude, percent, seconds, thousands};
 use crate::stats::{Difference, Replications, METRICS};
-use crate::table::{magnitude, percent, seconds, thousands};
 use models::results::{DesignResult, FaultWindow, RunResults, WindowRow};
 
 /// Failed share, successes per second and the highest p99 of some windows.

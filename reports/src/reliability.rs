@@ -6,9 +6,9 @@
 //! Uptime near 100% hides the differences that matter on a linear axis, so the charts put
 //! downtime per 30 days beside it; rates are per 30 days so that horizons compare.
 
+use crate::chart::Rendered;
 use crate::chart::{BarPanel, BarsData, ChartKind, ChartSpec};
-use crate::report::Rendered;
-use crate::table::{magnitude, seconds, thousands};
+use crate::format::{magnitude, seconds, thousands};
 use models::results::{ReliabilitySummary, RunResults};
 use std::fmt::Write as _;
 
@@ -332,7 +332,7 @@ pub fn html(h: &mut String, results: &RunResults, charts: &[Rendered]) {
     if rel.is_empty() {
         return;
     }
-    let esc = crate::chart::escape;
+    let esc = crate::format::escape;
     h.push_str("<section id=\"reliability\">\n<h2>Operation over months</h2>\n");
     h.push_str(
         "<p>Failures and repairs of every component over the horizon; each distinct system \

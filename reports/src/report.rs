@@ -2,24 +2,17 @@
 //! network) and a Markdown summary, both pure functions of the results, the optional
 //! replication statistics and the rendered charts.
 
-use crate::chart::{self, escape, ChartSpec};
+use crate::chart;
 use crate::consistency;
 pub use crate::consistency::Figure;
+use crate::format::{escape, magnitude, ms, percent, seconds, thousands};
 use crate::narrative::{interval, narrative};
 use crate::stats::{Replications, METRICS};
-use crate::table::{magnitude, ms, percent, seconds, thousands};
 use models::results::{DesignResult, RunResults};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-/// A chart with its SVG.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Rendered {
-    /// What was drawn.
-    pub spec: ChartSpec,
-    /// The SVG document.
-    pub svg: String,
-}
+pub use crate::chart::Rendered;
 
 /// A report: the HTML page, the Markdown summary, and the charts they show.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,7 +27,7 @@ pub struct Report {
     pub figures: Vec<Figure>,
 }
 
-/// Builds the report of a run: draws every chart of [`chart::charts`] as SVG and lays out
+/// Builds the report of a run: draws every chart of [`crate::run_charts::charts`] as SVG and lays out
 /// the page and the summary.
 pub fn build(results: &RunResults, reps: Option<&Replications>) -> Result<Report, String> {
     build_with(results, reps, Vec::new())
@@ -47,7 +40,7 @@ pub fn build_with(
     reps: Option<&Replications>,
     figures: Vec<Figure>,
 ) -> Result<Report, String> {
-    let charts = chart::charts(results, reps)
+    let charts = crate::run_charts::charts(results, reps)
         .into_iter()
         .map(|spec| {
             let svg = chart::svg(&spec).map_err(|e| format!("chart {}: {e}", spec.id))?;

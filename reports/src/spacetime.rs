@@ -394,7 +394,7 @@ pub fn windows(
 /// match its design: same digest, same counter-example window.
 pub fn figures(results: &RunResults, windows: &[Window]) -> Result<Vec<Figure>, String> {
     let mut out = Vec::new();
-    let ids = crate::files::spacetime_stems(results);
+    let ids = spacetime_stems(results);
     for (d, id) in results.designs.iter().zip(ids) {
         let Some(v) = first_violation(d, results.duration_s) else {
             continue;
@@ -436,14 +436,33 @@ pub fn figures(results: &RunResults, windows: &[Window]) -> Result<Vec<Figure>, 
                  (stretches without events cut short, marked ≈), the counter-example's \
                  operations in orange, dropped messages ending in a cross{evicted}.",
                 d.name,
-                crate::table::seconds(v.from_ns as f64 / 1e9),
-                crate::table::seconds(v.to_ns as f64 / 1e9),
+                crate::format::seconds(v.from_ns as f64 / 1e9),
+                crate::format::seconds(v.to_ns as f64 / 1e9),
                 v.store
             ),
             svg: diagram.svg(),
         });
     }
     Ok(out)
+}
+
+/// The stem of each design's space-time files, in design order: `spacetime-<name>` (named
+/// like the series files), the message window `<stem>.json` beside `results.json` and the
+/// figure `figures/<stem>.svg` of the report.
+pub fn spacetime_stems(results: &RunResults) -> Vec<String> {
+    crate::format::design_stems(results)
+        .into_iter()
+        .map(|stem| format!("spacetime-{stem}"))
+        .collect()
+}
+
+/// A space-time [`Window`](crate::spacetime::Window) as pretty JSON with a trailing
+/// newline (deterministic: fields in declaration order).
+pub fn spacetime_json(window: &Window) -> String {
+    let mut json = serde_json::to_string_pretty(window)
+        .expect("a message window is plain data and always serialises");
+    json.push('\n');
+    json
 }
 
 #[cfg(test)]
@@ -637,7 +656,7 @@ mod tests {
         assert_eq!(w.messages[1].fate, "partitioned");
         assert_eq!(w.records().unwrap(), messages()[..2].to_vec());
         // The file's text reads back to the same window.
-        let back: Window = serde_json::from_str(&crate::files::spacetime_json(w)).unwrap();
+        let back: Window = serde_json::from_str(&spacetime_json(w)).unwrap();
         assert_eq!(&back, w);
         let drawn = figures(&r, &saved).unwrap();
         assert_eq!(drawn.len(), 1);

@@ -8,9 +8,9 @@
 //! sorted by (point, design): a run in one go, a resumed run and merged shards go through
 //! the same path, so they give the same bytes.
 
-use crate::chart::{slug, sweep_chart, ChartSpec, SweepData, SweepLine, Threshold};
+use crate::chart::{sweep_chart, ChartSpec, SweepData, SweepLine, Threshold};
+use crate::format::{magnitude, percent, slug, thousands};
 use crate::stats::{metric_value, METRICS};
-use crate::table::{magnitude, percent, thousands};
 use models::assertions::Verdict;
 use models::results::DesignResult;
 use serde::{Deserialize, Serialize};
@@ -207,7 +207,7 @@ impl Unit {
 
     /// A bound as written, in the unit shown (`300 ms`, `1%`).
     pub fn bound(&self, v: f64) -> String {
-        let n = crate::files::trimmed(v * self.scale, 6);
+        let n = crate::format::trimmed(v * self.scale, 6);
         match self.suffix {
             "%" => format!("{n}%"),
             "" => n,
@@ -352,12 +352,12 @@ pub fn parse_shard(s: &str) -> Option<(usize, usize)> {
 }
 
 fn csv_float(x: f64) -> String {
-    crate::files::float(x)
+    crate::format::float(x)
 }
 
 fn value_text(v: &Value) -> String {
     match v {
-        Value::String(s) => crate::files::field(s),
+        Value::String(s) => crate::format::field(s),
         other => other.to_string(),
     }
 }
@@ -370,7 +370,7 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
     let mut out = String::from("point");
     for p in &meta.parameters {
         out.push(',');
-        out.push_str(&crate::files::field(&p.name));
+        out.push_str(&crate::format::field(&p.name));
     }
     out.push_str(",design,replications");
     for (m, _, _) in METRICS {
@@ -381,7 +381,7 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
         .filter(|m| !fixed_column(m))
         .collect();
     for m in &named {
-        let m = crate::files::field(m);
+        let m = crate::format::field(m);
         let _ = write!(out, ",{m},{m}_ci95");
     }
     out.push_str(",cost_month_usd,objectives_met,digest,objectives_missed\n");
@@ -399,7 +399,7 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
         let _ = write!(
             out,
             ",{},{}",
-            crate::files::field(&r.design),
+            crate::format::field(&r.design),
             r.replications
         );
         for (m, _, _) in METRICS {
@@ -426,7 +426,7 @@ pub fn rows_csv(meta: &SweepMeta, rows: &[SweepRow]) -> String {
             r.cost_month_usd.map(csv_float).unwrap_or_default(),
             r.failed.is_empty(),
             r.digest,
-            crate::files::field(&r.failed.join("; "))
+            crate::format::field(&r.failed.join("; "))
         );
     }
     out
@@ -951,7 +951,7 @@ fn rows_markdown(meta: &SweepMeta, rows: &[SweepRow]) -> String {
 
 /// The sweep table as HTML (escaped; numbers right-aligned).
 fn rows_html(meta: &SweepMeta, rows: &[SweepRow]) -> String {
-    use crate::chart::escape;
+    use crate::format::escape;
     let (header, lines, left) = table(meta, rows);
     let class = |l: bool| if l { "" } else { " class=\"n\"" };
     let mut out = String::from("<table class=\"sweep\">\n<thead><tr>");
@@ -1025,7 +1025,7 @@ pub fn report_markdown(meta: &SweepMeta, rows: &[SweepRow], charts: &[ChartSpec]
 /// `index.html`: the same as [`report_markdown`], self-contained (inline SVG), styled
 /// like a run's report.
 pub fn report_html(meta: &SweepMeta, rows: &[SweepRow], charts: &[(ChartSpec, String)]) -> String {
-    use crate::chart::escape;
+    use crate::format::escape;
     let mut out = String::from(
         "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n",

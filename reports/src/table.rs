@@ -4,6 +4,7 @@
 //! right-aligned and text left-aligned, every line of a table is padded to the same
 //! width and ends with `\n`. Colour (ANSI) only through [`render_text_styled`].
 
+use crate::format::{magnitude, ms, percent, seconds, thousands};
 use models::results::{LatencySummary, RequestCounts, RunResults};
 use std::collections::BTreeSet;
 
@@ -677,64 +678,6 @@ fn failure_cell(rate: f64) -> Cell {
     }
 }
 
-/// `1234567` → `1,234,567`.
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
-/// A latency or a rate: 2 decimals below 10, 1 below 1000, none above (with thousands
-/// separators). The precision is chosen on the rounded value, so 9.999 gives `10.0`.
-/// Non-finite values give `-`.
-pub(crate) fn magnitude(x: f64) -> String {
-    if !x.is_finite() {
-        return "-".to_string();
-    }
-    let x = if x == 0.0 { 0.0 } else { x }; // no "-0.00"
-    let a = x.abs();
-    if a < 9.995 {
-        format!("{x:.2}")
-    } else if a < 999.95 {
-        format!("{x:.1}")
-    } else {
-        let rounded = a.round();
-        let sign = if x < 0.0 { "-" } else { "" };
-        if rounded < u64::MAX as f64 {
-            format!("{sign}{}", thousands(rounded as u64))
-        } else {
-            format!("{x:.0}")
-        }
-    }
-}
-
-/// A latency that may not exist: [`magnitude`], or `—` when there were no samples (no
-/// successful request is not zero latency).
-pub(crate) fn ms(x: Option<f64>) -> String {
-    x.map_or_else(|| "—".to_string(), magnitude)
-}
-
-/// A fraction as a percentage with 2 decimals (`0.0123` → `1.23`); `-` if not finite.
-pub(crate) fn percent(rate: f64) -> String {
-    if !rate.is_finite() {
-        return "-".to_string();
-    }
-    let p = rate * 100.0;
-    let p = if p == 0.0 { 0.0 } else { p };
-    format!("{p:.2}")
-}
-
-/// Seconds for the title: shortest form, at most 3 decimals (`70`, `0.5`).
-pub(crate) fn seconds(s: f64) -> String {
-    crate::files::trimmed(s, 3)
-}
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Align {
     Left,
@@ -781,7 +724,7 @@ impl Table {
 
     /// The table as HTML (`class` on the `<table>`); alerts get `class="alert"`.
     fn html(&self, class: &str) -> String {
-        let esc = crate::chart::escape;
+        let esc = crate::format::escape;
         let align = |a: &Align| match a {
             Align::Left => "",
             Align::Right => " class=\"n\"",
@@ -895,6 +838,7 @@ impl Table {
 mod tests {
     use super::*;
     use crate::fixtures::sample;
+    use crate::format::{magnitude, percent, seconds, thousands};
 
     /// Every line of `table` has the rule's width, but for trailing spaces (lines are
     /// trimmed, so a left-aligned last column may end short), and no line has any.

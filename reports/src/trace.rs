@@ -448,7 +448,7 @@ pub fn featured(traces: &[Trace]) -> Option<&Trace> {
 
 /// Escapes text for SVG and HTML.
 fn xml(s: &str) -> String {
-    crate::chart::escape(s)
+    crate::format::escape(s)
 }
 
 /// One request's trace as an SVG waterfall (no script): a row per span in tree order

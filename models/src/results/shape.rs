@@ -291,4 +291,3 @@ impl<'de> de::VariantAccess<'de> for Shape {
         de::Deserializer::deserialize_struct(self, "", fields, visitor)
     }
 }
-

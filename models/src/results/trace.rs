@@ -144,4 +144,3 @@ impl Span {
         !matches!(self.status, "ok" | "cancelled" | "swallowed")
     }
 }
-

@@ -98,18 +98,15 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
                 format!("{at}.replications"),
                 "a confidence needs at least 2 replications",
             )),
-            (Some(n), _) if n > MAX_REPLICATIONS => {
-                out.push(Problem::new(
-                    format!("{at}.replications"),
-                    format!(
-                        "{n} replications, more than the limit of {}",
-                        MAX_REPLICATIONS
-                    ),
-                ))
-            }
+            (Some(n), _) if n > MAX_REPLICATIONS => out.push(Problem::new(
+                format!("{at}.replications"),
+                format!(
+                    "{n} replications, more than the limit of {}",
+                    MAX_REPLICATIONS
+                ),
+            )),
             _ => {}
         }
     }
     out
 }
-

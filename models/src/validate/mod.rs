@@ -18,9 +18,9 @@ pub mod cost;
 pub mod reliability;
 pub mod sweep;
 
+use crate::scenario;
 pub use crate::scenario::limits;
 pub use crate::scenario::node_count;
-use crate::scenario;
 use crate::scenario::{
     Arrivals, CallSpec, Design, FaultAction, Scenario, Service, Step, Wait, FORMAT_VERSION,
 };

@@ -1,9 +1,7 @@
 //! Checking the `sweep` section: every point is expanded and validated like a file.
 
 use super::Problem;
-use crate::scenario::sweep::{
-    base_value, set_path, set_path_all, Point, Scale, Sweep, MAX_POINTS,
-};
+use crate::scenario::sweep::{base_value, set_path, set_path_all, Point, Scale, Sweep, MAX_POINTS};
 use crate::scenario::Scenario;
 use serde_json::Value;
 
