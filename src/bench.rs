@@ -17,7 +17,7 @@
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Exp1};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use sim_core::dist::Dist;
 use sim_core::network::NodeId;
 use sim_core::rng::SimRng;
@@ -574,6 +574,44 @@ fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
     )
 }
 
+/// Log-normal draws per wall second (every latency of the bundled scenarios is one): the
+/// engine's `Dist` (a polar-method normal: a `libm::log`, a root and a division, 27% of
+/// candidate pairs rejected) against `exp` of the ziggurat normal, both through `libm::exp`.
+fn log_normal_row(draws: u64, rounds: usize) -> BenchRow {
+    let (mu, sigma) = (1.0, 0.5);
+    let dist = Dist::LogNormal { mu, sigma };
+    measure(
+        "log-normal draws: Dist vs ziggurat normal",
+        rounds,
+        || {
+            let mut rng = SimRng::stream(5, "node/sampler", 0);
+            let mut acc = 0u64;
+            for _ in 0..draws {
+                acc = acc.wrapping_add(dist.sample_duration_ms(&mut rng).0);
+            }
+            std::hint::black_box(acc);
+            Work {
+                logical: draws,
+                steps: draws,
+            }
+        },
+        || {
+            let mut rng = ChaCha8Rng::seed_from_u64(5);
+            let mut acc = 0u64;
+            for _ in 0..draws {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let ms = libm::exp(mu + sigma * z);
+                acc = acc.wrapping_add(SimDuration::from_millis_f64(ms).0);
+            }
+            std::hint::black_box(acc);
+            Work {
+                logical: draws,
+                steps: draws,
+            }
+        },
+    )
+}
+
 /// The models `caplab bench --only` can run alone (once, one side), for `/usr/bin/time -v`.
 pub const MODELS: [&str; 5] = ["hold-1k", "hold-100k", "mmc", "mmc-net", "timers"];
 
@@ -647,6 +685,7 @@ pub fn run_engine_benches(scale: f64, rounds: usize) -> Vec<BenchRow> {
             || timers_bare(1_000, per_caller),
         ),
         sampler_row(n(10_000_000.0), rounds),
+        log_normal_row(n(10_000_000.0), rounds),
     ]
 }
 
@@ -670,8 +709,9 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
     out.push_str(
         "events: logical events (M/M/4: an arrival and a departure per customer); engine/ev: \
          the engine's events per logical event (M/M/4 as one component: two timers per \
-         customer; sent source -> station: a timer, a message and a departure); both sides sample with a ziggurat, except \
-         the last row: the engine's Dist (libm inverse CDF) against the ziggurat\n",
+         customer; sent source -> station: a timer, a message and a departure); both sides \
+         sample with a ziggurat, except the last two rows: the engine's Dist (exponential: \
+         libm inverse CDF; log-normal: polar-method normal) against a ziggurat\n",
     );
     out
 }
