@@ -11,11 +11,13 @@
 //! Models: the hold model (each event schedules one more at now + Exp(1 ms)) with 1,000 and
 //! 100,000 events outstanding; an M/M/c queue counted in logical events (an arrival and a
 //! departure per customer, whatever the engine's model needs: its events per customer are
-//! shown beside it); and a timer-heavy model in which 99% of timeouts are cancelled.
+//! shown beside it), written as one component with two timers, and again as a source that
+//! sends each arrival to a station over the network (a timer, a message, a departure); and a
+//! timer-heavy model in which 99% of timeouts are cancelled.
 
 use rand::{Rng, RngCore, SeedableRng};
 use rand_chacha::ChaCha8Rng;
-use rand_distr::{Distribution, Exp1};
+use rand_distr::{Distribution, Exp1, StandardNormal};
 use sim_core::dist::Dist;
 use sim_core::network::NodeId;
 use sim_core::rng::SimRng;
@@ -227,6 +229,51 @@ impl Component<Mmc, MmcWorld> for Station {
     }
 }
 
+/// The same queue as one component, as a user of the public API would write it: an
+/// arrival timer and a departure timer, two engine events per customer (the bare loop's
+/// two). The source-and-station model above also sends each arrival over the network.
+struct MmcNode {
+    servers: usize,
+    busy: usize,
+    queue: VecDeque<SimTime>,
+}
+
+impl Component<Mmc, MmcWorld> for MmcNode {
+    fn on_event(&mut self, event: Event<Mmc>, ctx: &mut Ctx<'_, Mmc, MmcWorld>) {
+        match event {
+            Event::Init => {
+                let d = exp_ns(ctx.rng(), MMC_INTERARRIVAL_NS);
+                ctx.set_timer(SimDuration(d), Mmc::Arrival);
+            }
+            Event::Timer(Mmc::Arrival) => {
+                let world = ctx.world();
+                world.arrivals += 1;
+                if world.arrivals < world.customers {
+                    let d = exp_ns(ctx.rng(), MMC_INTERARRIVAL_NS);
+                    ctx.set_timer(SimDuration(d), Mmc::Arrival);
+                }
+                if self.busy < self.servers {
+                    self.busy += 1;
+                    let d = exp_ns(ctx.rng(), MMC_SERVICE_NS);
+                    ctx.set_timer(SimDuration(d), Mmc::Departure);
+                } else {
+                    self.queue.push_back(ctx.now());
+                }
+            }
+            Event::Timer(Mmc::Departure) => match self.queue.pop_front() {
+                Some(arrived) => {
+                    let wait = ctx.now().saturating_since(arrived).as_nanos();
+                    ctx.world().wait_ns_sum += u128::from(wait);
+                    let d = exp_ns(ctx.rng(), MMC_SERVICE_NS);
+                    ctx.set_timer(SimDuration(d), Mmc::Departure);
+                }
+                None => self.busy -= 1,
+            },
+            Event::Message { .. } => {}
+        }
+    }
+}
+
 const MMC_SERVERS: usize = 4;
 const MMC_RHO: f64 = 0.9;
 const MMC_SERVICE_NS: f64 = MS;
@@ -254,6 +301,31 @@ fn mmc_engine(customers: u64) -> Work {
             busy: 0,
             queue: VecDeque::new(),
             mean_ns: MMC_SERVICE_NS,
+        }),
+    );
+    sim.run(RunLimits::UNLIMITED);
+    std::hint::black_box(sim.world().wait_ns_sum);
+    Work {
+        logical: 2 * sim.world().arrivals,
+        steps: sim.events_processed(),
+    }
+}
+
+/// The one-component M/M/c: an arrival and a departure timer per customer, plus the init
+/// event (counted as one logical event, as the bare loop's first arrival is).
+fn mmc_node_engine(customers: u64) -> Work {
+    let world = MmcWorld {
+        arrivals: 0,
+        customers,
+        wait_ns_sum: 0,
+    };
+    let mut sim = Simulation::new(2, world);
+    sim.add_component(
+        "station",
+        Box::new(MmcNode {
+            servers: MMC_SERVERS,
+            busy: 0,
+            queue: VecDeque::new(),
         }),
     );
     sim.run(RunLimits::UNLIMITED);
@@ -502,8 +574,46 @@ fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
     )
 }
 
+/// Log-normal draws per wall second (every latency of the bundled scenarios is one): the
+/// engine's `Dist` (a polar-method normal: a `libm::log`, a root and a division, 27% of
+/// candidate pairs rejected) against `exp` of the ziggurat normal, both through `libm::exp`.
+fn log_normal_row(draws: u64, rounds: usize) -> BenchRow {
+    let (mu, sigma) = (1.0, 0.5);
+    let dist = Dist::LogNormal { mu, sigma };
+    measure(
+        "log-normal draws: Dist vs ziggurat normal",
+        rounds,
+        || {
+            let mut rng = SimRng::stream(5, "node/sampler", 0);
+            let mut acc = 0u64;
+            for _ in 0..draws {
+                acc = acc.wrapping_add(dist.sample_duration_ms(&mut rng).0);
+            }
+            std::hint::black_box(acc);
+            Work {
+                logical: draws,
+                steps: draws,
+            }
+        },
+        || {
+            let mut rng = ChaCha8Rng::seed_from_u64(5);
+            let mut acc = 0u64;
+            for _ in 0..draws {
+                let z: f64 = StandardNormal.sample(&mut rng);
+                let ms = libm::exp(mu + sigma * z);
+                acc = acc.wrapping_add(SimDuration::from_millis_f64(ms).0);
+            }
+            std::hint::black_box(acc);
+            Work {
+                logical: draws,
+                steps: draws,
+            }
+        },
+    )
+}
+
 /// The models `caplab bench --only` can run alone (once, one side), for `/usr/bin/time -v`.
-pub const MODELS: [&str; 4] = ["hold-1k", "hold-100k", "mmc", "timers"];
+pub const MODELS: [&str; 5] = ["hold-1k", "hold-100k", "mmc", "mmc-net", "timers"];
 
 /// Runs one model once on one side (`engine` or `bare`) and describes what it did: for
 /// measuring peak memory with an outside tool.
@@ -519,8 +629,9 @@ pub fn run_one(model: &str, side: &str, scale: f64) -> Result<String, String> {
         ("hold-1k", false) => hold_bare(1_000, n(5_000_000.0)),
         ("hold-100k", true) => hold_engine(100_000, n(5_000_000.0)),
         ("hold-100k", false) => hold_bare(100_000, n(5_000_000.0)),
-        ("mmc", true) => mmc_engine(n(1_000_000.0)),
-        ("mmc", false) => mmc_bare(n(1_000_000.0)),
+        ("mmc", true) => mmc_node_engine(n(1_000_000.0)),
+        ("mmc-net", true) => mmc_engine(n(1_000_000.0)),
+        ("mmc" | "mmc-net", false) => mmc_bare(n(1_000_000.0)),
         ("timers", true) => timers_engine(1_000, n(2_000.0)),
         ("timers", false) => timers_bare(1_000, n(2_000.0)),
         (other, _) => {
@@ -558,6 +669,12 @@ pub fn run_engine_benches(scale: f64, rounds: usize) -> Vec<BenchRow> {
         measure(
             "M/M/4 at rho 0.9, 1M customers",
             rounds,
+            || mmc_node_engine(customers),
+            || mmc_bare(customers),
+        ),
+        measure(
+            "M/M/4, arrivals sent source -> station",
+            rounds,
             || mmc_engine(customers),
             || mmc_bare(customers),
         ),
@@ -568,6 +685,7 @@ pub fn run_engine_benches(scale: f64, rounds: usize) -> Vec<BenchRow> {
             || timers_bare(1_000, per_caller),
         ),
         sampler_row(n(10_000_000.0), rounds),
+        log_normal_row(n(10_000_000.0), rounds),
     ]
 }
 
@@ -590,8 +708,10 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
     }
     out.push_str(
         "events: logical events (M/M/4: an arrival and a departure per customer); engine/ev: \
-         the engine's events per logical event; both sides sample with a ziggurat, except \
-         the last row: the engine's Dist (libm inverse CDF) against the ziggurat\n",
+         the engine's events per logical event (M/M/4 as one component: two timers per \
+         customer; sent source -> station: a timer, a message and a departure); both sides \
+         sample with a ziggurat, except the last two rows: the engine's Dist (exponential: \
+         libm inverse CDF; log-normal: polar-method normal) against a ziggurat\n",
     );
     out
 }

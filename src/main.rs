@@ -272,7 +272,8 @@ enum Command {
         #[arg(long)]
         tracing: bool,
         /// Run only this model, once, on one side (`--side`), and print what it did: for
-        /// measuring peak memory with `/usr/bin/time -v` (hold-1k, hold-100k, mmc, timers).
+        /// measuring peak memory with `/usr/bin/time -v` (hold-1k, hold-100k, mmc, mmc-net,
+        /// timers).
         #[arg(long, value_name = "MODEL")]
         only: Option<String>,
         /// The side `--only` runs: engine or bare.
