@@ -24,24 +24,28 @@ const NORMAL_ROUNDS: usize = 32;
 
 /// A probability distribution over non-negative values. Parameters are in the unit of the
 /// quantity sampled (milliseconds for durations). Call [`Dist::validate`] before sampling.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Dist {
     /// Always `value` (>= 0).
     Constant {
         /// The value.
+        #[schemars(range(min = 0))]
         value: f64,
     },
     /// Uniform between `low` and `high`, with `0 <= low <= high`.
     Uniform {
         /// The smallest value.
+        #[schemars(range(min = 0))]
         low: f64,
         /// The largest value.
+        #[schemars(range(min = 0))]
         high: f64,
     },
     /// Exponential with the given `mean` (> 0, i.e. 1 / rate): memoryless gaps.
     Exponential {
         /// The mean (1 / rate).
+        #[schemars(extend("exclusiveMinimum" = 0))]
         mean: f64,
     },
     /// Normal truncated at zero: the `Normal(mean, std_dev)` law conditioned on being
@@ -49,8 +53,10 @@ pub enum Dist {
     /// `mean >= 0` is required so that rejection accepts at least half of the candidates.
     Normal {
         /// The untruncated law's mean (>= 0).
+        #[schemars(range(min = 0))]
         mean: f64,
         /// The untruncated law's standard deviation (>= 0).
+        #[schemars(range(min = 0))]
         std_dev: f64,
     },
     /// Log-normal `exp(mu + sigma * Z)`, `Z` standard normal: `mu` and `sigma >= 0` are the
@@ -59,22 +65,27 @@ pub enum Dist {
         /// The underlying normal's mean.
         mu: f64,
         /// The underlying normal's standard deviation (>= 0).
+        #[schemars(range(min = 0))]
         sigma: f64,
     },
     /// Log-normal given by its `mean` (> 0) and 99th percentile `p99` (above the mean, by at
     /// most a factor of about 14.97); see [`log_normal_mean_p99_params`] for the derivation.
     LogNormalMeanP99 {
         /// The mean (> 0).
+        #[schemars(extend("exclusiveMinimum" = 0))]
         mean: f64,
         /// The 99th percentile (above the mean).
+        #[schemars(extend("exclusiveMinimum" = 0))]
         p99: f64,
     },
     /// Pareto with minimum `scale` (x_m > 0) and tail index `shape` (alpha > 0); its mean is
     /// finite only when `shape > 1`.
     Pareto {
         /// The minimum value x_m (> 0).
+        #[schemars(extend("exclusiveMinimum" = 0))]
         scale: f64,
         /// The tail index alpha (> 0).
+        #[schemars(extend("exclusiveMinimum" = 0))]
         shape: f64,
     },
     /// Empirical percentile table `points = [[percentile, value], ...]`: percentiles strictly
@@ -82,21 +93,24 @@ pub enum Dist {
     /// of the inverse CDF.
     Empirical {
         /// `(percentile, value)` pairs, percentiles from 0 to 100.
+        #[schemars(length(min = 2), inner(length(min = 2)))]
         points: Vec<(f64, f64)>,
     },
     /// Weighted mixture: each draw picks one of `parts` with probability weight / total
     /// weight, then samples it.
     Mixture {
         /// The parts and their weights.
+        #[schemars(length(min = 1))]
         parts: Vec<MixturePart>,
     },
 }
 
 /// One component of a [`Dist::Mixture`].
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MixturePart {
     /// Relative weight (positive, finite); normalised by the sum over all parts.
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub weight: f64,
     /// The distribution drawn from when this part is picked.
     pub dist: Dist,

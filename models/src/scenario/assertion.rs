@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// An expectation on the results of every design (or of one).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Assertion {
     /// `METRIC OP NUMBER` (ops `<`, `<=`, `>`, `>=`, `==`, `!=`; a number may end in `%`), or
@@ -16,9 +16,11 @@ pub struct Assertion {
     /// The bound must hold for the far end of this two-sided confidence interval across
     /// the replications (e.g. 0.95). Absent: the mean must satisfy it.
     #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0), extend("exclusiveMaximum" = 1))]
     pub confidence: Option<f64>,
     /// Replications needed. Absent: 5 with a `confidence`, else 1.
     #[serde(default)]
+    #[schemars(range(min = 1, max = crate::scenario::limits::MAX_REPLICATIONS))]
     pub replications: Option<u64>,
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 /// The scenario's `chaos` section: which faults to inject at random, how often, and within
 /// which limits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Chaos {
     /// Nodes the generator picks from (`service#i`, a service, a database, a broker, a
@@ -20,19 +20,24 @@ pub struct Chaos {
     pub targets: Vec<String>,
     /// No chaos fault starts before this, in seconds. Absent: at the end of the warm-up.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub start_s: Option<f64>,
     /// Every chaos fault has ended this many seconds before the run does, so that work in
     /// flight can drain before the invariants are judged.
     #[serde(default = "default_quiet_s")]
+    #[schemars(range(min = 0))]
     pub quiet_s: f64,
     /// Most chaos faults active at once.
     #[serde(default = "default_max_concurrent")]
+    #[schemars(range(min = 1))]
     pub max_concurrent: u32,
     /// Shortest chaos fault, in seconds.
     #[serde(default = "default_min_duration_s")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub min_duration_s: f64,
     /// Longest chaos fault, in seconds.
     #[serde(default = "default_max_duration_s")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub max_duration_s: f64,
     /// Kill a node (it restarts when the fault ends: a supervisor or an autoscaler
     /// replacing it).
@@ -56,6 +61,7 @@ pub struct Chaos {
     pub clock_skew: Option<ClockSkewChaos>,
     /// Seeds `caplab chaos` runs when `--runs` is not given.
     #[serde(default = "default_runs")]
+    #[schemars(range(min = 1))]
     pub runs: u32,
 }
 
@@ -80,37 +86,43 @@ fn default_runs() -> u32 {
 }
 
 /// How often one kind of chaos fault arrives, and how many a run may have.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChaosRate {
     /// Mean arrivals per simulated minute (a Poisson process).
+    #[schemars(range(min = 0))]
     pub rate_per_min: f64,
     /// Most faults of this kind in one run. Absent: no limit but the others.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub max: Option<u32>,
 }
 
 /// Latency injection: a rate and the extra one-way latency.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LatencyChaos {
     /// Mean arrivals per simulated minute (a Poisson process).
+    #[schemars(range(min = 0))]
     pub rate_per_min: f64,
     /// Most latency faults in one run. Absent: no limit but the others.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub max: Option<u32>,
     /// Extra one-way latency of each fault, in milliseconds (drawn once per fault).
     pub extra_ms: Dist,
 }
 
 /// CPU slowdown: a rate and the slowdown factor.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SlowChaos {
     /// Mean arrivals per simulated minute (a Poisson process).
+    #[schemars(range(min = 0))]
     pub rate_per_min: f64,
     /// Most slow faults in one run. Absent: no limit but the others.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub max: Option<u32>,
     /// Multiplier on the node's work durations, drawn once per fault (3: three times as
     /// slow; values below 1 would speed it up).
@@ -118,13 +130,15 @@ pub struct SlowChaos {
 }
 
 /// Clock skew: a rate, the offset and the drift.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClockSkewChaos {
     /// Mean arrivals per simulated minute (a Poisson process).
+    #[schemars(range(min = 0))]
     pub rate_per_min: f64,
     /// Most clock-skew faults in one run. Absent: no limit but the others.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub max: Option<u32>,
     /// How far the clock is off, in milliseconds, drawn once per fault; ahead or behind
     /// with even odds.

@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What a design costs to run, per month, in US dollars.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Cost {
     /// Price of each node (service instance, database, broker, store) per month.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub per_node_month_usd: f64,
     /// Price per node of the named components (a service: each of its instances),
     /// replacing `per_node_month_usd` for them.
@@ -19,6 +20,7 @@ pub struct Cost {
     pub nodes_month_usd: BTreeMap<String, f64>,
     /// A fixed amount per month on top (managed services, licences).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub fixed_month_usd: f64,
 }
 

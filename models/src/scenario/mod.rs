@@ -19,9 +19,10 @@ use std::collections::BTreeMap;
 /// The scenario-file format version this build reads.
 pub const FORMAT_VERSION: u32 = 1;
 
-/// A whole scenario file.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A caplab scenario: one question, several designs facing the same workload and faults.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
+#[schemars(title = "caplab scenario")]
 pub struct Scenario {
     /// Optional JSON Schema reference for editors; ignored by caplab.
     #[serde(
@@ -30,22 +31,29 @@ pub struct Scenario {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "present_string"
     )]
+    #[schemars(with = "String")]
     pub schema: Option<String>,
     /// Format version; must be 1.
+    #[schemars(extend("const" = FORMAT_VERSION))]
     pub version: u32,
     /// Short name (used in results and reports).
+    #[schemars(length(min = 1, max = crate::scenario::limits::MAX_NAME_CHARS))]
     pub name: String,
     /// What the scenario asks and every assumption it makes.
     pub description: String,
     /// The scenario seed; `caplab run --seed` overrides it.
+    #[schemars(range(min = 0))]
     pub seed: u64,
     /// Simulated time of one run, in seconds (measured part plus warm-up).
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub duration_s: f64,
     /// Leading seconds excluded from metrics (requests issued before it are not counted).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub warmup_s: f64,
     /// Width of a time-series window, in seconds.
     #[serde(default = "default_window_s")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub window_s: f64,
     /// Safety limits that stop a runaway scenario.
     #[serde(default)]
@@ -59,6 +67,7 @@ pub struct Scenario {
     #[serde(default)]
     pub faults: Vec<FaultSpec>,
     /// The designs compared.
+    #[schemars(length(min = 1))]
     pub designs: Vec<Design>,
     /// Parameters to sweep (`caplab sweep`): numeric fields by JSON path, crossed as a grid.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -88,13 +97,14 @@ fn present_string<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Strin
 /// Which request traces a run keeps, and the caps that bound their memory. Every request's
 /// spans are buffered while it is in flight; when it ends, its trace is kept if it was
 /// sampled, failed or slow (tail-based sampling), within `max_traces`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TraceSpec {
     /// Fraction of requests kept whatever happens to them, chosen by a hash of the seed
     /// and the request's number (the same requests in every design; no random stream is
     /// drawn from).
     #[serde(default = "default_sample_rate")]
+    #[schemars(range(min = 0, max = 1))]
     pub sample_rate: f64,
     /// Also keep the trace of every request that fails (error, timeout, rejected).
     #[serde(default = "yes")]
@@ -102,17 +112,21 @@ pub struct TraceSpec {
     /// Also keep the trace of every request slower than this, in milliseconds (requests
     /// still in flight at the end count by their age). Absent: slowness keeps nothing.
     #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub slow_ms: Option<f64>,
     /// Most traces kept per design. Beyond it failed traces displace slow ones, slow ones
     /// displace sampled ones, and what is left out is counted (`tracing.dropped_over_cap`).
     #[serde(default = "default_max_traces")]
+    #[schemars(range(min = 1))]
     pub max_traces: u32,
     /// Most spans one trace holds; later spans are counted, not kept (at most 65,535).
     #[serde(default = "default_max_spans_per_trace")]
+    #[schemars(range(min = 1, max = 65535))]
     pub max_spans_per_trace: u32,
     /// Most spans buffered at once for the requests in flight: the memory bound of tail
     /// sampling (about 48 bytes a span). Spans beyond it are counted, not kept.
     #[serde(default = "default_max_buffered_spans")]
+    #[schemars(range(min = 1))]
     pub max_buffered_spans: u64,
 }
 
@@ -147,23 +161,27 @@ fn default_window_s() -> f64 {
 }
 
 /// Limits that keep a huge scenario from exhausting the machine.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Limits {
     /// Most events one design's run may process; the run stops there and says so.
     #[serde(default = "default_max_events")]
+    #[schemars(range(min = 1))]
     pub max_events: u64,
     /// Most time-series windows (duration / window).
     #[serde(default = "default_max_windows")]
+    #[schemars(range(min = 1))]
     pub max_windows: usize,
     /// Most requests in flight at once in one design (further arrivals are rejected).
     #[serde(default = "default_max_in_flight")]
+    #[schemars(range(min = 1))]
     pub max_in_flight: u64,
     /// Memory budget of one design's run, in megabytes: the model state that grows with
     /// the load (events pending, requests, queued messages and log records, store writes,
     /// trace spans), estimated from counts, so the same on every machine. Checked every
     /// 65,536 events; past it the run stops (`memory_limit`).
     #[serde(default = "default_max_memory_mb")]
+    #[schemars(range(min = 1))]
     pub max_memory_mb: u64,
 }
 
@@ -192,7 +210,7 @@ impl Default for Limits {
 }
 
 /// The network every message crosses (between any two distinct nodes).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NetworkSpec {
     /// One-way latency, in milliseconds.
@@ -200,9 +218,11 @@ pub struct NetworkSpec {
     pub latency_ms: Dist,
     /// Probability that a message is lost.
     #[serde(default)]
+    #[schemars(range(min = 0, max = 1))]
     pub loss: f64,
     /// Probability that a message is delivered twice.
     #[serde(default)]
+    #[schemars(range(min = 0, max = 1))]
     pub duplicate: f64,
 }
 
@@ -221,33 +241,37 @@ impl Default for NetworkSpec {
 }
 
 /// Who sends requests, how often, and to which endpoints.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Workload {
     /// The shared arrival process: each request picks a class (without its own
     /// `arrivals`) by weight.
     pub arrivals: Arrivals,
     /// Request classes and their mix.
+    #[schemars(length(min = 1))]
     pub classes: Vec<RequestClass>,
 }
 
 /// How requests arrive.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Arrivals {
     /// Open loop: a Poisson process at a constant rate.
     Poisson {
         /// Requests per second.
+        #[schemars(range(min = 0))]
         rate_per_s: f64,
     },
     /// Open loop: a Poisson process whose rate changes at given times (peaks, spikes).
     Piecewise {
         /// Segments in increasing `from_s`; the first starts at 0.
+        #[schemars(length(min = 1))]
         segments: Vec<RateSegment>,
     },
     /// Closed loop: each user sends a request, waits for its outcome, thinks, repeats.
     Closed {
         /// Number of users.
+        #[schemars(range(min = 1, max = crate::scenario::limits::MAX_USERS))]
         users: u32,
         /// Think time between a user's requests, in milliseconds.
         think_ms: Dist,
@@ -255,18 +279,20 @@ pub enum Arrivals {
 }
 
 /// From `from_s` on (until the next segment), requests arrive at `rate_per_s`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RateSegment {
     /// Start of the segment, in seconds.
+    #[schemars(range(min = 0))]
     pub from_s: f64,
     /// Requests per second during the segment.
+    #[schemars(range(min = 0))]
     pub rate_per_s: f64,
 }
 
 /// A kind of request: which endpoint of the entry service it calls, how often, and how long
 /// the client waits.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RequestClass {
     /// The endpoint of the design's entry service (or, with `publish`, empty).
@@ -279,9 +305,11 @@ pub struct RequestClass {
     pub publish: Option<PublishSpec>,
     /// Relative weight in the mix.
     #[serde(default = "one")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub weight: f64,
     /// The client gives up after this long (the request ends as a timeout).
     #[serde(default = "default_client_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub timeout_ms: f64,
     /// An arrival process of the class's own (a storm of one kind of request, say); the
     /// class then takes no part in the shared mix and its `weight` is ignored.
@@ -293,6 +321,7 @@ pub struct RequestClass {
     /// Sends every request of the class to this instance of the entry service (users of
     /// one region, say) instead of balancing.
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub instance: Option<u32>,
     /// Keys the class's requests touch (for replicated-store steps).
     #[serde(default)]
@@ -307,13 +336,15 @@ fn default_client_timeout_ms() -> f64 {
 }
 
 /// A fault at a time, optionally undone after a duration.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FaultSpec {
     /// When the fault starts, in seconds.
+    #[schemars(range(min = 0))]
     pub at_s: f64,
     /// How long it lasts; it is then undone (restart, heal, normal speed, no spike).
     #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub duration_s: Option<f64>,
     /// What happens.
     pub action: FaultAction,
@@ -321,45 +352,54 @@ pub struct FaultSpec {
 
 /// A fault. Targets name nodes of the designs: a service name (all its instances), a
 /// service instance `name#i`, a database name, or `client`. Every design must have them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum FaultAction {
     /// The target crashes (volatile state lost); with `duration_s`, it restarts after it.
     Crash {
         /// Node(s) to crash.
+        #[schemars(length(min = 1))]
         target: String,
     },
     /// Groups of targets that cannot reach each other (the rest form one more group).
     Partition {
         /// The groups.
+        #[schemars(length(min = 1), inner(length(min = 1)))]
         groups: Vec<Vec<String>>,
     },
     /// Messages from `from` to `to` are dropped.
     OneWayPartition {
         /// Cut-off senders.
+        #[schemars(length(min = 1), inner(length(min = 1)))]
         from: Vec<String>,
         /// Unreachable receivers.
+        #[schemars(length(min = 1), inner(length(min = 1)))]
         to: Vec<String>,
     },
     /// The target's work takes `factor` times longer.
     Slow {
         /// Node(s) slowed.
+        #[schemars(length(min = 1))]
         target: String,
         /// Multiplier on work durations.
+        #[schemars(range(min = 0))]
         factor: f64,
     },
     /// Messages from or to the targets take `extra_ms` longer.
     LatencySpike {
         /// Node(s) affected; empty means all.
         #[serde(default)]
+        #[schemars(inner(length(min = 1)))]
         targets: Vec<String>,
         /// Added one-way latency in milliseconds.
+        #[schemars(range(min = 0))]
         extra_ms: f64,
     },
     /// The target's process stops for `duration_s` (required) without losing state, like a
     /// long garbage-collection pause: what is addressed to it waits.
     Pause {
         /// Node(s) paused.
+        #[schemars(length(min = 1))]
         target: String,
     },
     /// The load balancers stop sending to the target (a health check took it out of
@@ -368,11 +408,13 @@ pub enum FaultAction {
     /// anyway.
     Drain {
         /// Service instance(s) taken out of rotation.
+        #[schemars(length(min = 1))]
         target: String,
     },
     /// The target's clock is offset and drifts.
     ClockSkew {
         /// Node(s) whose clocks change.
+        #[schemars(length(min = 1))]
         target: String,
         /// Offset in milliseconds (may be negative).
         offset_ms: f64,
@@ -477,10 +519,11 @@ fn json_number(x: f64) -> String {
 }
 
 /// One architecture answering the scenario's question.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Design {
     /// Short name, unique in the file.
+    #[schemars(length(min = 1, max = crate::scenario::limits::MAX_NAME_CHARS))]
     pub name: String,
     /// What the design is.
     #[serde(default)]
@@ -488,6 +531,7 @@ pub struct Design {
     /// The service that receives the clients' requests.
     pub entry: String,
     /// Services (deployable processes), by name.
+    #[schemars(extend("minProperties" = 1))]
     pub services: BTreeMap<String, Service>,
     /// Databases, by name.
     #[serde(default)]
@@ -525,10 +569,11 @@ pub struct Design {
 /// fencing token that grows with every grant; a lease not released in time expires and the
 /// lock goes to the next waiter, whether or not the old holder knows it. State is volatile:
 /// a crash frees every lock.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LockService {
     /// How long a grant lasts unless released, in milliseconds.
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub lease_ms: f64,
     /// Time the service takes per request, in milliseconds.
     #[serde(default = "default_replica_op_ms")]
@@ -539,10 +584,11 @@ pub struct LockService {
 /// payment steps: the read-modify-write that double-spends when two payments interleave.
 /// With `fencing`, a write carrying a lock token older than the newest token the store has
 /// seen for that account is refused (Kleppmann's fencing tokens). Balances are durable.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AccountStore {
     /// Every account's balance at the start, in whole money units (cents, say).
+    #[schemars(range(min = 0))]
     pub initial_balance: u32,
     /// Refuse writes whose lock token is older than one already seen for the account.
     #[serde(default)]
@@ -552,16 +598,18 @@ pub struct AccountStore {
     pub op_ms: Dist,
     /// A payment step gives up on the store after this long (its outcome is then unknown).
     #[serde(default = "default_store_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub timeout_ms: f64,
 }
 
 /// A replicated store: `replicas` nodes (`name#0`, `name#1`, ...) each holding a value per
 /// key, kept in step by one of several protocols. Every client operation on it is recorded
 /// in a history and checked for linearizability after the run.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReplicatedStore {
     /// Number of replicas.
+    #[schemars(range(min = 1, max = 32))]
     pub replicas: u32,
     /// How replicas agree.
     pub protocol: Protocol,
@@ -570,13 +618,16 @@ pub struct ReplicatedStore {
     pub op_ms: Dist,
     /// A coordinator gives up on an operation after this long (its outcome is then unknown).
     #[serde(default = "default_store_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub timeout_ms: f64,
     /// Replicas resend every value they hold to their peers this often (multi-leader `ap`
     /// and primary/backup), so replicas that missed updates during a partition converge.
     #[serde(default = "default_anti_entropy_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub anti_entropy_ms: f64,
     /// Most operations recorded in the history (the rest are counted, not recorded).
     #[serde(default = "default_history_cap")]
+    #[schemars(range(min = 0))]
     pub history_cap: usize,
     /// How a replica reconciles two concurrent versions of a key (neither written knowing
     /// the other: accepted on both sides of a partition, or by two primaries). `cp` orders
@@ -605,7 +656,9 @@ fn zero_ms() -> Dist {
 }
 
 /// How concurrent versions are reconciled.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Conflicts {
     /// Keep the version with the newest timestamp; the other is lost (and counted).
@@ -617,7 +670,9 @@ pub enum Conflicts {
 }
 
 /// Replicas a synchronous primary waits for.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncAcks {
     /// Every replica: one unreachable backup stops every write.
@@ -633,13 +688,15 @@ pub enum SyncAcks {
 /// primary of a new epoch. Nothing stops two sides of a partition from each electing one
 /// (split brain): when they meet again the newer epoch wins, and what the other accepted
 /// meanwhile is reconciled like any concurrent write.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Failover {
     /// Silence after which a backup declares the primary dead, in milliseconds.
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub detection_ms: f64,
     /// Heartbeat period, in milliseconds.
     #[serde(default = "default_heartbeat_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub heartbeat_ms: f64,
 }
 
@@ -664,8 +721,8 @@ fn default_history_cap() -> usize {
 /// replica, which stamps it (a timestamp from its own clock, so clock skew matters, and a
 /// version vector saying which writes it supersedes), ships it to its peers, and
 /// acknowledges it once enough replicas have it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Protocol {
     /// Writes go to the primary (replica 0, or the one elected by `failover`), which
     /// acknowledges at once and ships them to the backups later; reads go to the
@@ -682,8 +739,10 @@ pub enum Protocol {
     /// acknowledged before the read began; smaller (partial) quorums may.
     Leaderless {
         /// Replicas a read waits for.
+        #[schemars(range(min = 1))]
         r: u32,
         /// Replicas that must have a write before it is acknowledged.
+        #[schemars(range(min = 1))]
         w: u32,
         /// Repair stale replicas that answered a read.
         #[serde(default = "yes")]
@@ -720,18 +779,20 @@ impl Protocol {
 }
 
 /// Keys a request class touches.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KeySpec {
     /// Number of keys (0..count).
+    #[schemars(range(min = 1))]
     pub count: u32,
     /// Zipf exponent (popular keys); absent: uniform.
     #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub zipf: Option<f64>,
 }
 
 /// An operation on a replicated store.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StoreOp {
     /// Read the request's key.
@@ -741,7 +802,7 @@ pub enum StoreOp {
 }
 
 /// A message broker node: named queues, publish/subscribe topics and partitioned logs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Broker {
     /// Messages survive a crash of the broker (written to disk); otherwise a crash loses
@@ -763,12 +824,13 @@ pub struct Broker {
 pub const DEFAULT_BROKER_CAPACITY: u64 = 10_000_000;
 
 /// A work queue.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QueueSpec {
     /// Most messages held (queued and unacknowledged); a publish beyond it is rejected or
     /// blocks (`when_full`). Absent: 10,000,000.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub capacity: Option<u64>,
     /// What a publish to a full queue does.
     #[serde(default)]
@@ -778,10 +840,12 @@ pub struct QueueSpec {
     pub delivery: Delivery,
     /// With `ack` delivery: a message not acknowledged within this time is delivered again.
     #[serde(default = "default_visibility_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub visibility_timeout_ms: f64,
     /// With `ack` delivery: a message delivered this many times without an
     /// acknowledgement is dead-lettered instead of delivered again. Absent: no limit.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub max_deliveries: Option<u32>,
     /// Queue (of the same broker) that receives dead-lettered messages, where they can be
     /// inspected or consumed. Absent: dead-lettered messages are only counted.
@@ -794,7 +858,9 @@ fn default_visibility_timeout_ms() -> f64 {
 }
 
 /// What happens to a publish when the queue is full.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum WhenFull {
     /// The publish is refused; the producer sees a rejection.
@@ -805,7 +871,9 @@ pub enum WhenFull {
 }
 
 /// How a queue hands messages to consumers.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Delivery {
     /// Naive pop (Redis `BLPOP`): a message handed out is gone from the broker; if the
@@ -818,28 +886,33 @@ pub enum Delivery {
 }
 
 /// A publish/subscribe topic.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TopicSpec {
     /// Queues (of the same broker) that each receive a copy.
+    #[schemars(length(min = 1))]
     pub subscribers: Vec<String>,
 }
 
 /// A partitioned log.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LogSpec {
     /// Number of partitions; a message goes to partition `hash(key) % partitions`.
+    #[schemars(range(min = 1, max = 16384))]
     pub partitions: u32,
     /// Records kept behind the slowest committed offset, for replay.
     #[serde(default = "default_retention_records")]
+    #[schemars(range(min = 0))]
     pub retention_records: u64,
     /// A consumer that has not polled for this long leaves its group (rebalance).
     #[serde(default = "default_session_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub session_timeout_ms: f64,
     /// Most records the log retains over all its partitions (unprocessed ones and the
     /// retention window); a publish beyond it is rejected. Absent: 10,000,000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub capacity: Option<u64>,
 }
 
@@ -851,19 +924,20 @@ fn default_session_timeout_ms() -> f64 {
 }
 
 /// A single-threaded key-value store (Redis-like): operations run one at a time.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KvStore {
     /// Time of one operation, in milliseconds.
     pub op_ms: Dist,
     /// Most operations waiting; beyond it operations are refused. Absent: unbounded.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub capacity: Option<u32>,
 }
 
 /// Makes a service a consumer: each instance runs `concurrency` loops that take a message
 /// from a queue or a log, run `endpoint`'s handler on it, then acknowledge or commit.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Consume {
     /// The broker.
@@ -881,16 +955,20 @@ pub struct Consume {
     pub endpoint: String,
     /// Consumer loops per instance (each holds one worker while it processes).
     #[serde(default = "one_u32")]
+    #[schemars(range(min = 1, max = crate::scenario::limits::MAX_CONCURRENCY))]
     pub concurrency: u32,
     /// Logs only: records fetched per poll; they are processed one after another and
     /// committed together.
     #[serde(default = "one_u32")]
+    #[schemars(range(min = 1, max = 65535))]
     pub batch: u32,
     /// A fetch waits this long for a message (blocking pop), then returns empty.
     #[serde(default = "default_block_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub block_timeout_ms: f64,
     /// Pause after an empty fetch, before the next one.
     #[serde(default = "default_sleep_ms")]
+    #[schemars(range(min = 0))]
     pub sleep_ms: f64,
 }
 
@@ -903,25 +981,29 @@ fn default_sleep_ms() -> f64 {
 
 /// A deployable process, possibly several instances behind a load balancer. Endpoints of
 /// one service call each other in-process: same worker, same pools, same fate.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Service {
     /// Number of instances.
     #[serde(default = "one_u32")]
+    #[schemars(range(min = 1))]
     pub instances: u32,
     /// How callers spread requests over the instances.
     #[serde(default)]
     pub balancer: Balancer,
     /// Worker threads per instance: requests handled at once.
+    #[schemars(range(min = 1))]
     pub workers: u32,
     /// Requests waiting for a worker, per instance; beyond it requests are rejected.
     /// Absent: unbounded (up to `limits.max_in_flight`).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub queue_capacity: Option<u32>,
     /// Database connection pools of each instance, by name.
     #[serde(default)]
     pub pools: BTreeMap<String, Pool>,
     /// Endpoint handlers: the steps each runs in order.
+    #[schemars(extend("minProperties" = 1))]
     pub handlers: BTreeMap<String, Vec<Step>>,
     /// Consume messages from a broker (a worker service).
     #[serde(default)]
@@ -933,7 +1015,9 @@ fn one_u32() -> u32 {
 }
 
 /// Load-balancing policy over a service's instances (applied by each caller).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Balancer {
     /// Each caller cycles through the instances.
@@ -948,19 +1032,22 @@ pub enum Balancer {
 }
 
 /// A connection pool to a database.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Pool {
     /// The database the connections go to.
     pub database: String,
     /// Connections in the pool.
+    #[schemars(range(min = 1))]
     pub size: u32,
     /// A query waits at most this long for a connection, then is rejected.
     #[serde(default = "default_acquire_timeout_ms")]
+    #[schemars(range(min = 0))]
     pub acquire_timeout_ms: f64,
     /// A query without an answer after this long fails and frees its connection (the
     /// driver's socket timeout), so a crashed database does not leak connections for ever.
     #[serde(default = "default_query_timeout_ms")]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub query_timeout_ms: f64,
 }
 
@@ -972,16 +1059,17 @@ fn default_query_timeout_ms() -> f64 {
 }
 
 /// A database server.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Database {
     /// Queries executed at once; more wait in line. Absent: unlimited.
     #[serde(default)]
+    #[schemars(range(min = 1))]
     pub max_concurrency: Option<u32>,
 }
 
 /// One step of an endpoint handler.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Step {
     /// Use the worker for a while.
@@ -994,6 +1082,7 @@ pub enum Step {
     /// Call several endpoints at once and wait for all, the first, or k of them.
     Parallel {
         /// The calls.
+        #[schemars(length(min = 1))]
         calls: Vec<CallSpec>,
         /// How many successes end the wait.
         #[serde(default)]
@@ -1023,6 +1112,7 @@ pub enum Step {
         store: String,
         /// Give up after this long. Absent: wait forever.
         #[serde(default)]
+        #[schemars(extend("exclusiveMinimum" = 0))]
         timeout_ms: Option<f64>,
     },
     /// Take the lock of the request's key from a lock service, waiting in line up to
@@ -1033,6 +1123,7 @@ pub enum Step {
         service: String,
         /// Longest wait for the grant, in milliseconds.
         #[serde(default = "default_lock_wait_ms")]
+        #[schemars(extend("exclusiveMinimum" = 0))]
         timeout_ms: f64,
     },
     /// Release the lock taken by an earlier `lock` step (without waiting for an answer).
@@ -1052,11 +1143,13 @@ pub enum Step {
         /// The account store (the one read).
         store: String,
         /// The amount paid, in whole money units.
+        #[schemars(range(min = 1))]
         amount: u32,
     },
     /// Fail with a probability (a bug, a bad input, a dependency's own errors).
     Fail {
         /// Probability of failing at this step.
+        #[schemars(range(min = 0, max = 1))]
         probability: f64,
         /// The cause reported.
         #[serde(default = "default_fail_cause")]
@@ -1073,7 +1166,7 @@ fn default_fail_cause() -> String {
 }
 
 /// Where a publish goes: exactly one of `queue`, `topic` and `log`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PublishSpec {
     /// The broker.
@@ -1089,11 +1182,12 @@ pub struct PublishSpec {
     pub log: Option<String>,
     /// Give up waiting for the broker after this long. Absent: wait forever.
     #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub timeout_ms: Option<f64>,
 }
 
 /// A call to an endpoint, in-process (no `service`) or over the network.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CallSpec {
     /// The service called; absent means an endpoint of the same service, in-process.
@@ -1103,9 +1197,11 @@ pub struct CallSpec {
     pub endpoint: String,
     /// Give up on an attempt after this long (network calls only). Absent: wait forever.
     #[serde(default)]
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub timeout_ms: Option<f64>,
     /// Attempts after the first one, on error or timeout (network calls only).
     #[serde(default)]
+    #[schemars(range(min = 0))]
     pub retries: u32,
     /// Delay before retry `k` (from 0): `min(max_ms, base_ms * 2^k)`, with full jitter.
     #[serde(default)]
@@ -1123,7 +1219,9 @@ pub struct CallSpec {
 }
 
 /// What a caller does with a call that failed for good.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum OnError {
     /// The step fails: the execution ends with the call's failure (its kind and cause).
@@ -1137,14 +1235,16 @@ pub enum OnError {
 }
 
 /// Exponential backoff between retries.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Backoff {
     /// First delay, in milliseconds.
     #[serde(default = "default_backoff_base_ms")]
+    #[schemars(range(min = 0))]
     pub base_ms: f64,
     /// Largest delay, in milliseconds.
     #[serde(default = "default_backoff_max_ms")]
+    #[schemars(range(min = 0))]
     pub max_ms: f64,
     /// Full jitter: the delay is uniform in [0, computed delay].
     #[serde(default = "yes")]
@@ -1174,17 +1274,21 @@ impl Default for Backoff {
 /// A circuit breaker, per calling instance and called service: after `failure_threshold`
 /// consecutive failures it opens and rejects calls for `open_ms`, then lets one probe
 /// through (half-open): success closes it, failure opens it again.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CircuitBreaker {
     /// Consecutive failures that open the breaker.
+    #[schemars(range(min = 1))]
     pub failure_threshold: u32,
     /// How long it stays open, in milliseconds.
+    #[schemars(extend("exclusiveMinimum" = 0))]
     pub open_ms: f64,
 }
 
 /// How many calls of a parallel step must succeed.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Wait {
     /// Every call must succeed.
@@ -1193,7 +1297,7 @@ pub enum Wait {
     /// The first success ends the step.
     First,
     /// `k` successes end the step.
-    Quorum(u32),
+    Quorum(#[schemars(range(min = 1))] u32),
 }
 
 /// Nodes of `design` (the client included), saturating.

@@ -10,13 +10,15 @@ use serde_json::Value;
 pub const MAX_POINTS: usize = 100_000;
 
 /// A sweep: parameters crossed as a grid.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Sweep {
     /// The parameters, crossed as a grid (the last varies fastest).
+    #[schemars(length(min = 1))]
     pub parameters: Vec<SweepParameter>,
     /// Replications per point and design (`caplab sweep --replications` overrides it).
     #[serde(default = "one_u64")]
+    #[schemars(range(min = 1, max = crate::scenario::limits::MAX_REPLICATIONS))]
     pub replications: u64,
 }
 
@@ -25,7 +27,7 @@ fn one_u64() -> u64 {
 }
 
 /// One swept parameter: a named variable set into one or more numeric fields.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepParameter {
     /// Name in tables and charts. Absent: the last key of the first path.
@@ -39,6 +41,7 @@ pub struct SweepParameter {
     pub paths: Vec<String>,
     /// The values, in order (exactly one of `values` and `range`).
     #[serde(default)]
+    #[schemars(length(min = 1))]
     pub values: Option<Vec<f64>>,
     /// Evenly spaced values, linearly or logarithmically.
     #[serde(default)]
@@ -46,7 +49,7 @@ pub struct SweepParameter {
 }
 
 /// `steps` values from `from` to `to`, both included.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepRange {
     /// First value.
@@ -54,6 +57,7 @@ pub struct SweepRange {
     /// Last value.
     pub to: f64,
     /// Number of values (at least 1; with 1, only `from`).
+    #[schemars(range(min = 1, max = crate::scenario::sweep::MAX_POINTS))]
     pub steps: u32,
     /// Spacing of the values.
     #[serde(default)]
@@ -61,7 +65,9 @@ pub struct SweepRange {
 }
 
 /// Spacing of a range.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Scale {
     /// Equal differences.
