@@ -390,12 +390,7 @@ fn availability<N: Node>(
 /// The grades as JUnit XML: one test suite, one test case per check, a failure for each
 /// check that failed.
 pub fn junit(g: &Grades) -> String {
-    let esc = |s: &str| {
-        s.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-    };
+    let esc = reports::format::escape;
     let mut x = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     x.push_str(&format!(
         "<testsuites name=\"{}\" tests=\"{}\" failures=\"{}\">\n  <testsuite name=\"{}\" \

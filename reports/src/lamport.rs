@@ -164,12 +164,7 @@ const BOLD: f64 = 1.12;
 /// Rounds of making room before labels that still find no place are left out.
 const ROUNDS: usize = 80;
 
-fn esc(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+use crate::format::escape as esc;
 
 fn ms(ns: u64) -> String {
     format!("{}.{:03}", ns / 1_000_000, (ns / 1_000) % 1_000)
