@@ -540,6 +540,19 @@ fn timers_bare(callers: usize, per_caller: u64) -> Work {
 
 // ---------------------------------------------------------------- samplers
 
+/// `draws` draws of `draw` from `rng`, summed so none is optimised away.
+fn draw_loop<R>(rng: &mut R, draws: u64, mut draw: impl FnMut(&mut R) -> u64) -> Work {
+    let mut acc = 0u64;
+    for _ in 0..draws {
+        acc = acc.wrapping_add(draw(rng));
+    }
+    std::hint::black_box(acc);
+    Work {
+        logical: draws,
+        steps: draws,
+    }
+}
+
 /// Exponential draws per wall second: the engine's `Dist` (inverse CDF, `libm::log`) over a
 /// `SimRng` against the bare loop's ziggurat over its own ChaCha8, alternating.
 fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
@@ -549,28 +562,9 @@ fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
         rounds,
         || {
             let mut rng = SimRng::stream(4, "node/sampler", 0);
-            let mut acc = 0u64;
-            for _ in 0..draws {
-                acc = acc.wrapping_add(dist.sample_duration_ms(&mut rng).0);
-            }
-            std::hint::black_box(acc);
-            Work {
-                logical: draws,
-                steps: draws,
-            }
+            draw_loop(&mut rng, draws, |r| dist.sample_duration_ms(r).0)
         },
-        || {
-            let mut rng = ChaCha8Rng::seed_from_u64(4);
-            let mut acc = 0u64;
-            for _ in 0..draws {
-                acc = acc.wrapping_add(exp_ns(&mut rng, MS));
-            }
-            std::hint::black_box(acc);
-            Work {
-                logical: draws,
-                steps: draws,
-            }
-        },
+        || draw_loop(&mut ChaCha8Rng::seed_from_u64(4), draws, |r| exp_ns(r, MS)),
     )
 }
 
@@ -585,29 +579,13 @@ fn log_normal_row(draws: u64, rounds: usize) -> BenchRow {
         rounds,
         || {
             let mut rng = SimRng::stream(5, "node/sampler", 0);
-            let mut acc = 0u64;
-            for _ in 0..draws {
-                acc = acc.wrapping_add(dist.sample_duration_ms(&mut rng).0);
-            }
-            std::hint::black_box(acc);
-            Work {
-                logical: draws,
-                steps: draws,
-            }
+            draw_loop(&mut rng, draws, |r| dist.sample_duration_ms(r).0)
         },
         || {
-            let mut rng = ChaCha8Rng::seed_from_u64(5);
-            let mut acc = 0u64;
-            for _ in 0..draws {
-                let z: f64 = StandardNormal.sample(&mut rng);
-                let ms = libm::exp(mu + sigma * z);
-                acc = acc.wrapping_add(SimDuration::from_millis_f64(ms).0);
-            }
-            std::hint::black_box(acc);
-            Work {
-                logical: draws,
-                steps: draws,
-            }
+            draw_loop(&mut ChaCha8Rng::seed_from_u64(5), draws, |r| {
+                let z: f64 = StandardNormal.sample(r);
+                SimDuration::from_millis_f64(libm::exp(mu + sigma * z)).0
+            })
         },
     )
 }
