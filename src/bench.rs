@@ -715,12 +715,13 @@ pub fn run_scenario_benches(scale: f64, raw_eps: f64) -> Result<String, String> 
         let scenario = models::bundled::load_path_or_name(std::path::Path::new(file))
             .map_err(|e| e.to_string())?;
         for design in &scenario.designs {
-            let mut s = scenario.clone();
             // Stretch the run so that about a million requests are issued.
-            let probe = models::run::run_design(&s, design, s.seed)?;
-            let per_s = probe.requests.total as f64 / (s.duration_s - s.warmup_s);
-            s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
-            s.limits.max_windows = usize::MAX;
+            let probe = models::run::run_design(&scenario, design, scenario.seed)?;
+            let per_s = probe.requests.total as f64 / (scenario.duration_s - scenario.warmup_s);
+            let s = scenario.edited(|s| {
+                s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
+                s.limits.max_windows = usize::MAX;
+            })?;
             let (wall, cpu, r) = timed(|| models::run::run_design(&s, design, s.seed));
             let r = r?;
             let cpu_eps = cpu.map_or("-".to_string(), |c| {
@@ -747,11 +748,15 @@ pub fn run_scenario_benches(scale: f64, raw_eps: f64) -> Result<String, String> 
 /// (12 million events at `scale` 1): wall time and simulated seconds per wall second.
 fn pipeline_bench(scale: f64) -> Result<String, String> {
     let file = std::path::Path::new("event-pipeline");
-    let mut s = models::bundled::load_path_or_name(file).map_err(|e| e.to_string())?;
-    s.workload.arrivals = models::scenario::Arrivals::Poisson {
-        rate_per_s: 200_000.0,
-    };
-    s.duration_s = (60.0 * scale).max(s.faults.iter().map(|f| f.at_s + 1.0).fold(2.0, f64::max));
+    let s = models::bundled::load_path_or_name(file)
+        .map_err(|e| e.to_string())?
+        .edited(|s| {
+            s.workload.arrivals = models::scenario::Arrivals::Poisson {
+                rate_per_s: 200_000.0,
+            };
+            s.duration_s =
+                (60.0 * scale).max(s.faults.iter().map(|f| f.at_s + 1.0).fold(2.0, f64::max));
+        })?;
     let design = s
         .designs
         .iter()
@@ -830,11 +835,12 @@ pub fn reliability_bench(scale: f64) -> Result<String, String> {
         let fast = models::reliability::summarise(&scenario, design, scenario.seed)?
             .ok_or_else(|| "no summary".to_string())?;
         let fast_s = t.elapsed().as_secs_f64();
-        let mut short = scenario.clone();
-        if let Some(r) = short.reliability.as_mut() {
-            r.horizon_days = days;
-        }
-        short.limits.max_windows = usize::MAX;
+        let short = scenario.edited(|s| {
+            if let Some(r) = s.reliability.as_mut() {
+                r.horizon_days = days;
+            }
+            s.limits.max_windows = usize::MAX;
+        })?;
         let t = Instant::now();
         let full = models::reliability::full_run(&short, design, scenario.seed, 0)?;
         let full_s = t.elapsed().as_secs_f64();
@@ -906,12 +912,13 @@ pub fn tracing_bench(scale: f64, rounds: usize) -> Result<String, String> {
         let scenario = models::bundled::load_path_or_name(std::path::Path::new(file))
             .map_err(|e| e.to_string())?;
         for design in &scenario.designs {
-            let mut s = scenario.clone();
-            s.trace = None;
+            let s = scenario.edited(|s| s.trace = None)?;
             let probe = models::run::run_design(&s, design, s.seed)?;
             let per_s = probe.requests.total as f64 / (s.duration_s - s.warmup_s);
-            s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
-            s.limits.max_windows = usize::MAX;
+            let s = s.edited(|s| {
+                s.duration_s = s.warmup_s + (1_000_000.0 * scale / per_s).max(1.0);
+                s.limits.max_windows = usize::MAX;
+            })?;
             let (mut off, mut on_) = ((Vec::new(), Vec::new()), (Vec::new(), Vec::new()));
             let mut last = None;
             for _ in 0..rounds {

@@ -5,7 +5,8 @@
 
 use crate::{load, replicate, sanitise, EXIT_FAILURE, EXIT_INPUT};
 use models::chaos::{self, Violation};
-use models::scenario::{Design, Scenario};
+use models::plan::Checked as CheckedScenario;
+use models::scenario::Design;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -145,7 +146,7 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
 
 /// Runs every (design, seed) on `jobs` threads; `out[design][seed]`, whatever the threads.
 fn run_all(
-    scenario: &Scenario,
+    scenario: &CheckedScenario,
     designs: &[&Design],
     seeds: &[u64],
     jobs: usize,
@@ -162,6 +163,7 @@ fn run_all(
                 .map_or_else(|| "panicked".to_string(), |r| r.digest),
             violations: c.violations,
         });
+        let result = result.map_err(String::from);
         *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
     });
     let mut out: Vec<Vec<Checked>> = designs.iter().map(|_| Vec::new()).collect();
@@ -185,7 +187,7 @@ fn run_all(
 /// fails, and returns the text to print.
 fn counterexample(
     file: &Path,
-    scenario: &Scenario,
+    scenario: &CheckedScenario,
     design: &Design,
     seed: u64,
     violations: &[Violation],
@@ -219,7 +221,7 @@ fn counterexample(
         o.shrink_budget,
     )?;
     let replay = chaos::replay(scenario, &design.name, seed, &shrunk.faults);
-    let again = chaos::check_run(&replay, design, seed)?;
+    let again = chaos::check_run(&CheckedScenario::new(replay.clone())?, design, seed)?;
     let reproduced = again
         .violations
         .iter()
@@ -262,7 +264,7 @@ fn counterexample(
 /// `chaos.json`: every run's seed, digest and violations, per design.
 fn write_summary(
     dir: &Path,
-    scenario: &Scenario,
+    scenario: &CheckedScenario,
     designs: &[&Design],
     seeds: &[u64],
     checked: &[Vec<Checked>],

@@ -22,7 +22,7 @@ mod sweep;
 mod trace;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use models::scenario::Scenario;
+use models::plan::Checked;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -559,7 +559,7 @@ fn print_or_exit(text: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-fn load(file: &Path) -> Result<Scenario, ExitCode> {
+fn load(file: &Path) -> Result<Checked, ExitCode> {
     models::bundled::load_path_or_name(file).map_err(|e| {
         eprint!("{e}");
         if !e.to_string().ends_with('\n') {
@@ -696,6 +696,7 @@ fn run(
             sim_core::time::SimTime(to),
             reports::spacetime::MAX_MESSAGES,
         )
+        .map_err(String::from)
     });
     let windows = match windows {
         Ok(w) => w,
@@ -782,7 +783,7 @@ fn run(
 }
 
 /// The scenario at point `p` of its sweep.
-fn at_point(scenario: &Scenario, p: usize) -> Result<Scenario, String> {
+fn at_point(scenario: &Checked, p: usize) -> Result<Checked, String> {
     let sweep = scenario
         .sweep
         .as_ref()
@@ -791,7 +792,9 @@ fn at_point(scenario: &Scenario, p: usize) -> Result<Scenario, String> {
         return Err(format!("the sweep has {} points", sweep.point_count()));
     }
     let base = models::sweep::base_value(scenario)?;
-    Ok(models::sweep::apply(&base, sweep, p)?.scenario)
+    Ok(Checked::new(
+        models::sweep::apply(&base, sweep, p)?.scenario,
+    )?)
 }
 
 /// Builds and writes a report (with the space-time figures of `windows`); returns the
@@ -967,7 +970,7 @@ fn sanitise(name: &str) -> String {
 }
 
 /// Every `--design` names a design of the file; otherwise an input error that lists them.
-fn known_designs(file: &Path, scenario: &Scenario, designs: &[String]) -> Result<(), ExitCode> {
+fn known_designs(file: &Path, scenario: &Checked, designs: &[String]) -> Result<(), ExitCode> {
     match designs
         .iter()
         .find(|d| !scenario.designs.iter().any(|x| &x.name == *d))
@@ -1033,7 +1036,7 @@ fn list(dir: Option<&Path>) -> ExitCode {
 }
 
 /// One scenario of `caplab list`: its name, the first sentence of its description, its designs.
-fn list_entry(name: &str, loaded: Result<Scenario, models::load::ScenarioError>) -> String {
+fn list_entry(name: &str, loaded: Result<Checked, models::load::ScenarioError>) -> String {
     match loaded {
         Ok(s) => {
             let first = s

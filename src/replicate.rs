@@ -2,8 +2,9 @@
 //! simulation, so results do not depend on which thread ran it or when: they are collected
 //! by index, and the output is byte-identical whatever the number of jobs.
 
+use models::plan::Checked;
 use models::results::DesignResult;
-use models::scenario::{Design, Scenario};
+use models::scenario::Design;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -22,7 +23,7 @@ pub fn jobs(requested: usize) -> usize {
 /// Each run reports its progress in simulated time to `progress`, from the thread that
 /// runs it.
 pub fn run_all(
-    scenario: &Scenario,
+    scenario: &Checked,
     designs: &[&Design],
     seeds: &[u64],
     jobs: usize,
@@ -53,7 +54,7 @@ pub fn run_all(
             failed.store(true, Ordering::Relaxed);
         }
         let mut slot = slots[i].lock().unwrap_or_else(|e| e.into_inner());
-        *slot = Some(result);
+        *slot = Some(result.map_err(String::from));
     };
     let threads = jobs.clamp(1, tasks);
     if threads == 1 {

@@ -172,12 +172,20 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
         .collect();
     // The points of this shard still to run, applied.
     let mut points = Vec::new();
+    let mut checked = Vec::new();
     for i in (0..meta.points).filter(|i| i % n == k) {
         if (0..meta.designs.len()).all(|d| have.contains(&(i, d))) {
             continue;
         }
-        match models::sweep::apply(&base, &spec, i) {
-            Ok(p) => points.push(p),
+        match models::sweep::apply(&base, &spec, i).and_then(|p| {
+            let c = models::plan::Checked::new(p.scenario.clone())
+                .map_err(|e| format!("point {i}: {e}"))?;
+            Ok((p, c))
+        }) {
+            Ok((p, c)) => {
+                points.push(p);
+                checked.push(c);
+            }
             Err(e) => {
                 eprintln!("{}: sweep: {e}", file.display());
                 return ExitCode::from(EXIT_INPUT);
@@ -207,8 +215,9 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
         let (c, rep) = (t / seeds.len(), t % seeds.len());
         let cell = &cells[c];
         let point = &points[cell.point];
-        let design = &point.scenario.designs[cell.design];
-        let result = models::run::run_design(&point.scenario, design, seeds[rep]);
+        let scenario = &checked[cell.point];
+        let design = &scenario.designs[cell.design];
+        let result = models::run::run_design(scenario, design, seeds[rep]);
         bar.inc(1);
         let result = match result {
             Ok(r) => r,

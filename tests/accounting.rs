@@ -220,9 +220,9 @@ proptest! {
 
     #[test]
     fn every_request_ends_exactly_once(k in knobs()) {
-        let s = scenario(&k);
-        let problems = models::validate::validate(&s);
-        prop_assert!(problems.is_empty(), "generated an invalid scenario: {problems:?}");
+        let s = models::plan::Checked::new(scenario(&k));
+        prop_assert!(s.is_ok(), "generated an invalid scenario: {:?}", s.err());
+        let s = s.expect("checked");
         let design = &s.designs[0];
         let mut run = models::run::build(&s, design, s.seed).expect("builds");
         run.sim.run(RunLimits::until(run.plan.end));

@@ -2,12 +2,17 @@
 //! run, shrunk counter-examples that still fail when replayed (S13).
 
 use models::chaos::{self, check_run};
+use models::plan::Checked;
 use models::scenario::{FaultAction, FaultSpec, Scenario};
 use std::path::Path;
 use std::process::Command;
 
-fn load(file: &str) -> Scenario {
+fn load(file: &str) -> Checked {
     models::load::load_file(Path::new(file)).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn checked(s: Scenario) -> Checked {
+    Checked::new(s).unwrap_or_else(|e| panic!("{e}"))
 }
 
 fn design<'a>(s: &'a Scenario, name: &str) -> &'a models::scenario::Design {
@@ -75,7 +80,7 @@ fn every_design_faces_the_same_schedule_appended_to_the_scenarios_own_faults() {
     // out: same digest, same results, for every design.
     let plain = chaos::with_faults(&s, &generated);
     assert!(plain.chaos.is_none());
-    let again = models::run::run_scenario(&plain, seed, &[]).unwrap();
+    let again = models::run::run_scenario(&checked(plain), seed, &[]).unwrap();
     for (a, b) in r.designs.iter().zip(&again.designs) {
         assert_eq!(a, b, "design {}", a.name);
     }
@@ -83,7 +88,7 @@ fn every_design_faces_the_same_schedule_appended_to_the_scenarios_own_faults() {
 
 #[test]
 fn chaos_with_every_rate_at_zero_changes_no_stream_and_no_byte() {
-    let mut s = load("scenarios/chaos.json");
+    let mut s = load("scenarios/chaos.json").into_scenario();
     let c = s.chaos.as_mut().unwrap();
     for rate in [
         c.kill.as_mut().map(|r| &mut r.rate_per_min),
@@ -96,9 +101,9 @@ fn chaos_with_every_rate_at_zero_changes_no_stream_and_no_byte() {
         *rate = 0.0;
     }
     c.latency.as_mut().unwrap().rate_per_min = 0.0;
-    let with = models::run::run_scenario(&s, 5, &[]).unwrap();
+    let with = models::run::run_scenario(&checked(s.clone()), 5, &[]).unwrap();
     s.chaos = None;
-    let without = models::run::run_scenario(&s, 5, &[]).unwrap();
+    let without = models::run::run_scenario(&checked(s), 5, &[]).unwrap();
     assert_eq!(with, without);
 }
 
@@ -136,7 +141,7 @@ fn a_shrunk_counterexample_is_minimal_and_still_fails_when_replayed_from_its_fil
     for i in 0..shrunk.faults.len() {
         let mut fewer = shrunk.faults.clone();
         fewer.remove(i);
-        let c = check_run(&chaos::with_faults(&s, &fewer), naive, seed).unwrap();
+        let c = check_run(&checked(chaos::with_faults(&s, &fewer)), naive, seed).unwrap();
         assert!(c.violations.is_empty(), "fault {i} was not needed");
     }
     // The acknowledged design survives the very same schedule.
@@ -160,7 +165,7 @@ fn a_publish_delayed_past_its_timeout_by_a_paused_broker_holds_no_freed_request(
                 },
             }];
             let c = check_run(
-                &chaos::with_faults(&s, &faults),
+                &checked(chaos::with_faults(&s, &faults)),
                 d,
                 11_409_396_526_365_357_622,
             )

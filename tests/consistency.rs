@@ -67,13 +67,13 @@ fn s6_cp_refuses_the_minority_and_stays_linearizable_ap_serves_everyone_and_is_n
 /// The report's space-time diagram of AP's counter-example: drawn from a second run with
 /// the message log on (same digest), it shows the counter-example's operations and the
 /// partition dropping the write the stale read missed; CP has none.
-fn s6_space_time_diagrams(s: &Scenario, r: &RunResults) {
+fn s6_space_time_diagrams(s: &models::plan::Checked, r: &RunResults) {
     let mut runs = Vec::new();
     let windows = reports::spacetime::windows(r, |name, from, to| {
         runs.push(name.to_string());
         let d = s.designs.iter().find(|d| d.name == name).unwrap();
         let t = sim_core::time::SimTime;
-        models::run::record_messages(s, d, r.seed, t(from), t(to), 4_000)
+        models::run::record_messages(s, d, r.seed, t(from), t(to), 4_000).map_err(String::from)
     })
     .unwrap();
     assert_eq!(runs, ["ap", "ap-siblings"]);
@@ -124,6 +124,12 @@ fn s6_space_time_diagrams(s: &Scenario, r: &RunResults) {
     assert!(report.html.contains("<section id=\"consistency\">"));
     assert!(report.html.contains("figure-spacetime-ap"));
     assert_eq!(report.html.matches("<svg").count(), report.charts.len() + 2);
+}
+
+/// Checks `s` and runs its first design under `seed`.
+fn run_first(s: &Scenario, seed: u64) -> DesignResult {
+    let s = models::plan::Checked::new(s.clone()).unwrap_or_else(|e| panic!("{e}"));
+    models::run::run_design(&s, &s.designs[0], seed).unwrap()
 }
 
 fn scenario(seed: u64, protocol: Protocol, replicas: u32, faults: Vec<FaultSpec>) -> Scenario {
@@ -277,7 +283,7 @@ proptest! {
         let s = scenario(seed, Protocol::Cp, 5, faults);
         let problems = models::validate::validate(&s);
         prop_assert!(problems.is_empty(), "{problems:?}");
-        let r = models::run::run_design(&s, &s.designs[0], seed).unwrap();
+        let r = run_first(&s, seed);
         let store = &r.stores["kv"];
         prop_assert_eq!(&store.linearizability, "linearizable", "{:?}", store.counterexample);
         prop_assert_eq!(store.stale_reads, 0);
@@ -290,7 +296,7 @@ fn without_faults_strict_quorums_and_synchronous_replication_never_read_stale() 
     for protocol in [Protocol::Cp, Protocol::PrimaryBackupSync] {
         for seed in 1..4 {
             let s = scenario(seed, protocol, 3, Vec::new());
-            let r = models::run::run_design(&s, &s.designs[0], seed).unwrap();
+            let r = run_first(&s, seed);
             let store = &r.stores["kv"];
             assert_eq!(store.stale_reads, 0, "{protocol:?} seed {seed}");
             assert_eq!(
@@ -319,7 +325,7 @@ fn asynchronous_replication_reads_stale_values_where_synchronous_does_not() {
             },
         ],
     };
-    let r = models::run::run_design(&s, &s.designs[0], 7).unwrap();
+    let r = run_first(&s, 7);
     let store = &r.stores["kv"];
     assert!(store.stale_reads > 0, "{store:?}");
     assert_eq!(store.linearizability, "violation");
@@ -345,7 +351,7 @@ fn strict_leaderless_quorums_never_read_stale_without_faults_partial_ones_do() {
     for seed in 1..4 {
         let mut s = scenario(seed, leaderless(2, 2), 3, Vec::new());
         store_mut(&mut s).replication_delay_ms = Dist::constant(2.0);
-        let r = models::run::run_design(&s, &s.designs[0], seed).unwrap();
+        let r = run_first(&s, seed);
         let store = &r.stores["kv"];
         assert_eq!(store.stale_reads, 0, "r=2 w=2 seed {seed}: {store:?}");
         assert!(store.reads > 300 && store.writes_acked > 200);
@@ -353,7 +359,7 @@ fn strict_leaderless_quorums_never_read_stale_without_faults_partial_ones_do() {
     // r = w = 1: a read may ask a replica the write has not reached yet.
     let mut s = scenario(5, leaderless(1, 1), 3, Vec::new());
     store_mut(&mut s).replication_delay_ms = Dist::constant(2.0);
-    let r = models::run::run_design(&s, &s.designs[0], 5).unwrap();
+    let r = run_first(&s, 5);
     let store = &r.stores["kv"];
     assert!(store.stale_reads > 0, "{store:?}");
     assert_eq!(store.linearizability, "violation");
@@ -375,7 +381,7 @@ fn partition_of_app0_with_its_replica() -> Vec<FaultSpec> {
 fn ap_last_writer_wins_drops_one_side_of_each_conflict_siblings_keep_both() {
     let mut lww = scenario(11, Protocol::Ap, 3, partition_of_app0_with_its_replica());
     lww.network.duplicate = 0.0;
-    let r = models::run::run_design(&lww, &lww.designs[0], 11).unwrap();
+    let r = run_first(&lww, 11);
     let store = &r.stores["kv"];
     // Each of the 4 keys was written on both sides: at the heal, one side's latest version
     // of each loses to the other's; later writes of a key may diverge again before the
@@ -387,7 +393,7 @@ fn ap_last_writer_wins_drops_one_side_of_each_conflict_siblings_keep_both() {
     assert_eq!(store.sibling_reads, 0);
     let mut siblings = lww.clone();
     store_mut(&mut siblings).conflicts = Conflicts::Siblings;
-    let r = models::run::run_design(&siblings, &siblings.designs[0], 11).unwrap();
+    let r = run_first(&siblings, 11);
     let store = &r.stores["kv"];
     assert_eq!(store.lost_writes, 0, "{store:?}");
     assert!(store.sibling_reads > 0, "{store:?}");
@@ -407,7 +413,7 @@ fn primary_crash(seed: u64, protocol: Protocol, failover: Option<Failover>) -> D
     let st = store_mut(&mut s);
     st.replication_delay_ms = Dist::constant(20.0);
     st.failover = failover;
-    models::run::run_design(&s, &s.designs[0], seed).unwrap()
+    run_first(&s, seed)
 }
 
 /// Share of the writes that ended in `[from, to)` seconds that failed.
@@ -469,7 +475,7 @@ fn replication_lag_follows_the_delay_and_reads_turn_fresh_after_it() {
     s.network.duplicate = 0.0;
     s.network.latency_ms = Dist::constant(0.5);
     store_mut(&mut s).replication_delay_ms = Dist::constant(10.0);
-    let r = models::run::run_design(&s, &s.designs[0], 21).unwrap();
+    let r = run_first(&s, 21);
     let store = &r.stores["kv"];
     // Lag = shipping delay + one-way latency, exactly (the histogram's error is < 0.4%).
     let lag = store.replication_lag_ms.expect("writes were replicated");

@@ -488,7 +488,9 @@ fn a_fault_target_the_lab_does_not_have_is_an_error_with_its_position() {
     );
     // A target the designs have but the lab does not (a scenario edited in code): the
     // lab's own check, with the position of the value in the file's text.
-    let mut scenario = models::load::load_file(Path::new(CAP)).expect("bundled");
+    let mut scenario = models::load::load_file(Path::new(CAP))
+        .expect("bundled")
+        .into_scenario();
     let FaultAction::Partition { groups } = &mut scenario.faults[0].action else {
         panic!("the bundled fault is a partition")
     };

@@ -10,7 +10,7 @@ use sim_core::simulation::RunLimits;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-fn load(file: &str) -> Scenario {
+fn load(file: &str) -> models::plan::Checked {
     models::load::load_file(Path::new(file)).unwrap_or_else(|e| panic!("{e}"))
 }
 
@@ -116,14 +116,18 @@ fn s7_async_inventory_shows_78_ms_and_0_3_percent_failure_beside_sync() {
 
 #[test]
 fn s8_pipeline_scales_with_instances_and_loses_no_event_when_one_is_killed() {
-    let mut s = load("scenarios/event-pipeline.json");
     // A shorter run keeps the test quick: same rates, the kill earlier.
-    s.duration_s = 6.0;
-    s.warmup_s = 1.0;
-    s.faults[0].at_s = 2.5;
-    s.faults[0].duration_s = Some(1.5);
-    s.designs
-        .retain(|d| ["processors-1", "processors-10", "processors-100"].contains(&d.name.as_str()));
+    let s = load("scenarios/event-pipeline.json")
+        .edited(|s| {
+            s.duration_s = 6.0;
+            s.warmup_s = 1.0;
+            s.faults[0].at_s = 2.5;
+            s.faults[0].duration_s = Some(1.5);
+            s.designs.retain(|d| {
+                ["processors-1", "processors-10", "processors-100"].contains(&d.name.as_str())
+            });
+        })
+        .unwrap_or_else(|e| panic!("{e}"));
     let r = models::run::run_scenario(&s, s.seed, &[]).unwrap();
     // Throughput before the kill (1 s to 2 s), per second.
     let rate = |d: &DesignResult| -> f64 {
@@ -339,12 +343,8 @@ fn knobs() -> impl Strategy<Value = Knobs> {
 }
 
 fn run(k: &Knobs) -> MessageStats {
-    let s = scenario(k);
-    let problems = models::validate::validate(&s);
-    assert!(
-        problems.is_empty(),
-        "invalid generated scenario: {problems:?}"
-    );
+    let s = models::plan::Checked::new(scenario(k))
+        .unwrap_or_else(|e| panic!("invalid generated scenario: {e}"));
     let mut run = models::run::build(&s, &s.designs[0], s.seed).expect("builds");
     run.sim.run(RunLimits::until(run.plan.end));
     run.sim.world().messages.clone()

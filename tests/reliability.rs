@@ -2,12 +2,12 @@
 //! series, redundant parallel instances), against the full request-level simulation of the
 //! same failure timelines, and S11's figures.
 
+use models::plan::Checked;
 use models::results::ReliabilitySummary;
-use models::scenario::Scenario;
 use serde_json::{json, Value};
 
 /// A scenario of one `get` endpoint at 20 requests/s; `designs` as JSON.
-fn scenario(reliability: Value, designs: Value) -> Scenario {
+fn scenario(reliability: Value, designs: Value) -> Checked {
     let v = json!({
         "version": 1, "name": "rel", "description": "reliability test", "seed": 21,
         "duration_s": 10, "warmup_s": 2, "window_s": 1,
@@ -43,7 +43,7 @@ fn repaired(mtbf_h: f64, mttr_min: f64) -> Value {
                                           "repair_min": {"exponential": {"mean": mttr_min}}}})
 }
 
-fn summary(s: &Scenario, name: &str) -> ReliabilitySummary {
+fn summary(s: &Checked, name: &str) -> ReliabilitySummary {
     let d = s.designs.iter().find(|d| d.name == name).expect("design");
     models::reliability::summarise(s, d, s.seed)
         .expect("runs")

@@ -1,19 +1,19 @@
 //! Single-step mode of caplab's own designs (`caplab run --step`): printing each event
 //! changes nothing in the run, and a window prints exactly the events processed inside it.
 
+use models::plan::Checked;
 use models::run::{run_design, run_design_stepped};
-use models::scenario::Scenario;
 use sim_core::step::StepWindow;
 use sim_core::time::SimTime;
 use std::io::{self, Write};
 use std::path::Path;
 
 /// S6 cut to 12 s: the partition starts at 10 s and lasts past the end.
-fn cap_partition() -> Scenario {
-    let mut s =
-        models::load::load_file(Path::new("scenarios/cap-partition.json")).expect("bundled");
-    s.duration_s = 12.0;
-    s
+fn cap_partition() -> Checked {
+    models::load::load_file(Path::new("scenarios/cap-partition.json"))
+        .expect("bundled")
+        .edited(|s| s.duration_s = 12.0)
+        .expect("checked")
 }
 
 /// The (index, instant in ns) of each event line printed.
@@ -39,7 +39,7 @@ fn events(text: &str) -> Vec<(u64, u64)> {
 }
 
 fn stepped(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: usize,
     window: StepWindow,
 ) -> (models::results::DesignResult, String) {

@@ -1,18 +1,19 @@
 //! Distributed tracing: observation only (results and digests unchanged), every request
 //! traced once with its outcome, caps reported, the exports' structure, error swallowing.
 
+use models::plan::Checked;
 use models::results::DesignResult;
-use models::scenario::{Scenario, TraceSpec};
+use models::scenario::TraceSpec;
 use models::trace::{SpanKind, Trace, TraceConfig};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
-fn load(file: &str) -> Scenario {
+fn load(file: &str) -> Checked {
     models::load::load_file(Path::new(file)).unwrap_or_else(|e| panic!("{e}"))
 }
 
-fn run(s: &Scenario, design: usize, trace: Option<TraceConfig>) -> DesignResult {
+fn run(s: &Checked, design: usize, trace: Option<TraceConfig>) -> DesignResult {
     models::run::run_design_traced(s, &s.designs[design], s.seed, trace).expect("runs")
 }
 
@@ -32,7 +33,17 @@ fn untraced_json(d: &DesignResult) -> Value {
 /// Shortened bundled scenarios: request/response with retries and pools, queues with
 /// acknowledgements and a crash, the silent failure, locks and payments, replicated
 /// stores under a partition.
-fn observed_scenarios() -> Vec<Scenario> {
+/// `file` cut to `duration_s`, without the faults that would start after the cut.
+fn shortened(file: &str, duration_s: f64) -> Checked {
+    load(file)
+        .edited(|s| {
+            s.duration_s = duration_s;
+            s.faults.retain(|f| f.at_s < duration_s);
+        })
+        .expect("checked")
+}
+
+fn observed_scenarios() -> Vec<Checked> {
     let mut out = Vec::new();
     for (file, duration) in [
         ("scenarios/silent-failure.json", 30.0),
@@ -41,9 +52,7 @@ fn observed_scenarios() -> Vec<Scenario> {
         ("scenarios/payment-lock.json", 20.0),
         ("scenarios/cap-partition.json", 20.0),
     ] {
-        let mut s = load(file);
-        s.duration_s = duration;
-        out.push(s);
+        out.push(shortened(file, duration));
     }
     out
 }
@@ -101,8 +110,9 @@ fn assert_well_formed(t: &Trace) {
 #[test]
 fn every_request_has_one_trace_ending_as_the_results_say() {
     // Warm-up 0: the results count every request, like the recorder.
-    let mut s = load("scenarios/silent-failure.json");
-    s.duration_s = 30.0;
+    let s = load("scenarios/silent-failure.json")
+        .edited(|s| s.duration_s = 30.0)
+        .expect("checked");
     for d in 0..s.designs.len() {
         let r = run(
             &s,
@@ -140,8 +150,9 @@ fn every_request_has_one_trace_ending_as_the_results_say() {
 
 #[test]
 fn the_same_requests_are_sampled_in_every_design_and_at_the_rate_asked() {
-    let mut s = load("scenarios/silent-failure.json");
-    s.duration_s = 30.0;
+    let s = load("scenarios/silent-failure.json")
+        .edited(|s| s.duration_s = 30.0)
+        .expect("checked");
     let sampled = |d: usize| -> BTreeSet<u64> {
         let r = run(
             &s,
@@ -169,8 +180,9 @@ fn the_same_requests_are_sampled_in_every_design_and_at_the_rate_asked() {
 
 #[test]
 fn caps_bound_what_is_kept_and_are_reported() {
-    let mut s = load("scenarios/silent-failure.json");
-    s.duration_s = 30.0;
+    let s = load("scenarios/silent-failure.json")
+        .edited(|s| s.duration_s = 30.0)
+        .expect("checked");
     let r = run(
         &s,
         0,
@@ -220,11 +232,13 @@ fn str_of<'a>(v: &'a Value, key: &str) -> &'a str {
 /// Traces with queues and consumer links (S2) and with swallowed errors and timeouts (S10).
 fn exported_traces() -> Vec<Trace> {
     let mut out = Vec::new();
-    let mut s2 = load("scenarios/redis-worker-failover.json");
-    s2.duration_s = 40.0;
+    let s2 = load("scenarios/redis-worker-failover.json")
+        .edited(|s| s.duration_s = 40.0)
+        .expect("checked");
     out.extend(run(&s2, 1, Some(config(|c| c.sample_rate = 0.05))).traces);
-    let mut s10 = load("scenarios/silent-failure.json");
-    s10.duration_s = 20.0;
+    let s10 = load("scenarios/silent-failure.json")
+        .edited(|s| s.duration_s = 20.0)
+        .expect("checked");
     out.extend(run(&s10, 1, Some(config(|c| c.max_traces = 20))).traces);
     out
 }
@@ -369,7 +383,7 @@ fn chrome_export_has_lanes_that_nest_and_flows_that_pair() {
 }
 
 /// A → B → C where C fails with probability `p`; B's call to C handles errors as `on_error`.
-fn swallowing(on_error: &str) -> Scenario {
+fn swallowing(on_error: &str) -> Checked {
     let text = format!(
         r#"{{
   "version": 1, "name": "swallow", "description": "B catches C's errors.", "seed": 5,
@@ -435,7 +449,7 @@ fn swallowed_errors_turn_into_success_or_silence_and_are_counted() {
 }
 
 /// Every trace of a run traced at rate 1 with no cap in reach.
-fn trace_all(s: &Scenario, design: usize) -> DesignResult {
+fn trace_all(s: &Checked, design: usize) -> DesignResult {
     run(
         s,
         design,
@@ -461,9 +475,9 @@ fn spans_by_status(traces: &[Trace], kind: SpanKind) -> BTreeMap<&'static str, u
 
 #[test]
 fn lock_waits_and_payment_steps_are_spans_that_match_the_lock_and_account_counts() {
-    let mut s = load("scenarios/payment-lock.json");
-    s.duration_s = 20.0;
-    s.warmup_s = 0.0;
+    let s = shortened("scenarios/payment-lock.json", 20.0)
+        .edited(|s| s.warmup_s = 0.0)
+        .expect("checked");
     let lock = s
         .designs
         .iter()
@@ -528,9 +542,12 @@ fn lock_waits_and_payment_steps_are_spans_that_match_the_lock_and_account_counts
 
 #[test]
 fn replicated_store_operations_are_spans_that_match_the_store_counts() {
-    let mut s = load("scenarios/cap-partition.json");
-    s.duration_s = 20.0;
-    s.warmup_s = 0.0;
+    let s = load("scenarios/cap-partition.json")
+        .edited(|s| {
+            s.duration_s = 20.0;
+            s.warmup_s = 0.0;
+        })
+        .expect("checked");
     for d in 0..s.designs.len() {
         let r = trace_all(&s, d);
         let (reads, writes) = r
@@ -565,9 +582,9 @@ fn replicated_store_operations_are_spans_that_match_the_store_counts() {
 
 #[test]
 fn every_server_span_has_its_calls_transits_around_it() {
-    let s = load("scenarios/silent-failure.json");
-    let mut s = s;
-    s.duration_s = 10.0;
+    let s = load("scenarios/silent-failure.json")
+        .edited(|s| s.duration_s = 10.0)
+        .expect("checked");
     for d in 0..s.designs.len() {
         let r = trace_all(&s, d);
         let mut answered = 0;
@@ -611,8 +628,9 @@ fn every_server_span_has_its_calls_transits_around_it() {
 
 #[test]
 fn the_report_shows_one_failing_request_per_design_and_names_its_root_cause() {
-    let mut s = load("scenarios/silent-failure.json");
-    s.duration_s = 30.0;
+    let s = load("scenarios/silent-failure.json")
+        .edited(|s| s.duration_s = 30.0)
+        .expect("checked");
     let results = models::run::run_scenario(&s, s.seed, &[]).expect("runs");
     let section = reports::trace::html_section(&results).expect("a traced run");
     assert!(!section.contains("<script"));

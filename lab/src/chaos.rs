@@ -111,7 +111,7 @@ pub fn shrink<N: Node>(
 /// ran out first.
 fn ddmin(
     items: &[FaultSpec],
-    fails: &mut StillFails<'_>,
+    fails: &mut StillFails<'_, String>,
 ) -> Result<(Vec<FaultSpec>, bool), String> {
     // The setup's own faults may be enough on their own.
     match fails(&[])? {

@@ -6,7 +6,6 @@
 //! file give the same digests.
 
 use crate::load::{load_str, ScenarioError};
-use crate::scenario::Scenario;
 
 /// One bundled scenario: its name (the file stem) and the file's text.
 #[derive(Debug, Clone, Copy)]
@@ -53,7 +52,7 @@ pub fn find(name: &str) -> Option<&'static Bundled> {
 /// Reads the scenario at `path`; a path that names no file (nothing, or a directory) but is
 /// a bundled scenario's name (`cap-partition`, `cap-partition.json`) loads that one. A path that is neither gives the
 /// file's "cannot read" error, which then lists the bundled names.
-pub fn load_path_or_name(path: &std::path::Path) -> Result<Scenario, ScenarioError> {
+pub fn load_path_or_name(path: &std::path::Path) -> Result<crate::plan::Checked, ScenarioError> {
     if !path.is_file() && path.parent().is_none_or(|p| p.as_os_str().is_empty()) {
         if let Some(b) = path.to_str().and_then(find) {
             return b.load();
@@ -76,7 +75,7 @@ pub fn load_path_or_name(path: &std::path::Path) -> Result<Scenario, ScenarioErr
 
 impl Bundled {
     /// The scenario, parsed and checked; its errors are labelled `<bundled NAME>`.
-    pub fn load(&self) -> Result<Scenario, ScenarioError> {
+    pub fn load(&self) -> Result<crate::plan::Checked, ScenarioError> {
         load_str(&self.label(), self.text)
     }
 

@@ -28,6 +28,8 @@
 pub use crate::scenario::chaos::*;
 pub use crate::validate::chaos::problems;
 
+use crate::error::RunError;
+use crate::plan::Checked;
 use crate::results::DesignResult;
 use crate::scenario::chaos::round_ms;
 use crate::scenario::{Design, FaultSpec, Scenario};
@@ -58,10 +60,21 @@ pub struct RunCheck {
 /// returns its results and every invariant it broke. A panic inside the model (an
 /// arithmetic overflow in an accounting counter, say) is caught and reported as the
 /// violation `no panic`, so that chaos shrinks model bugs like any other counter-example.
-pub fn check_run(scenario: &Scenario, design: &Design, seed: u64) -> Result<RunCheck, String> {
-    let plain = expanded(scenario, seed);
+pub fn check_run(scenario: &Checked, design: &Design, seed: u64) -> Result<RunCheck, RunError> {
+    let with_chaos;
+    let plain = if scenario.chaos.is_none() {
+        scenario
+    } else {
+        with_chaos = Checked::new(expanded(scenario, seed).into_owned()).map_err(|refused| {
+            RunError::Refused {
+                what: "the scenario with its chaos faults",
+                refused,
+            }
+        })?;
+        &with_chaos
+    };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        crate::run::run_design_accounted(&plain, design, seed)
+        crate::run::run_design_accounted(plain, design, seed)
     }));
     let (result, acc) = match run {
         Ok(r) => r?,
@@ -156,8 +169,11 @@ fn still_fails(
     seed: u64,
     faults: &[FaultSpec],
     invariant: &str,
-) -> Result<bool, String> {
-    let s = with_faults(scenario, faults);
+) -> Result<bool, RunError> {
+    let s = Checked::new(with_faults(scenario, faults)).map_err(|refused| RunError::Refused {
+        what: "the scenario with a candidate schedule",
+        refused,
+    })?;
     let checked = check_run(&s, design, seed)?;
     Ok(checked.violations.iter().any(|v| v.invariant == invariant))
 }
@@ -184,10 +200,10 @@ pub fn shrink(
     faults: &[FaultSpec],
     invariant: &str,
     budget: usize,
-) -> Result<Shrunk, String> {
+) -> Result<Shrunk, RunError> {
     let base = with_faults(scenario, &[]);
     let mut runs = 0usize;
-    let mut test = |candidate: &[FaultSpec]| -> Result<Option<bool>, String> {
+    let mut test = |candidate: &[FaultSpec]| -> Result<Option<bool>, RunError> {
         if runs >= budget {
             return Ok(None);
         }
@@ -215,15 +231,15 @@ pub fn shrink(
 
 /// Whether a candidate list of faults still breaks what is being shrunk: `Ok(None)` when
 /// the rerun budget is spent.
-pub type StillFails<'a> = dyn FnMut(&[FaultSpec]) -> Result<Option<bool>, String> + 'a;
+pub type StillFails<'a, E> = dyn FnMut(&[FaultSpec]) -> Result<Option<bool>, E> + 'a;
 
 /// Delta debugging (ddmin) over `current`: each of n chunks alone, then each complement;
 /// n refined when neither fails. The smallest list found that still fails, and whether
 /// the budget ran out first.
-pub fn ddmin(
+pub fn ddmin<E>(
     mut current: Vec<FaultSpec>,
-    test: &mut StillFails<'_>,
-) -> Result<(Vec<FaultSpec>, bool), String> {
+    test: &mut StillFails<'_, E>,
+) -> Result<(Vec<FaultSpec>, bool), E> {
     let mut n = 2usize;
     'ddmin: while current.len() >= 2 {
         let chunk = current.len().div_ceil(n);
@@ -268,10 +284,10 @@ pub fn ddmin(
 
 /// Shorter faults, one at a time: each duration halved (to the millisecond, down to 1 ms)
 /// while the list still fails. The list found, and whether the budget ran out first.
-pub fn halve_durations(
+pub fn halve_durations<E>(
     mut current: Vec<FaultSpec>,
-    test: &mut StillFails<'_>,
-) -> Result<(Vec<FaultSpec>, bool), String> {
+    test: &mut StillFails<'_, E>,
+) -> Result<(Vec<FaultSpec>, bool), E> {
     for i in 0..current.len() {
         while let Some(d) = current[i].duration_s {
             let half = round_ms(d / 2.0);

@@ -11,6 +11,7 @@ pub mod cost {
     pub use crate::scenario::cost::*;
 }
 pub mod database;
+pub mod error;
 pub mod ledger;
 pub mod load;
 pub mod lock;

@@ -13,6 +13,7 @@
 
 pub use crate::validate::Problem;
 
+use crate::plan::Checked;
 use crate::scenario::Scenario;
 use std::collections::{HashMap, HashSet};
 
@@ -78,7 +79,7 @@ fn escaped(text: &str) -> std::borrow::Cow<'_, str> {
 
 /// Reads and checks the scenario file at `path`. A file that cannot be read, is not UTF-8,
 /// does not parse or does not validate gives a [`ScenarioError`] labelled with `path`.
-pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
+pub fn load_file(path: &Path) -> Result<Checked, ScenarioError> {
     let label = path.display().to_string();
     let fail = |problem: Problem| ScenarioError {
         file: label.clone(),
@@ -104,12 +105,13 @@ pub fn load_file(path: &Path) -> Result<Scenario, ScenarioError> {
     }
 }
 
-/// Parses and checks a scenario given as text; `file_label` names it in the error.
+/// Parses and checks a scenario given as text ([`Checked::new`]: validated and compiled);
+/// `file_label` names it in the error.
 ///
 /// A syntax or type error stops parsing and is the only problem reported; otherwise every
 /// semantic problem (see [`crate::validate`]) and every duplicate map key is reported, sorted
 /// by position.
-pub fn load_str(file_label: &str, text: &str) -> Result<Scenario, ScenarioError> {
+pub fn load_str(file_label: &str, text: &str) -> Result<Checked, ScenarioError> {
     // Some editors put a byte-order mark first; serde_json rejects it, and it is invisible in
     // the editor, so columns are counted as if it were not there.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -120,7 +122,11 @@ pub fn load_str(file_label: &str, text: &str) -> Result<Scenario, ScenarioError>
     let scenario = parse(text).map_err(|p| fail(vec![p]))?;
 
     let index = PositionIndex::new(text);
-    let mut problems = crate::validate::validate(&scenario);
+    let mut problems = match Checked::new(scenario) {
+        Ok(checked) if index.duplicates.is_empty() => return Ok(checked),
+        Ok(_) => Vec::new(),
+        Err(refused) => refused.problems,
+    };
     for (path, key, (line, column)) in &index.duplicates {
         // serde keeps the last of duplicate map keys without a word; the earlier entry (a
         // service, a handler...) would silently vanish.
@@ -132,9 +138,6 @@ pub fn load_str(file_label: &str, text: &str) -> Result<Scenario, ScenarioError>
                 "duplicate key `{key}`: it replaces an earlier entry of the same name"
             ),
         });
-    }
-    if problems.is_empty() {
-        return Ok(scenario);
     }
     for p in &mut problems {
         index.fill(p);

@@ -1,9 +1,15 @@
-//! A design compiled for the event loop: names resolved to dense ids, durations to
-//! nanoseconds, failure causes interned. Built once per run from a validated scenario and
-//! shared (read-only) by every component of that run.
+//! A checked scenario and its designs compiled for the event loop: names resolved to dense
+//! ids, durations to nanoseconds, failure causes interned.
+//!
+//! [`Checked::new`] is the one pass from a parsed file to what the runner takes: it validates
+//! the scenario (every problem at once, with its path) and compiles every design; a [`Plan`]
+//! exists only inside a [`Checked`], so nothing can run a scenario that was not checked. A
+//! run clones its design's plan (adding the drain windows of its faults) and shares it,
+//! read-only, with every component.
 
 pub use crate::scenario::node_names;
 use crate::scenario::{self, Arrivals, Balancer, Design, Scenario, Step, Wait};
+use crate::validate::Problem;
 use sim_core::dist::Dist;
 use sim_core::network::NodeId;
 use sim_core::time::{SimDuration, SimTime};
@@ -17,7 +23,7 @@ pub type EndpointIx = u16;
 pub type CauseId = u16;
 
 /// The compiled design plus the workload it faces.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Plan {
     /// Services, in name order.
     pub services: Vec<ServicePlan>,
@@ -71,7 +77,7 @@ impl Plan {
 }
 
 /// A request class.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ClassPlan {
     /// The endpoint's name (or the publish destination's), the class label in results.
     pub name: String,
@@ -90,7 +96,7 @@ pub struct ClassPlan {
 }
 
 /// One arrival process and the classes its requests are drawn from.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct SourcePlan {
     /// Name of its random streams (`shared` or the class's endpoint and index).
     pub name: String,
@@ -103,7 +109,7 @@ pub struct SourcePlan {
 }
 
 /// The arrival process, in engine units.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum ArrivalPlan {
     /// Poisson with a piecewise-constant rate: `(from, rate per second)`, sorted.
     Open(Vec<(SimTime, f64)>),
@@ -117,7 +123,7 @@ pub enum ArrivalPlan {
 }
 
 /// One service.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ServicePlan {
     /// Its name.
     pub name: String,
@@ -140,7 +146,7 @@ pub struct ServicePlan {
 }
 
 /// A worker service's consumer loops.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct ConsumePlan {
     /// Broker index.
     pub broker: usize,
@@ -173,7 +179,7 @@ pub enum ConsumeSource {
 }
 
 /// A replicated store.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct StorePlan {
     /// Its name.
     pub name: String,
@@ -210,7 +216,7 @@ pub struct StorePlan {
 }
 
 /// A lock service.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LockPlan {
     /// Its name.
     pub name: String,
@@ -225,7 +231,7 @@ pub struct LockPlan {
 }
 
 /// An account store.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct AccountPlan {
     /// Its name.
     pub name: String,
@@ -248,7 +254,7 @@ pub struct AccountPlan {
 }
 
 /// A key-value store.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct KvPlan {
     /// Its name.
     pub name: String,
@@ -265,7 +271,7 @@ pub struct KvPlan {
 }
 
 /// A broker.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct BrokerPlan {
     /// Its name.
     pub name: String,
@@ -286,7 +292,7 @@ pub struct BrokerPlan {
 }
 
 /// A queue.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct QueuePlan {
     /// Its name.
     pub name: String,
@@ -305,7 +311,7 @@ pub struct QueuePlan {
 }
 
 /// A partitioned log.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LogPlan {
     /// Its name.
     pub name: String,
@@ -353,7 +359,7 @@ impl Dest {
 }
 
 /// A connection pool.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PoolPlan {
     /// Its name.
     pub name: String,
@@ -372,7 +378,7 @@ pub struct PoolPlan {
 }
 
 /// An endpoint's handler.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct EndpointPlan {
     /// Its name.
     pub name: String,
@@ -381,7 +387,7 @@ pub struct EndpointPlan {
 }
 
 /// A compiled handler step.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub enum StepPlan {
     /// Hold the worker for a while.
     Compute(Dist),
@@ -458,7 +464,7 @@ pub enum StepPlan {
 }
 
 /// A compiled network call.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct CallPlan {
     /// The callee service.
     pub service: ServiceIx,
@@ -485,7 +491,7 @@ pub struct CallPlan {
 }
 
 /// A database.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct DatabasePlan {
     /// Its name.
     pub name: String,
@@ -517,9 +523,104 @@ fn secs(x: f64) -> SimTime {
     SimTime(SimDuration::from_secs_f64(x).as_nanos())
 }
 
+/// A scenario that passed validation, with every design compiled: the only input of a run.
+/// Read the scenario through `Deref`; change it with [`Checked::edited`] (which checks the
+/// result again) or take it back with [`Checked::into_scenario`].
+#[derive(Clone, Debug)]
+pub struct Checked {
+    scenario: Scenario,
+    /// One per design, in the order of `scenario.designs`.
+    plans: Vec<Plan>,
+}
+
+/// Why a scenario was refused: every problem found, with its JSON path (positions are
+/// added by [`crate::load`], which has the text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    /// What is wrong; never empty.
+    pub problems: Vec<Problem>,
+}
+
+impl std::fmt::Display for Refused {
+    /// `path: message`, one problem per line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            if p.path.is_empty() {
+                write!(f, "{}", p.message)?;
+            } else {
+                write!(f, "{}: {}", p.path, p.message)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl From<Refused> for String {
+    fn from(r: Refused) -> String {
+        r.to_string()
+    }
+}
+
+impl Checked {
+    /// Validates `scenario` and compiles its designs: every problem at once, or the
+    /// checked scenario.
+    pub fn new(scenario: Scenario) -> Result<Checked, Refused> {
+        let mut problems = crate::validate::validate(&scenario);
+        let mut plans = Vec::with_capacity(scenario.designs.len());
+        if problems.is_empty() {
+            for (i, design) in scenario.designs.iter().enumerate() {
+                match compile(&scenario, design) {
+                    Ok(plan) => plans.push(plan),
+                    Err(e) => problems.push(Problem::new(format!("designs[{i}]"), e)),
+                }
+            }
+        }
+        if problems.is_empty() {
+            Ok(Checked { scenario, plans })
+        } else {
+            Err(Refused { problems })
+        }
+    }
+
+    /// This scenario changed by `edit`, checked again.
+    pub fn edited(&self, edit: impl FnOnce(&mut Scenario)) -> Result<Checked, Refused> {
+        let mut scenario = self.scenario.clone();
+        edit(&mut scenario);
+        Checked::new(scenario)
+    }
+
+    /// The scenario.
+    pub fn scenario(&self) -> &Scenario {
+        &self.scenario
+    }
+
+    /// The scenario, to change (and check again with [`Checked::new`]).
+    pub fn into_scenario(self) -> Scenario {
+        self.scenario
+    }
+
+    /// The design named `name` and its plan.
+    pub fn design(&self, name: &str) -> Option<(&Design, &Plan)> {
+        let i = self.scenario.designs.iter().position(|d| d.name == name)?;
+        Some((&self.scenario.designs[i], &self.plans[i]))
+    }
+}
+
+impl std::ops::Deref for Checked {
+    type Target = Scenario;
+    fn deref(&self) -> &Scenario {
+        &self.scenario
+    }
+}
+
 /// Compiles design `design` of a validated scenario. Errors only on what validation should
 /// have caught; the message says what.
-pub fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
+fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     let mut causes = Interner(BTreeMap::new(), Vec::new());
     let cause_client_timeout = causes.id("client: timeout".to_string());
     let cause_client_overload = causes.id("client: too many in flight".to_string());
@@ -1116,4 +1217,48 @@ fn compile_call(
         cause_breaker: causes.id(format!("{caller}→{callee}: breaker open")),
         on_error: c.on_error,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bundled(name: &str) -> Checked {
+        crate::bundled::find(name)
+            .expect("bundled")
+            .load()
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn every_design_of_a_checked_scenario_has_its_plan() {
+        for b in crate::bundled::ALL {
+            let s = b.load().unwrap_or_else(|e| panic!("{e}"));
+            for d in &s.designs {
+                let (design, plan) = s.design(&d.name).expect("a plan per design");
+                assert!(std::ptr::eq(design, d));
+                assert_eq!(plan.services.len(), d.services.len(), "{}", b.name);
+            }
+            assert!(s.design("no such design").is_none());
+        }
+    }
+
+    #[test]
+    fn an_edit_is_checked_again_and_every_problem_is_returned() {
+        let s = bundled("cap-partition");
+        let refused = s
+            .edited(|s| {
+                s.duration_s = -1.0;
+                s.designs[0].entry = "nowhere".to_string();
+            })
+            .expect_err("two problems");
+        let paths: Vec<&str> = refused.problems.iter().map(|p| p.path.as_str()).collect();
+        assert!(paths.contains(&"duration_s"), "{paths:?}");
+        assert!(paths.contains(&"designs[0].entry"), "{paths:?}");
+        assert!(refused.to_string().lines().count() >= 2, "{refused}");
+        // A valid edit gives a checked scenario with the change.
+        let shorter = s.edited(|s| s.duration_s = 12.0).expect("valid");
+        assert_eq!(shorter.duration_s, 12.0);
+        assert_eq!(shorter.into_scenario().designs.len(), s.designs.len());
+    }
 }

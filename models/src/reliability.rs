@@ -40,6 +40,8 @@
 pub use crate::scenario::reliability::*;
 pub use crate::validate::reliability::problems;
 
+use crate::error::RunError;
+use crate::plan::Checked;
 use crate::results::{Estimate, ReliabilitySummary, Spread, StateRow};
 use crate::scenario::{Arrivals, Design, FaultAction, FaultSpec, Scenario};
 use sim_core::metrics::{Histogram, Welford};
@@ -166,7 +168,7 @@ fn timeline(
     seed: u64,
     states: &mut BTreeMap<StateKey, u32>,
     keep_failures: bool,
-) -> Result<Timeline, String> {
+) -> Result<Timeline, RunError> {
     struct Inst {
         component: usize,
         instance: usize,
@@ -217,10 +219,10 @@ fn timeline(
         }
         transitions += 1;
         if transitions > MAX_TRANSITIONS {
-            return Err(format!(
+            return Err(RunError::Reliability(format!(
                 "the failure process has more than {MAX_TRANSITIONS} state changes in one \
                  replication: raise the MTBFs or shorten reliability.horizon_days"
-            ));
+            )));
         }
         let x = &mut insts[k];
         let model = comps[x.component].model;
@@ -325,10 +327,23 @@ fn state_faults(comps: &[Component<'_>], key: &StateKey, at_s: f64) -> Vec<Fault
     out
 }
 
-/// `scenario` without its reliability, chaos, sweep, assertions and faults.
-fn stripped(scenario: &Scenario) -> Scenario {
+/// `s` checked: a state's scenario is built from a checked one, so a problem here is a bug.
+fn checked(s: &Scenario) -> Result<Checked, RunError> {
+    Checked::new(s.clone()).map_err(|refused| RunError::Refused {
+        what: "a reliability state's scenario",
+        refused,
+    })
+}
+
+/// `scenario` with `design` alone (without its failure models, which a request-level run
+/// does not read), and without reliability, chaos, sweep, assertions and faults.
+fn stripped(scenario: &Scenario, design: &Design) -> Scenario {
     let mut s = scenario.clone();
+    s.designs.retain(|d| d.name == design.name);
     s.reliability = None;
+    for d in &mut s.designs {
+        d.failures.clear();
+    }
     s.chaos = None;
     s.sweep = None;
     s.assertions.clear();
@@ -336,9 +351,9 @@ fn stripped(scenario: &Scenario) -> Scenario {
     s
 }
 
-/// `scenario` stripped of everything but what one request-level run needs.
-fn bare(scenario: &Scenario, rel: &Reliability) -> Scenario {
-    let mut s = stripped(scenario);
+/// `scenario` stripped of everything but what one request-level run of `design` needs.
+fn bare(scenario: &Scenario, design: &Design, rel: &Reliability) -> Scenario {
+    let mut s = stripped(scenario, design);
     s.duration_s = rel.state_warmup_s + rel.state_s;
     s.warmup_s = rel.state_warmup_s;
     s.window_s = s.duration_s;
@@ -361,10 +376,10 @@ fn state_figures(
     comps: &[Component<'_>],
     key: &StateKey,
     seed: u64,
-) -> Result<StateFigures, String> {
-    let mut s = bare(scenario, rel);
+) -> Result<StateFigures, RunError> {
+    let mut s = bare(scenario, design, rel);
     s.faults = state_faults(comps, key, 0.0);
-    let r = crate::single_run::run_design(&s, design, seed)?;
+    let r = crate::single_run::run_design(&checked(&s)?, design, seed)?;
     let in_flight =
         |c: &crate::results::RequestCounts| c.by_outcome.get("in_flight").copied().unwrap_or(0);
     let overall = availability(r.requests.ok, r.requests.total, in_flight(&r.requests));
@@ -412,7 +427,7 @@ pub fn summarise(
     scenario: &Scenario,
     design: &Design,
     seed: u64,
-) -> Result<Option<ReliabilitySummary>, String> {
+) -> Result<Option<ReliabilitySummary>, RunError> {
     let Some(rel) = &scenario.reliability else {
         return Ok(None);
     };
@@ -435,12 +450,12 @@ pub fn summarise(
         )?;
         kept += tl.segments.len() + tl.recoveries.len();
         if kept > 2 * MAX_TRANSITIONS {
-            return Err(format!(
+            return Err(RunError::Reliability(format!(
                 "the failure process has more than {MAX_TRANSITIONS} state changes over the \
                  {} replications: raise the MTBFs, shorten reliability.horizon_days or run \
                  fewer replications",
                 rel.replications
-            ));
+            )));
         }
         timelines.push(tl);
     }
@@ -602,12 +617,12 @@ fn peak_per_h(
     design: &Design,
     rate_per_s: f64,
     seed: u64,
-) -> Result<f64, String> {
-    let mut s = bare(scenario, rel);
+) -> Result<f64, RunError> {
+    let mut s = bare(scenario, design, rel);
     s.workload.arrivals = Arrivals::Poisson { rate_per_s };
     s.window_s = 1.0;
     s.limits.max_windows = s.limits.max_windows.max(s.duration_s.ceil() as usize + 1);
-    let r = crate::single_run::run_design(&s, design, seed)?;
+    let r = crate::single_run::run_design(&checked(&s)?, design, seed)?;
     let ok: u64 = r
         .series
         .iter()
@@ -667,11 +682,10 @@ pub fn full_run(
     design: &Design,
     seed: u64,
     k: u64,
-) -> Result<FullRun, String> {
-    let rel = scenario
-        .reliability
-        .as_ref()
-        .ok_or_else(|| "the scenario has no reliability section".to_string())?;
+) -> Result<FullRun, RunError> {
+    let rel = scenario.reliability.as_ref().ok_or_else(|| {
+        RunError::Reliability("the scenario has no reliability section".to_string())
+    })?;
     let comps = components(design);
     let horizon_s = rel.horizon_days * 86_400.0;
     let mut states = BTreeMap::new();
@@ -682,7 +696,7 @@ pub fn full_run(
         &mut states,
         true,
     )?;
-    let mut s = stripped(scenario);
+    let mut s = stripped(scenario, design);
     s.duration_s = scenario.warmup_s + horizon_s;
     let offset = scenario.warmup_s;
     let secs = |ns: u64| ns as f64 / NS_PER_S;
@@ -707,7 +721,7 @@ pub fn full_run(
     }
     // A restart at the very instant of the crash would be a zero-length fault.
     s.faults.retain(|f| f.duration_s.is_none_or(|d| d > 0.0));
-    let result = crate::single_run::run_design(&s, design, seed)?;
+    let result = crate::single_run::run_design(&checked(&s)?, design, seed)?;
     let first = (scenario.warmup_s / s.window_s).ceil() as usize;
     let windows = result.series.len().saturating_sub(first);
     let mut meeting = 0usize;
@@ -745,7 +759,7 @@ pub fn fast_replications(
     scenario: &Scenario,
     design: &Design,
     seed: u64,
-) -> Result<Vec<(f64, f64)>, String> {
+) -> Result<Vec<(f64, f64)>, RunError> {
     let Some(rel) = &scenario.reliability else {
         return Ok(Vec::new());
     };

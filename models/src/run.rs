@@ -5,26 +5,32 @@
 
 pub use crate::single_run::*;
 
+use crate::error::RunError;
+use crate::plan::Checked;
 use crate::results::{DesignResult, RunResults};
-use crate::scenario::{Design, Scenario};
+use crate::scenario::Design;
 use crate::single_run;
 use crate::trace::TraceConfig;
 use sim_core::step::StepWindow;
 
 /// Adds `design`'s reliability summary (none without a `reliability` section).
 fn with_reliability(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     mut result: DesignResult,
-) -> Result<DesignResult, String> {
+) -> Result<DesignResult, RunError> {
     result.reliability = crate::reliability::summarise(scenario, design, seed)?;
     Ok(result)
 }
 
 /// Runs `design` to the end of the scenario and summarises it (traced as the scenario's
 /// `trace` section says).
-pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignResult, String> {
+pub fn run_design(
+    scenario: &Checked,
+    design: &Design,
+    seed: u64,
+) -> Result<DesignResult, RunError> {
     let result = single_run::run_design(scenario, design, seed)?;
     with_reliability(scenario, design, seed, result)
 }
@@ -32,11 +38,11 @@ pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<Des
 /// Runs `design` traced with `trace` (`None`: not traced); the kept traces are in
 /// `DesignResult::traces`.
 pub fn run_design_traced(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     trace: Option<TraceConfig>,
-) -> Result<DesignResult, String> {
+) -> Result<DesignResult, RunError> {
     let result = single_run::run_design_traced(scenario, design, seed, trace)?;
     with_reliability(scenario, design, seed, result)
 }
@@ -44,21 +50,21 @@ pub fn run_design_traced(
 /// [`run_design`], calling `observe` as the run advances (see
 /// [`single_run::run_design_observed`]).
 pub fn run_design_observed(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     observe: &mut dyn FnMut(Progress),
-) -> Result<DesignResult, String> {
+) -> Result<DesignResult, RunError> {
     let result = single_run::run_design_observed(scenario, design, seed, observe)?;
     with_reliability(scenario, design, seed, result)
 }
 
 /// [`run_design`], also returning the ledger's accounting.
 pub fn run_design_accounted(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
-) -> Result<(DesignResult, Accounting), String> {
+) -> Result<(DesignResult, Accounting), RunError> {
     let (result, accounting) = single_run::run_design_accounted(scenario, design, seed)?;
     Ok((
         with_reliability(scenario, design, seed, result)?,
@@ -68,7 +74,7 @@ pub fn run_design_accounted(
 
 /// [`run_design`] in single-step mode (see [`single_run::run_design_stepped`]).
 pub fn run_design_stepped(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     window: StepWindow,
@@ -79,13 +85,18 @@ pub fn run_design_stepped(
 }
 
 /// Runs the designs named in `only` (all when empty), in file order, under `seed`.
-pub fn run_scenario(scenario: &Scenario, seed: u64, only: &[String]) -> Result<RunResults, String> {
+pub fn run_scenario(
+    scenario: &Checked,
+    seed: u64,
+    only: &[String],
+) -> Result<RunResults, RunError> {
     let mut designs = Vec::new();
     for d in &scenario.designs {
         if only.is_empty() || only.contains(&d.name) {
-            designs.push(
-                run_design(scenario, d, seed).map_err(|e| format!("design {}: {e}", d.name))?,
-            );
+            designs.push(run_design(scenario, d, seed).map_err(|e| RunError::Design {
+                design: d.name.clone(),
+                source: Box::new(e),
+            })?);
         }
     }
     Ok(assemble(scenario, seed, designs))

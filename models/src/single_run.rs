@@ -5,9 +5,10 @@
 
 use crate::client::Client;
 use crate::database::DatabaseNode;
+use crate::error::RunError;
 use crate::ledger::Ledger;
 use crate::msg::Msg;
-use crate::plan::{self, Plan};
+use crate::plan::{self, Checked, Plan};
 use crate::results::{
     DesignResult, EndpointResult, FaultWindow, LatencySummary, NetworkSummary, RequestCounts,
     RunResults, WindowRow, OUTCOMES,
@@ -37,25 +38,29 @@ pub struct DesignRun {
 }
 
 /// Builds the simulation of `design` under `seed`: nodes, network, faults (traced as the
-/// scenario's `trace` section says).
-pub fn build(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignRun, String> {
+/// scenario's `trace` section says). Designs are named: what runs is the design of
+/// `design.name` in the checked `scenario`, with the plan compiled when it was checked.
+pub fn build(scenario: &Checked, design: &Design, seed: u64) -> Result<DesignRun, RunError> {
     let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
     build_traced(scenario, design, seed, trace)
 }
 
 /// Builds the simulation of `design` under `seed`, traced with `trace` (`None`: not traced).
 pub fn build_traced(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     trace: Option<TraceConfig>,
-) -> Result<DesignRun, String> {
-    let mut plan = plan::compile(scenario, design)?;
+) -> Result<DesignRun, RunError> {
+    let (design, plan) = scenario
+        .design(&design.name)
+        .ok_or_else(|| RunError::NoDesign(design.name.clone()))?;
+    let mut plan = plan.clone();
     plan.drains = drains(scenario, design, &plan)?;
     let plan = Rc::new(plan);
     let window = SimDuration::from_secs_f64(scenario.window_s);
     let mut ledger =
-        Ledger::new(&plan, window, scenario.limits.max_windows).map_err(|e| e.to_string())?;
+        Ledger::new(&plan, window, scenario.limits.max_windows).map_err(RunError::Metrics)?;
     ledger.tracer = trace.map(|t| Box::new(Tracer::new(t, seed, &plan)));
     let link = LinkSpec {
         latency_ms: scenario.network.latency_ms.prepared(),
@@ -63,7 +68,7 @@ pub fn build_traced(
         duplicate: scenario.network.duplicate,
         bandwidth_bytes_per_s: None,
     };
-    let mut sim = Simulation::with_link(seed, link, ledger).map_err(|e| format!("network.{e}"))?;
+    let mut sim = Simulation::with_link(seed, link, ledger).map_err(RunError::Network)?;
     let names = plan::node_names(design);
     sim.add_component("client", Box::new(Client::new(Rc::clone(&plan), seed)));
     let mut next = 1;
@@ -130,7 +135,7 @@ pub fn build_traced(
     }
     // The load generator stands for users everywhere: no partition cuts it off.
     sim.set_always_connected(plan.client)
-        .map_err(|e| e.to_string())?;
+        .map_err(RunError::Engine)?;
     // The scenario's own faults, then the chaos faults of this seed (none without chaos).
     let chaos = crate::scenario::chaos::schedule(scenario, seed);
     for (i, f) in scenario.faults.iter().chain(&chaos).enumerate() {
@@ -139,9 +144,13 @@ pub fn build_traced(
         } else {
             format!("chaos fault {}", i - scenario.faults.len())
         };
-        for (at, fault) in engine_faults(f, design, &plan).map_err(|e| format!("{at_path}: {e}"))? {
+        let fault_error = |message: String| RunError::Fault {
+            at: at_path.clone(),
+            message,
+        };
+        for (at, fault) in engine_faults(f, design, &plan).map_err(fault_error)? {
             sim.schedule_fault(at, fault)
-                .map_err(|e| format!("{at_path}: {e}"))?;
+                .map_err(|e| fault_error(e.to_string()))?;
         }
     }
     Ok(DesignRun { plan, sim })
@@ -153,14 +162,15 @@ fn drains(
     scenario: &Scenario,
     design: &Design,
     plan: &Plan,
-) -> Result<Vec<(NodeId, SimTime, SimTime)>, String> {
+) -> Result<Vec<(NodeId, SimTime, SimTime)>, RunError> {
     let mut out = Vec::new();
     for (i, f) in scenario.faults.iter().enumerate() {
         if let FaultAction::Drain { target } = &f.action {
             let until = f.duration_s.map_or(SimTime(u64::MAX), |d| secs(f.at_s + d));
-            for node in
-                resolve_target(target, design, plan).map_err(|e| format!("faults[{i}]: {e}"))?
-            {
+            for node in resolve_target(target, design, plan).map_err(|message| RunError::Fault {
+                at: format!("faults[{i}]"),
+                message,
+            })? {
                 out.push((node, secs(f.at_s), until));
             }
         }
@@ -366,7 +376,11 @@ pub fn run_digest(sim: &Simulation<Msg, Ledger>) -> u64 {
 
 /// Runs `design` to the end of the scenario and summarises it (traced as the scenario's
 /// `trace` section says).
-pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<DesignResult, String> {
+pub fn run_design(
+    scenario: &Checked,
+    design: &Design,
+    seed: u64,
+) -> Result<DesignResult, RunError> {
     let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
     run_design_traced(scenario, design, seed, trace)
 }
@@ -374,11 +388,11 @@ pub fn run_design(scenario: &Scenario, design: &Design, seed: u64) -> Result<Des
 /// Runs `design` traced with `trace` (`None`: not traced); the kept traces are in
 /// `DesignResult::traces`.
 pub fn run_design_traced(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     trace: Option<TraceConfig>,
-) -> Result<DesignResult, String> {
+) -> Result<DesignResult, RunError> {
     run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
         Ok(sim.run(limits))
     })
@@ -401,11 +415,11 @@ pub struct Progress {
 /// a run stopped at an instant and resumed processes the same events in the same order
 /// (`Simulation::run`'s example), so digests and results are the plain run's.
 pub fn run_design_observed(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     observe: &mut dyn FnMut(Progress),
-) -> Result<DesignResult, String> {
+) -> Result<DesignResult, RunError> {
     let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
     run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
         let start = sim.now();
@@ -443,10 +457,10 @@ pub struct Accounting {
 
 /// [`run_design`], also returning the ledger's accounting.
 pub fn run_design_accounted(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
-) -> Result<(DesignResult, Accounting), String> {
+) -> Result<(DesignResult, Accounting), RunError> {
     let trace = scenario.trace.as_ref().map(TraceConfig::from_spec);
     run_design_full(scenario, design, seed, trace, &mut |sim, limits| {
         Ok(sim.run(limits))
@@ -458,7 +472,7 @@ pub fn run_design_accounted(
 /// kind, sender, payload). The run itself is the plain run's, digest and results alike;
 /// an error writing `out` (a closed pipe) stops the run with that error.
 pub fn run_design_stepped(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     window: StepWindow,
@@ -470,7 +484,7 @@ pub fn run_design_stepped(
         sim.run_printing(limits, window, out).map_err(|e| {
             let message = e.to_string();
             written = Err(e);
-            message
+            RunError::Output(message)
         })
     });
     written?;
@@ -502,7 +516,7 @@ fn drive_bounded(
     plan: &Plan,
     limits: &crate::scenario::Limits,
     drive: &mut Drive<'_>,
-) -> Result<&'static str, String> {
+) -> Result<&'static str, RunError> {
     let budget = limits.max_memory_mb.saturating_mul(1 << 20);
     loop {
         let chunk = RunLimits {
@@ -525,17 +539,17 @@ fn drive_bounded(
 /// How a design's event loop is driven to its limits: `Simulation::run`, or single-step
 /// printing.
 type Drive<'a> =
-    dyn FnMut(&mut Simulation<Msg, Ledger>, RunLimits) -> Result<StopReason, String> + 'a;
+    dyn FnMut(&mut Simulation<Msg, Ledger>, RunLimits) -> Result<StopReason, RunError> + 'a;
 
 /// Runs `design`, traced with `trace`, its event loop driven by `drive`: its results and
 /// the ledger's accounting.
 fn run_design_full(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     trace: Option<TraceConfig>,
     drive: &mut Drive<'_>,
-) -> Result<(DesignResult, Accounting), String> {
+) -> Result<(DesignResult, Accounting), RunError> {
     let DesignRun { plan, mut sim } = build_traced(scenario, design, seed, trace)?;
     let stop = drive_bounded(&mut sim, &plan, &scenario.limits, drive)?;
     let stores = store_summaries(&plan, &plan::node_names(design), &mut sim);
@@ -602,13 +616,13 @@ pub struct MessageWindow {
 /// Runs `design` again under `seed` with the message log on over `[from, to)` (at most
 /// `capacity` messages) and returns what it recorded.
 pub fn record_messages(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     from: SimTime,
     to: SimTime,
     capacity: usize,
-) -> Result<MessageWindow, String> {
+) -> Result<MessageWindow, RunError> {
     let DesignRun { plan, mut sim } = build(scenario, design, seed)?;
     sim.set_message_log(sim_core::message_log::MessageLogConfig::window(
         from, to, capacity,
