@@ -16,6 +16,7 @@
 //! the Okabe–Ito palette (distinct for colour-blind readers) *and* a dash pattern, so lines
 //! stay apart when printed in grayscale; fault windows are gray bands with their label.
 
+use crate::error::ReportError;
 use crate::format::{escape, magnitude};
 use models::results::{FaultWindow, WindowRow};
 use plotters::coord::Shift;
@@ -271,13 +272,13 @@ pub fn sweep_chart(id: &str, title: &str, data: SweepData) -> ChartSpec {
 // Rendering.
 
 /// The chart as an SVG document, with a `<title>` element for accessibility.
-pub fn svg(spec: &ChartSpec) -> Result<String, String> {
+pub fn svg(spec: &ChartSpec) -> Result<String, ReportError> {
     ensure_fonts();
     let mut text = String::new();
     {
         let root = SVGBackend::with_string(&mut text, SIZE).into_drawing_area();
         draw(spec, &root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(err)?;
     }
     // Insert <title> right after the opening tag.
     if let Some(start) = text.find("<svg") {
@@ -293,14 +294,14 @@ pub fn svg(spec: &ChartSpec) -> Result<String, String> {
 }
 
 /// The chart as a PNG image (RGB, 8 bits); text drawn by [`crate::text`], like the SVG's.
-pub fn png(spec: &ChartSpec) -> Result<Vec<u8>, String> {
+pub fn png(spec: &ChartSpec) -> Result<Vec<u8>, ReportError> {
     ensure_fonts();
     let (w, h) = SIZE;
     let mut pixels = vec![0u8; w as usize * h as usize * 3];
     {
         let root = crate::text::Png::with_buffer(&mut pixels, SIZE).into_drawing_area();
         draw(spec, &root)?;
-        root.present().map_err(|e| e.to_string())?;
+        root.present().map_err(err)?;
     }
     let mut out = Vec::new();
     {
@@ -308,11 +309,11 @@ pub fn png(spec: &ChartSpec) -> Result<Vec<u8>, String> {
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
         encoder.set_compression(png::Compression::Best);
-        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        let mut writer = encoder.write_header().map_err(ReportError::PngEncode)?;
         writer
             .write_image_data(&pixels)
-            .map_err(|e| e.to_string())?;
-        writer.finish().map_err(|e| e.to_string())?;
+            .map_err(ReportError::PngEncode)?;
+        writer.finish().map_err(ReportError::PngEncode)?;
     }
     Ok(out)
 }
@@ -321,11 +322,12 @@ type Area<'a, DB> = DrawingArea<DB, Shift>;
 /// A chart on two [`Axis`].
 type Plot<'a, DB> = ChartContext<'a, DB, Cartesian2d<Axis, Axis>>;
 
-fn err<E: std::fmt::Display>(e: E) -> String {
-    e.to_string()
+/// A plotters error, whose text is all it gives.
+fn err<E: std::fmt::Display>(e: E) -> ReportError {
+    ReportError::Draw(e.to_string())
 }
 
-fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &Area<'_, DB>) -> Result<(), String> {
+fn draw<DB: DrawingBackend>(spec: &ChartSpec, root: &Area<'_, DB>) -> Result<(), ReportError> {
     root.fill(&WHITE).map_err(err)?;
     let body = root
         .titled(&spec.title, (FONT, TITLE_PX).into_font())
@@ -664,7 +666,7 @@ fn plot_ranges<DB: DrawingBackend>(
     area: &Area<'_, DB>,
     frame: Frame,
     y_area: i32,
-) -> Result<(std::ops::Range<i32>, std::ops::Range<i32>), String> {
+) -> Result<(std::ops::Range<i32>, std::ops::Range<i32>), ReportError> {
     let chart = ChartBuilder::on(area)
         .margin_top(frame.margin.0)
         .margin_right(frame.margin.1)
@@ -683,7 +685,7 @@ fn fit_y<DB: DrawingBackend>(
     area: &Area<'_, DB>,
     frame: Frame,
     y: &AxisSpec<'_>,
-) -> Result<(Axis, i32), String> {
+) -> Result<(Axis, i32), ReportError> {
     let (_, yr) = plot_ranges(area, frame, 70)?;
     let label_h = f64::from(text_h(LABEL_PX));
     let axis = Axis::bare(y.lo, y.hi, y.log).fitted(
@@ -712,7 +714,7 @@ fn plot<'a, DB: DrawingBackend>(
     x: &AxisSpec<'_>,
     y: &AxisSpec<'_>,
     x_mesh: bool,
-) -> Result<Plot<'a, DB>, String> {
+) -> Result<Plot<'a, DB>, ReportError> {
     let (y_axis, y_area) = fit_y(area, frame, y)?;
     plot_with(area, frame, x, y, y_axis, y_area, x_mesh)
 }
@@ -727,7 +729,7 @@ fn plot_with<'a, DB: DrawingBackend>(
     y_axis: Axis,
     y_area: i32,
     x_mesh: bool,
-) -> Result<Plot<'a, DB>, String> {
+) -> Result<Plot<'a, DB>, ReportError> {
     let (xr, _) = plot_ranges(area, frame, y_area)?;
     let x_axis = if x_mesh {
         Axis::bare(x.lo, x.hi, x.log).fitted(
@@ -788,7 +790,7 @@ fn text_abs<DB: DrawingBackend>(
     at: (i32, i32),
     text: &str,
     style: TextStyle<'_>,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let (bx, by) = area.get_base_pixel();
     area.draw(&Text::new(text.to_string(), (at.0 - bx, at.1 - by), style))
         .map_err(err)
@@ -799,7 +801,7 @@ fn path_abs<DB: DrawingBackend>(
     area: &Area<'_, DB>,
     points: &[(i32, i32)],
     style: ShapeStyle,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let (bx, by) = area.get_base_pixel();
     area.draw(&PathElement::new(
         points
@@ -904,7 +906,7 @@ fn draw_swatch<DB: DrawingBackend>(
     area: &Area<'_, DB>,
     s: Swatch,
     (x, y): (i32, i32),
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let (bx, by) = area.get_base_pixel();
     let (x, y) = (x - bx, y - by);
     let c = (x + SWATCH_W / 2, y);
@@ -949,7 +951,7 @@ fn draw_legend<DB: DrawingBackend>(
     area: &Area<'_, DB>,
     entries: &[Entry],
     at: (i32, i32),
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -1031,7 +1033,7 @@ fn place_legend<DB: DrawingBackend>(
     entries: &[Entry],
     side: bool,
     plot: Rect,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let (bx, by) = legend.get_base_pixel();
     if side {
         return draw_legend(legend, entries, (bx + 4, plot.y0));
@@ -1158,7 +1160,7 @@ fn design_line<DB: DrawingBackend>(
     chart: &mut Plot<'_, DB>,
     parts: Vec<Vec<(f64, f64)>>,
     i: usize,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let style = design_color(i).stroke_width(2);
     for part in parts {
         match dash(i) {
@@ -1191,7 +1193,7 @@ fn shade<DB: DrawingBackend>(
     area: &Area<'_, DB>,
     t: &Timeline,
     labels: bool,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let (ylo, yhi) = (chart.y_range().start, chart.y_range().end);
     let mut named: Vec<(f64, String)> = Vec::new();
     if t.warmup_s > 0.0 {
@@ -1297,7 +1299,7 @@ fn trim(s: String) -> String {
 // ---------------------------------------------------------------------------------------
 // The charts.
 
-fn draw_cdf<DB: DrawingBackend>(root: &Area<'_, DB>, lines: &[CdfLine]) -> Result<(), String> {
+fn draw_cdf<DB: DrawingBackend>(root: &Area<'_, DB>, lines: &[CdfLine]) -> Result<(), ReportError> {
     let xs = lines
         .iter()
         .flat_map(|l| l.points.iter().map(|p| p[0]))
@@ -1344,7 +1346,7 @@ fn draw_cdf<DB: DrawingBackend>(root: &Area<'_, DB>, lines: &[CdfLine]) -> Resul
     place_legend(&legend, &entries, side, plot_box(&chart))
 }
 
-fn draw_series<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SeriesData) -> Result<(), String> {
+fn draw_series<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SeriesData) -> Result<(), ReportError> {
     let t = &d.timeline;
     let w = t.window_s.max(1e-9);
     let mid = |r: &WindowRow| r.start_s + w / 2.0;
@@ -1430,7 +1432,7 @@ fn draw_series<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SeriesData) -> Resul
 fn draw_availability<DB: DrawingBackend>(
     root: &Area<'_, DB>,
     d: &AvailabilityData,
-) -> Result<(), String> {
+) -> Result<(), ReportError> {
     let t = &d.timeline;
     let low = d
         .lines
@@ -1545,7 +1547,7 @@ fn fit_text(text: &str, room: i32) -> String {
     format!("{out}…")
 }
 
-fn draw_bars<DB: DrawingBackend>(root: &Area<'_, DB>, d: &BarsData) -> Result<(), String> {
+fn draw_bars<DB: DrawingBackend>(root: &Area<'_, DB>, d: &BarsData) -> Result<(), ReportError> {
     let (sub, body) = root.split_vertically(text_h(LABEL_PX) + 14);
     let (sx, sy) = sub.get_base_pixel();
     text_abs(
@@ -1684,7 +1686,10 @@ fn draw_bars<DB: DrawingBackend>(root: &Area<'_, DB>, d: &BarsData) -> Result<()
     Ok(())
 }
 
-fn draw_tradeoff<DB: DrawingBackend>(root: &Area<'_, DB>, d: &TradeoffData) -> Result<(), String> {
+fn draw_tradeoff<DB: DrawingBackend>(
+    root: &Area<'_, DB>,
+    d: &TradeoffData,
+) -> Result<(), ReportError> {
     let xs = d.points.iter().flat_map(|p| {
         let h = p.x.1.unwrap_or(0.0);
         [p.x.0 - h, p.x.0 + h]
@@ -1769,7 +1774,7 @@ fn draw_tradeoff<DB: DrawingBackend>(root: &Area<'_, DB>, d: &TradeoffData) -> R
     place_legend(&legend, &entries, side, bounds)
 }
 
-fn draw_sweep<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SweepData) -> Result<(), String> {
+fn draw_sweep<DB: DrawingBackend>(root: &Area<'_, DB>, d: &SweepData) -> Result<(), ReportError> {
     let xs = d.lines.iter().flat_map(|l| l.points.iter().map(|p| p.0));
     let ys = d.lines.iter().flat_map(|l| {
         l.points.iter().flat_map(|p| {

@@ -9,6 +9,7 @@
 //! `4.5`, `12`); fields containing a comma, a quote or a line break are quoted, quotes
 //! doubled (RFC 4180).
 
+use crate::error::ReportError;
 use crate::format::{field, float};
 use crate::report::Report;
 use crate::stats::Replications;
@@ -133,7 +134,7 @@ pub fn write_spacetime(
         return Ok(Vec::new());
     }
     std::fs::create_dir_all(dir)?;
-    write_all(dir, files)
+    write_all(dir, files).map_err(ReportError::into_io)
 }
 
 /// Reads the space-time windows saved in `dir` for the designs of `results` whose history
@@ -142,7 +143,7 @@ pub fn write_spacetime(
 pub fn read_spacetime(
     dir: &Path,
     results: &RunResults,
-) -> Result<(Vec<crate::spacetime::Window>, Vec<String>), String> {
+) -> Result<(Vec<crate::spacetime::Window>, Vec<String>), ReportError> {
     let mut found = Vec::new();
     let mut missing = Vec::new();
     for (d, stem) in results
@@ -160,23 +161,18 @@ pub fn read_spacetime(
                 missing.push(d.name.clone());
                 continue;
             }
-            Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+            Err(source) => return Err(ReportError::Read { path, source }),
         };
-        let w: crate::spacetime::Window = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: invalid message window: {e}",
-                path.display(),
-                e.line(),
-                e.column()
-            )
-        })?;
+        let w: crate::spacetime::Window = match serde_json::from_str(&text) {
+            Ok(w) => w,
+            Err(source) => return Err(ReportError::InvalidWindow { path, source }),
+        };
         if w.design != d.name {
-            return Err(format!(
-                "{}: the window of design {}, not {}",
-                path.display(),
-                w.design,
-                d.name
-            ));
+            return Err(ReportError::WindowOfOtherDesign {
+                path,
+                found: w.design,
+                expected: d.name.clone(),
+            });
         }
         found.push(w);
     }
@@ -282,16 +278,20 @@ pub fn differences_csv(reps: &Replications) -> String {
     out
 }
 
-fn write_all(dir: &Path, files: Vec<(String, Vec<u8>)>) -> std::io::Result<Vec<PathBuf>> {
+/// Writes `files` (names relative to `dir`, which exists), creating their directories.
+fn write_all(dir: &Path, files: Vec<(String, Vec<u8>)>) -> Result<Vec<PathBuf>, ReportError> {
     let mut written = Vec::with_capacity(files.len());
     for (name, contents) in files {
         let path = dir.join(name);
         if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent)?;
+            std::fs::create_dir_all(parent).map_err(|source| ReportError::CreateParent {
+                path: parent.to_path_buf(),
+                source,
+            })?;
         }
-        std::fs::write(&path, contents).map_err(|e| {
-            std::io::Error::new(e.kind(), format!("cannot write {}: {e}", path.display()))
-        })?;
+        if let Err(source) = std::fs::write(&path, contents) {
+            return Err(ReportError::Write { path, source });
+        }
         written.push(path);
     }
     Ok(written)
@@ -317,25 +317,24 @@ pub fn write_replications(dir: &Path, reps: &Replications) -> std::io::Result<Ve
             ),
         ],
     )
+    .map_err(ReportError::into_io)
 }
 
 /// Reads a `replications.json` (errors as in [`read_results`]).
-pub fn read_replications(path: &Path) -> Result<Replications, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        format!(
-            "{}:{}:{}: invalid replications file: {e}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
+pub fn read_replications(path: &Path) -> Result<Replications, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| ReportError::InvalidReplications {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
 /// Writes a report into `dir`: `index.html`, `report.md`, and `charts/<id>.svg` (and
 /// `charts/<id>.png` when `png`) for every chart. Returns the paths written.
-pub fn write_report(dir: &Path, report: &Report, png: bool) -> Result<Vec<PathBuf>, String> {
+pub fn write_report(dir: &Path, report: &Report, png: bool) -> Result<Vec<PathBuf>, ReportError> {
     let mut files = vec![
         ("index.html".to_string(), report.html.clone().into_bytes()),
         (
@@ -349,16 +348,21 @@ pub fn write_report(dir: &Path, report: &Report, png: bool) -> Result<Vec<PathBu
             c.svg.clone().into_bytes(),
         ));
         if png {
-            let bytes =
-                crate::chart::png(&c.spec).map_err(|e| format!("chart {}: {e}", c.spec.id))?;
+            let bytes = crate::chart::png(&c.spec).map_err(|e| ReportError::Chart {
+                id: c.spec.id.clone(),
+                source: Box::new(e),
+            })?;
             files.push((format!("charts/{}.png", c.spec.id), bytes));
         }
     }
     for f in &report.figures {
         files.push((format!("figures/{}.svg", f.id), f.svg.clone().into_bytes()));
     }
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    write_all(dir, files).map_err(|e| e.to_string())
+    std::fs::create_dir_all(dir).map_err(|source| ReportError::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    write_all(dir, files)
 }
 
 /// A name (a scenario's, a design's) as a file name: ASCII letters, digits, `-` and `_`
@@ -377,19 +381,14 @@ pub fn file_name(name: &str) -> String {
 
 /// Reads a `results.json`. Errors name the file and, for invalid contents, the line and
 /// column (`path:line:column: message`).
-pub fn read_results(path: &Path) -> Result<RunResults, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    serde_json::from_str(&text).map_err(|e| {
-        let message = e.to_string();
-        let suffix = format!(" at line {} column {}", e.line(), e.column());
-        let message = message.strip_suffix(&suffix).unwrap_or(&message);
-        format!(
-            "{}:{}:{}: invalid results file: {message}",
-            path.display(),
-            e.line(),
-            e.column()
-        )
+pub fn read_results(path: &Path) -> Result<RunResults, ReportError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ReportError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|source| ReportError::InvalidResults {
+        path: path.to_path_buf(),
+        source,
     })
 }
 
@@ -405,7 +404,7 @@ pub fn write_sweep(
     dir: &Path,
     meta: &crate::sweep::SweepMeta,
     rows: &[(crate::sweep::SweepRow, String)],
-) -> Result<Vec<PathBuf>, String> {
+) -> Result<Vec<PathBuf>, ReportError> {
     let plain: Vec<crate::sweep::SweepRow> = rows.iter().map(|(r, _)| r.clone()).collect();
     let charts = crate::sweep::charts(meta, &plain);
     let mut drawn = Vec::with_capacity(charts.len());
@@ -440,13 +439,19 @@ pub fn write_sweep(
     for (c, svg) in drawn {
         files.push((format!("charts/{}.svg", c.id), svg.into_bytes()));
     }
-    std::fs::create_dir_all(dir.join("charts"))
-        .map_err(|e| format!("cannot create {}: {e}", dir.join("charts").display()))?;
+    let charts_dir = dir.join("charts");
+    if let Err(source) = std::fs::create_dir_all(&charts_dir) {
+        return Err(ReportError::CreateDir {
+            path: charts_dir,
+            source,
+        });
+    }
     let mut written = Vec::with_capacity(files.len());
     for (name, bytes) in files {
         let path = dir.join(name);
-        std::fs::write(&path, bytes)
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        if let Err(source) = std::fs::write(&path, bytes) {
+            return Err(ReportError::Write { path, source });
+        }
         written.push(path);
     }
     Ok(written)
@@ -460,19 +465,45 @@ pub fn read_sweep(
         crate::sweep::SweepMeta,
         Vec<(crate::sweep::SweepRow, String)>,
     ),
-    String,
+    ReportError,
 > {
     let meta_path = dir.join("sweep.json");
-    let text = std::fs::read_to_string(&meta_path)
-        .map_err(|e| format!("{}: cannot read: {e}", meta_path.display()))?;
-    let meta = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", meta_path.display()))?;
+    let text = match std::fs::read_to_string(&meta_path) {
+        Ok(text) => text,
+        Err(source) => {
+            return Err(ReportError::ReadSweep {
+                path: meta_path,
+                source,
+            })
+        }
+    };
+    let meta = match serde_json::from_str(&text) {
+        Ok(meta) => meta,
+        Err(source) => {
+            return Err(ReportError::InvalidSweepMeta {
+                path: meta_path,
+                source,
+            })
+        }
+    };
     let rows_path = dir.join("sweep.jsonl");
     let rows = match std::fs::read_to_string(&rows_path) {
-        Ok(text) => {
-            crate::sweep::parse_lines(&text).map_err(|e| format!("{}: {e}", rows_path.display()))?
-        }
+        Ok(text) => match crate::sweep::parse_lines(&text) {
+            Ok(rows) => rows,
+            Err(e) => {
+                return Err(ReportError::SweepRows {
+                    path: rows_path,
+                    source: Box::new(e),
+                })
+            }
+        },
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
-        Err(e) => return Err(format!("{}: cannot read: {e}", rows_path.display())),
+        Err(source) => {
+            return Err(ReportError::ReadSweep {
+                path: rows_path,
+                source,
+            })
+        }
     };
     Ok((meta, rows))
 }
@@ -586,6 +617,11 @@ mod tests {
         )
         .unwrap();
         let err = read_results(&path).unwrap_err();
+        assert!(
+            matches!(err, crate::ReportError::InvalidResults { .. }),
+            "{err:?}"
+        );
+        let err = err.to_string();
         let prefix = format!("{}:3:", path.display());
         assert!(err.starts_with(&prefix), "{err}");
         assert!(err.contains("invalid results file"), "{err}");
@@ -593,6 +629,8 @@ mod tests {
 
         let missing = tmp.0.join("missing.json");
         let err = read_results(&missing).unwrap_err();
+        assert!(matches!(err, crate::ReportError::Read { .. }), "{err:?}");
+        let err = String::from(err);
         assert!(
             err.starts_with("cannot read ") && err.contains("missing.json"),
             "{err}"

@@ -17,11 +17,14 @@
 //! - [`compare`]: the differences between two runs;
 //! - [`trace`]: request traces: the terminal waterfall, Chrome trace-event and OTLP JSON.
 //!
+//! Whatever can fail returns a [`ReportError`], whose message names what failed.
+//!
 //! [`RunResults`]: models::results::RunResults
 
 pub mod chart;
 pub mod compare;
 pub mod consistency;
+pub mod error;
 pub mod files;
 pub mod format;
 pub mod lamport;
@@ -36,6 +39,7 @@ pub mod table;
 pub mod text;
 pub mod trace;
 
+pub use error::ReportError;
 pub use files::{
     differences_csv, endpoints_csv, read_replications, read_results, replications_csv,
     replications_json, results_json, series_csv, series_file_names, write_replications,

@@ -5,6 +5,7 @@
 use crate::chart;
 use crate::consistency;
 pub use crate::consistency::Figure;
+use crate::error::ReportError;
 use crate::format::{escape, magnitude, ms, percent, seconds, thousands};
 use crate::narrative::{interval, narrative};
 use crate::stats::{Replications, METRICS};
@@ -29,7 +30,7 @@ pub struct Report {
 
 /// Builds the report of a run: draws every chart of [`crate::run_charts::charts`] as SVG and lays out
 /// the page and the summary.
-pub fn build(results: &RunResults, reps: Option<&Replications>) -> Result<Report, String> {
+pub fn build(results: &RunResults, reps: Option<&Replications>) -> Result<Report, ReportError> {
     build_with(results, reps, Vec::new())
 }
 
@@ -39,14 +40,17 @@ pub fn build_with(
     results: &RunResults,
     reps: Option<&Replications>,
     figures: Vec<Figure>,
-) -> Result<Report, String> {
+) -> Result<Report, ReportError> {
     let charts = crate::run_charts::charts(results, reps)
         .into_iter()
-        .map(|spec| {
-            let svg = chart::svg(&spec).map_err(|e| format!("chart {}: {e}", spec.id))?;
-            Ok(Rendered { spec, svg })
+        .map(|spec| match chart::svg(&spec) {
+            Ok(svg) => Ok(Rendered { spec, svg }),
+            Err(e) => Err(ReportError::Chart {
+                id: spec.id,
+                source: Box::new(e),
+            }),
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, ReportError>>()?;
     Ok(Report {
         html: page(results, reps, &charts, &figures),
         markdown: summary(results, reps, &charts, &figures),

@@ -13,6 +13,7 @@
 //! Pure: the diagram is a function of the results and the window.
 
 use crate::consistency::Figure;
+use crate::error::{ReportError, WindowKey};
 use crate::lamport::{Arrow, Diagram, OpMark, Span, SpanKind};
 use models::results::{CounterexampleOp, DesignResult, FaultWindow, RunResults};
 use models::run::MessageWindow;
@@ -266,11 +267,13 @@ impl Message {
         }
     }
 
-    fn record(&self) -> Result<MessageRecord, String> {
+    fn record(&self) -> Result<MessageRecord, ReportError> {
         let at = || {
             self.at_ns
                 .map(SimTime)
-                .ok_or_else(|| format!("a {} message without at_ns", self.fate))
+                .ok_or_else(|| ReportError::MissingArrival {
+                    fate: self.fate.clone(),
+                })
         };
         let fate = match self.fate.as_str() {
             "delivered" => Fate::Delivered { at: at()? },
@@ -278,12 +281,12 @@ impl Message {
             "dropped_at_down_node" => Fate::DroppedAtDownNode { at: at()? },
             "lost" => Fate::Lost,
             "partitioned" => Fate::Partitioned,
-            other => return Err(format!("unknown fate {other:?}")),
+            other => return Err(ReportError::UnknownFate(other.to_string())),
         };
         let node = |i: usize| {
             u32::try_from(i)
                 .map(NodeId)
-                .map_err(|_| format!("node {i} out of range"))
+                .map_err(|_| ReportError::NodeOutOfRange(i))
         };
         Ok(MessageRecord {
             sent_at: SimTime(self.sent_ns),
@@ -357,7 +360,7 @@ impl Window {
     }
 
     /// The messages as records of the message log.
-    pub fn records(&self) -> Result<Vec<MessageRecord>, String> {
+    pub fn records(&self) -> Result<Vec<MessageRecord>, ReportError> {
         self.messages.iter().map(Message::record).collect()
     }
 }
@@ -365,24 +368,25 @@ impl Window {
 /// The window of every design of `results` whose history is not linearizable.
 /// `record(design, from_ns, to_ns)` runs the design again with the message log on over the
 /// window (`models::run::record_messages`); a recording whose run's digest differs from the
-/// design's is refused (the log must only observe).
+/// design's is refused (the log must only observe). An error of `record` is returned as
+/// [`ReportError::Recording`], its message unchanged.
 pub fn windows(
     results: &RunResults,
     mut record: impl FnMut(&str, u64, u64) -> Result<MessageWindow, String>,
-) -> Result<Vec<Window>, String> {
+) -> Result<Vec<Window>, ReportError> {
     let mut out = Vec::new();
     for d in &results.designs {
         let Some(v) = first_violation(d, results.duration_s) else {
             continue;
         };
-        let recorded = record(&d.name, v.from_ns, v.to_ns)?;
+        let recorded = record(&d.name, v.from_ns, v.to_ns).map_err(ReportError::Recording)?;
         let w = Window::of_recording(&v, &recorded);
         if w.digest != d.digest {
-            return Err(format!(
-                "design {}: the run with the message log on has digest {}, the plain run \
-                 {}: the log changed the run",
-                d.name, w.digest, d.digest
-            ));
+            return Err(ReportError::LogChangedRun {
+                design: d.name.clone(),
+                recorded: w.digest,
+                plain: d.digest.clone(),
+            });
         }
         out.push(w);
     }
@@ -392,7 +396,7 @@ pub fn windows(
 /// The space-time figure of every design of `results` whose history is not linearizable
 /// and whose [`Window`] is in `windows` (designs without one get no figure). A window must
 /// match its design: same digest, same counter-example window.
-pub fn figures(results: &RunResults, windows: &[Window]) -> Result<Vec<Figure>, String> {
+pub fn figures(results: &RunResults, windows: &[Window]) -> Result<Vec<Figure>, ReportError> {
     let mut out = Vec::new();
     let ids = spacetime_stems(results);
     for (d, id) in results.designs.iter().zip(ids) {
@@ -406,21 +410,26 @@ pub fn figures(results: &RunResults, windows: &[Window]) -> Result<Vec<Figure>, 
             || w.store != v.store
             || (w.from_ns, w.to_ns) != (v.from_ns, v.to_ns)
         {
-            return Err(format!(
-                "design {}: the saved message window (digest {}, store {}, {} ns to {} ns) is not \
-                 this run's (digest {}, store {}, {} ns to {} ns)",
-                d.name,
-                w.digest,
-                w.store,
-                w.from_ns,
-                w.to_ns,
-                d.digest,
-                v.store,
-                v.from_ns,
-                v.to_ns
-            ));
+            return Err(ReportError::WindowMismatch {
+                design: d.name.clone(),
+                saved: Box::new(WindowKey {
+                    digest: w.digest.clone(),
+                    store: w.store.clone(),
+                    from_ns: w.from_ns,
+                    to_ns: w.to_ns,
+                }),
+                run: Box::new(WindowKey {
+                    digest: d.digest.clone(),
+                    store: v.store.to_string(),
+                    from_ns: v.from_ns,
+                    to_ns: v.to_ns,
+                }),
+            });
         }
-        let records = w.records().map_err(|e| format!("design {}: {e}", d.name))?;
+        let records = w.records().map_err(|e| ReportError::InDesign {
+            design: d.name.clone(),
+            source: Box::new(e),
+        })?;
         let diagram = diagram(&v, &w.names, &records, &results.faults);
         let evicted = if w.evicted > 0 {
             format!(" ({} earlier messages of the window not kept)", w.evicted)
@@ -666,14 +675,25 @@ mod tests {
         assert!(figures(&r, &[]).unwrap().is_empty(), "no window, no figure");
         // A window of another run is refused, whether recorded or saved.
         let other = windows(&r, |_, _, _| Ok(recording(digest + 1)));
-        assert!(other.unwrap_err().contains("the log changed the run"));
+        let other = other.unwrap_err();
+        assert!(
+            matches!(other, ReportError::LogChangedRun { .. }),
+            "{other:?}"
+        );
+        assert!(other.to_string().contains("the log changed the run"));
         let mut stale = w.clone();
         stale.digest = "0000000000000000".to_string();
         assert!(figures(&r, &[stale])
             .unwrap_err()
+            .to_string()
             .contains("not this run's"));
         let mut bad = w.clone();
         bad.messages[0].fate = "teleported".to_string();
-        assert!(figures(&r, &[bad]).unwrap_err().contains("unknown fate"));
+        let bad = figures(&r, &[bad]).unwrap_err();
+        assert_eq!(
+            bad.to_string(),
+            "design quorum-3: unknown fate \"teleported\""
+        );
+        assert!(std::error::Error::source(&bad).is_some());
     }
 }

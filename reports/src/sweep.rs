@@ -9,6 +9,7 @@
 //! the same path, so they give the same bytes.
 
 use crate::chart::{sweep_chart, ChartSpec, SweepData, SweepLine, Threshold};
+use crate::error::ReportError;
 use crate::format::{magnitude, percent, slug, thousands};
 use crate::stats::{metric_value, METRICS};
 use models::assertions::Verdict;
@@ -289,7 +290,7 @@ pub fn meta_json(meta: &SweepMeta) -> String {
 /// Parses the lines of a `sweep.jsonl` (a journal, maybe cut short): each complete, valid
 /// row with its line's text. An unparseable last line (a write cut by a kill) is dropped;
 /// any other bad line is an error.
-pub fn parse_lines(text: &str) -> Result<Vec<(SweepRow, String)>, String> {
+pub fn parse_lines(text: &str) -> Result<Vec<(SweepRow, String)>, ReportError> {
     let lines: Vec<&str> = text.split_inclusive('\n').collect();
     let mut out = Vec::with_capacity(lines.len());
     for (i, line) in lines.iter().enumerate() {
@@ -300,22 +301,27 @@ pub fn parse_lines(text: &str) -> Result<Vec<(SweepRow, String)>, String> {
             Ok(r) if line.ends_with('\n') => out.push((r, line.to_string())),
             _ if i + 1 == lines.len() => {} // cut short
             Ok(_) => unreachable!("only the last line can lack its newline"),
-            Err(e) => return Err(format!("line {}: {e}", i + 1)),
+            Err(source) => {
+                return Err(ReportError::InvalidSweepLine {
+                    line: i + 1,
+                    source,
+                })
+            }
         }
     }
     Ok(out)
 }
 
 /// Sorts rows by (point, design) and checks that no row appears twice.
-pub fn sort_rows(rows: &mut Vec<(SweepRow, String)>) -> Result<(), String> {
+pub fn sort_rows(rows: &mut Vec<(SweepRow, String)>) -> Result<(), ReportError> {
     rows.sort_by_key(|(r, _)| (r.point, r.design_index));
     for w in rows.windows(2) {
         let (a, b) = (&w[0].0, &w[1].0);
         if (a.point, a.design_index) == (b.point, b.design_index) && w[0].1 != w[1].1 {
-            return Err(format!(
-                "point {} design {} appears twice with different results",
-                a.point, a.design
-            ));
+            return Err(ReportError::DuplicateRow {
+                point: a.point,
+                design: a.design.clone(),
+            });
         }
     }
     rows.dedup_by(|a, b| a.1 == b.1);
