@@ -3,7 +3,8 @@
 //! shrinks the schedule of its first failing seed to a minimal one, writes it as a plain
 //! scenario (chaos off, faults explicit) and prints the command that replays it.
 
-use crate::{load, replicate, sanitise, EXIT_FAILURE, EXIT_INPUT};
+use crate::{load, sanitise, EXIT_FAILURE, EXIT_INPUT};
+use caplab::replicate;
 use models::chaos::{self, Violation};
 use models::plan::Checked as CheckedScenario;
 use models::scenario::Design;

@@ -1,9 +1,9 @@
 //! `caplab check` (a scenario's assertions, with a JUnit report for CI) and the golden
 //! results of `caplab run --expect FILE [--bless]`.
 
-use crate::{load, progress, replicate, EXIT_FAILURE, EXIT_INPUT};
+use crate::{load, progress, EXIT_FAILURE, EXIT_INPUT};
+use caplab::replicate;
 use models::assertions::{evaluate, Verdict};
-use serde_json::Value;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -74,7 +74,7 @@ pub fn check(
                     file: file.clone(),
                     scenario: scenario.name.clone(),
                     verdicts: Vec::new(),
-                    error: Some(e),
+                    error: Some(e.to_string()),
                 });
                 continue;
             }
@@ -227,93 +227,4 @@ fn junit_xml(all: &[FileVerdicts]) -> String {
     }
     out.push_str("</testsuites>\n");
     out
-}
-
-/// Compares fresh `results.json` text with a golden file: `Ok(())` when equal (apart from
-/// `caplab_version`), else the differences, one `path: old → new` per line (at most 20).
-pub fn golden_differences(golden: &Path, fresh: &str) -> Result<(), String> {
-    let mut old = read_golden(golden)?;
-    let mut new =
-        serde_json::from_str::<Value>(fresh).map_err(|e| format!("results: not JSON: {e}"))?;
-    for v in [&mut old, &mut new] {
-        if let Value::Object(m) = v {
-            m.shift_remove("caplab_version");
-        }
-    }
-    let mut diffs = Vec::new();
-    diff(&old, &new, String::new(), &mut diffs);
-    if diffs.is_empty() {
-        return Ok(());
-    }
-    let n = diffs.len();
-    let mut text = diffs.into_iter().take(20).collect::<Vec<_>>().join("\n");
-    if n > 20 {
-        let _ = write!(text, "\n… and {} more", n - 20);
-    }
-    Err(text)
-}
-
-/// Reads golden results: a file that is missing, unreadable, not JSON or not a
-/// `results.json` is bad input, said in one line that names the file.
-pub fn read_golden(golden: &Path) -> Result<Value, String> {
-    if !golden.is_file() {
-        return Err(format!(
-            "cannot read the golden results {}: no such file (create it with --bless)",
-            golden.display()
-        ));
-    }
-    // Located errors for a file that is not JSON or not results.
-    reports::files::read_results(golden)?;
-    let text = std::fs::read_to_string(golden)
-        .map_err(|e| format!("cannot read {}: {e}", golden.display()))?;
-    serde_json::from_str::<Value>(&text).map_err(|e| format!("{}: not JSON: {e}", golden.display()))
-}
-
-/// Collects `path: old → new` for every leaf that differs, naming designs by name.
-fn diff(a: &Value, b: &Value, path: String, out: &mut Vec<String>) {
-    match (a, b) {
-        (Value::Object(x), Value::Object(y)) => {
-            for (k, va) in x {
-                let p = if path.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{path}.{k}")
-                };
-                match y.get(k) {
-                    Some(vb) => diff(va, vb, p, out),
-                    None => out.push(format!("{p}: {} → (absent)", short(va))),
-                }
-            }
-            for (k, vb) in y {
-                if !x.contains_key(k) {
-                    let p = if path.is_empty() {
-                        k.clone()
-                    } else {
-                        format!("{path}.{k}")
-                    };
-                    out.push(format!("{p}: (absent) → {}", short(vb)));
-                }
-            }
-        }
-        (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-            for (i, (va, vb)) in x.iter().zip(y).enumerate() {
-                let label = match va.get("name").and_then(Value::as_str) {
-                    Some(n) if path == "designs" => format!("{path}[{n}]"),
-                    _ => format!("{path}[{i}]"),
-                };
-                diff(va, vb, label, out);
-            }
-        }
-        _ if a != b => out.push(format!("{path}: {} → {}", short(a), short(b))),
-        _ => {}
-    }
-}
-
-fn short(v: &Value) -> String {
-    let s = v.to_string();
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(60).collect::<String>())
-    } else {
-        s
-    }
 }

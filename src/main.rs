@@ -16,11 +16,11 @@ mod bench;
 mod chaos;
 mod check;
 mod progress;
-mod replicate;
 mod step;
 mod sweep;
 mod trace;
 
+use caplab::{golden, pipeline, replicate};
 use clap::{Parser, Subcommand, ValueEnum};
 use models::plan::Checked;
 use std::io::IsTerminal;
@@ -624,94 +624,51 @@ fn run(
     }
     // A missing or corrupt golden file is bad input, found before running.
     if let (Some(golden), false) = (&options.expect, options.bless) {
-        if let Err(e) = check::read_golden(golden) {
+        if let Err(e) = golden::read(golden) {
             eprintln!("error: --expect: {e}");
             return ExitCode::from(EXIT_INPUT);
         }
     }
     let seed = seed.unwrap_or(scenario.seed);
-    let selected: Vec<&models::scenario::Design> = scenario
+    let selected = scenario
         .designs
         .iter()
         .filter(|d| designs.is_empty() || designs.contains(&d.name))
-        .collect();
-    let seeds = reports::stats::replication_seeds(seed, options.replications);
+        .count();
     let bar = progress::Simulated::new(
-        (selected.len() * seeds.len()) as u64,
+        (selected as u64) * options.replications,
         scenario.duration_s,
         options.quiet,
     );
-    let runs = replicate::run_all(&scenario, &selected, &seeds, options.jobs, &bar);
+    let spec = pipeline::RunSpec {
+        scenario: &scenario,
+        seed,
+        designs,
+        replications: options.replications,
+        jobs: options.jobs,
+    };
+    let output = pipeline::run(&spec, &bar);
     bar.finish();
-    let runs = match runs {
-        Ok(r) => r,
+    let output = match output {
+        Ok(o) => o,
         Err(e) => {
             eprintln!("{}: {e}", file.display());
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    // Replication 0 runs under the seed itself: results.json is the plain run.
-    let first: Vec<_> = runs.iter().filter_map(|r| r.first().cloned()).collect();
-    let results = models::run::assemble(&scenario, seed, first);
-    let reps = (options.replications > 1)
-        .then(|| reports::stats::summarise(&scenario.name, seed, &seeds, &runs));
     let dir = out.unwrap_or_else(|| Path::new("out").join(sanitise(&scenario.name)));
-    let mut written = match reports::files::write_run(&dir, &results) {
+    let written = match pipeline::write(&dir, &output) {
         Ok(w) => w,
         Err(e) => {
-            eprintln!("error: cannot write results: {e}");
+            eprintln!("error: {e}");
             return ExitCode::from(EXIT_FAILURE);
         }
     };
-    match reports::files::write_traces(&dir, &results) {
-        Ok(w) => written.extend(w),
-        Err(e) => {
-            eprintln!("error: cannot write traces: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    }
-    if let Some(reps) = &reps {
-        match reports::files::write_replications(&dir, reps) {
-            Ok(w) => written.extend(w),
-            Err(e) => {
-                eprintln!("error: cannot write replications: {e}");
-                return ExitCode::from(EXIT_FAILURE);
-            }
-        }
-    }
-    // A design whose history is not linearizable: the messages of its counter-example's
-    // window, from a second run with the message log on, saved beside results.json for
-    // its space-time figure (the report draws it from there, never running a design).
-    let windows = reports::spacetime::windows(&results, |name, from, to| {
-        let design = scenario
-            .designs
-            .iter()
-            .find(|d| d.name == name)
-            .ok_or_else(|| format!("no design {name}"))?;
-        models::run::record_messages(
-            &scenario,
-            design,
-            seed,
-            sim_core::time::SimTime(from),
-            sim_core::time::SimTime(to),
-            reports::spacetime::MAX_MESSAGES,
-        )
-        .map_err(String::from)
-    });
-    let windows = match windows {
-        Ok(w) => w,
-        Err(e) => {
-            eprintln!("{}: {e}", file.display());
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    };
-    match reports::files::write_spacetime(&dir, &results, &windows) {
-        Ok(w) => written.extend(w),
-        Err(e) => {
-            eprintln!("error: cannot write the message windows: {e}");
-            return ExitCode::from(EXIT_FAILURE);
-        }
-    }
+    let pipeline::RunOutput {
+        results,
+        replications: reps,
+        windows,
+    } = output;
     let mut report_index = None;
     if let Some(report_dir) = &options.report {
         match write_report(report_dir, &results, reps.as_ref(), &windows) {
@@ -755,17 +712,12 @@ fn run(
     if let Some(golden) = &options.expect {
         let fresh = reports::files::results_json(&results);
         if options.bless {
-            let written = golden
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .map_or(Ok(()), std::fs::create_dir_all)
-                .and_then(|_| std::fs::write(golden, &fresh));
-            if let Err(e) = written {
+            if let Err(e) = golden::bless(golden, &fresh) {
                 eprintln!("error: cannot write {}: {e}", golden.display());
                 return ExitCode::from(EXIT_FAILURE);
             }
             eprintln!("blessed {}", golden.display());
-        } else if let Err(d) = check::golden_differences(golden, &fresh) {
+        } else if let Some(d) = golden_failure(golden, &fresh) {
             eprintln!(
                 "{}: results differ from {}:\n{d}\nif the change is intended: caplab run {} --expect {} --bless",
                 file.display(),
@@ -780,6 +732,16 @@ fn run(
         return ExitCode::from(EXIT_FAILURE);
     }
     ExitCode::SUCCESS
+}
+
+/// What differs between `golden` and the fresh results (or why they could not be
+/// compared); `None` when they agree.
+fn golden_failure(golden: &Path, fresh: &str) -> Option<String> {
+    match golden::differences(golden, fresh) {
+        Ok(d) if d.is_empty() => None,
+        Ok(d) => Some(golden::differences_text(&d)),
+        Err(e) => Some(e.to_string()),
+    }
 }
 
 /// The scenario at point `p` of its sweep.
@@ -925,24 +887,14 @@ fn twin(file: &Path, seed: Option<u64>, designs: &[String]) -> ExitCode {
         if !designs.is_empty() && !designs.contains(&design.name) {
             continue;
         }
-        let Ok(first) = models::run::build(&scenario, design, seed) else {
-            eprintln!("design {}: cannot be built", design.name);
-            return ExitCode::from(EXIT_FAILURE);
+        let verdict = match caplab::twin::twin_design(&scenario, design, seed) {
+            Ok(v) => v,
+            Err(_) => {
+                eprintln!("design {}: cannot be built", design.name);
+                return ExitCode::from(EXIT_FAILURE);
+            }
         };
-        let until = first.plan.end;
-        let limits = sim_core::simulation::RunLimits {
-            until,
-            max_events: scenario.limits.max_events,
-        };
-        let mut spare = Some(first.sim);
-        let build = || match spare.take() {
-            Some(sim) => sim,
-            None => match models::run::build(&scenario, design, seed) {
-                Ok(run) => run.sim,
-                Err(e) => unreachable!("the design built once already: {e}"),
-            },
-        };
-        match twin_cell(build, limits) {
+        match verdict {
             sim_core::twin::TwinVerdict::Identical { digest, events } => outln!(
                 "twin run {}: identical (digest {digest:016x}, {events} events)",
                 design.name
@@ -954,15 +906,6 @@ fn twin(file: &Path, seed: Option<u64>, designs: &[String]) -> ExitCode {
         }
     }
     code
-}
-
-/// `twin_run` takes a `Fn`; this adapts a builder that hands out a prepared simulation first.
-fn twin_cell(
-    build: impl FnMut() -> sim_core::simulation::Simulation<models::msg::Msg, models::ledger::Ledger>,
-    limits: sim_core::simulation::RunLimits,
-) -> sim_core::twin::TwinVerdict {
-    let cell = std::cell::RefCell::new(build);
-    sim_core::twin::twin_run_by(|| (cell.borrow_mut())(), limits, models::run::run_digest)
 }
 
 fn sanitise(name: &str) -> String {

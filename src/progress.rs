@@ -181,6 +181,15 @@ impl Simulated {
     }
 }
 
+impl caplab::replicate::Progress for Simulated {
+    fn advance(&self, simulated_ms: u64, events: u64) {
+        Simulated::advance(self, simulated_ms, events);
+    }
+    fn run_done(&self) {
+        Simulated::run_done(self);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -2,9 +2,11 @@
 //! simulation, so results do not depend on which thread ran it or when: they are collected
 //! by index, and the output is byte-identical whatever the number of jobs.
 
+use models::error::RunError;
 use models::plan::Checked;
 use models::results::DesignResult;
 use models::scenario::Design;
+use std::fmt;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -14,6 +16,68 @@ pub fn jobs(requested: usize) -> usize {
         requested
     } else {
         std::thread::available_parallelism().map_or(1, |n| n.get())
+    }
+}
+
+/// Where runs report how far they have got (a progress bar, or nothing). Called from the
+/// thread that runs each design.
+pub trait Progress: Sync {
+    /// A run advanced by `simulated_ms` of simulated time and `events` events.
+    fn advance(&self, simulated_ms: u64, events: u64);
+    /// A run ended.
+    fn run_done(&self);
+}
+
+/// No progress shown.
+pub struct Silent;
+
+impl Progress for Silent {
+    fn advance(&self, _: u64, _: u64) {}
+    fn run_done(&self) {}
+}
+
+/// Why a set of replications failed.
+#[derive(Debug)]
+pub enum ReplicationError {
+    /// The first failing run in (design, replication) order.
+    Run {
+        /// The design.
+        design: String,
+        /// The seed of the run.
+        seed: u64,
+        /// Why it failed.
+        source: RunError,
+    },
+    /// A run was skipped without a failing run before it (never expected: runs are
+    /// claimed in order and a failure stops the claims after it).
+    Incomplete,
+}
+
+impl fmt::Display for ReplicationError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ReplicationError::Run {
+                design,
+                seed,
+                source,
+            } => write!(f, "design {design} (seed {seed}): {source}"),
+            ReplicationError::Incomplete => f.write_str("a run failed"),
+        }
+    }
+}
+
+impl std::error::Error for ReplicationError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            ReplicationError::Run { source, .. } => Some(source),
+            ReplicationError::Incomplete => None,
+        }
+    }
+}
+
+impl From<ReplicationError> for String {
+    fn from(e: ReplicationError) -> String {
+        e.to_string()
     }
 }
 
@@ -27,13 +91,13 @@ pub fn run_all(
     designs: &[&Design],
     seeds: &[u64],
     jobs: usize,
-    progress: &crate::progress::Simulated,
-) -> Result<Vec<Vec<DesignResult>>, String> {
+    progress: &dyn Progress,
+) -> Result<Vec<Vec<DesignResult>>, ReplicationError> {
     let tasks = designs.len() * seeds.len();
     if tasks == 0 {
         return Ok(designs.iter().map(|_| Vec::new()).collect());
     }
-    let slots: Vec<Mutex<Option<Result<DesignResult, String>>>> =
+    let slots: Vec<Mutex<Option<Result<DesignResult, RunError>>>> =
         (0..tasks).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
@@ -54,7 +118,7 @@ pub fn run_all(
             failed.store(true, Ordering::Relaxed);
         }
         let mut slot = slots[i].lock().unwrap_or_else(|e| e.into_inner());
-        *slot = Some(result.map_err(String::from));
+        *slot = Some(result);
     };
     let threads = jobs.clamp(1, tasks);
     if threads == 1 {
@@ -75,11 +139,12 @@ pub fn run_all(
         let result = slot.into_inner().unwrap_or_else(|e| e.into_inner());
         match result {
             Some(Ok(r)) => out[d].push(r),
-            Some(Err(e)) => {
-                return Err(format!(
-                    "design {} (seed {}): {e}",
-                    designs[d].name, seeds[k]
-                ))
+            Some(Err(source)) => {
+                return Err(ReplicationError::Run {
+                    design: designs[d].name.clone(),
+                    seed: seeds[k],
+                    source,
+                })
             }
             // Skipped after a failure. Runs are claimed in index order, so every run before
             // the first failing one ran: the first error in this order is always the same.
@@ -87,7 +152,7 @@ pub fn run_all(
         }
     }
     if out.iter().any(|r| r.len() != seeds.len()) {
-        return Err("a run failed".to_string());
+        return Err(ReplicationError::Incomplete);
     }
     Ok(out)
 }

@@ -6,7 +6,8 @@
 //! them. At the end every file is rebuilt from the rows sorted by (point, design), so the
 //! output does not depend on `--jobs`, on resuming, or on sharding then merging.
 
-use crate::{load, progress, replicate, EXIT_FAILURE, EXIT_INPUT};
+use crate::{load, progress, EXIT_FAILURE, EXIT_INPUT};
+use caplab::replicate;
 use models::results::DesignResult;
 use reports::sweep::{ParameterMeta, SweepMeta, SweepRow};
 use std::io::Write as _;
