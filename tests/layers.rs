@@ -198,3 +198,39 @@ fn engine_checker_lab_and_cli_modules_have_no_import_cycle() {
     assert_layered("lab");
     assert_layered(".");
 }
+
+#[test]
+fn reports_depend_only_on_the_results_contract() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest = std::fs::read_to_string(root.join("reports/Cargo.toml")).expect("manifest");
+    let deps: Vec<&str> = manifest
+        .split("\n[dependencies]\n")
+        .nth(1)
+        .expect("a [dependencies] section")
+        .split("\n[")
+        .next()
+        .unwrap_or("")
+        .lines()
+        .filter_map(|l| l.split_once(['.', ' ', '=']).map(|(name, _)| name.trim()))
+        .filter(|name| !name.is_empty() && !name.starts_with('#') && !name.starts_with('"'))
+        .collect();
+    assert!(deps.contains(&"results"), "{deps:?}");
+    for simulator in ["models", "checker", "lab"] {
+        assert!(
+            !deps.contains(&simulator),
+            "reports depend on {simulator}: {deps:?}"
+        );
+    }
+    let mut stack = vec![root.join("reports/src")];
+    while let Some(dir) = stack.pop() {
+        for e in std::fs::read_dir(&dir).expect("read source directory") {
+            let p = e.expect("entry").path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if p.extension().is_some_and(|x| x == "rs") {
+                let code = code(&std::fs::read_to_string(&p).expect("source"));
+                assert!(!code.contains("models::"), "{} names models", p.display());
+            }
+        }
+    }
+}

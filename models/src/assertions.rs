@@ -96,77 +96,7 @@ fn no_value(path: &[String]) -> String {
 // ---------------------------------------------------------------------------------------
 // Evaluation.
 
-/// The verdict of one assertion on one design.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Verdict {
-    /// The design.
-    pub design: String,
-    /// The expectation as written.
-    pub expect: String,
-    /// The metric as written.
-    pub metric: String,
-    /// Replications evaluated.
-    pub n: usize,
-    /// Mean over the replications (NaN when the metric could not be read).
-    pub mean: f64,
-    /// Half-width of the confidence interval (with a confidence and 2+ replications).
-    pub half_width: Option<f64>,
-    /// The confidence asked for.
-    pub confidence: Option<f64>,
-    /// The comparison (`None`: a boolean that must be true).
-    pub bound: Option<(Op, f64)>,
-    /// The value compared with the bound (the interval's far end, or the mean).
-    pub tested: f64,
-    /// Whether the assertion holds.
-    pub passed: bool,
-    /// The seed of the replication to replay (the worst one).
-    pub seed: u64,
-    /// Why the metric could not be read, when it could not.
-    pub error: Option<String>,
-}
-
-impl Verdict {
-    /// `153.2 ± 4.1 (95% CI, 5 replications)`, `0.004`, `false in replication 3`.
-    pub fn measured(&self) -> String {
-        if let Some(e) = &self.error {
-            return e.clone();
-        }
-        let mut s = format_number(self.mean);
-        if let (Some(h), Some(c)) = (self.half_width, self.confidence) {
-            s.push_str(&format!(
-                " ± {} ({}% CI, {} replications)",
-                format_number(h),
-                format_number(c * 100.0),
-                self.n
-            ));
-        } else if self.n > 1 {
-            s.push_str(&format!(" (mean of {} replications)", self.n));
-        }
-        s
-    }
-
-    /// `< 120`, `is true`.
-    pub fn bound_text(&self) -> String {
-        match self.bound {
-            Some((op, b)) => format!("{} {}", op.symbol(), format_number(b)),
-            None => "is true".to_string(),
-        }
-    }
-}
-
-/// A number for messages: up to 6 significant digits, no trailing zeros.
-pub fn format_number(x: f64) -> String {
-    if !x.is_finite() {
-        return x.to_string();
-    }
-    if x == x.trunc() && x.abs() < 1e15 {
-        return format!("{x:.0}");
-    }
-    let digits = (5 - x.abs().log10().floor() as i32).clamp(0, 12) as usize;
-    let s = format!("{x:.digits$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
-}
+pub use results::assertion::{format_number, Verdict};
 
 /// Evaluates `a` on one design's runs (`runs[k]` under `seeds[k]`).
 pub fn evaluate(a: &Assertion, runs: &[DesignResult], seeds: &[u64]) -> Verdict {

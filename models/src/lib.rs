@@ -20,7 +20,6 @@ pub mod outbox;
 pub mod plan;
 pub mod reliability;
 pub mod replica;
-pub mod results;
 pub mod run;
 pub mod scenario;
 pub mod schema;
@@ -33,3 +32,4 @@ pub mod validate;
 
 /// The history checkers (the `caplab-checker` crate), under the path they have always had.
 pub use ::checker;
+pub use ::results;

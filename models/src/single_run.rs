@@ -26,8 +26,7 @@ use sim_core::time::{SimDuration, SimTime};
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-/// The version written into results.
-pub const CAPLAB_VERSION: &str = env!("CARGO_PKG_VERSION");
+pub use crate::results::{MessageWindow, CAPLAB_VERSION};
 
 /// A design's simulation, built and ready to run.
 pub struct DesignRun {
@@ -597,20 +596,6 @@ fn debug_assert_accounted(design: &str, ledger: &Ledger, accounting: &Accounting
         "design {design}: broker messages do not balance: {:?}",
         accounting.messages
     );
-}
-
-/// The messages a design sent in a time window, from a second run of it with the message
-/// log on: what a space-time diagram is drawn from.
-#[derive(Clone, Debug)]
-pub struct MessageWindow {
-    /// Node names, by node index.
-    pub names: Vec<String>,
-    /// The messages sent in the window, in sending order.
-    pub records: Vec<sim_core::message_log::MessageRecord>,
-    /// Older messages of the window dropped over the log's capacity.
-    pub evicted: u64,
-    /// The run's digest: the plain run's, since the log only observes.
-    pub digest: u64,
 }
 
 /// Runs `design` again under `seed` with the message log on over `[from, to)` (at most

@@ -22,7 +22,7 @@
 
 use crate::msg::Outcome;
 use crate::plan::{CauseId, Plan};
-pub use crate::results::trace::{KeptBecause, Span, SpanKind, Trace};
+pub use crate::results::trace::{span_id, KeptBecause, Span, SpanKind, Trace};
 use crate::scenario::TraceSpec;
 use sim_core::network::NodeId;
 use sim_core::rng::{splitmix64, stable_hash};
@@ -257,12 +257,6 @@ pub fn trace_id(seed: u64, design: &str, seq: u64) -> String {
     let hi = splitmix64(d ^ request_hash(seed, seq));
     let lo = splitmix64(hi ^ seq).max(1);
     format!("{hi:016x}{lo:016x}")
-}
-
-/// The 16-hex-digit id of span `id` (from 1) of the trace `trace_id`.
-pub fn span_id(trace_id: &str, id: u32) -> String {
-    let h = stable_hash(u64::from(id), trace_id.as_bytes()).max(1);
-    format!("{h:016x}")
 }
 
 fn pos(r: SpanRef) -> Option<usize> {

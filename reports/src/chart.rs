@@ -18,12 +18,12 @@
 
 use crate::error::ReportError;
 use crate::format::{escape, magnitude};
-use models::results::{FaultWindow, WindowRow};
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontTransform;
+use results::{FaultWindow, WindowRow};
 use std::sync::Once;
 
 /// Width and height of every chart, in pixels.
@@ -1969,7 +1969,7 @@ mod tests {
         }
         r.designs[1].stores.insert(
             "kv".to_string(),
-            models::results::StoreSummary {
+            results::StoreSummary {
                 linearizability: "violation".to_string(),
                 reads: 200,
                 stale_reads: 50,
@@ -2015,16 +2015,16 @@ mod tests {
         let mut r = sample();
         r.designs[1].stores.insert(
             "kv".to_string(),
-            models::results::StoreSummary {
+            results::StoreSummary {
                 replication_lag_cdf: vec![[0.0, 0.0], [2.0, 0.5], [10.0, 1.0]],
                 visibility: vec![
-                    models::results::VisibilityBin {
+                    results::VisibilityBin {
                         after_ms: 0.0,
                         before_ms: Some(1.0),
                         reads: 10,
                         fresh_fraction: 0.5,
                     },
-                    models::results::VisibilityBin {
+                    results::VisibilityBin {
                         after_ms: 10_000.0,
                         before_ms: None,
                         reads: 4,
@@ -2440,13 +2440,13 @@ mod tests {
     #[test]
     fn no_text_of_the_run_charts_overlaps_or_leaves_the_canvas() {
         let mut r = sample();
-        r.faults.push(models::results::FaultWindow {
+        r.faults.push(results::FaultWindow {
             start_s: 11.2,
             end_s: Some(13.0),
             kind: "partition".to_string(),
             label: "partition [app#0, kv#0, kv#1] | [app#1, kv#2]".to_string(),
         });
-        r.faults.push(models::results::FaultWindow {
+        r.faults.push(results::FaultWindow {
             start_s: 68.0,
             end_s: None,
             kind: "crash".to_string(),

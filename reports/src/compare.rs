@@ -2,7 +2,7 @@
 //! commits of a design, two seeds), design by design (matched by name).
 
 use crate::stats::{metric_value, METRICS};
-use models::results::RunResults;
+use results::RunResults;
 use serde::Serialize;
 
 /// One run's identity.

@@ -7,7 +7,7 @@
 use crate::format::escape;
 use crate::narrative::consistency_sentences;
 use crate::table::{consistency_html, consistency_markdown};
-use models::results::RunResults;
+use results::RunResults;
 use std::fmt::Write as _;
 
 /// A figure drawn from outside the results (a space-time diagram from a second run of a

@@ -13,7 +13,7 @@ use crate::error::ReportError;
 use crate::format::{field, float};
 use crate::report::Report;
 use crate::stats::Replications;
-use models::results::{DesignResult, RunResults};
+use results::{DesignResult, RunResults};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -71,9 +71,8 @@ pub fn endpoints_csv(results: &RunResults) -> String {
     for d in &results.designs {
         for (name, e) in &d.endpoints {
             let n = |k: &str| e.requests.by_outcome.get(k).copied().unwrap_or(0);
-            let l = |f: fn(&models::results::LatencySummary) -> f64| {
-                opt_float(e.latency_ms.as_ref().map(f))
-            };
+            let l =
+                |f: fn(&results::LatencySummary) -> f64| opt_float(e.latency_ms.as_ref().map(f));
             let _ = writeln!(
                 out,
                 "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}",

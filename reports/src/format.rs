@@ -1,7 +1,7 @@
 //! Numbers and text as every report writes them: thousands separators, magnitudes, times,
 //! percentages, CSV fields, and the one escaping of text put into HTML or SVG.
 
-use models::results::RunResults;
+use results::RunResults;
 use std::collections::BTreeSet;
 
 /// `1234567` → `1,234,567`.

@@ -19,7 +19,7 @@
 //!
 //! Whatever can fail returns a [`ReportError`], whose message names what failed.
 //!
-//! [`RunResults`]: models::results::RunResults
+//! [`RunResults`]: results::RunResults
 
 pub mod chart;
 pub mod compare;
@@ -50,10 +50,10 @@ pub use table::{
     replications_text, summary_table, Style,
 };
 
-/// A hand-built [`RunResults`](models::results::RunResults) shared by the unit tests.
+/// A hand-built [`RunResults`](results::RunResults) shared by the unit tests.
 #[cfg(test)]
 pub(crate) mod fixtures {
-    use models::results::{
+    use results::{
         DesignResult, EndpointResult, LatencySummary, NetworkSummary, RequestCounts, RunResults,
         WindowRow,
     };
@@ -229,7 +229,7 @@ pub(crate) mod fixtures {
             window_s: 1.0,
             designs: vec![leader, quorum],
             description: "Checkout behind a replicated store.".to_string(),
-            faults: vec![models::results::FaultWindow {
+            faults: vec![results::FaultWindow {
                 start_s: 11.0,
                 end_s: Some(12.0),
                 kind: "crash".to_string(),

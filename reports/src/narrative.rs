@@ -7,7 +7,7 @@
 
 use crate::format::{magnitude, percent, seconds, thousands};
 use crate::stats::{Difference, Replications, METRICS};
-use models::results::{DesignResult, FaultWindow, RunResults, WindowRow};
+use results::{DesignResult, FaultWindow, RunResults, WindowRow};
 
 /// Failed share, successes per second and the highest p99 of some windows.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -360,7 +360,7 @@ fn comparison_sentences(results: &RunResults) -> Vec<String> {
 /// The latency until a request's work is done: the completion latency of a design that
 /// hands work to queues (the processing of the messages it published), the response
 /// latency of one that does not.
-fn until_done(d: &DesignResult) -> Option<models::results::LatencySummary> {
+fn until_done(d: &DesignResult) -> Option<results::LatencySummary> {
     match &d.messages {
         Some(m) => m.completion_latency_ms,
         None => d.latency_ms,
@@ -869,7 +869,7 @@ mod tests {
                     d.name = format!("d{i}");
                     d.failure_rate = f64::from(f) / 10.0;
                     d.throughput_per_s = f64::from(t) * 100.0;
-                    d.latency_ms = l.map(|l| models::results::LatencySummary {
+                    d.latency_ms = l.map(|l| results::LatencySummary {
                         p99: f64::from(l) * 10.0,
                         ..Default::default()
                     });

@@ -9,7 +9,7 @@
 use crate::chart::Rendered;
 use crate::chart::{BarPanel, BarsData, ChartKind, ChartSpec};
 use crate::format::{magnitude, seconds, thousands};
-use models::results::{ReliabilitySummary, RunResults};
+use results::{ReliabilitySummary, RunResults};
 use std::fmt::Write as _;
 
 /// Minutes in 30 days: the unit of downtime.
@@ -405,7 +405,7 @@ pub fn markdown(m: &mut String, results: &RunResults) {
 mod tests {
     use super::*;
     use crate::fixtures::sample;
-    use models::results::{Estimate, Spread};
+    use results::{Estimate, Spread};
 
     fn est(mean: f64, half_width_95: f64) -> Estimate {
         Estimate {

@@ -9,7 +9,7 @@ use crate::error::ReportError;
 use crate::format::{escape, magnitude, ms, percent, seconds, thousands};
 use crate::narrative::{interval, narrative};
 use crate::stats::{Replications, METRICS};
-use models::results::{DesignResult, RunResults};
+use results::{DesignResult, RunResults};
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 

@@ -3,7 +3,7 @@
 use crate::chart::*;
 use crate::format::{seconds, slug};
 use crate::stats::Replications;
-use models::results::RunResults;
+use results::RunResults;
 
 /// The charts of a run, in report order: latency CDF, availability over time, then per
 /// endpoint for each design with several endpoints, bars, trade-off, availability against

@@ -15,8 +15,8 @@
 use crate::consistency::Figure;
 use crate::error::{ReportError, WindowKey};
 use crate::lamport::{Arrow, Diagram, OpMark, Span, SpanKind};
-use models::results::{CounterexampleOp, DesignResult, FaultWindow, RunResults};
-use models::run::MessageWindow;
+use results::MessageWindow;
+use results::{CounterexampleOp, DesignResult, FaultWindow, RunResults};
 use serde::{Deserialize, Serialize};
 use sim_core::message_log::{Fate, MessageRecord};
 use sim_core::network::NodeId;
@@ -618,7 +618,7 @@ mod tests {
 
     #[test]
     fn a_saved_window_draws_the_figure_and_must_match_its_run() {
-        use models::results::StoreSummary;
+        use results::StoreSummary;
         let mut r = crate::fixtures::sample();
         r.designs[1].stores.insert(
             "kv".to_string(),

@@ -17,7 +17,7 @@
 //!
 //! Pure functions: the same runs give the same bytes, whatever order they were computed in.
 
-use models::results::DesignResult;
+use results::DesignResult;
 use serde::{Deserialize, Serialize};
 use sim_core::metrics::{t_quantile, Welford};
 use sim_core::rng::replication_seed;

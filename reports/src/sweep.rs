@@ -12,8 +12,8 @@ use crate::chart::{sweep_chart, ChartSpec, SweepData, SweepLine, Threshold};
 use crate::error::ReportError;
 use crate::format::{magnitude, percent, slug, thousands};
 use crate::stats::{metric_value, METRICS};
-use models::assertions::Verdict;
-use models::results::DesignResult;
+use results::assertion::Verdict;
+use results::DesignResult;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use sim_core::metrics::Welford;
@@ -166,7 +166,7 @@ pub struct Unit {
 impl Unit {
     /// The unit of a metric as an assertion writes it (aliases resolved).
     pub fn of(metric: &str) -> Unit {
-        let path = models::assertions::resolve(metric);
+        let path = results::assertion::resolve(metric);
         let segs: Vec<&str> = path.iter().map(String::as_str).collect();
         let (prefix, rest) = match segs.as_slice() {
             ["endpoints", name, rest @ ..] => (format!("{name} "), rest.to_vec()),
@@ -818,7 +818,7 @@ fn objective_metrics(meta: &SweepMeta, rows: &[SweepRow]) -> Vec<String> {
 /// Whether a metric is one of the table's fixed columns (failure rate, throughput).
 fn fixed_column(metric: &str) -> bool {
     matches!(
-        models::assertions::resolve(metric).as_slice(),
+        results::assertion::resolve(metric).as_slice(),
         [m] if m == "failure_rate" || m == "throughput_per_s"
     )
 }

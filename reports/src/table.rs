@@ -5,7 +5,7 @@
 //! width and ends with `\n`. Colour (ANSI) only through [`render_text_styled`].
 
 use crate::format::{magnitude, ms, percent, seconds, thousands};
-use models::results::{LatencySummary, RequestCounts, RunResults};
+use results::{LatencySummary, RequestCounts, RunResults};
 use std::collections::BTreeSet;
 
 /// How to render text reports.

@@ -7,7 +7,7 @@
 //! receivers take a zero timestamp for "unset"; the Chrome export keeps simulated
 //! microseconds.
 
-use models::trace::{span_id, Span, SpanKind, Trace};
+use results::trace::{span_id, Span, SpanKind, Trace};
 use serde_json::{json, Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -258,7 +258,7 @@ pub fn otlp_json(traces: &[Trace]) -> Value {
                     attr_str("caplab.design", &design),
                 ]},
                 "scopeSpans": [{
-                    "scope": {"name": "caplab", "version": models::run::CAPLAB_VERSION},
+                    "scope": {"name": "caplab", "version": results::CAPLAB_VERSION},
                     "spans": spans,
                 }],
             })
@@ -393,7 +393,7 @@ pub fn to_text(v: &Value) -> String {
 
 /// One paragraph per traced design of a run: traces kept, what the caps refused, swallowed
 /// errors, and what the failed requests' traces blame (empty when nothing was traced).
-pub fn summary_text(results: &models::results::RunResults) -> String {
+pub fn summary_text(results: &results::RunResults) -> String {
     let mut out = String::new();
     for d in &results.designs {
         let Some(t) = &d.tracing else {
@@ -604,7 +604,7 @@ fn rows_shown(trace: &Trace, max_rows: usize) -> Vec<(usize, usize)> {
 /// trace, as for results read back from `results.json`): per design, the waterfall of one
 /// failing request (the first failed, else the slowest) and what failed requests' traces
 /// blame, the most blamed first.
-pub fn html_section(results: &models::results::RunResults) -> Option<String> {
+pub fn html_section(results: &results::RunResults) -> Option<String> {
     if results.designs.iter().all(|d| d.traces.is_empty()) {
         return None;
     }

@@ -1,6 +1,7 @@
 //! The scenario's `assertions`: expectations on the results, parsed (evaluated by
 //! `crate::assertions`).
 
+pub use results::assertion::{resolve, Op};
 use serde::{Deserialize, Serialize};
 
 /// An expectation on the results of every design (or of one).
@@ -29,48 +30,6 @@ impl Assertion {
     pub fn needed_replications(&self) -> u64 {
         self.replications
             .unwrap_or(if self.confidence.is_some() { 5 } else { 1 })
-    }
-}
-
-/// A comparison.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Op {
-    /// `<`
-    Lt,
-    /// `<=`
-    Le,
-    /// `>`
-    Gt,
-    /// `>=`
-    Ge,
-    /// `==`
-    Eq,
-    /// `!=`
-    Ne,
-}
-
-impl Op {
-    /// The operator as written.
-    pub fn symbol(self) -> &'static str {
-        match self {
-            Op::Lt => "<",
-            Op::Le => "<=",
-            Op::Gt => ">",
-            Op::Ge => ">=",
-            Op::Eq => "==",
-            Op::Ne => "!=",
-        }
-    }
-
-    pub(crate) fn holds(self, x: f64, bound: f64) -> bool {
-        match self {
-            Op::Lt => x < bound,
-            Op::Le => x <= bound,
-            Op::Gt => x > bound,
-            Op::Ge => x >= bound,
-            Op::Eq => x == bound,
-            Op::Ne => x != bound,
-        }
     }
 }
 
@@ -145,30 +104,4 @@ fn check_metric_syntax(metric: &str) -> Result<(), String> {
         return Err(format!("`{metric}` is not a metric name"));
     }
     Ok(())
-}
-
-const LATENCY_FIELDS: [&str; 6] = ["mean", "p50", "p90", "p99", "p999", "max"];
-
-const OUTCOME_ALIASES: [&str; 4] = ["error", "timeout", "rejected", "in_flight"];
-
-/// The path into a design's results that `metric` names (aliases resolved).
-pub fn resolve(metric: &str) -> Vec<String> {
-    let segs: Vec<&str> = metric.split('.').collect();
-    // endpoints.NAME.rest: the rest as for a design.
-    if segs.len() >= 3 && segs[0] == "endpoints" {
-        let mut out = vec!["endpoints".to_string(), segs[1].to_string()];
-        out.extend(resolve(&segs[2..].join(".")));
-        return out;
-    }
-    if segs.len() == 1 {
-        for q in LATENCY_FIELDS {
-            if metric == format!("{q}_latency_ms") || metric == format!("latency_{q}_ms") {
-                return vec!["latency_ms".into(), q.into()];
-            }
-        }
-    }
-    if segs.len() == 2 && segs[0] == "requests" && OUTCOME_ALIASES.contains(&segs[1]) {
-        return vec!["requests".into(), "by_outcome".into(), segs[1].into()];
-    }
-    segs.iter().map(|s| s.to_string()).collect()
 }

@@ -4,11 +4,29 @@
 //! sorted), no timestamps and no paths, so the same scenario and seed give byte-identical
 //! files. Latencies are in milliseconds, rates per second, times in seconds.
 
+pub mod assertion;
 pub mod shape;
 pub mod trace;
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The version written into results.
+pub const CAPLAB_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// The messages a design sent in a time window, from a second run of it with the message
+/// log on: what a space-time diagram is drawn from.
+#[derive(Clone, Debug)]
+pub struct MessageWindow {
+    /// Node names, by node index.
+    pub names: Vec<String>,
+    /// The messages sent in the window, in sending order.
+    pub records: Vec<sim_core::message_log::MessageRecord>,
+    /// Older messages of the window dropped over the log's capacity.
+    pub evicted: u64,
+    /// The run's digest: the plain run's, since the log only observes.
+    pub digest: u64,
+}
 
 /// The results of one `caplab run`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -1,5 +1,13 @@
-//! The traces of a run as results carry them: a kept trace with its spans, named. The
-//! recorder that builds them is `crate::trace`.
+//! The traces of a run as results carry them: a kept trace with its spans, named (the
+//! recorder that builds them is `models::trace`).
+
+use sim_core::rng::stable_hash;
+
+/// The 16-hex-digit id of span `id` (from 1) of the trace `trace_id`.
+pub fn span_id(trace_id: &str, id: u32) -> String {
+    let h = stable_hash(u64::from(id), trace_id.as_bytes()).max(1);
+    format!("{h:016x}")
+}
 
 /// What a span stands for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
