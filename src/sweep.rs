@@ -178,7 +178,8 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
         if (0..meta.designs.len()).all(|d| have.contains(&(i, d))) {
             continue;
         }
-        match models::sweep::apply(&base, &spec, i).and_then(|p| {
+        let point = models::sweep::apply(&base, &spec, i).map_err(String::from);
+        match point.and_then(|p| {
             let c = models::plan::Checked::new(p.scenario.clone())
                 .map_err(|e| format!("point {i}: {e}"))?;
             Ok((p, c))

@@ -26,13 +26,74 @@ use crate::results::DesignResult;
 use serde_json::Value;
 use sim_core::metrics::Welford;
 
+/// Why a metric could not be read from a design's results.
+#[derive(Debug)]
+pub enum MetricError {
+    /// The results could not be turned into JSON.
+    Json(serde_json::Error),
+    /// The metric exists but has no value here (a latency without samples...): `why`.
+    NoValue(&'static str),
+    /// The results have no such metric.
+    Missing {
+        /// The design.
+        design: String,
+        /// The metric as written.
+        metric: String,
+        /// The deepest path found, and the keys it has (empty at the top).
+        found: Option<(String, Vec<String>)>,
+    },
+    /// A number JSON cannot give as `f64`.
+    NotANumber(String),
+    /// Neither a number nor a boolean.
+    NotNumeric {
+        /// The metric as written.
+        metric: String,
+        /// The design.
+        design: String,
+    },
+}
+
+impl std::fmt::Display for MetricError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MetricError::Json(e) => write!(f, "{e}"),
+            MetricError::NoValue(why) => write!(f, "no value ({why})"),
+            MetricError::Missing {
+                design,
+                metric,
+                found,
+            } => {
+                write!(f, "design {design} has no `{metric}` in its results")?;
+                match found {
+                    Some((here, known)) => write!(f, " (`{here}` has: {})", known.join(", ")),
+                    None => Ok(()),
+                }
+            }
+            MetricError::NotANumber(metric) => write!(f, "`{metric}` is not a number"),
+            MetricError::NotNumeric { metric, design } => write!(
+                f,
+                "`{metric}` is not a number or a boolean in design {design}'s results"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for MetricError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            MetricError::Json(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
 /// The value of `metric` in `d` (booleans as 1 and 0; an absent cause counts 0).
-pub fn metric_value(d: &DesignResult, metric: &str) -> Result<f64, String> {
-    let v = serde_json::to_value(d).map_err(|e| e.to_string())?;
+pub fn metric_value(d: &DesignResult, metric: &str) -> Result<f64, MetricError> {
+    let v = serde_json::to_value(d).map_err(MetricError::Json)?;
     value_at(&v, &resolve(metric), &d.name, metric)
 }
 
-fn value_at(root: &Value, path: &[String], design: &str, metric: &str) -> Result<f64, String> {
+fn value_at(root: &Value, path: &[String], design: &str, metric: &str) -> Result<f64, MetricError> {
     if path == ["messages", "lost"] {
         if let Some(m) = root.pointer("/messages/lost").and_then(Value::as_object) {
             // A fold from +0: an empty `sum()` of floats is -0, printed "-0".
@@ -53,32 +114,30 @@ fn value_at(root: &Value, path: &[String], design: &str, metric: &str) -> Result
                     .as_object()
                     .map(|m| m.keys().cloned().collect())
                     .unwrap_or_default();
-                return Err(format!(
-                    "design {design} has no `{metric}` in its results{}",
-                    if known.is_empty() || here.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" (`{here}` has: {})", known.join(", "))
-                    }
-                ));
+                return Err(MetricError::Missing {
+                    design: design.to_string(),
+                    metric: metric.to_string(),
+                    found: (!known.is_empty() && !here.is_empty()).then_some((here, known)),
+                });
             }
         }
     }
     match v {
         Value::Number(n) => n
             .as_f64()
-            .ok_or_else(|| format!("`{metric}` is not a number")),
+            .ok_or_else(|| MetricError::NotANumber(metric.to_string())),
         Value::Bool(b) => Ok(if *b { 1.0 } else { 0.0 }),
         Value::Null => Err(no_value(path)),
-        _ => Err(format!(
-            "`{metric}` is not a number or a boolean in design {design}'s results"
-        )),
+        _ => Err(MetricError::NotNumeric {
+            metric: metric.to_string(),
+            design: design.to_string(),
+        }),
     }
 }
 
 /// Why a metric that exists in the results has no value in this design's: a latency
 /// without samples is `null`, and an assertion on it is a violation, never a pass.
-fn no_value(path: &[String]) -> String {
+fn no_value(path: &[String]) -> MetricError {
     let why = if path.last().is_some_and(|s| s == "completion_latency_ms") {
         "no message of a measured request was processed"
     } else if path.last().is_some_and(|s| s == "latency_ms") {
@@ -90,7 +149,7 @@ fn no_value(path: &[String]) -> String {
     } else {
         "no value"
     };
-    format!("no value ({why})")
+    MetricError::NoValue(why)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -119,7 +178,7 @@ pub fn evaluate(a: &Assertion, runs: &[DesignResult], seeds: &[u64]) -> Verdict 
         Ok(e) => e,
         Err(e) => {
             return Verdict {
-                error: Some(e),
+                error: Some(e.to_string()),
                 ..base
             }
         }
@@ -135,7 +194,7 @@ pub fn evaluate(a: &Assertion, runs: &[DesignResult], seeds: &[u64]) -> Verdict 
             Ok(v) => values.push(v),
             Err(e) => {
                 return Verdict {
-                    error: Some(e),
+                    error: Some(e.to_string()),
                     ..base
                 }
             }

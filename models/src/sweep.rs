@@ -93,11 +93,13 @@ mod tests {
         assert_eq!(v["d"][1]["s"]["a"]["n"], json!(3));
         assert_eq!(set_path(&mut v, "f", 2.6).unwrap(), json!(2.6));
         assert_eq!(set_path(&mut v, "o", 7.0).unwrap(), json!(7));
-        let e = set_path(&mut v, "t", 1.0).unwrap_err();
+        let e = set_path(&mut v, "t", 1.0).unwrap_err().to_string();
         assert!(e.contains("`t` holds a string"), "{e}");
         let e = set_path(&mut v, "d[0].s.c.n", 1.0).unwrap_err();
+        assert!(matches!(&e, SweepError::NoField { key, .. } if key == "c"));
+        let e = e.to_string();
         assert!(e.contains("`d[0].s` has no field `c`"), "{e}");
-        let e = set_path(&mut v, "d[5].s", 1.0).unwrap_err();
+        let e = set_path(&mut v, "d[5].s", 1.0).unwrap_err().to_string();
         assert!(e.contains("no [5]"), "{e}");
     }
 }

@@ -3,6 +3,38 @@
 
 pub use results::assertion::{resolve, Op};
 use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Why an expectation does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExprError {
+    /// Nothing before the operator (or nothing at all).
+    NoMetric,
+    /// A metric with characters a metric name cannot have.
+    NotAMetricName(String),
+    /// A bound that is not a number.
+    NotANumber(String),
+    /// A bound that is infinite or NaN.
+    NotFinite(String),
+}
+
+impl fmt::Display for ExprError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExprError::NoMetric => {
+                f.write_str("no metric (expected `METRIC OP NUMBER`, like `failure_rate <= 0.01`)")
+            }
+            ExprError::NotAMetricName(m) => write!(f, "`{m}` is not a metric name"),
+            ExprError::NotANumber(n) => write!(
+                f,
+                "`{n}` is not a number (expected `METRIC OP NUMBER`, like `p99_latency_ms < 120`)"
+            ),
+            ExprError::NotFinite(n) => write!(f, "`{n}` is not a finite number"),
+        }
+    }
+}
+
+impl std::error::Error for ExprError {}
 
 /// An expectation on the results of every design (or of one).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
@@ -43,7 +75,7 @@ pub struct Expr {
 }
 
 /// Parses `METRIC OP NUMBER` or `METRIC`.
-pub fn parse(text: &str) -> Result<Expr, String> {
+pub fn parse(text: &str) -> Result<Expr, ExprError> {
     let text = text.trim();
     let ops = ["<=", ">=", "==", "!=", "<", ">"];
     let found = ops
@@ -76,11 +108,12 @@ pub fn parse(text: &str) -> Result<Expr, String> {
                 Some(d) => (d.trim(), 0.01),
                 None => (n, 1.0),
             };
-            let x: f64 = digits.replace('_', "").parse().map_err(|_| {
-                format!("`{n}` is not a number (expected `METRIC OP NUMBER`, like `p99_latency_ms < 120`)")
-            })?;
+            let x: f64 = digits
+                .replace('_', "")
+                .parse()
+                .map_err(|_| ExprError::NotANumber(n.to_string()))?;
             if !x.is_finite() {
-                return Err(format!("`{n}` is not a finite number"));
+                return Err(ExprError::NotFinite(n.to_string()));
             }
             x * scale
         }
@@ -91,9 +124,9 @@ pub fn parse(text: &str) -> Result<Expr, String> {
     })
 }
 
-fn check_metric_syntax(metric: &str) -> Result<(), String> {
+fn check_metric_syntax(metric: &str) -> Result<(), ExprError> {
     if metric.is_empty() {
-        return Err("no metric (expected `METRIC OP NUMBER`, like `failure_rate <= 0.01`)".into());
+        return Err(ExprError::NoMetric);
     }
     let ok = metric.split('.').all(|s| {
         !s.is_empty()
@@ -101,7 +134,7 @@ fn check_metric_syntax(metric: &str) -> Result<(), String> {
                 .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | ':' | ' ' | '#'))
     });
     if !ok || metric.contains("  ") {
-        return Err(format!("`{metric}` is not a metric name"));
+        return Err(ExprError::NotAMetricName(metric.to_string()));
     }
     Ok(())
 }

@@ -5,6 +5,142 @@
 use super::Scenario;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::fmt;
+
+/// Why a sweep path could not be parsed or written, or a point not applied.
+#[derive(Debug)]
+pub enum SweepError {
+    /// An empty path.
+    EmptyPath,
+    /// `[x]` where x is neither a number nor `*`.
+    BadIndex {
+        /// What was between the brackets.
+        index: String,
+        /// The path.
+        path: String,
+    },
+    /// `a..b` or a path starting with `.`.
+    EmptyKey {
+        /// The path.
+        path: String,
+    },
+    /// A key right after `]` without a `.`.
+    Unexpected {
+        /// The character found.
+        found: char,
+        /// The path.
+        path: String,
+    },
+    /// A path ending with `.`.
+    TrailingDot {
+        /// The path.
+        path: String,
+    },
+    /// A path that addresses no field.
+    AddressesNothing {
+        /// The path.
+        path: String,
+    },
+    /// The field addressed holds something else than a number.
+    NotANumber {
+        /// Where (`designs[0].name`).
+        at: String,
+        /// What it holds (`a string`).
+        holds: &'static str,
+    },
+    /// An object without the key asked for.
+    NoField {
+        /// The object (`the scenario` at the top).
+        at: String,
+        /// The key.
+        key: String,
+        /// The keys it has.
+        known: Vec<String>,
+    },
+    /// An array shorter than the index asked for.
+    NoElement {
+        /// The array.
+        at: String,
+        /// Its length.
+        len: usize,
+        /// The index.
+        index: usize,
+    },
+    /// `*` over an empty array or object.
+    Empty {
+        /// The array or object.
+        at: String,
+    },
+    /// A step into a value that is not a container of that kind.
+    CannotTake {
+        /// Where.
+        at: String,
+        /// What it holds.
+        holds: &'static str,
+        /// What the path asked (`field `x``, `element [2]`, `` `*` ``).
+        step: String,
+    },
+    /// The scenario could not be turned into JSON.
+    Json(serde_json::Error),
+    /// A point whose scenario does not parse or is not valid.
+    Point {
+        /// The point's index.
+        index: usize,
+        /// Its values, `name = value, ...`.
+        values: String,
+        /// Why.
+        why: String,
+    },
+}
+
+impl fmt::Display for SweepError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SweepError::EmptyPath => f.write_str("empty path"),
+            SweepError::BadIndex { index, path } => write!(f, "bad index `[{index}]` in `{path}`"),
+            SweepError::EmptyKey { path } => write!(f, "empty key in `{path}`"),
+            SweepError::Unexpected { found, path } => {
+                write!(f, "`.` or `[` expected before `{found}` in `{path}`")
+            }
+            SweepError::TrailingDot { path } => write!(f, "path `{path}` ends with `.`"),
+            SweepError::AddressesNothing { path } => write!(f, "`{path}` addresses no field"),
+            SweepError::NotANumber { at, holds } => write!(f, "`{at}` holds {holds}, not a number"),
+            SweepError::NoField { at, key, known } => {
+                write!(
+                    f,
+                    "`{at}` has no field `{key}` (it has: {})",
+                    known.join(", ")
+                )
+            }
+            SweepError::NoElement { at, len, index } => {
+                write!(f, "`{at}` has {len} elements, no [{index}]")
+            }
+            SweepError::Empty { at } => write!(f, "`{at}` is empty"),
+            SweepError::CannotTake { at, holds, step } => {
+                write!(f, "`{at}` holds {holds}: cannot take {step}")
+            }
+            SweepError::Json(e) => write!(f, "{e}"),
+            SweepError::Point { index, values, why } => {
+                write!(f, "at point {index} ({values}): {why}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for SweepError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            SweepError::Json(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<SweepError> for String {
+    fn from(e: SweepError) -> String {
+        e.to_string()
+    }
+}
 
 /// Most points a sweep may have.
 pub const MAX_POINTS: usize = 100_000;
@@ -182,9 +318,9 @@ pub enum Seg {
 }
 
 /// Parses `a.b[2].c`, `a[*].*.d`.
-pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
+pub fn parse_path(path: &str) -> Result<Vec<Seg>, SweepError> {
     if path.is_empty() {
-        return Err("empty path".to_string());
+        return Err(SweepError::EmptyPath);
     }
     let mut segs = Vec::new();
     let mut chars = path.chars().peekable();
@@ -203,9 +339,10 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
                 if inner == "*" {
                     segs.push(Seg::All);
                 } else {
-                    let i = inner
-                        .parse::<usize>()
-                        .map_err(|_| format!("bad index `[{inner}]` in `{path}`"))?;
+                    let i = inner.parse::<usize>().map_err(|_| SweepError::BadIndex {
+                        index: inner.clone(),
+                        path: path.to_string(),
+                    })?;
                     segs.push(Seg::Index(i));
                 }
                 expect_key = false;
@@ -213,13 +350,18 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
             '.' => {
                 chars.next();
                 if expect_key {
-                    return Err(format!("empty key in `{path}`"));
+                    return Err(SweepError::EmptyKey {
+                        path: path.to_string(),
+                    });
                 }
                 expect_key = true;
             }
             _ => {
                 if !expect_key {
-                    return Err(format!("`.` or `[` expected before `{c}` in `{path}`"));
+                    return Err(SweepError::Unexpected {
+                        found: c,
+                        path: path.to_string(),
+                    });
                 }
                 let mut key = String::new();
                 while let Some(&c) = chars.peek() {
@@ -235,23 +377,27 @@ pub fn parse_path(path: &str) -> Result<Vec<Seg>, String> {
         }
     }
     if expect_key {
-        return Err(format!("path `{path}` ends with `.`"));
+        return Err(SweepError::TrailingDot {
+            path: path.to_string(),
+        });
     }
     Ok(segs)
 }
 
 /// Sets `x` into every field `path` addresses in `root`; returns the value written into the
 /// first (rounded when the field holds an integer).
-pub fn set_path(root: &mut Value, path: &str, x: f64) -> Result<Value, String> {
+pub fn set_path(root: &mut Value, path: &str, x: f64) -> Result<Value, SweepError> {
     set_path_all(root, path, x)?
         .into_iter()
         .next()
-        .ok_or_else(|| format!("`{path}` addresses no field"))
+        .ok_or_else(|| SweepError::AddressesNothing {
+            path: path.to_string(),
+        })
 }
 
 /// Sets `x` into every field `path` addresses in `root`; returns every value written, in
 /// order.
-pub(crate) fn set_path_all(root: &mut Value, path: &str, x: f64) -> Result<Vec<Value>, String> {
+pub(crate) fn set_path_all(root: &mut Value, path: &str, x: f64) -> Result<Vec<Value>, SweepError> {
     let segs = parse_path(path)?;
     let mut written = Vec::new();
     set_in(root, &segs, String::new(), x, &mut written)?;
@@ -264,10 +410,12 @@ fn set_in(
     here: String,
     x: f64,
     written: &mut Vec<Value>,
-) -> Result<(), String> {
+) -> Result<(), SweepError> {
     let Some((seg, rest)) = segs.split_first() else {
-        let new =
-            number_for(v, x).map_err(|kind| format!("`{here}` holds {kind}, not a number"))?;
+        let new = number_for(v, x).map_err(|holds| SweepError::NotANumber {
+            at: here.clone(),
+            holds,
+        })?;
         written.push(new.clone());
         *v = new;
         return Ok(());
@@ -276,25 +424,27 @@ fn set_in(
     match (seg, v) {
         (Seg::Key(k), Value::Object(m)) => {
             let known: Vec<String> = m.keys().cloned().collect();
-            let child = m.get_mut(k).ok_or_else(|| {
-                format!(
-                    "`{}` has no field `{k}` (it has: {})",
-                    display(&here),
-                    known.join(", ")
-                )
+            let child = m.get_mut(k).ok_or_else(|| SweepError::NoField {
+                at: display(&here).to_string(),
+                key: k.clone(),
+                known,
             })?;
             set_in(child, rest, join_key(&here, k), x, written)
         }
         (Seg::Index(i), Value::Array(a)) => {
             let len = a.len();
-            let child = a
-                .get_mut(*i)
-                .ok_or_else(|| format!("`{}` has {len} elements, no [{i}]", display(&here)))?;
+            let child = a.get_mut(*i).ok_or_else(|| SweepError::NoElement {
+                at: display(&here).to_string(),
+                len,
+                index: *i,
+            })?;
             set_in(child, rest, format!("{here}[{i}]"), x, written)
         }
         (Seg::All, Value::Array(a)) => {
             if a.is_empty() {
-                return Err(format!("`{}` is empty", display(&here)));
+                return Err(SweepError::Empty {
+                    at: display(&here).to_string(),
+                });
             }
             for (i, child) in a.iter_mut().enumerate() {
                 set_in(child, rest, format!("{here}[{i}]"), x, written)?;
@@ -303,7 +453,9 @@ fn set_in(
         }
         (Seg::All, Value::Object(m)) => {
             if m.is_empty() {
-                return Err(format!("`{}` is empty", display(&here)));
+                return Err(SweepError::Empty {
+                    at: display(&here).to_string(),
+                });
             }
             for (k, child) in m.iter_mut() {
                 let at = join_key(&here, k);
@@ -311,15 +463,15 @@ fn set_in(
             }
             Ok(())
         }
-        (seg, _) => Err(format!(
-            "`{}` holds {kind}: cannot take {}",
-            display(&here),
-            match seg {
+        (seg, _) => Err(SweepError::CannotTake {
+            at: display(&here).to_string(),
+            holds: kind,
+            step: match seg {
                 Seg::Key(k) => format!("field `{k}`"),
                 Seg::Index(i) => format!("element [{i}]"),
                 Seg::All => "`*`".to_string(),
-            }
-        )),
+            },
+        }),
     }
 }
 
@@ -384,8 +536,8 @@ pub struct Point {
 }
 
 /// The scenario's JSON value with the sweep removed, the base every point is applied to.
-pub fn base_value(scenario: &Scenario) -> Result<Value, String> {
-    let mut v = serde_json::to_value(scenario).map_err(|e| e.to_string())?;
+pub fn base_value(scenario: &Scenario) -> Result<Value, SweepError> {
+    let mut v = serde_json::to_value(scenario).map_err(SweepError::Json)?;
     if let Value::Object(m) = &mut v {
         m.shift_remove("sweep");
     }

@@ -41,7 +41,7 @@ pub fn problems(s: &Scenario) -> Vec<Problem> {
     for (i, a) in s.assertions.iter().enumerate() {
         let at = format!("assertions[{i}]");
         match parse(&a.expect) {
-            Err(e) => out.push(Problem::new(format!("{at}.expect"), e)),
+            Err(e) => out.push(Problem::new(format!("{at}.expect"), e.to_string())),
             Ok(expr) => {
                 let path = resolve(&expr.metric);
                 if let Some(shape) = &shape {

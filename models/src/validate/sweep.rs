@@ -1,13 +1,15 @@
 //! Checking the `sweep` section: every point is expanded and validated like a file.
 
 use super::Problem;
-use crate::scenario::sweep::{base_value, set_path, set_path_all, Point, Scale, Sweep, MAX_POINTS};
+use crate::scenario::sweep::{
+    base_value, set_path, set_path_all, Point, Scale, Sweep, SweepError, MAX_POINTS,
+};
 use crate::scenario::Scenario;
 use serde_json::Value;
 
 /// Applies point `index` of `sweep` to `base` (see [`base_value`]): sets every path,
 /// deserialises and validates the result.
-pub fn apply(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, String> {
+pub fn apply(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, SweepError> {
     let raw = sweep.raw_point(index);
     let mut v = base.clone();
     let mut values = Vec::with_capacity(raw.len());
@@ -26,16 +28,18 @@ pub fn apply(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, String>
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let scenario: Scenario = serde_json::from_value(v)
-        .map_err(|e| format!("at point {index} ({}): {e}", describe(&values)))?;
+    let scenario: Scenario = serde_json::from_value(v).map_err(|e| SweepError::Point {
+        index,
+        values: describe(&values),
+        why: e.to_string(),
+    })?;
     let problems = crate::validate::validate(&scenario);
     if let Some(p) = problems.first() {
-        return Err(format!(
-            "at point {index} ({}): {}: {}",
-            describe(&values),
-            p.path,
-            p.message
-        ));
+        return Err(SweepError::Point {
+            index,
+            values: describe(&values),
+            why: format!("{}: {}", p.path, p.message),
+        });
     }
     Ok(Point {
         index,
