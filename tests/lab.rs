@@ -513,5 +513,9 @@ fn a_fault_target_the_lab_does_not_have_is_an_error_with_its_position() {
     // And bad numbers in code are refused, not run.
     let mut s = Setup::new(Workload::register());
     s.workload.timeout_ms = -1.0;
-    assert!(s.validate().unwrap_err().contains("workload.timeout_ms"));
+    assert!(s
+        .validate()
+        .unwrap_err()
+        .to_string()
+        .contains("workload.timeout_ms"));
 }

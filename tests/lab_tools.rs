@@ -36,7 +36,9 @@ fn args(list: &[&str]) -> Vec<String> {
 
 fn run_cli<N: Node>(ex: &Example, list: &[&str]) -> (Result<bool, String>, String) {
     let mut out = Vec::new();
-    let r = ex.run_with::<N>(&args(list), &mut out);
+    let r = ex
+        .run_with::<N>(&args(list), &mut out)
+        .map_err(String::from);
     (r, String::from_utf8(out).expect("utf-8"))
 }
 
@@ -312,14 +314,18 @@ fn grading_is_all_or_nothing_for_safety_and_written_as_json_and_junit() {
         "{\"name\": \"x\", \"sedes\": 3, \"checks\": []}",
     )
     .expect("write");
-    let e = lab::grade::load_pack(&bad).expect_err("unknown field");
+    let e = lab::grade::load_pack(&bad)
+        .expect_err("unknown field")
+        .to_string();
     assert!(e.contains("pack.json:1:") && e.contains("sedes"), "{e}");
     std::fs::write(
         bad.join("pack.json"),
         r#"{"name": "x", "checks": [{"name": "a", "availability": {"at_least": 1.5}}]}"#,
     )
     .expect("write");
-    let e = lab::grade::load_pack(&bad).expect_err("out of range");
+    let e = lab::grade::load_pack(&bad)
+        .expect_err("out of range")
+        .to_string();
     assert!(e.contains("checks[0].availability.at_least"), "{e}");
 }
 

@@ -1,6 +1,7 @@
 //! The lab's command-line arguments (parsed by clap in `crate::cli`) and the error of a
 //! failed write to the output.
 
+use crate::error::LabError;
 use crate::node::ReplicaId;
 use crate::setup::{Check, Contact};
 use clap::{Args, ValueEnum};
@@ -10,13 +11,10 @@ use std::path::PathBuf;
 /// the program ends quietly, with exit code 0, as `caplab` does.
 pub const CLOSED_PIPE: &str = "the output was closed";
 
-/// The error of a failed write to the output.
-pub fn write_error(e: std::io::Error) -> String {
-    if e.kind() == std::io::ErrorKind::BrokenPipe {
-        CLOSED_PIPE.to_string()
-    } else {
-        format!("cannot write: {e}")
-    }
+/// The error of a failed write to the output ([`LabError::ClosedOutput`] when its reader
+/// went away).
+pub fn write_error(e: std::io::Error) -> LabError {
+    LabError::output(e)
 }
 
 /// The property to check, on the command line.
@@ -77,7 +75,7 @@ impl CheckArg {
 }
 
 /// `home`, `sticky`, `random` or a replica's number.
-pub(crate) fn parse_contact(v: &str) -> Result<Contact, String> {
+pub(crate) fn parse_contact(v: &str) -> Result<Contact, LabError> {
     match v {
         "home" => Ok(Contact::Home),
         "sticky" => Ok(Contact::Sticky),
@@ -85,7 +83,7 @@ pub(crate) fn parse_contact(v: &str) -> Result<Contact, String> {
         n => n
             .parse::<u32>()
             .map(|r| Contact::Fixed(ReplicaId(r)))
-            .map_err(|_| format!("home, sticky, random or a replica's number, not {n}")),
+            .map_err(|_| LabError::BadContact(n.to_string())),
     }
 }
 
@@ -100,7 +98,7 @@ pub(crate) fn contact_word(c: Contact) -> String {
 }
 
 /// `FROM_MS..TO_MS` in milliseconds → nanoseconds.
-fn parse_window(v: &str) -> Result<(u64, u64), String> {
+fn parse_window(v: &str) -> Result<(u64, u64), LabError> {
     v.split_once("..")
         .and_then(|(x, y)| {
             let x: f64 = x.parse().ok()?;
@@ -108,7 +106,7 @@ fn parse_window(v: &str) -> Result<(u64, u64), String> {
             (x.is_finite() && y.is_finite() && 0.0 <= x && x < y)
                 .then_some(((x * 1e6) as u64, (y * 1e6) as u64))
         })
-        .ok_or_else(|| format!("FROM_MS..TO_MS with FROM < TO, not {v}"))
+        .ok_or_else(|| LabError::BadWindow(v.to_string()))
 }
 
 /// What a run is: the scenario, the nemesis, the check and the seed; shared by the run,

@@ -9,6 +9,7 @@
 //! full rerun, so the shrunk schedule is a real counter-example: replayed with the same
 //! seed (`--faults FILE --seed N`), it fails again.
 
+use crate::error::LabError;
 use crate::harness::{self, RunOptions};
 use crate::nemesis::Nemesis;
 use crate::node::Node;
@@ -47,7 +48,7 @@ pub fn run_seeds<N: Node>(
     fixed: Option<&[FaultSpec]>,
     seeds: impl Iterator<Item = u64>,
     each: &mut dyn FnMut(&SeedResult),
-) -> Result<Vec<SeedResult>, String> {
+) -> Result<Vec<SeedResult>, LabError> {
     let mut out = Vec::new();
     for seed in seeds {
         let setup = nemesis.apply(base, seed, fixed);
@@ -59,7 +60,7 @@ pub fn run_seeds<N: Node>(
 }
 
 /// One run of `setup` under `seed`, judged.
-pub fn run_one<N: Node>(setup: &Setup, seed: u64) -> Result<SeedResult, String> {
+pub fn run_one<N: Node>(setup: &Setup, seed: u64) -> Result<SeedResult, LabError> {
     let options = RunOptions {
         seed: Some(seed),
         ..RunOptions::default()
@@ -88,9 +89,9 @@ pub fn shrink<N: Node>(
     faults: &[FaultSpec],
     word: &str,
     budget: usize,
-) -> Result<Shrunk, String> {
+) -> Result<Shrunk, LabError> {
     let mut runs = 0usize;
-    let mut test = |candidate: &[FaultSpec]| -> Result<Option<bool>, String> {
+    let mut test = |candidate: &[FaultSpec]| -> Result<Option<bool>, LabError> {
         if runs >= budget {
             return Ok(None);
         }
@@ -111,8 +112,8 @@ pub fn shrink<N: Node>(
 /// ran out first.
 fn ddmin(
     items: &[FaultSpec],
-    fails: &mut StillFails<'_, String>,
-) -> Result<(Vec<FaultSpec>, bool), String> {
+    fails: &mut StillFails<'_, LabError>,
+) -> Result<(Vec<FaultSpec>, bool), LabError> {
     // The setup's own faults may be enough on their own.
     match fails(&[])? {
         None => return Ok((items.to_vec(), true)),
@@ -148,7 +149,7 @@ mod tests {
             .map(|i| crash(f64::from(i), &format!("kv#{}", i % 4)))
             .collect();
         let mut calls = 0;
-        let mut fails = |c: &[FaultSpec]| -> Result<Option<bool>, String> {
+        let mut fails = |c: &[FaultSpec]| -> Result<Option<bool>, LabError> {
             calls += 1;
             let has = |t: &str| {
                 c.iter().any(|f| {
@@ -164,7 +165,7 @@ mod tests {
         assert!(left.iter().all(|f| f.duration_s == Some(0.5)), "{left:?}");
         // A budget of 3 runs stops early and says so.
         let mut budget = 3;
-        let mut tight = |c: &[FaultSpec]| -> Result<Option<bool>, String> {
+        let mut tight = |c: &[FaultSpec]| -> Result<Option<bool>, LabError> {
             if budget == 0 {
                 return Ok(None);
             }

@@ -1,7 +1,8 @@
 //! The command line of the examples and of a student's crate: parse, dispatch to one run,
 //! `chaos` or `grade`, and the exit code.
 
-use crate::args::{ChaosArgs, GradeArgs, RunArgs, CLOSED_PIPE};
+use crate::args::{ChaosArgs, GradeArgs, RunArgs};
+use crate::error::LabError;
 use crate::example::Example;
 use crate::grade;
 use crate::harness;
@@ -43,8 +44,9 @@ impl Example {
         let mut out = std::io::stdout().lock();
         match self.run_with::<N>(&args, &mut out) {
             Ok(holds) => ExitCode::from(u8::from(!holds)),
-            Err(e) if e == CLOSED_PIPE => ExitCode::SUCCESS,
+            Err(LabError::ClosedOutput) => ExitCode::SUCCESS,
             Err(e) => {
+                let e = e.to_string();
                 let e = e.trim_end();
                 if e.starts_with("error:") {
                     eprintln!("{e}");
@@ -58,16 +60,20 @@ impl Example {
 
     /// Runs with `args` (without the program name), printing to `out`; `Ok(true)` when
     /// the property holds.
-    pub fn run_with<N: Node>(&self, args: &[String], out: &mut dyn Write) -> Result<bool, String> {
+    pub fn run_with<N: Node>(
+        &self,
+        args: &[String],
+        out: &mut dyn Write,
+    ) -> Result<bool, LabError> {
         let argv = std::iter::once(self.name().to_string()).chain(args.iter().cloned());
         let cli = match Cli::try_parse_from(argv) {
             Ok(cli) => cli,
             Err(e) if !e.use_stderr() => {
                 // --help
-                write!(out, "{e}").map_err(crate::args::write_error)?;
+                write!(out, "{e}").map_err(LabError::output)?;
                 return Ok(true);
             }
-            Err(e) => return Err(e.to_string()),
+            Err(e) => return Err(LabError::CommandLine(e)),
         };
         match cli.command {
             None => self.run_once::<N>(&cli.run, out),

@@ -13,6 +13,7 @@
 
 use crate::args::{contact_word, ChaosArgs, RunArgs};
 use crate::chaos;
+use crate::error::LabError;
 use crate::harness::{self, seconds, LabRun, RunOptions};
 use crate::lamport::Diagram;
 use crate::nemesis::Nemesis;
@@ -58,7 +59,7 @@ pub fn evaluate<N: Node>(
     design: &str,
     seed: Option<u64>,
     window_ns: Option<(u64, u64)>,
-) -> Result<Evaluation, String> {
+) -> Result<Evaluation, LabError> {
     let options = RunOptions {
         seed,
         ..RunOptions::default()
@@ -104,7 +105,7 @@ pub fn evaluate<N: Node>(
 /// else the first event at which they differ, with node names: a node whose behaviour
 /// depends on something else than its inputs and its `ctx.rng()` (a `HashMap`'s order,
 /// the wall clock, a global counter, a thread-local random number generator).
-pub fn first_divergence<N: Node>(setup: &Setup, seed: u64) -> Result<Option<String>, String> {
+pub fn first_divergence<N: Node>(setup: &Setup, seed: u64) -> Result<Option<String>, LabError> {
     harness::build::<N>(setup, seed)?;
     let names = setup.node_names();
     let limits = RunLimits {
@@ -232,7 +233,7 @@ impl Example {
 
     /// The setup of `a` before any nemesis: the scenario (the example's by default), the
     /// check, the contact rule, the duration.
-    pub fn base_setup(&self, a: &RunArgs) -> Result<Setup, String> {
+    pub fn base_setup(&self, a: &RunArgs) -> Result<Setup, LabError> {
         let scenario = a.scenario.clone().or_else(|| self.scenario.clone());
         let mut setup = match scenario.as_deref() {
             Some("none") | None => {
@@ -244,7 +245,7 @@ impl Example {
                 s.name = "no faults".to_string();
                 s
             }
-            Some(path) => Setup::load(path, self.workload.clone()).map_err(|e| e.to_string())?,
+            Some(path) => Setup::load(path, self.workload.clone())?,
         };
         setup.contact = a.contact.unwrap_or(self.contact);
         setup.check = a.check.map_or(self.check, Check::from);
@@ -252,16 +253,12 @@ impl Example {
             match &mut setup.workload.data {
                 crate::workload::DataType::Register { keys, .. }
                 | crate::workload::DataType::KafkaLog { keys, .. } => *keys = k,
-                _ => {
-                    return Err(
-                        "--keys: only register and Kafka-log workloads have keys".to_string()
-                    )
-                }
+                _ => return Err(LabError::NoKeys),
             }
         }
         if let Some(d) = a.duration {
             if !(d.is_finite() && d > 0.0) {
-                return Err(format!("--duration: seconds, > 0, not {d}"));
+                return Err(LabError::BadDuration(d));
             }
             // Updates stop as long before the end as they did (a convergence check needs
             // the quiet time), but not before half of the run.
@@ -278,11 +275,11 @@ impl Example {
 
     /// The nemesis of `a`: `--nemesis` words (or `default` when none are given), then the
     /// numbers that refine them.
-    pub fn nemesis(a: &RunArgs, default: &str) -> Result<Nemesis, String> {
+    pub fn nemesis(a: &RunArgs, default: &str) -> Result<Nemesis, LabError> {
         let mut n = Nemesis::parse(a.nemesis.as_deref().unwrap_or(default))?;
         if let Some(ms) = a.latency_ms {
             if !(ms.is_finite() && ms > 0.0) {
-                return Err(format!("--latency-ms: a mean in ms, > 0, not {ms}"));
+                return Err(LabError::BadLatencyMean(ms));
             }
             n.latency_ms = Some(Dist::exponential(ms));
         }
@@ -301,26 +298,27 @@ impl Example {
     }
 
     /// The faults of `--faults FILE`, checked against `setup`'s nodes.
-    pub fn faults_file(a: &RunArgs, setup: &Setup) -> Result<Option<Vec<FaultSpec>>, String> {
+    pub fn faults_file(a: &RunArgs, setup: &Setup) -> Result<Option<Vec<FaultSpec>>, LabError> {
         let Some(path) = &a.faults else {
             return Ok(None);
         };
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
-        let faults: Vec<FaultSpec> = serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: not a list of faults: {e}",
-                path.display(),
-                e.line(),
-                e.column()
-            )
+        let text = std::fs::read_to_string(path).map_err(|source| LabError::Read {
+            path: path.clone(),
+            source,
         })?;
+        let faults: Vec<FaultSpec> =
+            serde_json::from_str(&text).map_err(|source| LabError::InvalidFaults {
+                path: path.clone(),
+                source,
+            })?;
         let only = Setup {
             faults: faults.clone(),
             ..setup.clone()
         };
-        only.validate()
-            .map_err(|e| format!("{}: {e}", path.display()))?;
+        only.validate().map_err(|e| LabError::InFile {
+            path: path.clone(),
+            source: Box::new(e),
+        })?;
         Ok(Some(faults))
     }
 
@@ -375,7 +373,7 @@ impl Example {
         a: &RunArgs,
         default_nemesis: &str,
         seed: u64,
-    ) -> Result<Setup, String> {
+    ) -> Result<Setup, LabError> {
         let base = self.base_setup(a)?;
         let nemesis = Example::nemesis(a, default_nemesis)?;
         let faults = Example::faults_file(a, &base)?;
@@ -455,14 +453,14 @@ impl Example {
         &self,
         a: &RunArgs,
         out: &mut dyn Write,
-    ) -> Result<bool, String> {
-        let w = crate::args::write_error;
+    ) -> Result<bool, LabError> {
+        let w = LabError::output;
         let base = self.base_setup(a)?;
         let seed = a.seed.unwrap_or(base.seed);
         let setup = self.setup_for(a, "none", seed)?;
         let replay = self.replay_line(a, seed, None);
         if a.state.is_some() && !a.step {
-            return Err("--state prints a replica's state in single-step mode: add --step".into());
+            return Err(LabError::StateWithoutStep);
         }
         if a.step {
             let watch = match &a.state {
@@ -525,7 +523,7 @@ impl Example {
         setup: &Setup,
         e: &Evaluation,
         replay: &str,
-    ) -> Result<Vec<PathBuf>, String> {
+    ) -> Result<Vec<PathBuf>, LabError> {
         let diagram_svg = e.diagram.as_ref().map(Diagram::svg);
         let charts = if setup.check == Check::Converges {
             vec![report::convergence_chart(setup, &e.run)]
@@ -551,8 +549,8 @@ impl Example {
         dir: &Path,
         files: &[PathBuf],
         replay: &str,
-    ) -> Result<(), String> {
-        let w = crate::args::write_error;
+    ) -> Result<(), LabError> {
+        let w = LabError::output;
         write!(out, "{}", e.verdict.details).map_err(w)?;
         if let Some(p) = &e.run.world.panic {
             writeln!(out, "panic: {p}").map_err(w)?;
@@ -616,18 +614,14 @@ impl Example {
         &self,
         c: &ChaosArgs,
         out: &mut dyn Write,
-    ) -> Result<bool, String> {
-        let w = crate::args::write_error;
+    ) -> Result<bool, LabError> {
+        let w = LabError::output;
         let a = &c.run;
         if a.seed.is_some() || a.step || a.state.is_some() || a.window.is_some() {
-            return Err(
-                "chaos runs --seeds seeds from --first-seed: --seed, --step, --state \
-                        and --window belong to a single run (the replay line)"
-                    .to_string(),
-            );
+            return Err(LabError::ChaosSingleRunOptions);
         }
         if c.seeds == 0 {
-            return Err("--seeds: at least 1".to_string());
+            return Err(LabError::ZeroSeeds);
         }
         // The nemesis defaults to everything; the replay lines must say so.
         let mut a = a.clone();
@@ -731,13 +725,20 @@ impl Example {
         for f in &shrunk.faults {
             writeln!(out, "  {}", models::chaos::describe(f)).map_err(w)?;
         }
-        std::fs::create_dir_all(&dir)
-            .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        std::fs::create_dir_all(&dir).map_err(|source| LabError::CreateDir {
+            path: dir.clone(),
+            source,
+        })?;
         let faults_path = dir.join(format!("seed-{seed}.faults.json"));
-        let json = serde_json::to_string_pretty(&shrunk.faults)
-            .map_err(|e| format!("cannot serialise the faults: {e}"))?;
-        std::fs::write(&faults_path, json + "\n")
-            .map_err(|e| format!("cannot write {}: {e}", faults_path.display()))?;
+        let json =
+            serde_json::to_string_pretty(&shrunk.faults).map_err(|source| LabError::Serialise {
+                what: "faults",
+                source,
+            })?;
+        std::fs::write(&faults_path, json + "\n").map_err(|source| LabError::Write {
+            path: faults_path.clone(),
+            source,
+        })?;
         let mut replay_args = a.clone();
         replay_args.faults = Some(faults_path.clone());
         let setup = self.setup_for(&replay_args, "all", seed)?;
@@ -757,16 +758,16 @@ impl Example {
 }
 
 /// The replica a `--state` argument names (`kv#2`).
-fn replica_named(setup: &Setup, name: &str) -> Result<ReplicaId, String> {
+fn replica_named(setup: &Setup, name: &str) -> Result<ReplicaId, LabError> {
     match setup.resolve(name) {
         Ok(nodes) if nodes.len() == 1 && nodes[0] < setup.replicas as usize => {
             Ok(ReplicaId(nodes[0] as u32))
         }
-        Ok(_) => Err(format!(
-            "--state: {name} is not one replica (they are {s}#0..{s}#{})",
-            setup.replicas - 1,
-            s = setup.store_name
-        )),
-        Err(e) => Err(format!("--state: {e}")),
+        Ok(_) => Err(LabError::NotOneReplica {
+            name: name.to_string(),
+            store: setup.store_name.clone(),
+            replicas: setup.replicas,
+        }),
+        Err(e) => Err(LabError::State(Box::new(e))),
     }
 }

@@ -32,6 +32,7 @@
 
 use crate::args::{CheckArg, GradeArgs, RunArgs};
 use crate::chaos::run_one;
+use crate::error::LabError;
 use crate::example::Example;
 use crate::harness::{self, Outcome, RunOptions};
 use crate::node::Node;
@@ -151,22 +152,26 @@ pub struct Grades {
 }
 
 /// Reads `dir/pack.json` (or `dir` itself when it is a file): the pack and its directory.
-pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), String> {
+pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), LabError> {
     let (file, base) = if dir.is_dir() {
         (dir.join("pack.json"), dir.to_path_buf())
     } else {
         let base = dir.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         (dir.to_path_buf(), base)
     };
-    let text = std::fs::read_to_string(&file).map_err(|e| {
-        format!(
-            "{}: cannot read: {e} (a pack is a directory holding pack.json, or that file)",
-            file.display()
-        )
+    let text = std::fs::read_to_string(&file).map_err(|source| LabError::ReadPack {
+        path: file.clone(),
+        source,
     })?;
-    let pack: Pack = serde_json::from_str(&text)
-        .map_err(|e| format!("{}:{}:{}: {e}", file.display(), e.line(), e.column()))?;
-    let bad = |path: String, msg: String| Err(format!("{}: {path}: {msg}", file.display()));
+    let pack: Pack = serde_json::from_str(&text).map_err(|source| LabError::InvalidPack {
+        path: file.clone(),
+        source,
+    })?;
+    let in_file = |e: LabError| LabError::InFile {
+        path: file.clone(),
+        source: Box::new(e),
+    };
+    let bad = |path: String, msg: String| Err(in_file(LabError::invalid(path, msg)));
     if pack.checks.is_empty() {
         return bad("checks".into(), "a pack needs at least one check".into());
     }
@@ -187,7 +192,10 @@ pub fn load_pack(dir: &Path) -> Result<(Pack, PathBuf), String> {
         }
         if let Some(word) = &c.contact {
             if let Err(e) = crate::args::parse_contact(word) {
-                return bad(format!("checks[{i}].contact"), e);
+                return Err(in_file(LabError::Field {
+                    path: format!("checks[{i}].contact"),
+                    source: Box::new(e),
+                }));
             }
         }
         if let Some(word) = &c.check {
@@ -242,12 +250,16 @@ pub fn grade<N: Node>(
     base: &Path,
     seeds: Option<u64>,
     each: &mut dyn FnMut(&CheckGrade),
-) -> Result<Grades, String> {
+) -> Result<Grades, LabError> {
     let mut checks = Vec::new();
     for (i, c) in pack.checks.iter().enumerate() {
         let n = seeds.or(c.seeds).or(pack.seeds).unwrap_or(10);
         let args = run_args(pack, base, c);
-        let context = |e: String| format!("checks[{i}] ({}): {e}", c.name);
+        let context = |e: LabError| LabError::Check {
+            index: i,
+            name: c.name.clone(),
+            source: Box::new(e),
+        };
         let grade = match &c.availability {
             None => safety::<N>(example, c, &args, n).map_err(context)?,
             Some(a) => availability::<N>(example, c, a, &args, n).map_err(context)?,
@@ -269,7 +281,7 @@ fn safety<N: Node>(
     c: &PackCheck,
     args: &RunArgs,
     seeds: u64,
-) -> Result<CheckGrade, String> {
+) -> Result<CheckGrade, LabError> {
     let (mut failed, mut unknown) = (Vec::new(), Vec::new());
     let mut first_summary = None;
     for seed in 1..=seeds {
@@ -320,7 +332,7 @@ fn availability<N: Node>(
     a: &Availability,
     args: &RunArgs,
     seeds: u64,
-) -> Result<CheckGrade, String> {
+) -> Result<CheckGrade, LabError> {
     let mut fractions = Vec::new();
     let mut worst: Option<(f64, u64)> = None;
     for seed in 1..=seeds {
@@ -333,7 +345,12 @@ fn availability<N: Node>(
                 let per = setup.workload.clients_per_group as usize;
                 match clients.first() {
                     Some(&c) if c >= first => Some(((c - first) / per.max(1)) as u32),
-                    _ => return Err(format!("availability.group: {g} is not a client group")),
+                    _ => {
+                        return Err(LabError::invalid(
+                            "availability.group",
+                            format!("{g} is not a client group"),
+                        ))
+                    }
                 }
             }
         };
@@ -430,10 +447,10 @@ pub(crate) fn grade_command<N: Node>(
     example: &Example,
     g: &GradeArgs,
     out: &mut dyn Write,
-) -> Result<bool, String> {
-    let w = crate::args::write_error;
+) -> Result<bool, LabError> {
+    let w = LabError::output;
     if g.seeds == Some(0) {
-        return Err("--seeds: at least 1".to_string());
+        return Err(LabError::ZeroSeeds);
     }
     let (pack, base) = load_pack(&g.pack)?;
     if !g.quiet {
@@ -470,14 +487,21 @@ pub(crate) fn grade_command<N: Node>(
     .map_err(w)?;
     let write = |path: &Path, text: String| {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(|source| LabError::CreateDir {
+                path: dir.to_path_buf(),
+                source,
+            })?;
         }
-        std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        std::fs::write(path, text).map_err(|source| LabError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
     };
     if let Some(path) = &g.json {
-        let text = serde_json::to_string_pretty(&grades)
-            .map_err(|e| format!("cannot serialise the grades: {e}"))?;
+        let text = serde_json::to_string_pretty(&grades).map_err(|source| LabError::Serialise {
+            what: "grades",
+            source,
+        })?;
         write(path, text + "\n")?;
     }
     if let Some(path) = &g.junit {

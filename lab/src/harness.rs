@@ -7,6 +7,7 @@
 //! an unknown outcome), pauses, and goes on. Every request ends exactly once: ok, error
 //! (the replica refused, or answered nonsense), timeout, or in flight at the end.
 
+use crate::error::LabError;
 use crate::node::{Effect, Node, NodeCtx, ReplicaId, Request};
 use crate::setup::{Check, Contact, Setup};
 use crate::workload::{Answer, ClientMemory, Observation, Op};
@@ -405,7 +406,7 @@ fn secs(s: f64) -> SimTime {
 pub type LabSimulation<N> = Simulation<Wire<<N as Node>::Msg, <N as Node>::Timer>, LabWorld>;
 
 /// Builds the simulation of `N` under `setup`; the caller runs it.
-pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, String> {
+pub fn build<N: Node>(setup: &Setup, seed: u64) -> Result<LabSimulation<N>, LabError> {
     build_watching::<N>(setup, seed, None)
 }
 
@@ -413,14 +414,15 @@ fn build_watching<N: Node>(
     setup: &Setup,
     seed: u64,
     watch: Option<ReplicaId>,
-) -> Result<LabSimulation<N>, String> {
+) -> Result<LabSimulation<N>, LabError> {
     setup.validate()?;
     if let Some(w) = watch {
         if w.0 >= setup.replicas {
-            return Err(format!(
-                "--state: no replica {}#{} (the lab has {} replicas)",
-                setup.store_name, w.0, setup.replicas
-            ));
+            return Err(LabError::NoReplica {
+                store: setup.store_name.clone(),
+                replica: w.0,
+                replicas: setup.replicas,
+            });
         }
     }
     let end = secs(setup.duration_s);
@@ -432,7 +434,7 @@ fn build_watching<N: Node>(
         max_windows,
         &["issued", "ok", "error", "timeout", "rejected"],
     )
-    .map_err(|e| format!("window_s: {e}"))?;
+    .map_err(LabError::Metrics)?;
     let env = Rc::new(Env {
         replicas: setup.replicas,
         contact: setup.contact,
@@ -473,8 +475,7 @@ fn build_watching<N: Node>(
         latency_ms: setup.link.latency_ms.prepared(),
         ..setup.link.clone()
     };
-    let mut sim =
-        Simulation::with_link(seed, link.clone(), world).map_err(|e| format!("network.{e}"))?;
+    let mut sim = Simulation::with_link(seed, link.clone(), world).map_err(LabError::Network)?;
     let names = setup.node_names();
     for (r, name) in names.iter().take(setup.replicas as usize).enumerate() {
         let host: Host<N> = Host {
@@ -522,14 +523,16 @@ fn build_watching<N: Node>(
                 let r = NodeId(r);
                 sim.set_link(c, r, once.clone())
                     .and_then(|()| sim.set_link(r, c, once.clone()))
-                    .map_err(|e| format!("network.{e}"))?;
+                    .map_err(LabError::Network)?;
             }
         }
     }
     for (i, f) in setup.faults.iter().enumerate() {
-        for (at, fault) in engine_faults(setup, f).map_err(|e| format!("faults[{i}]: {e}"))? {
+        let faults =
+            engine_faults(setup, f).map_err(|message| LabError::Fault { index: i, message })?;
+        for (at, fault) in faults {
             sim.schedule_fault(at, fault)
-                .map_err(|e| format!("faults[{i}]: {e}"))?;
+                .map_err(|source| LabError::ScheduleFault { index: i, source })?;
         }
     }
     Ok(sim)
@@ -540,7 +543,7 @@ pub fn run<N: Node>(
     setup: &Setup,
     options: &RunOptions,
     out: &mut dyn Write,
-) -> Result<LabRun, String> {
+) -> Result<LabRun, LabError> {
     let seed = options.seed.unwrap_or(setup.seed);
     let watch = options.watch.filter(|_| options.step);
     let mut sim = build_watching::<N>(setup, seed, watch)?;
@@ -562,7 +565,7 @@ pub fn run<N: Node>(
             sim.set_message_log(MessageLogConfig::window(window.from, to, STEP_LOG));
         }
         step_printing::<N>(&mut sim, limits, window, watch, options.stop_at_panic, out)
-            .map_err(crate::args::write_error)?
+            .map_err(LabError::output)?
     } else {
         sim.run(limits)
     };

@@ -20,6 +20,8 @@
 //!   checks × seeds, graded, as JSON and JUnit;
 //! - [`Example`] and [`evaluate`] (`example`): all of it from `main`; `args` and `cli`:
 //!   its command line (clap: one run, `chaos`, `grade`) and exit codes.
+//! - [`LabError`] (`error`): what can go wrong, from a command-line value to the report;
+//!   its message is the one the command line prints.
 //!
 //! A whole lab in a few lines (a register that forgets nothing because nothing fails):
 //!
@@ -69,6 +71,7 @@
 pub mod args;
 pub mod chaos;
 pub mod cli;
+pub mod error;
 pub mod example;
 pub mod grade;
 pub mod harness;
@@ -83,6 +86,7 @@ pub mod verdict;
 pub mod workload;
 
 pub use args::RunArgs;
+pub use error::{LabError, LabNodes};
 pub use example::{evaluate, Evaluation, Example};
 pub use harness::{LabRun, NodePanic, OpRecord, Outcome, RunOptions};
 pub use nemesis::Nemesis;

@@ -21,6 +21,7 @@
 //! run under a nemesis is a plain run with explicit faults: it can be shrunk (`chaos`)
 //! and replayed from a faults file (`--faults`).
 
+use crate::error::LabError;
 use crate::setup::Setup;
 use models::scenario::{FaultAction, FaultSpec};
 use sim_core::dist::Dist;
@@ -121,7 +122,7 @@ pub const WORDS: &str =
 
 impl Nemesis {
     /// Parses `--nemesis` words, comma-separated (see [`WORDS`]); `none` is no nemesis.
-    pub fn parse(words: &str) -> Result<Nemesis, String> {
+    pub fn parse(words: &str) -> Result<Nemesis, LabError> {
         let mut n = Nemesis::default();
         for word in words.split(',').map(str::trim).filter(|w| !w.is_empty()) {
             match word {
@@ -144,9 +145,10 @@ impl Nemesis {
                 other => match Kind::ALL.iter().find(|k| k.name() == other) {
                     Some(k) => n.kinds.push(*k),
                     None => {
-                        return Err(format!(
-                            "--nemesis: unknown word {other:?}; the words are {WORDS}"
-                        ))
+                        return Err(LabError::UnknownNemesisWord {
+                            word: other.to_string(),
+                            words: WORDS,
+                        })
                     }
                 },
             }
@@ -166,28 +168,25 @@ impl Nemesis {
     }
 
     /// Checks the numbers; the error names the option.
-    pub fn validate(&self) -> Result<(), String> {
-        for (name, p) in [("--loss", self.loss), ("--duplicate", self.duplicate)] {
-            if let Some(p) = p {
-                if !(0.0..=1.0).contains(&p) {
-                    return Err(format!("{name}: a probability in [0, 1], not {p}"));
+    pub fn validate(&self) -> Result<(), LabError> {
+        for (option, p) in [("--loss", self.loss), ("--duplicate", self.duplicate)] {
+            if let Some(value) = p {
+                if !(0.0..=1.0).contains(&value) {
+                    return Err(LabError::BadProbability { option, value });
                 }
             }
         }
         if let Some(d) = &self.latency_ms {
-            d.validate().map_err(|e| format!("--latency-ms: {e}"))?;
+            d.validate().map_err(LabError::BadLatency)?;
         }
         if !(self.rate_per_min.is_finite() && self.rate_per_min >= 0.0) {
-            return Err(format!(
-                "--fault-rate: faults per minute, >= 0, not {}",
-                self.rate_per_min
-            ));
+            return Err(LabError::BadFaultRate(self.rate_per_min));
         }
         if !(self.min_s.is_finite() && self.min_s > 0.0 && self.max_s >= self.min_s) {
-            return Err(format!(
-                "fault durations: 0 < min ({}) <= max ({})",
-                self.min_s, self.max_s
-            ));
+            return Err(LabError::BadFaultDurations {
+                min_s: self.min_s,
+                max_s: self.max_s,
+            });
         }
         Ok(())
     }
@@ -425,7 +424,9 @@ mod tests {
         assert!(n.duplicate.is_none());
         assert_eq!(Nemesis::parse("all").expect("valid").kinds.len(), 6);
         assert!(Nemesis::parse("none").expect("valid").is_none());
-        let e = Nemesis::parse("crash,flood").expect_err("no flood");
+        let e = Nemesis::parse("crash,flood")
+            .expect_err("no flood")
+            .to_string();
         assert!(e.contains("\"flood\"") && e.contains("one-way"), "{e}");
     }
 

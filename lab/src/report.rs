@@ -3,6 +3,7 @@
 //! `results.json`, the CSV series, and caplab's `index.html` / `report.md` with a section
 //! for the verdict, the counter-example and the diagram.
 
+use crate::error::LabError;
 use crate::harness::{answer_text, op_text, LabRun, Outcome};
 use crate::lamport::{Arrow, Diagram, OpMark, Span, SpanKind};
 use crate::setup::Setup;
@@ -241,9 +242,11 @@ pub fn write(
     diagram_svg: Option<&str>,
     extra_charts: &[ChartSpec],
     replay: &str,
-) -> Result<Vec<PathBuf>, String> {
-    let mut written = reports::write_run(dir, results)
-        .map_err(|e| format!("cannot write into {}: {e}", dir.display()))?;
+) -> Result<Vec<PathBuf>, LabError> {
+    let mut written = reports::write_run(dir, results).map_err(|source| LabError::WriteInto {
+        path: dir.to_path_buf(),
+        source,
+    })?;
     let mut report = reports::report::build(results, None)?;
     let mut extra = Vec::new();
     for spec in extra_charts {
@@ -286,13 +289,19 @@ pub fn write(
     let path = dir.join("lamport.svg");
     match diagram_svg {
         Some(svg) => {
-            std::fs::write(&path, svg)
-                .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+            std::fs::write(&path, svg).map_err(|source| LabError::Write {
+                path: path.clone(),
+                source,
+            })?;
             written.push(path);
         }
         // No diagram this time: one left by an earlier run would describe another run.
-        None if path.exists() => std::fs::remove_file(&path)
-            .map_err(|e| format!("cannot remove the stale {}: {e}", path.display()))?,
+        None if path.exists() => {
+            std::fs::remove_file(&path).map_err(|source| LabError::RemoveStale {
+                path: path.clone(),
+                source,
+            })?
+        }
         None => {}
     }
     Ok(written)

@@ -18,6 +18,7 @@
 //!
 //! Any other fault target is an error naming the file, the JSON path and the position.
 
+use crate::error::{LabError, LabNodes};
 use crate::node::ReplicaId;
 use crate::workload::Workload;
 use models::load::{PositionIndex, Problem, ScenarioError};
@@ -269,7 +270,7 @@ impl Setup {
 
     /// Node indices of a fault target: replicas are `0..replicas`, then the clients of
     /// group 0, group 1, ...
-    pub(crate) fn resolve(&self, target: &str) -> Result<Vec<usize>, String> {
+    pub(crate) fn resolve(&self, target: &str) -> Result<Vec<usize>, LabError> {
         let n = self.replicas as usize;
         let per = self.workload.clients_per_group as usize;
         let group = |g: usize| (n + g * per..n + (g + 1) * per).collect::<Vec<_>>();
@@ -279,26 +280,31 @@ impl Setup {
         if target == self.group_name || target == "client" {
             return Ok((0..self.groups as usize).flat_map(group).collect());
         }
-        let known = format!(
-            "the lab has replicas {s}#0..{s}#{} (or {s}) and client groups {g}#0..{g}#{} \
-             (or {g}, or client)",
-            self.replicas.saturating_sub(1),
-            self.groups.saturating_sub(1),
-            s = self.store_name,
-            g = self.group_name,
-        );
+        let nodes = || LabNodes {
+            store: self.store_name.clone(),
+            replicas: self.replicas,
+            group: self.group_name.clone(),
+            groups: self.groups,
+        };
+        let no_node = || LabError::NoNode {
+            target: target.to_string(),
+            nodes: nodes(),
+        };
         let Some((name, index)) = target.split_once('#') else {
-            return Err(format!("no node {target:?}: {known}"));
+            return Err(no_node());
         };
         let Ok(i) = index.parse::<usize>() else {
-            return Err(format!("bad instance in {target:?}: {known}"));
+            return Err(LabError::BadInstance {
+                target: target.to_string(),
+                nodes: nodes(),
+            });
         };
         if name == self.store_name && i < n {
             Ok(vec![i])
         } else if name == self.group_name && i < self.groups as usize {
             Ok(group(i))
         } else {
-            Err(format!("no node {target:?}: {known}"))
+            Err(no_node())
         }
     }
 
@@ -314,7 +320,10 @@ impl Setup {
             }
             for (path, target) in targets(&f.action) {
                 if let Err(e) = self.resolve(target) {
-                    return Err(Problem::new(format!("faults[{i}].action.{path}"), e));
+                    return Err(Problem::new(
+                        format!("faults[{i}].action.{path}"),
+                        e.to_string(),
+                    ));
                 }
             }
         }
@@ -322,21 +331,24 @@ impl Setup {
     }
 
     /// Checks the numbers and the targets; the error names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LabError> {
         self.workload.validate()?;
         if self.replicas == 0 || self.groups == 0 {
-            return Err("the lab needs at least one replica and one client group".to_string());
+            return Err(LabError::NoNodes);
         }
         if self.home.len() != self.groups as usize || self.home.iter().any(|r| r.0 >= self.replicas)
         {
-            return Err(format!(
-                "home: one replica (below {}) per client group ({} groups)",
-                self.replicas, self.groups
+            return Err(LabError::invalid(
+                "home",
+                format!(
+                    "one replica (below {}) per client group ({} groups)",
+                    self.replicas, self.groups
+                ),
             ));
         }
         if let Contact::Fixed(r) = self.contact {
             if r.0 >= self.replicas {
-                return Err(format!("contact: no replica {}", r.0));
+                return Err(LabError::invalid("contact", format!("no replica {}", r.0)));
             }
         }
         for (name, v) in [
@@ -345,18 +357,23 @@ impl Setup {
             ("sample_ms", self.sample_ms),
         ] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(format!("{name}: must be a positive number, got {v}"));
+                return Err(LabError::invalid(
+                    name,
+                    format!("must be a positive number, got {v}"),
+                ));
             }
         }
         if !(self.warmup_s.is_finite() && self.warmup_s >= 0.0 && self.warmup_s < self.duration_s) {
-            return Err(format!(
-                "warmup_s: must be in [0, duration_s), got {}",
-                self.warmup_s
+            return Err(LabError::invalid(
+                "warmup_s",
+                format!("must be in [0, duration_s), got {}", self.warmup_s),
             ));
         }
-        self.link.validate().map_err(|e| format!("network.{e}"))?;
-        self.check_targets()
-            .map_err(|p| format!("{}: {}", p.path, p.message))
+        self.link.validate().map_err(LabError::Network)?;
+        self.check_targets().map_err(|p| LabError::Invalid {
+            path: p.path,
+            message: p.message,
+        })
     }
 
     /// The node names: replicas, then clients.

@@ -1,6 +1,7 @@
 //! What the clients ask: the operations of each data type, the answers a replica gives,
 //! and the workload that draws them.
 
+use crate::error::LabError;
 use sim_core::rng::SimRng;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -428,20 +429,21 @@ impl Workload {
     }
 
     /// Checks the numbers; the error names the field.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), LabError> {
         let fraction = |name: &str, p: f64| {
             if (0.0..=1.0).contains(&p) {
                 Ok(())
             } else {
-                Err(format!(
-                    "workload.{name}: a fraction must be in [0, 1], got {p}"
+                Err(LabError::invalid(
+                    format!("workload.{name}"),
+                    format!("a fraction must be in [0, 1], got {p}"),
                 ))
             }
         };
         match &self.data {
             DataType::Register { keys, read, cas } => {
                 if *keys == 0 {
-                    return Err("workload.keys: at least one key".to_string());
+                    return Err(LabError::invalid("workload.keys", "at least one key"));
                 }
                 fraction("read", *read)?;
                 fraction("cas", *cas)?;
@@ -450,7 +452,10 @@ impl Workload {
             DataType::Counter { read, max_add } => {
                 fraction("read", *read)?;
                 if *max_add < 1 {
-                    return Err(format!("workload.max_add: at least 1, got {max_add}"));
+                    return Err(LabError::invalid(
+                        "workload.max_add",
+                        format!("at least 1, got {max_add}"),
+                    ));
                 }
             }
             DataType::Log { read } | DataType::Set { read } | DataType::Broadcast { read } => {
@@ -459,7 +464,10 @@ impl Workload {
             DataType::PnCounter { read, max_abs } => {
                 fraction("read", *read)?;
                 if *max_abs < 1 {
-                    return Err(format!("workload.max_abs: at least 1, got {max_abs}"));
+                    return Err(LabError::invalid(
+                        "workload.max_abs",
+                        format!("at least 1, got {max_abs}"),
+                    ));
                 }
             }
             DataType::UniqueIds => {}
@@ -470,7 +478,7 @@ impl Workload {
                 list,
             } => {
                 if *keys == 0 {
-                    return Err("workload.keys: at least one key".to_string());
+                    return Err(LabError::invalid("workload.keys", "at least one key"));
                 }
                 fraction("poll", *poll)?;
                 fraction("commit", *commit)?;
@@ -479,12 +487,16 @@ impl Workload {
             }
         }
         if self.clients_per_group == 0 {
-            return Err("workload.clients_per_group: at least one client".to_string());
+            return Err(LabError::invalid(
+                "workload.clients_per_group",
+                "at least one client",
+            ));
         }
         for (name, v) in [("think_ms", self.think_ms), ("timeout_ms", self.timeout_ms)] {
             if !(v.is_finite() && v > 0.0) {
-                return Err(format!(
-                    "workload.{name}: must be a positive number, got {v}"
+                return Err(LabError::invalid(
+                    format!("workload.{name}"),
+                    format!("must be a positive number, got {v}"),
                 ));
             }
         }
@@ -632,7 +644,7 @@ mod tests {
     #[test]
     fn kafka_clients_poll_from_what_they_consumed_and_commit_it() {
         let w = Workload::kafka_log();
-        assert_eq!(w.validate(), Ok(()));
+        w.validate().expect("a valid workload");
         let mut rng = SimRng::stream(1, "test", 0);
         let mut memory = ClientMemory::default();
         let mut seen = BTreeSet::new();
@@ -676,6 +688,6 @@ mod tests {
         };
         assert!(bad
             .validate()
-            .is_err_and(|e| e.contains("poll + commit + list")));
+            .is_err_and(|e| e.to_string().contains("poll + commit + list")));
     }
 }
