@@ -1,10 +1,13 @@
 //! The application behind the `caplab` commands, as library functions that return data:
 //! a run's designs and replications on threads ([`replicate`]), `caplab run` from a
 //! checked scenario to its files ([`pipeline`]), golden results ([`golden`]), twin runs
-//! ([`twin`]). The binary (`src/main.rs` and its command modules) keeps the command line,
-//! the terminal (progress bars, tables) and exit codes.
+//! ([`twin`]), a scenario's assertions and their JUnit report ([`verdicts`]), a sweep's
+//! journal, shards and merge ([`journal`]). The binary (`src/main.rs` and its command
+//! modules) keeps the command line, the terminal (progress bars, tables) and exit codes.
 
 pub mod golden;
+pub mod journal;
 pub mod pipeline;
 pub mod replicate;
 pub mod twin;
+pub mod verdicts;

@@ -7,7 +7,7 @@
 //! output does not depend on `--jobs`, on resuming, or on sharding then merging.
 
 use crate::{load, progress, EXIT_FAILURE, EXIT_INPUT};
-use caplab::replicate;
+use caplab::{journal, replicate};
 use models::results::DesignResult;
 use reports::sweep::{ParameterMeta, SweepMeta, SweepRow};
 use std::io::Write as _;
@@ -140,7 +140,7 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
     if o.resume && dir.join("sweep.json").is_file() {
         match reports::files::read_sweep(&dir) {
             Ok((old, rows)) if old == meta => {
-                if let Some(e) = outside_grid(&meta, &rows) {
+                if let Some(e) = journal::outside_grid(&meta, &rows) {
                     eprintln!("error: cannot resume from {}: {e}", dir.display());
                     return ExitCode::from(EXIT_INPUT);
                 }
@@ -160,7 +160,7 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
             }
         }
     }
-    let journal = match open_journal(&dir, &meta, &done) {
+    let journal = match journal::open(&dir, &meta, &done) {
         Ok(f) => Mutex::new(f),
         Err(e) => {
             eprintln!("error: {e}");
@@ -283,90 +283,21 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
 }
 
-/// Writes `sweep.json` and starts `sweep.jsonl` with the rows kept.
-fn open_journal(
-    dir: &Path,
-    meta: &SweepMeta,
-    kept: &[(SweepRow, String)],
-) -> Result<std::fs::File, String> {
-    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-    let meta_path = dir.join("sweep.json");
-    std::fs::write(&meta_path, reports::sweep::meta_json(meta))
-        .map_err(|e| format!("cannot write {}: {e}", meta_path.display()))?;
-    let path = dir.join("sweep.jsonl");
-    let text: String = kept.iter().map(|(_, l)| l.as_str()).collect();
-    std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    std::fs::OpenOptions::new()
-        .append(true)
-        .open(&path)
-        .map_err(|e| format!("cannot open {}: {e}", path.display()))
-}
-
-/// The first journal row that does not belong to the grid `meta` describes (a point past
-/// the last, a design it does not have or under another name, another shard's point, or
-/// another number of replications), said as an error.
-fn outside_grid(meta: &SweepMeta, rows: &[(SweepRow, String)]) -> Option<String> {
-    let shard = meta.shard.as_deref().and_then(|s| {
-        let (k, n) = s.split_once('/')?;
-        Some((k.parse::<usize>().ok()?, n.parse::<usize>().ok()?))
-    });
-    for (i, (row, _)) in rows.iter().enumerate() {
-        let why = if row.point >= meta.points {
-            format!(
-                "point {} is past the grid's {} points",
-                row.point, meta.points
-            )
-        } else if meta.designs.get(row.design_index) != Some(&row.design) {
-            format!(
-                "design {} `{}` is not the sweep's design {}",
-                row.design_index, row.design, row.design_index
-            )
-        } else if shard.is_some_and(|(k, n)| n == 0 || row.point % n != k) {
-            format!(
-                "point {} does not belong to shard {}",
-                row.point,
-                meta.shard.as_deref().unwrap_or("")
-            )
-        } else if row.replications != meta.replications {
-            format!(
-                "{} replications where the sweep has {}",
-                row.replications, meta.replications
-            )
-        } else {
-            continue;
-        };
-        return Some(format!("sweep.jsonl row {}: {why}", i + 1));
-    }
-    None
-}
-
 /// Sorts the rows, checks that none is missing, writes every file and prints the table.
 fn finish(
     dir: &Path,
     meta: &SweepMeta,
-    mut rows: Vec<(SweepRow, String)>,
+    rows: Vec<(SweepRow, String)>,
     quiet: bool,
     file: Option<&Path>,
 ) -> ExitCode {
-    if let Err(e) = reports::sweep::sort_rows(&mut rows) {
-        eprintln!("error: {e}");
-        return ExitCode::from(EXIT_INPUT);
-    }
-    let missing = reports::sweep::missing(meta, &rows);
-    if !missing.is_empty() {
-        let some: Vec<String> = missing
-            .iter()
-            .take(5)
-            .map(|(p, d)| format!("point {p} design {d}"))
-            .collect();
-        eprintln!(
-            "error: {} rows missing ({}{})",
-            missing.len(),
-            some.join(", "),
-            if missing.len() > 5 { ", …" } else { "" }
-        );
-        return ExitCode::from(EXIT_INPUT);
-    }
+    let rows = match journal::complete(meta, rows) {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(EXIT_INPUT);
+        }
+    };
     let written = match reports::files::write_sweep(dir, meta, &rows) {
         Ok(w) => w,
         Err(e) => {
@@ -399,39 +330,12 @@ fn finish(
 
 /// `caplab merge OUT SHARD_DIR...`: the shards' rows, as the unsharded run writes them.
 pub fn merge(out: &Path, shards: &[PathBuf], quiet: bool) -> ExitCode {
-    let mut meta: Option<SweepMeta> = None;
-    let mut rows = Vec::new();
-    for dir in shards {
-        let (m, r) = match reports::files::read_sweep(dir) {
-            Ok(x) => x,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::from(EXIT_INPUT);
-            }
-        };
-        if let Some(e) = outside_grid(&m, &r) {
-            eprintln!("error: {}: {e}", dir.display());
+    let (meta, rows) = match journal::merge_shards(shards) {
+        Ok(x) => x,
+        Err(e) => {
+            eprintln!("error: {e}");
             return ExitCode::from(EXIT_INPUT);
         }
-        let whole = SweepMeta { shard: None, ..m };
-        match &meta {
-            None => meta = Some(whole),
-            Some(first) if *first != whole => {
-                eprintln!(
-                    "error: {} is a shard of another sweep (scenario, grid, seeds or \
-                     replications differ from {})",
-                    dir.display(),
-                    shards[0].display()
-                );
-                return ExitCode::from(EXIT_INPUT);
-            }
-            Some(_) => {}
-        }
-        rows.extend(r);
-    }
-    let Some(meta) = meta else {
-        eprintln!("error: no shard directories given");
-        return ExitCode::from(EXIT_INPUT);
     };
     if !quiet {
         outln!("merging {} rows from {} shards", rows.len(), shards.len());
