@@ -4,15 +4,12 @@
 //! scenario (chaos off, faults explicit) and prints the command that replays it.
 
 use crate::{load, sanitise, EXIT_FAILURE, EXIT_INPUT};
-use caplab::replicate;
-use models::chaos::{self, Violation};
+use caplab::chaos_runs::{self, RunVerdict};
+use models::chaos::Violation;
 use models::plan::Checked as CheckedScenario;
 use models::scenario::Design;
-use serde_json::json;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::AtomicBool;
-use std::sync::Mutex;
 
 /// What `caplab chaos` was asked.
 pub struct ChaosOptions {
@@ -30,12 +27,6 @@ pub struct ChaosOptions {
     pub shrink_budget: usize,
     /// Print only failures.
     pub quiet: bool,
-}
-
-/// One run's verdict.
-struct Checked {
-    digest: String,
-    violations: Vec<Violation>,
 }
 
 /// `caplab chaos`.
@@ -77,7 +68,7 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
     // A model that panics is a finding, caught and shrunk like any violation: keep the
     // default hook's message and backtrace off the terminal (the violation carries it).
     std::panic::set_hook(Box::new(|_| {}));
-    let checked = match run_all(&scenario, &designs, &seeds, o.jobs) {
+    let checked = match chaos_runs::check_all(&scenario, &designs, &seeds, o.jobs) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("{}: {e}", file.display());
@@ -145,45 +136,6 @@ pub fn chaos(file: &Path, o: &ChaosOptions) -> ExitCode {
     }
 }
 
-/// Runs every (design, seed) on `jobs` threads; `out[design][seed]`, whatever the threads.
-fn run_all(
-    scenario: &CheckedScenario,
-    designs: &[&Design],
-    seeds: &[u64],
-    jobs: usize,
-) -> Result<Vec<Vec<Checked>>, String> {
-    let tasks = designs.len() * seeds.len();
-    let slots: Vec<Mutex<Option<Result<Checked, String>>>> =
-        (0..tasks).map(|_| Mutex::new(None)).collect();
-    let stop = AtomicBool::new(false);
-    replicate::parallel(tasks, jobs, &stop, |i| {
-        let (d, k) = (i / seeds.len(), i % seeds.len());
-        let result = chaos::check_run(scenario, designs[d], seeds[k]).map(|c| Checked {
-            digest: c
-                .result
-                .map_or_else(|| "panicked".to_string(), |r| r.digest),
-            violations: c.violations,
-        });
-        let result = result.map_err(String::from);
-        *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(result);
-    });
-    let mut out: Vec<Vec<Checked>> = designs.iter().map(|_| Vec::new()).collect();
-    for (i, slot) in slots.into_iter().enumerate() {
-        let (d, k) = (i / seeds.len(), i % seeds.len());
-        match slot.into_inner().unwrap_or_else(|e| e.into_inner()) {
-            Some(Ok(c)) => out[d].push(c),
-            Some(Err(e)) => {
-                return Err(format!(
-                    "design {} (seed {}): {e}",
-                    designs[d].name, seeds[k]
-                ))
-            }
-            None => return Err("a run did not finish".to_string()),
-        }
-    }
-    Ok(out)
-}
-
 /// Shrinks the schedule of the failing run, writes the replay file, checks that it still
 /// fails, and returns the text to print.
 fn counterexample(
@@ -203,8 +155,9 @@ fn counterexample(
     for v in &violations[1..] {
         out.push_str(&format!("      also: {}: {}\n", v.invariant, v.detail));
     }
-    let generated = chaos::schedule(scenario, seed);
-    if generated.is_empty() {
+    let Some(c) =
+        chaos_runs::counterexample(scenario, design, seed, &first.invariant, o.shrink_budget)?
+    else {
         // Nothing random to shrink: the file's own faults (or none) break it.
         out.push_str(&format!(
             "      no chaos faults: the file's own faults break it\n      replay: caplab chaos {} --seed {seed} --design {}\n",
@@ -212,43 +165,29 @@ fn counterexample(
             design.name
         ));
         return Ok(out);
-    }
-    let shrunk = chaos::shrink(
-        scenario,
-        design,
-        seed,
-        &generated,
-        &first.invariant,
-        o.shrink_budget,
-    )?;
-    let replay = chaos::replay(scenario, &design.name, seed, &shrunk.faults);
-    let again = chaos::check_run(&CheckedScenario::new(replay.clone())?, design, seed)?;
-    let reproduced = again
-        .violations
-        .iter()
-        .find(|v| v.invariant == first.invariant);
+    };
     let path = dir.join(format!("replay-{}-{seed}.json", sanitise(&design.name)));
-    let text = serde_json::to_string_pretty(&replay).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string_pretty(&c.replay).map_err(|e| e.to_string())?;
     std::fs::write(&path, text + "\n")
         .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     out.push_str(&format!(
         "      {} chaos fault(s) shrunk to {} in {} rerun(s){}:\n",
-        generated.len(),
-        shrunk.faults.len(),
-        shrunk.runs,
-        if shrunk.budget_exhausted {
+        c.generated,
+        c.shrunk.faults.len(),
+        c.shrunk.runs,
+        if c.shrunk.budget_exhausted {
             " (budget spent: may not be minimal)"
         } else {
             ""
         }
     ));
-    if shrunk.faults.is_empty() {
+    if c.shrunk.faults.is_empty() {
         out.push_str("        none: the scenario's own faults break it alone\n");
     }
-    for f in &shrunk.faults {
-        out.push_str(&format!("        {}\n", chaos::describe(f)));
+    for f in &c.shrunk.faults {
+        out.push_str(&format!("        {}\n", models::chaos::describe(f)));
     }
-    match reproduced {
+    match &c.reproduced {
         Some(v) => out.push_str(&format!("      replayed: {}\n", v.detail)),
         None => out.push_str("      warning: the shrunk schedule did not reproduce on replay\n"),
     }
@@ -262,45 +201,15 @@ fn counterexample(
     Ok(out)
 }
 
-/// `chaos.json`: every run's seed, digest and violations, per design.
+/// Writes `chaos.json` into `dir`.
 fn write_summary(
     dir: &Path,
     scenario: &CheckedScenario,
     designs: &[&Design],
     seeds: &[u64],
-    checked: &[Vec<Checked>],
+    verdicts: &[Vec<RunVerdict>],
 ) -> std::io::Result<()> {
-    let per_design: Vec<serde_json::Value> = designs
-        .iter()
-        .zip(checked)
-        .map(|(d, rows)| {
-            let runs: Vec<serde_json::Value> = seeds
-                .iter()
-                .zip(rows)
-                .map(|(s, c)| {
-                    json!({
-                        "seed": s,
-                        "digest": c.digest,
-                        "violations": c.violations.iter().map(|v| json!({
-                            "invariant": v.invariant,
-                            "detail": v.detail,
-                        })).collect::<Vec<_>>(),
-                    })
-                })
-                .collect();
-            json!({
-                "name": d.name,
-                "violated": rows.iter().filter(|c| !c.violations.is_empty()).count(),
-                "runs": runs,
-            })
-        })
-        .collect();
-    let v = json!({
-        "scenario": scenario.name,
-        "caplab_version": models::run::CAPLAB_VERSION,
-        "seeds": seeds,
-        "designs": per_design,
-    });
+    let v = chaos_runs::summary_json(scenario, designs, seeds, verdicts);
     let text = serde_json::to_string_pretty(&v).map_err(std::io::Error::other)?;
     std::fs::write(dir.join("chaos.json"), text + "\n")
 }
