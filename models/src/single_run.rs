@@ -147,7 +147,8 @@ pub fn build_traced(
             at: at_path.clone(),
             message,
         };
-        for (at, fault) in engine_faults(f, design, &plan).map_err(fault_error)? {
+        let faults = engine_faults(f, design, &plan).map_err(|e| fault_error(e.to_string()))?;
+        for (at, fault) in faults {
             sim.schedule_fault(at, fault)
                 .map_err(|e| fault_error(e.to_string()))?;
         }
@@ -166,10 +167,11 @@ fn drains(
     for (i, f) in scenario.faults.iter().enumerate() {
         if let FaultAction::Drain { target } = &f.action {
             let until = f.duration_s.map_or(SimTime(u64::MAX), |d| secs(f.at_s + d));
-            for node in resolve_target(target, design, plan).map_err(|message| RunError::Fault {
+            let nodes = resolve_target(target, design, plan).map_err(|e| RunError::Fault {
                 at: format!("faults[{i}]"),
-                message,
-            })? {
+                message: e.to_string(),
+            })?;
+            for node in nodes {
                 out.push((node, secs(f.at_s), until));
             }
         }
@@ -177,8 +179,60 @@ fn drains(
     Ok(out)
 }
 
+/// Why a fault target names no node of a design.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetError {
+    /// `name#i` where i is not a number.
+    BadInstance(String),
+    /// A replica index past the store's replicas.
+    NoReplica {
+        /// The design.
+        design: String,
+        /// The target.
+        target: String,
+    },
+    /// No component of that name.
+    NoNode {
+        /// The design.
+        design: String,
+        /// The target.
+        target: String,
+    },
+    /// An instance index past the service's instances.
+    NoInstance {
+        /// The design.
+        design: String,
+        /// The target.
+        target: String,
+    },
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::BadInstance(target) => write!(f, "bad instance in {target}"),
+            TargetError::NoReplica { design, target } => {
+                write!(f, "design {design} has no replica {target}")
+            }
+            TargetError::NoNode { design, target } => {
+                write!(f, "design {design} has no node {target}")
+            }
+            TargetError::NoInstance { design, target } => {
+                write!(f, "design {design} has no instance {target}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for TargetError {}
+
 /// Nodes a fault target names in this design.
-pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<NodeId>, String> {
+pub fn resolve_target(
+    target: &str,
+    design: &Design,
+    plan: &Plan,
+) -> Result<Vec<NodeId>, TargetError> {
+    let named = |design: &Design| (design.name.clone(), target.to_string());
     if target == "client" {
         return Ok(vec![plan.client]);
     }
@@ -202,7 +256,7 @@ pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<
             n,
             Some(
                 i.parse::<usize>()
-                    .map_err(|_| format!("bad instance in {target}"))?,
+                    .map_err(|_| TargetError::BadInstance(target.to_string()))?,
             ),
         ),
         None => (target, None),
@@ -210,25 +264,26 @@ pub fn resolve_target(target: &str, design: &Design, plan: &Plan) -> Result<Vec<
     if let Some(st) = plan.stores.iter().find(|s| s.name == name) {
         return match index {
             None => Ok(st.replicas.clone()),
-            Some(i) => st
-                .replicas
-                .get(i)
-                .map(|n| vec![*n])
-                .ok_or_else(|| format!("design {} has no replica {target}", design.name)),
+            Some(i) => st.replicas.get(i).map(|n| vec![*n]).ok_or_else(|| {
+                let (design, target) = named(design);
+                TargetError::NoReplica { design, target }
+            }),
         };
     }
     let svc = plan
         .services
         .iter()
         .find(|s| s.name == name)
-        .ok_or_else(|| format!("design {} has no node {target}", design.name))?;
+        .ok_or_else(|| {
+            let (design, target) = named(design);
+            TargetError::NoNode { design, target }
+        })?;
     match index {
         None => Ok(svc.instances.clone()),
-        Some(i) => svc
-            .instances
-            .get(i)
-            .map(|n| vec![*n])
-            .ok_or_else(|| format!("design {} has no instance {target}", design.name)),
+        Some(i) => svc.instances.get(i).map(|n| vec![*n]).ok_or_else(|| {
+            let (design, target) = named(design);
+            TargetError::NoInstance { design, target }
+        }),
     }
 }
 
@@ -241,20 +296,20 @@ fn engine_faults(
     f: &FaultSpec,
     design: &Design,
     plan: &Plan,
-) -> Result<Vec<(SimTime, Fault)>, String> {
+) -> Result<Vec<(SimTime, Fault)>, TargetError> {
     fault_to_engine(f, &|t: &str| resolve_target(t, design, plan))
 }
 
 /// The engine faults (start and, with a duration, undo) for one fault, its targets named
 /// by `resolve`. A `drain` gives none: it acts on the callers' balancers (see `drains`).
 /// The lab's harness compiles its faults with it too.
-pub fn fault_to_engine(
+pub fn fault_to_engine<E>(
     f: &FaultSpec,
-    resolve: &dyn Fn(&str) -> Result<Vec<NodeId>, String>,
-) -> Result<Vec<(SimTime, Fault)>, String> {
+    resolve: &dyn Fn(&str) -> Result<Vec<NodeId>, E>,
+) -> Result<Vec<(SimTime, Fault)>, E> {
     let at = secs(f.at_s);
     let until = f.duration_s.map(|d| secs(f.at_s + d));
-    let resolve_all = |ts: &[String]| -> Result<Vec<NodeId>, String> {
+    let resolve_all = |ts: &[String]| -> Result<Vec<NodeId>, E> {
         let mut v = Vec::new();
         for t in ts {
             v.extend(resolve(t)?);
