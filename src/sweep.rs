@@ -7,13 +7,12 @@
 //! output does not depend on `--jobs`, on resuming, or on sharding then merging.
 
 use crate::{load, progress, EXIT_FAILURE, EXIT_INPUT};
-use caplab::{journal, replicate};
-use models::results::DesignResult;
+use caplab::journal;
+use caplab::sweep_runs::{self, Cell, CheckedPoint, SweepProgress};
 use reports::sweep::{ParameterMeta, SweepMeta, SweepRow};
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 /// What `caplab sweep` was asked.
@@ -46,14 +45,6 @@ pub fn objectives(scenario: &models::scenario::Scenario) -> Vec<models::assertio
     } else {
         scenario.assertions.clone()
     }
-}
-
-/// One (point, design) being run.
-struct Cell {
-    point: usize,
-    design: usize,
-    runs: Mutex<Vec<Option<DesignResult>>>,
-    left: AtomicUsize,
 }
 
 /// `caplab sweep FILE`.
@@ -172,8 +163,7 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
         .map(|(r, _)| (r.point, r.design_index))
         .collect();
     // The points of this shard still to run, applied.
-    let mut points = Vec::new();
-    let mut checked = Vec::new();
+    let mut points: Vec<CheckedPoint> = Vec::new();
     for i in (0..meta.points).filter(|i| i % n == k) {
         if (0..meta.designs.len()).all(|d| have.contains(&(i, d))) {
             continue;
@@ -184,10 +174,7 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
                 .map_err(|e| format!("point {i}: {e}"))?;
             Ok((p, c))
         }) {
-            Ok((p, c)) => {
-                points.push(p);
-                checked.push(c);
-            }
+            Ok((point, scenario)) => points.push(CheckedPoint { point, scenario }),
             Err(e) => {
                 eprintln!("{}: sweep: {e}", file.display());
                 return ExitCode::from(EXIT_INPUT);
@@ -196,91 +183,47 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
     }
     let mut cells: Vec<Cell> = Vec::new();
     for (pi, p) in points.iter().enumerate() {
-        for d in (0..meta.designs.len()).filter(|d| !have.contains(&(p.index, *d))) {
+        for d in (0..meta.designs.len()).filter(|d| !have.contains(&(p.point.index, *d))) {
             cells.push(Cell {
                 point: pi,
                 design: d,
-                runs: Mutex::new(vec![None; seeds.len()]),
-                left: AtomicUsize::new(seeds.len()),
             });
         }
     }
-    let tasks = cells.len() * seeds.len();
-    let bar = progress::runs(tasks as u64, o.quiet);
-    let total_cells = cells.len();
-    let cells_done = AtomicUsize::new(0);
-    bar.set_message(format!("· rows 0/{total_cells}"));
-    let stop = AtomicBool::new(false);
-    let first_error: Mutex<Option<(usize, String)>> = Mutex::new(None);
-    let new_rows: Mutex<Vec<(SweepRow, String)>> = Mutex::new(Vec::new());
-    replicate::parallel(tasks, o.jobs, &stop, |t| {
-        let (c, rep) = (t / seeds.len(), t % seeds.len());
-        let cell = &cells[c];
-        let point = &points[cell.point];
-        let scenario = &checked[cell.point];
-        let design = &scenario.designs[cell.design];
-        let result = models::run::run_design(scenario, design, seeds[rep]);
-        bar.inc(1);
-        let result = match result {
-            Ok(r) => r,
-            Err(e) => {
-                stop.store(true, Ordering::Relaxed);
-                let mut first = first_error.lock().unwrap_or_else(|e| e.into_inner());
-                if first.as_ref().is_none_or(|(i, _)| t < *i) {
-                    *first = Some((
-                        t,
-                        format!(
-                            "point {} design {} (seed {}): {e}",
-                            point.index, design.name, seeds[rep]
-                        ),
-                    ));
-                }
-                return;
-            }
-        };
-        lock(&cell.runs)[rep] = Some(result);
-        if cell.left.fetch_sub(1, Ordering::AcqRel) != 1 {
-            return;
+    let bar = RowsBar(progress::runs((cells.len() * seeds.len()) as u64, o.quiet));
+    bar.0.set_message(format!("· rows 0/{}", cells.len()));
+    let append = |line: &str| {
+        let mut f = journal.lock().unwrap_or_else(|e| e.into_inner());
+        f.write_all(line.as_bytes()).and_then(|_| f.flush())
+    };
+    let new_rows = sweep_runs::run_cells(&points, &cells, &seeds, &goals, o.jobs, &append, &bar);
+    bar.0.finish_and_clear();
+    let new_rows = match new_rows {
+        Ok(rows) => rows,
+        Err(e) => {
+            eprintln!("{}: {e}", file.display());
+            eprintln!(
+                "the finished rows are in {}; rerun with --resume to run only the others",
+                dir.join("sweep.jsonl").display()
+            );
+            return ExitCode::from(EXIT_FAILURE);
         }
-        // The last replication of the cell: the row.
-        let runs: Vec<DesignResult> = std::mem::take(&mut *lock(&cell.runs))
-            .into_iter()
-            .flatten()
-            .collect();
-        let verdicts: Vec<models::assertions::Verdict> = goals
-            .iter()
-            .filter(|a| a.design.as_ref().is_none_or(|d| d == &design.name))
-            .map(|a| models::assertions::evaluate(a, &runs, &seeds))
-            .collect();
-        let row = reports::sweep::row(point.index, &point.values, cell.design, &runs, &verdicts);
-        let line = reports::sweep::row_line(&row);
-        {
-            let mut f = lock(&journal);
-            if let Err(e) = f.write_all(line.as_bytes()).and_then(|_| f.flush()) {
-                stop.store(true, Ordering::Relaxed);
-                *lock(&first_error) = Some((0, format!("cannot write the journal: {e}")));
-            }
-        }
-        lock(&new_rows).push((row, line));
-        let finished = cells_done.fetch_add(1, Ordering::Relaxed) + 1;
-        bar.set_message(format!("· rows {finished}/{total_cells}"));
-    });
-    bar.finish_and_clear();
-    if let Some((_, e)) = first_error.into_inner().unwrap_or_else(|e| e.into_inner()) {
-        eprintln!("{}: {e}", file.display());
-        eprintln!(
-            "the finished rows are in {}; rerun with --resume to run only the others",
-            dir.join("sweep.jsonl").display()
-        );
-        return ExitCode::from(EXIT_FAILURE);
-    }
+    };
     let mut rows = done;
-    rows.extend(new_rows.into_inner().unwrap_or_else(|e| e.into_inner()));
+    rows.extend(new_rows);
     finish(&dir, &meta, rows, o.quiet, Some(file))
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
+/// The progress bar of a sweep: runs done, and rows finished in its message.
+struct RowsBar(indicatif::ProgressBar);
+
+impl SweepProgress for RowsBar {
+    fn run_done(&self) {
+        self.0.inc(1);
+    }
+    fn row_done(&self, finished: usize, total: usize) {
+        self.0.set_message(format!("· rows {finished}/{total}"));
+    }
 }
 
 /// Sorts the rows, checks that none is missing, writes every file and prints the table.
