@@ -8,7 +8,7 @@ use crate::setup::Setup;
 use crate::verdict::LabVerdict;
 use crate::workload::{Answer, Op};
 use models::results::{
-    DesignResult, EndpointResult, FaultWindow, NetworkSummary, RunResults, StoreSummary, WindowRow,
+    DesignResult, EndpointResult, FaultWindow, NetworkSummary, RunResults, StoreSummary,
 };
 use models::scenario::FaultAction;
 use std::collections::BTreeMap;
@@ -39,20 +39,7 @@ pub fn build(setup: &Setup, run: &LabRun, verdict: &LabVerdict, design: &str) ->
         );
     }
     let (failure_rate, throughput_per_s) = rates(total.ended, measured_s);
-    let s = &run.world.series;
-    let series = (0..s.window_count())
-        .map(|i| WindowRow {
-            start_s: s.window_start(i).as_secs_f64(),
-            issued: s.count(i, 0),
-            ok: s.count(i, 1),
-            error: s.count(i, 2),
-            timeout: s.count(i, 3),
-            rejected: s.count(i, 4),
-            processed: 0,
-            latency_mean_ms: s.latency_mean_ms(i),
-            latency_p99_ms: s.latency_quantile_ms(i, 0.99),
-        })
-        .collect();
+    let series = models::run::window_rows(&run.world.series);
     let latency_cdf = models::run::latency_cdf(&total.latency);
     let (reads, stale, behind, max_behind) = staleness(run);
     let store = StoreSummary {

@@ -978,6 +978,34 @@ fn message_summary(ledger: &Ledger) -> crate::results::MessageSummary {
     }
 }
 
+/// The rows of `results.json`'s `series`, one per window of `s` (columns read by name:
+/// `issued`, `ok`, `error`, `timeout`, `rejected`, and `processed` when `s` counts it).
+pub fn window_rows(s: &sim_core::metrics::TimeSeries) -> Vec<WindowRow> {
+    let column = |name| s.column(name);
+    let (issued, ok, error, timeout, rejected, processed) = (
+        column("issued"),
+        column("ok"),
+        column("error"),
+        column("timeout"),
+        column("rejected"),
+        column("processed"),
+    );
+    let count = |i, c: Option<usize>| c.map_or(0, |c| s.count(i, c));
+    (0..s.window_count())
+        .map(|i| WindowRow {
+            start_s: s.window_start(i).as_secs_f64(),
+            issued: count(i, issued),
+            ok: count(i, ok),
+            error: count(i, error),
+            timeout: count(i, timeout),
+            rejected: count(i, rejected),
+            processed: count(i, processed),
+            latency_mean_ms: s.latency_mean_ms(i),
+            latency_p99_ms: s.latency_quantile_ms(i, 0.99),
+        })
+        .collect()
+}
+
 fn summarise(
     scenario: &Scenario,
     design: &Design,
@@ -1032,20 +1060,7 @@ fn summarise(
         .filter(|(_, &n)| n > 0)
         .map(|(c, &n)| (c.clone(), n))
         .collect();
-    let s = &ledger.series;
-    let series = (0..s.window_count())
-        .map(|i| WindowRow {
-            start_s: s.window_start(i).as_secs_f64(),
-            issued: s.count(i, 0),
-            ok: s.count(i, 1),
-            error: s.count(i, 2),
-            timeout: s.count(i, 3),
-            rejected: s.count(i, 4),
-            processed: s.count(i, 5),
-            latency_mean_ms: s.latency_mean_ms(i),
-            latency_p99_ms: s.latency_quantile_ms(i, 0.99),
-        })
-        .collect();
+    let series = window_rows(&ledger.series);
     let n = sim.net_stats();
     DesignResult {
         name: design.name.clone(),
