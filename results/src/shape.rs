@@ -15,8 +15,49 @@ pub fn results_shape() -> Option<Value> {
     serde_json::to_value(d).ok()
 }
 
+/// Why a path is not a metric of the results.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum NotAMetric {
+    /// A segment that leads nowhere: `seg`, and the keys there were (if any).
+    Unknown {
+        /// The segment.
+        seg: String,
+        /// The keys at that place.
+        known: Vec<String>,
+    },
+    /// A group of metrics, not one: its members.
+    Group(Vec<String>),
+    /// Neither a number nor a boolean.
+    NotNumeric,
+}
+
+impl std::fmt::Display for NotAMetric {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NotAMetric::Unknown { seg, known } if known.is_empty() => {
+                write!(f, "`{seg}` is not a metric")
+            }
+            NotAMetric::Unknown { seg, known } => {
+                write!(
+                    f,
+                    "`{seg}` is not a metric here (known: {})",
+                    known.join(", ")
+                )
+            }
+            NotAMetric::Group(members) => write!(
+                f,
+                "names a group of metrics; pick one of: {}",
+                members.join(", ")
+            ),
+            NotAMetric::NotNumeric => f.write_str("is not a number or a boolean"),
+        }
+    }
+}
+
+impl std::error::Error for NotAMetric {}
+
 /// Whether `path` leads to a number or a boolean in `shape`.
-pub fn shape_has(shape: &Value, path: &[String]) -> Result<(), String> {
+pub fn shape_has(shape: &Value, path: &[String]) -> Result<(), NotAMetric> {
     if path == ["messages", "lost"] {
         return Ok(());
     }
@@ -33,21 +74,17 @@ pub fn shape_has(shape: &Value, path: &[String]) -> Result<(), String> {
                     .as_object()
                     .map(|m| m.keys().filter(|k| *k != "*").cloned().collect())
                     .unwrap_or_default();
-                return Err(if known.is_empty() {
-                    format!("`{seg}` is not a metric")
-                } else {
-                    format!("`{seg}` is not a metric here (known: {})", known.join(", "))
+                return Err(NotAMetric::Unknown {
+                    seg: seg.clone(),
+                    known,
                 });
             }
         }
     }
     match v {
         Value::Number(_) | Value::Bool(_) => Ok(()),
-        Value::Object(m) => Err(format!(
-            "names a group of metrics; pick one of: {}",
-            m.keys().cloned().collect::<Vec<_>>().join(", ")
-        )),
-        _ => Err("is not a number or a boolean".to_string()),
+        Value::Object(m) => Err(NotAMetric::Group(m.keys().cloned().collect())),
+        _ => Err(NotAMetric::NotNumeric),
     }
 }
 
