@@ -5,6 +5,30 @@
 //! runs ([`sweep_runs`]), journal, shards and merge ([`journal`]), chaos runs and their counter-examples
 //! ([`chaos_runs`]). The binary (`src/main.rs` and its command modules) keeps the command
 //! line, the terminal (progress bars, tables) and exit codes.
+//!
+//! A scenario run from code, as `caplab run` does it (every error typed, so `?` composes):
+//!
+//! ```
+//! use caplab::{pipeline, replicate};
+//!
+//! let scenario = models::bundled::find("cap-partition")
+//!     .ok_or("not bundled")?
+//!     .load()?
+//!     .edited(|s| s.duration_s = 12.0)?;
+//! let spec = pipeline::RunSpec {
+//!     scenario: &scenario,
+//!     seed: scenario.seed,
+//!     designs: &[],
+//!     replications: 1,
+//!     jobs: 1,
+//! };
+//! let out = pipeline::run(&spec, &replicate::Silent)?;
+//! assert_eq!(out.results.designs.len(), scenario.designs.len());
+//! // The same scenario and seed give the same digest, run after run.
+//! let again = pipeline::run(&spec, &replicate::Silent)?;
+//! assert_eq!(out.results.designs[0].digest, again.results.designs[0].digest);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 
 pub mod chaos_runs;
 pub mod golden;
