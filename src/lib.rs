@@ -2,9 +2,10 @@
 //! a run's designs and replications on threads ([`replicate`]), `caplab run` from a
 //! checked scenario to its files ([`pipeline`]), golden results ([`golden`]), twin runs
 //! ([`twin`]), a scenario's assertions and their JUnit report ([`verdicts`]), a sweep's
-//! runs ([`sweep_runs`]), journal, shards and merge ([`journal`]), chaos runs and their counter-examples
-//! ([`chaos_runs`]). The binary (`src/main.rs` and its command modules) keeps the command
-//! line, the terminal (progress bars, tables) and exit codes.
+//! runs ([`sweep_runs`]), journal, shards and merge ([`journal`]), chaos runs and their
+//! counter-examples ([`chaos_runs`]), traced requests ([`traces`]). The binary
+//! (`src/main.rs` and its command modules) keeps the command line, the terminal (progress
+//! bars, tables) and exit codes.
 //!
 //! A scenario run from code, as `caplab run` does it (every error typed, so `?` composes):
 //!
@@ -36,5 +37,6 @@ pub mod journal;
 pub mod pipeline;
 pub mod replicate;
 pub mod sweep_runs;
+pub mod traces;
 pub mod twin;
 pub mod verdicts;

@@ -2,22 +2,9 @@
 //! asked for (one by number, the slowest, or the first failed) and writes them as Chrome
 //! trace-event JSON and OTLP JSON.
 
-use models::scenario::{Scenario, TraceSpec};
-use models::trace::{Trace, TraceConfig};
-use std::collections::BTreeSet;
+pub use caplab::traces::Pick;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Which requests to show.
-#[derive(Clone, Copy, Debug)]
-pub enum Pick {
-    /// Request number `N` (0 = the first issued).
-    Request(u64),
-    /// The `K` slowest requests (by time to their outcome, or age at the end).
-    Slowest(usize),
-    /// The first `K` requests that failed.
-    Failed(usize),
-}
 
 /// What `caplab trace` was asked.
 pub struct TraceOptions {
@@ -33,48 +20,6 @@ pub struct TraceOptions {
     pub otlp: Option<PathBuf>,
     /// Columns of the timeline bar.
     pub width: usize,
-}
-
-/// The recorder's settings for `pick`: nothing sampled, only what was asked for kept (the
-/// scenario's span caps apply).
-fn config(scenario: &Scenario, pick: Pick) -> TraceConfig {
-    let spec = scenario.trace.clone().unwrap_or_default();
-    let mut c = TraceConfig::from_spec(&TraceSpec {
-        sample_rate: 0.0,
-        keep_failed: false,
-        slow_ms: None,
-        max_traces: 1,
-        ..spec
-    });
-    match pick {
-        Pick::Request(n) => c.requests = BTreeSet::from([n]),
-        Pick::Slowest(k) => c.slowest = k,
-        Pick::Failed(k) => {
-            c.keep_failed = true;
-            c.max_traces = k;
-        }
-    }
-    c
-}
-
-fn failed(t: &Trace) -> bool {
-    t.async_failed || !matches!(t.outcome.as_str(), "ok" | "in_flight")
-}
-
-/// The traces of one design that answer `pick`.
-fn pick_traces(mut traces: Vec<Trace>, pick: Pick) -> Vec<Trace> {
-    match pick {
-        Pick::Request(n) => traces.retain(|t| t.request == n),
-        Pick::Slowest(k) => {
-            traces.sort_by_key(|t| (std::cmp::Reverse(t.end_ns - t.start_ns), t.request));
-            traces.truncate(k);
-        }
-        Pick::Failed(k) => {
-            traces.retain(failed);
-            traces.truncate(k);
-        }
-    }
-    traces
 }
 
 /// Runs `caplab trace`.
@@ -104,15 +49,14 @@ pub fn trace(file: &Path, options: &TraceOptions) -> ExitCode {
         if !options.designs.is_empty() && !options.designs.contains(&design.name) {
             continue;
         }
-        let config = config(&scenario, options.pick);
-        let result = match models::run::run_design_traced(&scenario, design, seed, Some(config)) {
+        let result = match caplab::traces::traced(&scenario, design, seed, options.pick) {
             Ok(r) => r,
             Err(e) => {
                 eprintln!("{}: design {}: {e}", file.display(), design.name);
                 return ExitCode::from(crate::EXIT_FAILURE);
             }
         };
-        let traces = pick_traces(result.traces, options.pick);
+        let traces = result.traces;
         if traces.is_empty() {
             let what = match options.pick {
                 Pick::Request(n) => format!(
