@@ -754,9 +754,7 @@ fn at_point(scenario: &Checked, p: usize) -> Result<Checked, String> {
         return Err(format!("the sweep has {} points", sweep.point_count()));
     }
     let base = models::sweep::base_value(scenario)?;
-    Ok(Checked::new(
-        models::sweep::apply(&base, sweep, p)?.scenario,
-    )?)
+    Ok(models::sweep::checked_point(&base, sweep, p)?.1)
 }
 
 /// Builds and writes a report (with the space-time figures of `windows`); returns the

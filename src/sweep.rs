@@ -168,12 +168,7 @@ pub fn sweep(file: &Path, o: &SweepOptions) -> ExitCode {
         if (0..meta.designs.len()).all(|d| have.contains(&(i, d))) {
             continue;
         }
-        let point = models::sweep::apply(&base, &spec, i).map_err(String::from);
-        match point.and_then(|p| {
-            let c = models::plan::Checked::new(p.scenario.clone())
-                .map_err(|e| format!("point {i}: {e}"))?;
-            Ok((p, c))
-        }) {
+        match models::sweep::checked_point(&base, &spec, i) {
             Ok((point, scenario)) => points.push(CheckedPoint { point, scenario }),
             Err(e) => {
                 eprintln!("{}: sweep: {e}", file.display());

@@ -19,7 +19,30 @@
 //! points, [`crate::validate::sweep`]; running the points is the application's.
 
 pub use crate::scenario::sweep::*;
-pub use crate::validate::sweep::{apply, problems};
+pub use crate::validate::sweep::{apply, describe, point, problems};
+
+use crate::plan::Checked;
+
+/// Point `index` of `sweep` set into `base` and checked once ([`Checked::new`]: validated
+/// and compiled); an invalid point gives [`apply`]'s error (its first problem).
+pub fn checked_point(
+    base: &serde_json::Value,
+    sweep: &Sweep,
+    index: usize,
+) -> Result<(Point, Checked), SweepError> {
+    let p = point(base, sweep, index)?;
+    match Checked::new(p.scenario.clone()) {
+        Ok(checked) => Ok((p, checked)),
+        Err(refused) => {
+            let first = refused.problems.first();
+            Err(SweepError::Point {
+                index,
+                values: describe(&p.values),
+                why: first.map_or_else(String::new, |f| format!("{}: {}", f.path, f.message)),
+            })
+        }
+    }
+}
 
 #[cfg(test)]
 mod tests {

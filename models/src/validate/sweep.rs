@@ -10,6 +10,30 @@ use serde_json::Value;
 /// Applies point `index` of `sweep` to `base` (see [`base_value`]): sets every path,
 /// deserialises and validates the result.
 pub fn apply(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, SweepError> {
+    let point = point(base, sweep, index)?;
+    let problems = crate::validate::validate(&point.scenario);
+    if let Some(p) = problems.first() {
+        return Err(SweepError::Point {
+            index,
+            values: describe(&point.values),
+            why: format!("{}: {}", p.path, p.message),
+        });
+    }
+    Ok(point)
+}
+
+/// A point's values as `name = value, ...`.
+pub fn describe(values: &[(String, Value)]) -> String {
+    values
+        .iter()
+        .map(|(n, v)| format!("{n} = {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Point `index` of `sweep` set into `base`, deserialised but not validated (for a caller
+/// that checks it next, as `plan::Checked::new` does).
+pub fn point(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, SweepError> {
     let raw = sweep.raw_point(index);
     let mut v = base.clone();
     let mut values = Vec::with_capacity(raw.len());
@@ -21,26 +45,11 @@ pub fn apply(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, SweepEr
         }
         values.push((p.label(), written.unwrap_or(Value::Null)));
     }
-    let describe = |values: &[(String, Value)]| {
-        values
-            .iter()
-            .map(|(n, v)| format!("{n} = {v}"))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
     let scenario: Scenario = serde_json::from_value(v).map_err(|e| SweepError::Point {
         index,
         values: describe(&values),
         why: e.to_string(),
     })?;
-    let problems = crate::validate::validate(&scenario);
-    if let Some(p) = problems.first() {
-        return Err(SweepError::Point {
-            index,
-            values: describe(&values),
-            why: format!("{}: {}", p.path, p.message),
-        });
-    }
     Ok(Point {
         index,
         values,
