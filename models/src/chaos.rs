@@ -32,7 +32,7 @@ use crate::error::RunError;
 use crate::plan::Checked;
 use crate::results::DesignResult;
 use crate::scenario::chaos::round_ms;
-use crate::scenario::{Design, FaultSpec, Scenario};
+use crate::scenario::{Design, FaultSpec};
 
 // ---------------------------------------------------------------------------------------
 // Invariants.
@@ -65,12 +65,12 @@ pub fn check_run(scenario: &Checked, design: &Design, seed: u64) -> Result<RunCh
     let plain = if scenario.chaos.is_none() {
         scenario
     } else {
-        with_chaos = Checked::new(expanded(scenario, seed).into_owned()).map_err(|refused| {
-            RunError::Refused {
+        with_chaos = scenario
+            .with_faults(&schedule(scenario, seed))
+            .map_err(|refused| RunError::Refused {
                 what: "the scenario with its chaos faults",
                 refused,
-            }
-        })?;
+            })?;
         &with_chaos
     };
     let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -164,16 +164,18 @@ pub fn check_run(scenario: &Checked, design: &Design, seed: u64) -> Result<RunCh
 /// Whether `design` breaks `invariant` under `seed` when `scenario` (no chaos) faces
 /// `faults` on top of its own.
 fn still_fails(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     faults: &[FaultSpec],
     invariant: &str,
 ) -> Result<bool, RunError> {
-    let s = Checked::new(with_faults(scenario, faults)).map_err(|refused| RunError::Refused {
-        what: "the scenario with a candidate schedule",
-        refused,
-    })?;
+    let s = scenario
+        .with_faults(faults)
+        .map_err(|refused| RunError::Refused {
+            what: "the scenario with a candidate schedule",
+            refused,
+        })?;
     let checked = check_run(&s, design, seed)?;
     Ok(checked.violations.iter().any(|v| v.invariant == invariant))
 }
@@ -194,14 +196,19 @@ pub struct Shrunk {
 /// `invariant`) with at most `budget` reruns: ddmin over the list, then durations halved
 /// (down to 1 ms) while the invariant still breaks.
 pub fn shrink(
-    scenario: &Scenario,
+    scenario: &Checked,
     design: &Design,
     seed: u64,
     faults: &[FaultSpec],
     invariant: &str,
     budget: usize,
 ) -> Result<Shrunk, RunError> {
-    let base = with_faults(scenario, &[]);
+    let base = scenario
+        .with_faults(&[])
+        .map_err(|refused| RunError::Refused {
+            what: "the scenario without its chaos",
+            refused,
+        })?;
     let mut runs = 0usize;
     let mut test = |candidate: &[FaultSpec]| -> Result<Option<bool>, RunError> {
         if runs >= budget {
@@ -317,7 +324,7 @@ pub fn describe(f: &FaultSpec) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scenario::FaultAction;
+    use crate::scenario::{FaultAction, Scenario};
     use sim_core::dist::Dist;
     use std::borrow::Cow;
     use std::collections::BTreeSet;

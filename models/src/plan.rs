@@ -594,6 +594,22 @@ impl Checked {
         Checked::new(scenario)
     }
 
+    /// This scenario without its `chaos` section, facing its own faults and then `extra`
+    /// (a chaos schedule, a shrunk one), checked: only the faults can be wrong (designs,
+    /// and so plans, are unchanged), so only they are validated again.
+    pub fn with_faults(&self, extra: &[scenario::FaultSpec]) -> Result<Checked, Refused> {
+        let scenario = scenario::chaos::with_faults(&self.scenario, extra);
+        let problems = crate::validate::fault_problems(&scenario);
+        if problems.is_empty() {
+            Ok(Checked {
+                scenario,
+                plans: self.plans.clone(),
+            })
+        } else {
+            Err(Refused { problems })
+        }
+    }
+
     /// The scenario.
     pub fn scenario(&self) -> &Scenario {
         &self.scenario

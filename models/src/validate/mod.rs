@@ -54,6 +54,14 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         .collect()
 }
 
+/// The problems of `s.faults` alone (times, durations, targets, actions): all that faults
+/// added to a valid scenario can break (nothing else reads them).
+pub fn fault_problems(s: &Scenario) -> Vec<Problem> {
+    let mut c = Checker::default();
+    c.faults(s);
+    c.problems
+}
+
 /// `base.key`, or `key` at the root.
 fn key(base: &str, key: &str) -> String {
     if base.is_empty() {
