@@ -595,7 +595,7 @@ fn mutate(v: &mut Value, pick: usize, kind: u8, magnitude: u8) {
     positions(v, &mut Vec::new(), &mut all);
     let path = &all[pick % all.len()];
     let target = at_mut(v, path);
-    *target = match (kind % 6, target.take()) {
+    *target = match (kind % 7, target.take()) {
         // Numbers scaled up to huge values (integers stay integers).
         (0, Value::Number(n)) => {
             let scale = 10f64.powi(i32::from(magnitude % 12) + 1);
@@ -612,6 +612,14 @@ fn mutate(v: &mut Value, pick: usize, kind: u8, magnitude: u8) {
         (4, _) => Value::Null,
         // A newline and a terminal escape in a string.
         (5, Value::String(s)) => json!(format!("{s}\n\u{1b}[31m")),
+        // A map's first key renamed: what named it (a service, an endpoint, a pool, a
+        // queue...) no longer resolves.
+        (6, Value::Object(m)) => Value::Object(
+            m.into_iter()
+                .enumerate()
+                .map(|(i, (k, x))| (if i == 0 { format!("{k}x") } else { k }, x))
+                .collect(),
+        ),
         (_, other) => other,
     };
 }
@@ -639,7 +647,7 @@ proptest! {
     })]
 
     /// Every mutant is refused by `validate` with located problems, or is accepted by the
-    /// checked-in schema too and runs (first design only) in a child process under a
+    /// compiler and the checked-in schema too and runs (first design only) in a child process under a
     /// 1 GB address-space cap and a 2-minute guard, ending with exit 0, 1 or 2: no panic
     /// (101), no abort (134), no kill.
     #[test]
@@ -652,6 +660,14 @@ proptest! {
             mutate(&mut v, pick, kind, magnitude);
         }
         bounded(&mut v);
+        // Compilation cannot fail where validation passed: its name lookups are a
+        // translation, never a check of their own.
+        if let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(v.clone()) {
+            if models::validate::validate(&s).is_empty() {
+                let c = models::plan::Checked::new(s);
+                prop_assert!(c.is_ok(), "validate accepts, compile refuses: {:?}", c.err());
+            }
+        }
         let text = serde_json::to_string_pretty(&v).expect("json");
         let dir = temp_dir(&format!("fuzz-{base}"));
         let file = dir.join("mutant.json");
@@ -690,6 +706,74 @@ proptest! {
         }
         let _ = std::fs::remove_dir_all(&dir);
     }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig {
+        cases: 256,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    })]
+
+    /// In process, many more mutants: whatever `validate` accepts compiles (every name a
+    /// design refers to resolves), so `Checked::new` refuses nothing validation let by.
+    #[test]
+    fn what_validation_accepts_compiles(
+        base in 0..BASES.len(),
+        edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4),
+    ) {
+        let mut v = bundled(BASES[base]);
+        for &(pick, kind, magnitude) in &edits {
+            mutate(&mut v, pick, kind, magnitude);
+        }
+        bounded(&mut v);
+        if let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(v) {
+            if models::validate::validate(&s).is_empty() {
+                let c = models::plan::Checked::new(s);
+                prop_assert!(c.is_ok(), "validate accepts, compile refuses: {:?}", c.err());
+            }
+        }
+    }
+}
+
+/// Every name of every bundled scenario broken in turn (a string value changed, a map's
+/// first key renamed), one at a time: validation refuses the scenario, or it compiles.
+/// A name check missing from `validate` makes a mutant here pass validation and fail to
+/// compile.
+#[test]
+fn every_broken_name_is_refused_by_validation_or_compiles() {
+    let mut refused = 0;
+    for b in models::bundled::ALL {
+        let v = bundled(b.name);
+        let mut all = Vec::new();
+        positions(&v, &mut Vec::new(), &mut all);
+        for pick in 0..all.len() {
+            for kind in [5, 6] {
+                let mut m = v.clone();
+                mutate(&mut m, pick, kind, 0);
+                if m == v {
+                    continue;
+                }
+                let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(m) else {
+                    continue;
+                };
+                if !models::validate::validate(&s).is_empty() {
+                    refused += 1;
+                    continue;
+                }
+                if let Err(e) = models::plan::Checked::new(s) {
+                    panic!(
+                        "{}: position {pick} kind {kind}: validate accepts, compile refuses: {e}",
+                        b.name
+                    );
+                }
+            }
+        }
+    }
+    assert!(
+        refused > 100,
+        "only {refused} mutants refused: the mutations miss the names"
+    );
 }
 
 /// The unmutated bundled scenarios satisfy the checked-in schema, and the subset
