@@ -230,3 +230,115 @@ pub fn complete(meta: &SweepMeta, mut rows: Vec<Row>) -> Result<Vec<Row>, Incomp
         Err(IncompleteError::Missing(missing))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sweep_runs::{self, Cell, CheckedPoint, SweepProgress};
+    use std::sync::Mutex;
+
+    struct Quiet;
+    impl SweepProgress for Quiet {
+        fn run_done(&self) {}
+        fn row_done(&self, _: usize, _: usize) {}
+    }
+
+    /// Two points of the bundled sweep, every design, one replication: its description
+    /// and its rows (as `run_cells` returns them, and as the journal received them).
+    fn two_points() -> (SweepMeta, Vec<Row>, String) {
+        let scenario = models::bundled::find("when-to-distribute")
+            .expect("bundled")
+            .load()
+            .expect("valid");
+        let spec = scenario.sweep.clone().expect("a sweep");
+        let base = models::sweep::base_value(&scenario).expect("json");
+        let points: Vec<CheckedPoint> = (0..2)
+            .map(|i| {
+                let (point, scenario) =
+                    models::sweep::checked_point(&base, &spec, i).expect("a valid point");
+                CheckedPoint { point, scenario }
+            })
+            .collect();
+        let designs: Vec<String> = scenario.designs.iter().map(|d| d.name.clone()).collect();
+        let cells: Vec<Cell> = (0..2)
+            .flat_map(|point| (0..designs.len()).map(move |design| Cell { point, design }))
+            .collect();
+        let seeds = [scenario.seed];
+        let goals = scenario.assertions.clone();
+        let written = Mutex::new(String::new());
+        let journal = |line: &str| {
+            written.lock().expect("journal").push_str(line);
+            Ok(())
+        };
+        let rows = sweep_runs::run_cells(&points, &cells, &seeds, &goals, 2, &journal, &Quiet)
+            .expect("runs");
+        let meta = SweepMeta {
+            scenario: scenario.name.clone(),
+            caplab_version: models::run::CAPLAB_VERSION.to_string(),
+            seed: scenario.seed,
+            replications: 1,
+            seeds: seeds.to_vec(),
+            parameters: Vec::new(),
+            points: 2,
+            designs,
+            objectives: goals.iter().map(|a| a.expect.clone()).collect(),
+            shard: None,
+        };
+        (meta, rows, written.into_inner().expect("journal"))
+    }
+
+    #[test]
+    fn a_journal_is_complete_sorted_refuses_other_grids_and_merges_back() {
+        let (meta, rows, written) = two_points();
+        let n = 2 * meta.designs.len();
+        assert_eq!(rows.len(), n);
+        // Every row went to the journal, line for line.
+        let mut lines: Vec<&str> = rows.iter().map(|(_, l)| l.as_str()).collect();
+        let mut journal: Vec<&str> = written.split_inclusive('\n').collect();
+        lines.sort();
+        journal.sort();
+        assert_eq!(lines, journal);
+        // Complete: sorted by (point, design), whatever order the threads finished in.
+        let sorted = complete(&meta, rows.iter().rev().cloned().collect()).expect("complete");
+        let order: Vec<(usize, usize)> = sorted
+            .iter()
+            .map(|(r, _)| (r.point, r.design_index))
+            .collect();
+        let mut want = order.clone();
+        want.sort();
+        assert_eq!(order, want);
+        // A missing row is named.
+        let e = complete(&meta, sorted[..n - 1].to_vec()).expect_err("one missing");
+        let last = meta.designs.last().expect("a design");
+        assert_eq!(
+            e.to_string(),
+            format!("1 rows missing (point 1 design {last})")
+        );
+        // A row past a smaller grid, or of another replication count, is refused.
+        let smaller = SweepMeta {
+            points: 1,
+            ..meta.clone()
+        };
+        let why = outside_grid(&smaller, &sorted).expect("outside");
+        assert!(why.contains("point 1 is past the grid's 1 points"), "{why}");
+        let more = SweepMeta {
+            replications: 3,
+            ..meta.clone()
+        };
+        let why = outside_grid(&more, &sorted).expect("outside");
+        assert_eq!(
+            why,
+            "sweep.jsonl row 1: 1 replications where the sweep has 3"
+        );
+        assert!(outside_grid(&meta, &sorted).is_none());
+        // Written as a journal and read back as a shard: the same sweep and rows.
+        let dir = std::env::temp_dir().join(format!("caplab-journal-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        drop(open(&dir, &meta, &sorted).expect("journal opened"));
+        let (back, read) = merge_shards(std::slice::from_ref(&dir)).expect("merged");
+        assert_eq!(back, meta);
+        assert_eq!(read, sorted);
+        assert!(matches!(merge_shards(&[]), Err(MergeError::NoShards)));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
