@@ -624,6 +624,20 @@ fn mutate(v: &mut Value, pick: usize, kind: u8, magnitude: u8) {
     };
 }
 
+/// `Err` when `v` parses and passes `validate` but `Checked::new` (which also compiles)
+/// refuses it: a name validation let by that compilation cannot resolve.
+fn compiles_if_valid(v: Value) -> Result<(), String> {
+    let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(v) else {
+        return Ok(());
+    };
+    if !models::validate::validate(&s).is_empty() {
+        return Ok(());
+    }
+    models::plan::Checked::new(s)
+        .map(drop)
+        .map_err(|e| format!("validate accepts, compile refuses: {e}"))
+}
+
 /// Caps what a mutant may ask of the test machine (a mutant's own lower limits are kept):
 /// at most 300,000 events and a 64 MB budget per design, so each run takes a second or two
 /// in a debug build; the memory promise is then checked against that budget.
@@ -662,12 +676,7 @@ proptest! {
         bounded(&mut v);
         // Compilation cannot fail where validation passed: its name lookups are a
         // translation, never a check of their own.
-        if let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(v.clone()) {
-            if models::validate::validate(&s).is_empty() {
-                let c = models::plan::Checked::new(s);
-                prop_assert!(c.is_ok(), "validate accepts, compile refuses: {:?}", c.err());
-            }
-        }
+        prop_assert!(compiles_if_valid(v.clone()).is_ok(), "{:?}", compiles_if_valid(v.clone()));
         let text = serde_json::to_string_pretty(&v).expect("json");
         let dir = temp_dir(&format!("fuzz-{base}"));
         let file = dir.join("mutant.json");
@@ -727,12 +736,8 @@ proptest! {
             mutate(&mut v, pick, kind, magnitude);
         }
         bounded(&mut v);
-        if let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(v) {
-            if models::validate::validate(&s).is_empty() {
-                let c = models::plan::Checked::new(s);
-                prop_assert!(c.is_ok(), "validate accepts, compile refuses: {:?}", c.err());
-            }
-        }
+        let verdict = compiles_if_valid(v);
+        prop_assert!(verdict.is_ok(), "{:?}", verdict);
     }
 }
 

@@ -525,6 +525,20 @@ pub struct NetworkSummary {
     pub duplicated: u64,
 }
 
+impl From<&sim_core::network::NetStats> for NetworkSummary {
+    /// The engine's network counters, as results carry them.
+    fn from(n: &sim_core::network::NetStats) -> NetworkSummary {
+        NetworkSummary {
+            sent: n.sent,
+            delivered: n.delivered,
+            lost: n.lost,
+            partitioned: n.partitioned,
+            to_down_node: n.to_down_node,
+            duplicated: n.duplicated,
+        }
+    }
+}
+
 /// One time window. Requests are counted in the window in which they end (issued: in
 /// which they start).
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
