@@ -281,8 +281,8 @@ proptest! {
     #[test]
     fn cp_is_linearizable_under_random_partitions_and_crashes(seed in any::<u64>(), faults in partitions()) {
         let s = scenario(seed, Protocol::Cp, 5, faults);
-        let problems = models::validate::validate(&s);
-        prop_assert!(problems.is_empty(), "{problems:?}");
+        let checked = models::plan::Checked::new(s.clone());
+        prop_assert!(checked.is_ok(), "{:?}", checked.err());
         let r = run_first(&s, seed);
         let store = &r.stores["kv"];
         prop_assert_eq!(&store.linearizability, "linearizable", "{:?}", store.counterexample);

@@ -624,20 +624,6 @@ fn mutate(v: &mut Value, pick: usize, kind: u8, magnitude: u8) {
     };
 }
 
-/// `Err` when `v` parses and passes `validate` but `Checked::new` (which also compiles)
-/// refuses it: a name validation let by that compilation cannot resolve.
-fn compiles_if_valid(v: Value) -> Result<(), String> {
-    let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(v) else {
-        return Ok(());
-    };
-    if !models::validate::validate(&s).is_empty() {
-        return Ok(());
-    }
-    models::plan::Checked::new(s)
-        .map(drop)
-        .map_err(|e| format!("validate accepts, compile refuses: {e}"))
-}
-
 /// Caps what a mutant may ask of the test machine (a mutant's own lower limits are kept):
 /// at most 300,000 events and a 64 MB budget per design, so each run takes a second or two
 /// in a debug build; the memory promise is then checked against that budget.
@@ -674,9 +660,6 @@ proptest! {
             mutate(&mut v, pick, kind, magnitude);
         }
         bounded(&mut v);
-        // Compilation cannot fail where validation passed: its name lookups are a
-        // translation, never a check of their own.
-        prop_assert!(compiles_if_valid(v.clone()).is_ok(), "{:?}", compiles_if_valid(v.clone()));
         let text = serde_json::to_string_pretty(&v).expect("json");
         let dir = temp_dir(&format!("fuzz-{base}"));
         let file = dir.join("mutant.json");
@@ -724,10 +707,11 @@ proptest! {
         ..ProptestConfig::default()
     })]
 
-    /// In process, many more mutants: whatever `validate` accepts compiles (every name a
-    /// design refers to resolves), so `Checked::new` refuses nothing validation let by.
+    /// In process, many more mutants: checking never panics, and a refused mutant's every
+    /// problem has a line and column in its text (names that do not resolve are found by
+    /// compiling, with paths like validation's).
     #[test]
-    fn what_validation_accepts_compiles(
+    fn every_refusal_is_located(
         base in 0..BASES.len(),
         edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4),
     ) {
@@ -736,23 +720,52 @@ proptest! {
             mutate(&mut v, pick, kind, magnitude);
         }
         bounded(&mut v);
-        let verdict = compiles_if_valid(v);
-        prop_assert!(verdict.is_ok(), "{:?}", verdict);
+        let text = serde_json::to_string_pretty(&v).expect("json");
+        if let Err(e) = models::load::load_str("mutant.json", &text) {
+            prop_assert!(!e.problems.is_empty());
+            for p in &e.problems {
+                prop_assert!(p.line.is_some() && p.column.is_some(), "unlocated: {p:?}");
+            }
+        }
     }
 }
 
-/// Every name of every bundled scenario broken in turn (a string value changed, a map's
-/// first key renamed), one at a time: validation refuses the scenario, or it compiles.
-/// A name check missing from `validate` makes a mutant here pass validation and fail to
-/// compile.
+/// `a.b[0].c` for a position of [`positions`].
+fn path_of(position: &[Value]) -> String {
+    let mut out = String::new();
+    for seg in position {
+        match seg {
+            Value::Number(i) => out.push_str(&format!("[{i}]")),
+            Value::String(k) if out.is_empty() => out.push_str(k),
+            Value::String(k) => out.push_str(&format!(".{k}")),
+            _ => {}
+        }
+    }
+    out
+}
+
+/// Whether `message` quotes `name` as what is wrong: before the parenthesis that lists what
+/// would have been valid.
+fn quotes(message: &str, name: &str) -> bool {
+    let said = message.split(" (").next().unwrap_or_default();
+    said.contains(&format!("`{name}`"))
+}
+
+/// Every name of every bundled scenario broken in turn, one at a time, and what the check
+/// says: a string value changed is refused at that string (its path, or a path inside it)
+/// or, if it was a name, with a problem that quotes it where it was used, or accepted (a
+/// free-text field); a map's first key renamed is refused with a problem that
+/// quotes the old name wherever it was referred to (a service, endpoint, pool, queue, fault
+/// target... that no longer resolves) or at the renamed key itself (a key that refers to a
+/// node, as in a cost table), or accepted (nothing referred to it).
 #[test]
-fn every_broken_name_is_refused_by_validation_or_compiles() {
-    let mut refused = 0;
+fn a_broken_name_is_reported_where_it_is_written() {
+    let (mut at_string, mut by_name) = (0, 0);
     for b in models::bundled::ALL {
         let v = bundled(b.name);
         let mut all = Vec::new();
         positions(&v, &mut Vec::new(), &mut all);
-        for pick in 0..all.len() {
+        for (pick, position) in all.iter().enumerate() {
             for kind in [5, 6] {
                 let mut m = v.clone();
                 mutate(&mut m, pick, kind, 0);
@@ -762,22 +775,51 @@ fn every_broken_name_is_refused_by_validation_or_compiles() {
                 let Ok(s) = serde_json::from_value::<models::scenario::Scenario>(m) else {
                     continue;
                 };
-                if !models::validate::validate(&s).is_empty() {
-                    refused += 1;
+                let Err(refused) = models::plan::Checked::new(s) else {
                     continue;
-                }
-                if let Err(e) = models::plan::Checked::new(s) {
-                    panic!(
-                        "{}: position {pick} kind {kind}: validate accepts, compile refuses: {e}",
+                };
+                let problems = &refused.problems;
+                if kind == 5 {
+                    // A reference is refused at itself; a name (a design's) where it is used.
+                    let path = path_of(position);
+                    let old = at_mut(&mut v.clone(), position)
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_string();
+                    assert!(
+                        problems.iter().any(|p| p.path == path
+                            || p.path.starts_with(&format!("{path}."))
+                            || p.path.starts_with(&format!("{path}["))
+                            || quotes(&p.message, &old)),
+                        "{}: the string at {path} changed, refused elsewhere: {refused}",
                         b.name
                     );
+                    at_string += 1;
+                } else {
+                    let old = at_mut(&mut v.clone(), position)
+                        .as_object()
+                        .and_then(|o| o.keys().next().cloned())
+                        .unwrap_or_default();
+                    // A key that names something is refused where it is used; a key that
+                    // refers to something (a cost per node) is refused at itself.
+                    let renamed = format!("{}.{old}x", path_of(position));
+                    assert!(
+                        problems.iter().any(|p| quotes(&p.message, &old)
+                            || p.path == renamed
+                            || p.path.starts_with(&format!("{renamed}."))),
+                        "{}: `{old}` renamed at {}, no problem names it: {refused}",
+                        b.name,
+                        path_of(position)
+                    );
+                    by_name += 1;
                 }
             }
         }
     }
     assert!(
-        refused > 100,
-        "only {refused} mutants refused: the mutations miss the names"
+        at_string > 50 && by_name > 50,
+        "only {at_string} changed strings and {by_name} renamed keys refused: the mutations \
+         miss the names"
     );
 }
 

@@ -4,8 +4,9 @@
 //! (`designs[1].services.cart.handlers.checkout[2].call.timeout_ms`: dots between keys, `[i]`
 //! for array indexes, no leading `$`) and, where known, its 1-based line and column, so a
 //! person can jump straight to it. Syntax and type errors come from serde (one at a time: the
-//! parser cannot go on past them); once the file parses, [`validate`](crate::validate::validate)
-//! reports every semantic problem at once, and a small scanner of the source text
+//! parser cannot go on past them); once the file parses, [`Checked::new`] (validation, and
+//! compiling, which resolves the names) reports every semantic problem at once, and a small
+//! scanner of the source text
 //! ([`PositionIndex`]) gives each of them a line and column.
 //!
 //! Columns count characters (Unicode scalar values), not bytes, so they match what an editor

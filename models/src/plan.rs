@@ -2,18 +2,19 @@
 //! ids, durations to nanoseconds, failure causes interned.
 //!
 //! [`Checked::new`] is the one pass from a parsed file to what the runner takes: it validates
-//! the scenario (every problem at once, with its path) and compiles every design; a [`Plan`]
+//! the scenario's values and compiles every design, resolving each name once (a name that
+//! does not resolve is a problem at its path, reported with validation's); a [`Plan`]
 //! exists only inside a [`Checked`], so nothing can run a scenario that was not checked. A
 //! run clones its design's plan (adding the drain windows of its faults) and shares it,
 //! read-only, with every component.
 
 pub use crate::scenario::node_names;
 use crate::scenario::{self, Arrivals, Balancer, Design, Scenario, Step, Wait};
-use crate::validate::Problem;
+use crate::validate::{at, key, listing, Problem};
 use sim_core::dist::Dist;
 use sim_core::network::NodeId;
 use sim_core::time::{SimDuration, SimTime};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Index of a service in `Plan::services`.
 pub type ServiceIx = u16;
@@ -570,16 +571,23 @@ impl Checked {
     /// Validates `scenario` and compiles its designs: every problem at once, or the
     /// checked scenario.
     pub fn new(scenario: Scenario) -> Result<Checked, Refused> {
-        let mut problems = crate::validate::validate(&scenario);
+        let validated = crate::validate::validate(&scenario);
+        let mut problems = validated.problems;
         let mut plans = Vec::with_capacity(scenario.designs.len());
-        if problems.is_empty() {
+        if validated.compilable {
+            // Compiled even when validation found problems: a name that does not resolve is
+            // found here, and reported with them.
             for (i, design) in scenario.designs.iter().enumerate() {
-                match compile(&scenario, design) {
+                match compile(&scenario, i, design) {
                     Ok(plan) => plans.push(plan),
-                    Err(e) => problems.push(Problem::new(format!("designs[{i}]"), e)),
+                    Err(unresolved) => problems.extend(unresolved),
                 }
             }
         }
+        // A class's publish is resolved in every design: a problem that does not depend on
+        // the design (two destinations, say) is said once, not once per design.
+        let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
+        problems.retain(|p| seen.insert((p.path.clone(), p.message.clone())));
         if problems.is_empty() {
             Ok(Checked { scenario, plans })
         } else {
@@ -634,9 +642,82 @@ impl std::ops::Deref for Checked {
     }
 }
 
-/// Compiles design `design` of a validated scenario. Errors only on what validation should
-/// have caught; the message says what.
-fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
+/// Resolves the names a design uses while it is compiled: a name that does not resolve is a
+/// problem at its path (the compiled plan is then thrown away, so the index returned in its
+/// place, 0, is never used).
+struct Names<'a> {
+    design: &'a Design,
+    problems: Vec<Problem>,
+}
+
+impl Names<'_> {
+    /// The position of `name` among `keys`, or a problem at `path` saying `why`.
+    fn find<'k>(
+        &mut self,
+        mut keys: impl Iterator<Item = &'k String>,
+        name: &str,
+        path: String,
+        why: impl FnOnce() -> String,
+    ) -> usize {
+        match keys.position(|k| k == name) {
+            Some(i) => i,
+            None => {
+                self.problems.push(Problem::new(path, why()));
+                0
+            }
+        }
+    }
+
+    /// `name`, a component of this design (`what`, as messages say it: "key-value store")
+    /// among `keys`, referred to at `path`.
+    fn component<'k>(
+        &mut self,
+        keys: impl Iterator<Item = &'k String> + Clone,
+        name: &str,
+        path: String,
+        what: &str,
+        plural: &str,
+    ) -> usize {
+        let design = self.design;
+        let listed = keys.clone();
+        self.find(keys, name, path, || {
+            format!(
+                "`{name}` is not {} {what} of design `{}` ({plural}: {})",
+                if what.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                },
+                design.name,
+                listing(listed)
+            )
+        })
+    }
+
+    /// Endpoint `ep` of service `svc` (which exists), referred to at `path`; `why` is the
+    /// message when it has none.
+    fn endpoint(
+        &mut self,
+        svc: &scenario::Service,
+        ep: &str,
+        path: String,
+        why: impl FnOnce(String) -> String,
+    ) -> EndpointIx {
+        let handlers = svc.handlers.keys();
+        self.find(svc.handlers.keys(), ep, path, || why(listing(handlers))) as EndpointIx
+    }
+}
+
+/// Compiles design `index` of `scenario`, resolving every name it uses; the names that do
+/// not resolve are problems with the paths and messages of [`crate::validate`]'s. Assumes
+/// only that the counts that size the plan are within limits (`Validated::compilable`):
+/// other values may be wrong, and are reported by validation.
+fn compile(scenario: &Scenario, index: usize, design: &Design) -> Result<Plan, Vec<Problem>> {
+    let design_path = at("designs", index);
+    let mut names = Names {
+        design,
+        problems: Vec::new(),
+    };
     let mut causes = Interner(BTreeMap::new(), Vec::new());
     let cause_client_timeout = causes.id("client: timeout".to_string());
     let cause_client_overload = causes.id("client: too many in flight".to_string());
@@ -646,36 +727,25 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         .enumerate()
         .map(|(i, n)| (n.as_str(), i as ServiceIx))
         .collect();
-    let endpoint_ix = |svc: &str, ep: &str| -> Result<EndpointIx, String> {
-        let s = design
-            .services
-            .get(svc)
-            .ok_or_else(|| format!("no service {svc}"))?;
-        s.handlers
-            .keys()
-            .position(|k| k == ep)
-            .map(|i| i as EndpointIx)
-            .ok_or_else(|| format!("service {svc} has no endpoint {ep}"))
-    };
-    let db_ix: BTreeMap<&str, usize> = design
-        .databases
-        .keys()
-        .enumerate()
-        .map(|(i, n)| (n.as_str(), i))
-        .collect();
 
     let mut next_node = 1u32;
     let mut services = Vec::new();
     for (name, svc) in &design.services {
+        let svc_path = key(&key(&design_path, "services"), name);
         let instances = (0..svc.instances).map(|i| NodeId(next_node + i)).collect();
         next_node += svc.instances;
         let mut pools = Vec::new();
         for (pool_name, p) in &svc.pools {
+            let path = key(&key(&key(&svc_path, "pools"), pool_name), "database");
             pools.push(PoolPlan {
                 name: pool_name.clone(),
-                database: *db_ix
-                    .get(p.database.as_str())
-                    .ok_or_else(|| format!("no database {}", p.database))?,
+                database: names.component(
+                    design.databases.keys(),
+                    &p.database,
+                    path,
+                    "database",
+                    "databases",
+                ),
                 size: p.size,
                 acquire_timeout: ms(p.acquire_timeout_ms),
                 query_timeout: ms(p.query_timeout_ms),
@@ -685,38 +755,48 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         }
         let mut endpoints = Vec::new();
         for (ep_name, steps) in &svc.handlers {
+            let handler_path = key(&key(&svc_path, "handlers"), ep_name);
             let mut plan_steps = Vec::new();
-            for step in steps {
+            for (k, step) in steps.iter().enumerate() {
+                let path = at(&handler_path, k);
                 plan_steps.push(match step {
                     Step::Compute { ms } => StepPlan::Compute(ms.prepared()),
                     Step::Call(c) if c.service.is_none() => {
-                        StepPlan::Local(endpoint_ix(name, &c.endpoint)?)
+                        StepPlan::Local(in_process(&mut names, name, svc, c, &key(&path, "call")))
                     }
                     Step::Call(c) => StepPlan::Calls {
                         calls: vec![compile_call(
+                            &mut names,
                             name,
                             c,
+                            &key(&path, "call"),
                             &service_ix,
-                            &endpoint_ix,
                             &mut causes,
-                        )?],
+                        )],
                         needed: 1,
                     },
                     Step::Parallel { calls, wait } => {
+                        let calls_path = key(&path, "parallel.calls");
                         let mut compiled = Vec::new();
-                        for c in calls {
-                            if c.service.is_none() {
-                                return Err(format!(
-                                    "{name}.{ep_name}: a parallel step cannot make in-process calls"
+                        for (c, call) in calls.iter().enumerate() {
+                            let call_path = at(&calls_path, c);
+                            if call.service.is_none() {
+                                names.problems.push(Problem::new(
+                                    key(&call_path, "service"),
+                                    "the calls of a parallel step go over the network: name \
+                                     their `service` (an in-process call runs on the \
+                                     caller's worker, one at a time)",
                                 ));
+                                continue;
                             }
                             compiled.push(compile_call(
+                                &mut names,
                                 name,
-                                c,
+                                call,
+                                &call_path,
                                 &service_ix,
-                                &endpoint_ix,
                                 &mut causes,
-                            )?);
+                            ));
                         }
                         let needed = match wait {
                             Wait::All => compiled.len() as u16,
@@ -728,17 +808,24 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                             needed,
                         }
                     }
-                    Step::Query { pool, ms } => StepPlan::Query {
-                        pool: svc
-                            .pools
-                            .keys()
-                            .position(|k| k == pool)
-                            .ok_or_else(|| format!("{name} has no pool {pool}"))?
-                            as u16,
-                        ms: ms.prepared(),
-                    },
+                    Step::Query { pool, ms } => {
+                        let listed = svc.pools.keys();
+                        let pool_ix =
+                            names.find(svc.pools.keys(), pool, key(&path, "query.pool"), || {
+                                format!(
+                                    "`{pool}` is not a pool of service `{name}` in design `{}` \
+                                     (pools: {})",
+                                    design.name,
+                                    listing(listed)
+                                )
+                            });
+                        StepPlan::Query {
+                            pool: pool_ix as u16,
+                            ms: ms.prepared(),
+                        }
+                    }
                     Step::Publish(p) => {
-                        let (b, dest) = resolve_dest(design, p)?;
+                        let (b, dest) = resolve_dest(&mut names, p, &key(&path, "publish"));
                         StepPlan::Publish {
                             broker: b,
                             dest,
@@ -746,36 +833,64 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                         }
                     }
                     Step::Store { store, op } => StepPlan::Store {
-                        store: design
-                            .replicated_stores
-                            .keys()
-                            .position(|k| k == store)
-                            .ok_or_else(|| format!("no replicated store {store}"))?,
+                        store: names.component(
+                            design.replicated_stores.keys(),
+                            store,
+                            key(&path, "store.store"),
+                            "replicated store",
+                            "stores",
+                        ),
                         op: *op,
                     },
                     Step::Kv { store, timeout_ms } => StepPlan::Kv {
-                        store: design
-                            .kv_stores
-                            .keys()
-                            .position(|k| k == store)
-                            .ok_or_else(|| format!("no kv store {store}"))?,
+                        store: names.component(
+                            design.kv_stores.keys(),
+                            store,
+                            key(&path, "kv.store"),
+                            "key-value store",
+                            "stores",
+                        ),
                         timeout: timeout_ms.map(ms),
                     },
                     Step::Lock {
                         service,
                         timeout_ms,
                     } => StepPlan::Lock {
-                        service: index_of(design.lock_services.keys(), service, "lock service")?,
+                        service: names.component(
+                            design.lock_services.keys(),
+                            service,
+                            key(&path, "lock.service"),
+                            "lock service",
+                            "lock services",
+                        ),
                         timeout: ms(*timeout_ms),
                     },
                     Step::Unlock { service } => StepPlan::Unlock {
-                        service: index_of(design.lock_services.keys(), service, "lock service")?,
+                        service: names.component(
+                            design.lock_services.keys(),
+                            service,
+                            key(&path, "unlock.service"),
+                            "lock service",
+                            "lock services",
+                        ),
                     },
                     Step::ReadBalance { store } => StepPlan::ReadBalance {
-                        store: index_of(design.account_stores.keys(), store, "account store")?,
+                        store: names.component(
+                            design.account_stores.keys(),
+                            store,
+                            key(&path, "read_balance.store"),
+                            "account store",
+                            "account stores",
+                        ),
                     },
                     Step::Debit { store, amount } => StepPlan::Debit {
-                        store: index_of(design.account_stores.keys(), store, "account store")?,
+                        store: names.component(
+                            design.account_stores.keys(),
+                            store,
+                            key(&path, "debit.store"),
+                            "account store",
+                            "account stores",
+                        ),
                         amount: *amount,
                     },
                     Step::Fail { probability, cause } => StepPlan::Fail {
@@ -798,10 +913,10 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             pools,
             endpoints,
             cause_queue_full: causes.id(format!("{name}: queue full")),
-            consume: match &svc.consume {
-                None => None,
-                Some(c) => Some(compile_consume(design, name, c, &endpoint_ix)?),
-            },
+            consume: svc
+                .consume
+                .as_ref()
+                .map(|c| compile_consume(&mut names, name, svc, c, &key(&svc_path, "consume"))),
         });
     }
     let databases = design
@@ -831,15 +946,23 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     let first_broker = first_kv + design.kv_stores.len() as u32;
     let mut brokers = Vec::new();
     for (i, (name, b)) in design.brokers.iter().enumerate() {
-        let queue_ix = |q: &str| -> Result<u16, String> {
-            b.queues
-                .keys()
-                .position(|k| k == q)
-                .map(|i| i as u16)
-                .ok_or_else(|| format!("broker {name} has no queue {q}"))
-        };
+        let broker_path = key(&key(&design_path, "brokers"), name);
         let mut queues = Vec::new();
         for (qname, q) in &b.queues {
+            let dead_letter = q.dead_letter.as_deref().map(|dlq| {
+                let path = key(&key(&key(&broker_path, "queues"), qname), "dead_letter");
+                let why = || {
+                    format!(
+                        "`{dlq}` must be another queue of broker `{name}` (queues: {})",
+                        listing(b.queues.keys())
+                    )
+                };
+                if dlq == qname {
+                    names.problems.push(Problem::new(path, why()));
+                    return 0;
+                }
+                names.find(b.queues.keys(), dlq, path, why) as u16
+            });
             queues.push(QueuePlan {
                 name: qname.clone(),
                 capacity: Some(q.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY)),
@@ -847,42 +970,34 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
                 ack: q.delivery == scenario::Delivery::Ack,
                 visibility: ms(q.visibility_timeout_ms),
                 max_deliveries: q.max_deliveries,
-                dead_letter: q.dead_letter.as_deref().map(queue_ix).transpose()?,
+                dead_letter,
             });
         }
         let mut topics = Vec::new();
-        for t in b.topics.values() {
+        for (tname, t) in &b.topics {
+            let subscribers_path = key(&key(&key(&broker_path, "topics"), tname), "subscribers");
             topics.push(
                 t.subscribers
                     .iter()
-                    .map(|q| queue_ix(q))
-                    .collect::<Result<Vec<_>, _>>()?,
+                    .enumerate()
+                    .map(|(k, q)| {
+                        names.find(b.queues.keys(), q, at(&subscribers_path, k), || {
+                            format!("`{q}` is not a queue of broker `{name}`")
+                        }) as u16
+                    })
+                    .collect(),
             );
         }
         let logs = b
             .logs
             .iter()
-            .map(|(lname, l)| {
-                // Groups: every consumer of this log, by group name (sorted, deduplicated).
-                let mut groups: Vec<String> = design
-                    .services
-                    .iter()
-                    .filter_map(|(sname, s)| {
-                        let c = s.consume.as_ref()?;
-                        (c.broker == *name && c.log.as_deref() == Some(lname.as_str()))
-                            .then(|| c.group.clone().unwrap_or_else(|| sname.clone()))
-                    })
-                    .collect();
-                groups.sort();
-                groups.dedup();
-                LogPlan {
-                    name: lname.clone(),
-                    partitions: l.partitions,
-                    retention: l.retention_records,
-                    session_timeout: ms(l.session_timeout_ms),
-                    groups,
-                    capacity: l.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY),
-                }
+            .map(|(lname, l)| LogPlan {
+                name: lname.clone(),
+                partitions: l.partitions,
+                retention: l.retention_records,
+                session_timeout: ms(l.session_timeout_ms),
+                groups: consumer_groups(design, name, lname),
+                capacity: l.capacity.unwrap_or(scenario::DEFAULT_BROKER_CAPACITY),
             })
             .collect();
         brokers.push(BrokerPlan {
@@ -963,14 +1078,28 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
         });
         next_node += 1;
     }
-    let entry = *service_ix
-        .get(design.entry.as_str())
-        .ok_or_else(|| format!("no entry service {}", design.entry))?;
+    let entry_service = design.services.get(&design.entry);
+    let entry = match service_ix.get(design.entry.as_str()) {
+        Some(&ix) => ix,
+        None => {
+            names.problems.push(Problem::new(
+                key(&design_path, "entry"),
+                format!(
+                    "`{}` is not a service of design `{}` (services: {})",
+                    design.entry,
+                    design.name,
+                    listing(design.services.keys())
+                ),
+            ));
+            0
+        }
+    };
     let mut classes = Vec::new();
-    for c in &scenario.workload.classes {
+    for (j, c) in scenario.workload.classes.iter().enumerate() {
+        let class_path = at("workload.classes", j);
         classes.push(match &c.publish {
             Some(p) => {
-                let (b, dest) = resolve_dest(design, p)?;
+                let (b, dest) = resolve_dest(&mut names, p, &key(&class_path, "publish"));
                 let dest_name = p.queue.as_ref().or(p.topic.as_ref()).or(p.log.as_ref());
                 ClassPlan {
                     name: c
@@ -988,7 +1117,16 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
             }
             None => ClassPlan {
                 name: c.name.clone().unwrap_or_else(|| c.endpoint.clone()),
-                endpoint: endpoint_ix(&design.entry, &c.endpoint)?,
+                // Without its entry service (reported above) a class has no endpoint to miss.
+                endpoint: entry_service.map_or(0, |svc| {
+                    names.endpoint(svc, &c.endpoint, key(&class_path, "endpoint"), |listed| {
+                        format!(
+                            "`{}` is not an endpoint of design `{}`'s entry service `{}` \
+                             (endpoints: {listed})",
+                            c.endpoint, design.name, design.entry
+                        )
+                    })
+                }),
                 publish: None,
                 instance: c.instance.map(|i| i as usize),
                 key_cumulative: key_weights(c.keys.as_ref()),
@@ -1056,23 +1194,32 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     }
     // Ids are 16 bits: a design too large for them is an error, never a wrapped id.
     if causes.1.len() > usize::from(u16::MAX) {
-        return Err(format!(
-            "the design has {} distinct failure causes, more than {} (fewer calls, pools or \
-             fail steps)",
-            causes.1.len(),
-            u16::MAX
+        names.problems.push(Problem::new(
+            design_path.clone(),
+            format!(
+                "the design has {} distinct failure causes, more than {} (fewer calls, pools \
+                 or fail steps)",
+                causes.1.len(),
+                u16::MAX
+            ),
         ));
     }
     if let Some(s) = services
         .iter()
         .find(|s| s.endpoints.len() > usize::from(u16::MAX))
     {
-        return Err(format!(
-            "service {} has {} endpoints, more than {}",
-            s.name,
-            s.endpoints.len(),
-            u16::MAX
+        names.problems.push(Problem::new(
+            design_path.clone(),
+            format!(
+                "service {} has {} endpoints, more than {}",
+                s.name,
+                s.endpoints.len(),
+                u16::MAX
+            ),
         ));
+    }
+    if !names.problems.is_empty() {
+        return Err(names.problems);
     }
     Ok(Plan {
         services,
@@ -1097,14 +1244,21 @@ fn compile(scenario: &Scenario, design: &Design) -> Result<Plan, String> {
     })
 }
 
-/// The position of `name` among `keys` (a design's map of components of one kind).
-fn index_of<'a>(
-    mut keys: impl Iterator<Item = &'a String>,
+/// The in-process call `c` of service `svc` (named `name`), at `path`: its endpoint.
+fn in_process(
+    names: &mut Names,
     name: &str,
-    what: &str,
-) -> Result<usize, String> {
-    keys.position(|k| k == name)
-        .ok_or_else(|| format!("no {what} {name}"))
+    svc: &scenario::Service,
+    c: &scenario::CallSpec,
+    path: &str,
+) -> EndpointIx {
+    names.endpoint(svc, &c.endpoint, key(path, "endpoint"), |listed| {
+        format!(
+            "`{}` is not an endpoint of this service `{name}` (a call without `service` stays \
+             in-process; endpoints: {listed})",
+            c.endpoint
+        )
+    })
 }
 
 /// Cumulative Zipf weights over the keys (empty for uniform or no keys).
@@ -1128,98 +1282,164 @@ fn key_weights(keys: Option<&scenario::KeySpec>) -> Vec<f64> {
     cumulative
 }
 
-fn resolve_dest(design: &Design, p: &scenario::PublishSpec) -> Result<(usize, Dest), String> {
-    let (b, broker) = design
-        .brokers
+/// The consumer groups of log `log` of broker `broker`: the group name of every service
+/// that consumes it (its own name by default), sorted, without duplicates.
+fn consumer_groups(design: &Design, broker: &str, log: &str) -> Vec<String> {
+    let mut groups: Vec<String> = design
+        .services
         .iter()
-        .enumerate()
-        .find(|(_, (n, _))| **n == p.broker)
-        .map(|(i, (_, b))| (i, b))
-        .ok_or_else(|| format!("no broker {}", p.broker))?;
-    let find = |keys: Vec<&String>, name: &str| {
-        keys.iter()
-            .position(|k| *k == name)
-            .map(|i| i as u16)
-            .ok_or_else(|| format!("broker {} has no {name}", p.broker))
-    };
-    let dest = match (&p.queue, &p.topic, &p.log) {
-        (Some(q), None, None) => Dest::Queue(find(broker.queues.keys().collect(), q)?),
-        (None, Some(t), None) => Dest::Topic(find(broker.topics.keys().collect(), t)?),
-        (None, None, Some(l)) => Dest::Log(find(broker.logs.keys().collect(), l)?),
-        _ => return Err("a publish names exactly one of queue, topic and log".to_string()),
-    };
-    Ok((b, dest))
+        .filter_map(|(sname, s)| {
+            let c = s.consume.as_ref()?;
+            (c.broker == broker && c.log.as_deref() == Some(log))
+                .then(|| c.group.clone().unwrap_or_else(|| sname.clone()))
+        })
+        .collect();
+    groups.sort();
+    groups.dedup();
+    groups
 }
 
-fn compile_consume(
-    design: &Design,
-    service: &str,
-    c: &scenario::Consume,
-    endpoint_ix: &dyn Fn(&str, &str) -> Result<EndpointIx, String>,
-) -> Result<ConsumePlan, String> {
-    let (b, broker) = design
-        .brokers
-        .iter()
-        .enumerate()
-        .find(|(_, (n, _))| **n == c.broker)
-        .map(|(i, (_, b))| (i, b))
-        .ok_or_else(|| format!("no broker {}", c.broker))?;
-    let source = match (&c.queue, &c.log) {
-        (Some(q), None) => ConsumeSource::Queue(
-            broker
-                .queues
-                .keys()
-                .position(|k| k == q)
-                .ok_or_else(|| format!("broker {} has no queue {q}", c.broker))? as u16,
-        ),
-        (None, Some(l)) => {
-            let log = broker
-                .logs
-                .keys()
-                .position(|k| k == l)
-                .ok_or_else(|| format!("broker {} has no log {l}", c.broker))?
-                as u16;
-            let group_name = c.group.clone().unwrap_or_else(|| service.to_string());
-            let mut groups: Vec<String> = design
-                .services
-                .iter()
-                .filter_map(|(sname, s)| {
-                    let c2 = s.consume.as_ref()?;
-                    (c2.broker == c.broker && c2.log.as_deref() == Some(l.as_str()))
-                        .then(|| c2.group.clone().unwrap_or_else(|| sname.clone()))
-                })
-                .collect();
-            groups.sort();
-            groups.dedup();
-            let group = groups.iter().position(|g| *g == group_name).unwrap_or(0) as u16;
-            ConsumeSource::Log { log, group }
-        }
-        _ => return Err("a consumer reads exactly one of queue and log".to_string()),
+/// The broker a publish or a consumer at `path` names, or `None` (reported).
+fn broker_of<'a>(
+    names: &mut Names<'a>,
+    broker: &str,
+    path: &str,
+) -> Option<(usize, &'a scenario::Broker)> {
+    let design = names.design;
+    let found = design.brokers.get_key_value(broker).map(|(name, b)| {
+        let i = design.brokers.keys().position(|k| k == name).unwrap_or(0);
+        (i, b)
+    });
+    if found.is_none() {
+        names.problems.push(Problem::new(
+            key(path, "broker"),
+            format!(
+                "`{broker}` is not a broker of design `{}` (brokers: {})",
+                design.name,
+                listing(design.brokers.keys())
+            ),
+        ));
+    }
+    found
+}
+
+/// The broker and destination of the publish `p` at `path`.
+fn resolve_dest(names: &mut Names, p: &scenario::PublishSpec, path: &str) -> (usize, Dest) {
+    let Some((b, broker)) = broker_of(names, &p.broker, path) else {
+        return (0, Dest::Queue(0));
     };
-    Ok(ConsumePlan {
+    let mut find = |what: &str, keys: Vec<&String>, n: &str| {
+        names.find(keys.into_iter(), n, key(path, what), || {
+            format!("`{n}` is not a {what} of broker `{}`", p.broker)
+        }) as u16
+    };
+    let dest = match (&p.queue, &p.topic, &p.log) {
+        (Some(q), None, None) => Dest::Queue(find("queue", broker.queues.keys().collect(), q)),
+        (None, Some(t), None) => Dest::Topic(find("topic", broker.topics.keys().collect(), t)),
+        (None, None, Some(l)) => Dest::Log(find("log", broker.logs.keys().collect(), l)),
+        _ => {
+            names
+                .problems
+                .push(Problem::new(path, "set exactly one of queue, topic, log"));
+            Dest::Queue(0)
+        }
+    };
+    (b, dest)
+}
+
+/// The consumer `c` of service `svc` (named `service`), at `path`.
+fn compile_consume(
+    names: &mut Names,
+    service: &str,
+    svc: &scenario::Service,
+    c: &scenario::Consume,
+    path: &str,
+) -> ConsumePlan {
+    let endpoint = names.endpoint(svc, &c.endpoint, key(path, "endpoint"), |listed| {
+        format!(
+            "`{}` is not an endpoint of service `{service}` (endpoints: {listed})",
+            c.endpoint
+        )
+    });
+    let (b, source) = match broker_of(names, &c.broker, path) {
+        None => (0, ConsumeSource::Queue(0)),
+        Some((b, broker)) => {
+            let source = match (&c.queue, &c.log) {
+                (Some(q), None) => {
+                    let queue = names.find(broker.queues.keys(), q, key(path, "queue"), || {
+                        format!("`{q}` is not a queue of broker `{}`", c.broker)
+                    });
+                    ConsumeSource::Queue(queue as u16)
+                }
+                (None, Some(l)) => {
+                    let log = names.find(broker.logs.keys(), l, key(path, "log"), || {
+                        format!("`{l}` is not a log of broker `{}`", c.broker)
+                    });
+                    let group_name = c.group.clone().unwrap_or_else(|| service.to_string());
+                    let groups = consumer_groups(names.design, &c.broker, l);
+                    let group = groups.iter().position(|g| *g == group_name).unwrap_or(0);
+                    ConsumeSource::Log {
+                        log: log as u16,
+                        group: group as u16,
+                    }
+                }
+                _ => {
+                    names
+                        .problems
+                        .push(Problem::new(path, "set exactly one of queue, log"));
+                    ConsumeSource::Queue(0)
+                }
+            };
+            (b, source)
+        }
+    };
+    ConsumePlan {
         broker: b,
         source,
-        endpoint: endpoint_ix(service, &c.endpoint)?,
+        endpoint,
         concurrency: c.concurrency,
         block_timeout: ms(c.block_timeout_ms),
         sleep: ms(c.sleep_ms),
         batch: c.batch.clamp(1, u32::from(u16::MAX)) as u16,
-    })
+    }
 }
 
+/// The network call `c` made by service `caller`, at `path`.
 fn compile_call(
+    names: &mut Names,
     caller: &str,
     c: &scenario::CallSpec,
+    path: &str,
     service_ix: &BTreeMap<&str, ServiceIx>,
-    endpoint_ix: &dyn Fn(&str, &str) -> Result<EndpointIx, String>,
     causes: &mut Interner,
-) -> Result<CallPlan, String> {
+) -> CallPlan {
     let callee = c.service.as_deref().unwrap_or(caller);
-    Ok(CallPlan {
-        service: *service_ix
-            .get(callee)
-            .ok_or_else(|| format!("no service {callee}"))?,
-        endpoint: endpoint_ix(callee, &c.endpoint)?,
+    let design = names.design;
+    let (service, endpoint) = match (service_ix.get(callee), design.services.get(callee)) {
+        (Some(&ix), Some(svc)) => {
+            let endpoint = names.endpoint(svc, &c.endpoint, key(path, "endpoint"), |listed| {
+                format!(
+                    "`{}` is not an endpoint of service `{callee}` (endpoints: {listed})",
+                    c.endpoint
+                )
+            });
+            (ix, endpoint)
+        }
+        _ => {
+            names.problems.push(Problem::new(
+                key(path, "service"),
+                format!(
+                    "`{callee}` is not a service of design `{}` (services: {})",
+                    design.name,
+                    listing(design.services.keys())
+                ),
+            ));
+            (0, 0)
+        }
+    };
+    CallPlan {
+        service,
+        endpoint,
         timeout: c.timeout_ms.map(ms),
         retries: c.retries,
         backoff_base: ms(c.backoff.base_ms),
@@ -1232,7 +1452,7 @@ fn compile_call(
         cause_timeout: causes.id(format!("{caller}→{callee}: call timeout")),
         cause_breaker: causes.id(format!("{caller}→{callee}: breaker open")),
         on_error: c.on_error,
-    })
+    }
 }
 
 #[cfg(test)]

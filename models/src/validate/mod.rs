@@ -1,5 +1,9 @@
 //! Semantic validation of a parsed [`Scenario`]: everything serde cannot check (ranges,
-//! references between parts, call cycles), every problem reported at once with its JSON path.
+//! shapes, limits, duplicate and reserved names, call cycles, the sections that name nodes),
+//! every problem reported at once with its JSON path. Whether a component, endpoint, pool,
+//! queue... that a design names exists is decided where the name is resolved, by compiling
+//! the design (`crate::plan`), which reports it with the same kind of path:
+//! [`crate::plan::Checked::new`] runs both and returns every problem of both.
 //!
 //! Choices worth knowing:
 //! - `queue_capacity: 0` is allowed and means no waiting line: a request that finds every
@@ -27,9 +31,24 @@ use crate::scenario::{
 use sim_core::dist::Dist;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Every semantic problem of `s`, in no particular order, with paths but no positions (see
-/// [`crate::load::PositionIndex`] for those). Empty when the scenario is valid.
-pub fn validate(s: &Scenario) -> Vec<Problem> {
+/// What [`validate`] found.
+#[derive(Debug)]
+pub struct Validated {
+    /// Every problem found, in no particular order, with paths but no positions.
+    pub problems: Vec<Problem>,
+    /// Whether the counts that size a compiled design (nodes, instances, consumer loops,
+    /// users, Zipf keys) are within [`limits`]: only then may [`crate::plan::Checked::new`]
+    /// compile the designs, even with other problems, to report their names too.
+    pub compilable: bool,
+}
+
+/// Every problem of `s` that needs no name looked up: shapes, ranges, limits, duplicate
+/// and reserved names, cycles, and the sections that name nodes (faults, chaos,
+/// reliability, cost, assertions). Whether each component, endpoint, pool, queue... that a
+/// design names exists is decided once, where it is resolved: by compiling the design
+/// ([`crate::plan::Checked::new`] reports both, with the same paths). A sweep's points are
+/// checked here too: a sweep sets numbers, which cannot break a name.
+pub fn validate(s: &Scenario) -> Validated {
     let mut c = Checker::default();
     c.top_level(s);
     c.workload(s);
@@ -45,13 +64,15 @@ pub fn validate(s: &Scenario) -> Vec<Problem> {
         c.problems.extend(reliability::problems(s));
     }
     c.problems.extend(assertions::problems(s));
-    // A class's `publish` is checked against every design: say a problem that does not
-    // depend on the design (two destinations, say) once, not once per design.
-    let mut seen: BTreeSet<(String, String)> = BTreeSet::new();
-    c.problems
-        .into_iter()
-        .filter(|p| seen.insert((p.path.clone(), p.message.clone())))
-        .collect()
+    let keys_in_limits = s.workload.classes.iter().all(|c| {
+        c.keys
+            .as_ref()
+            .is_none_or(|k| k.zipf.is_none() || k.count <= limits::MAX_ZIPF_KEYS)
+    });
+    Validated {
+        problems: c.problems,
+        compilable: sized && keys_in_limits,
+    }
 }
 
 /// The problems of `s.faults` alone (times, durations, targets, actions): all that faults
@@ -63,7 +84,7 @@ pub fn fault_problems(s: &Scenario) -> Vec<Problem> {
 }
 
 /// `base.key`, or `key` at the root.
-fn key(base: &str, key: &str) -> String {
+pub(crate) fn key(base: &str, key: &str) -> String {
     if base.is_empty() {
         key.to_string()
     } else {
@@ -72,12 +93,12 @@ fn key(base: &str, key: &str) -> String {
 }
 
 /// `base[i]`.
-fn at(base: &str, i: usize) -> String {
+pub(crate) fn at(base: &str, i: usize) -> String {
     format!("{base}[{i}]")
 }
 
 /// `a, b, c` in backquotes, or `none` — for messages listing what would have been valid.
-fn listing<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
+pub(crate) fn listing<'a>(names: impl IntoIterator<Item = &'a String>) -> String {
     let names: Vec<String> = names.into_iter().map(|n| format!("`{n}`")).collect();
     if names.is_empty() {
         "none".to_string()
@@ -420,6 +441,12 @@ impl Checker {
                 None => weights_ok &= self.positive(&key(&path, "weight"), class.weight),
             }
             self.positive(&key(&path, "timeout_ms"), class.timeout_ms);
+            if let Some(p) = &class.publish {
+                if !class.endpoint.is_empty() {
+                    self.report(&path, "set exactly one of endpoint and publish");
+                }
+                self.publish(&key(&path, "publish"), p);
+            }
             if let Some(keys) = &class.keys {
                 let keys_path = key(&path, "keys");
                 self.at_least_one(&key(&keys_path, "count"), u64::from(keys.count), "keys");
@@ -480,41 +507,6 @@ impl Checker {
 
     fn design(&mut self, s: &Scenario, path: &str, design: &Design) {
         let name = &design.name;
-        match design.services.get(&design.entry) {
-            None => self.report(
-                key(path, "entry"),
-                format!(
-                    "`{}` is not a service of design `{name}` (services: {})",
-                    design.entry,
-                    listing(design.services.keys())
-                ),
-            ),
-            Some(entry) => {
-                for (j, class) in s.workload.classes.iter().enumerate() {
-                    let class_path = at("workload.classes", j);
-                    if let Some(p) = &class.publish {
-                        if class.endpoint.is_empty() {
-                            self.publish(design, &key(&class_path, "publish"), p);
-                        } else {
-                            self.report(&class_path, "set exactly one of endpoint and publish");
-                        }
-                        continue;
-                    }
-                    if !entry.handlers.contains_key(&class.endpoint) {
-                        self.report(
-                            key(&at("workload.classes", j), "endpoint"),
-                            format!(
-                                "`{}` is not an endpoint of design `{name}`'s entry service \
-                                 `{}` (endpoints: {})",
-                                class.endpoint,
-                                design.entry,
-                                listing(entry.handlers.keys())
-                            ),
-                        );
-                    }
-                }
-            }
-        }
         let services_path = key(path, "services");
         if design.services.is_empty() {
             self.report(&services_path, "needs at least one service");
@@ -542,7 +534,7 @@ impl Checker {
         for (svc_name, service) in &design.services {
             let svc_path = key(&services_path, svc_name);
             self.node_name(&svc_path, svc_name);
-            self.service(design, &svc_path, svc_name, service);
+            self.service(&svc_path, service);
         }
         self.messaging(design, path);
         self.stores(design, path);
@@ -606,30 +598,11 @@ impl Checker {
                 if q.max_deliveries == Some(0) {
                     self.report(key(&qp, "max_deliveries"), "must be at least 1");
                 }
-                if let Some(dlq) = &q.dead_letter {
-                    if dlq == q_name || !broker.queues.contains_key(dlq) {
-                        self.report(
-                            key(&qp, "dead_letter"),
-                            format!(
-                                "`{dlq}` must be another queue of broker `{b_name}` (queues: {})",
-                                listing(broker.queues.keys())
-                            ),
-                        );
-                    }
-                }
             }
             for (t_name, t) in &broker.topics {
-                let tp = key(&key(&p, "topics"), t_name);
                 if t.subscribers.is_empty() {
+                    let tp = key(&key(&p, "topics"), t_name);
                     self.report(key(&tp, "subscribers"), "needs at least one queue");
-                }
-                for (i, q) in t.subscribers.iter().enumerate() {
-                    if !broker.queues.contains_key(q) {
-                        self.report(
-                            at(&key(&tp, "subscribers"), i),
-                            format!("`{q}` is not a queue of broker `{b_name}`"),
-                        );
-                    }
                 }
             }
             for (l_name, l) in &broker.logs {
@@ -744,109 +717,16 @@ impl Checker {
         }
     }
 
-    fn lock_service_ref(&mut self, design: &Design, path: &str, name: &str) {
-        if !design.lock_services.contains_key(name) {
-            self.report(
-                path,
-                format!(
-                    "`{name}` is not a lock service of design `{}` (lock services: {})",
-                    design.name,
-                    listing(design.lock_services.keys())
-                ),
-            );
-        }
-    }
-
-    fn account_store_ref(&mut self, design: &Design, path: &str, name: &str) {
-        if !design.account_stores.contains_key(name) {
-            self.report(
-                path,
-                format!(
-                    "`{name}` is not an account store of design `{}` (account stores: {})",
-                    design.name,
-                    listing(design.account_stores.keys())
-                ),
-            );
-        }
-    }
-
-    /// Exactly one of the named options is set; reports at `path` otherwise.
-    fn exactly_one(&mut self, path: &str, options: &[(&str, bool)]) -> bool {
-        let set = options.iter().filter(|(_, on)| *on).count();
-        if set != 1 {
-            let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
-            self.report(path, format!("set exactly one of {}", names.join(", ")));
-        }
-        set == 1
-    }
-
-    fn broker_of<'a>(
-        &mut self,
-        design: &'a Design,
-        path: &str,
-        broker: &str,
-    ) -> Option<&'a scenario::Broker> {
-        let b = design.brokers.get(broker);
-        if b.is_none() {
-            self.report(
-                path,
-                format!(
-                    "`{broker}` is not a broker of design `{}` (brokers: {})",
-                    design.name,
-                    listing(design.brokers.keys())
-                ),
-            );
-        }
-        b
-    }
-
-    fn publish(&mut self, design: &Design, path: &str, p: &scenario::PublishSpec) {
-        let Some(b) = self.broker_of(design, &key(path, "broker"), &p.broker) else {
-            return;
-        };
-        let options = [
-            ("queue", p.queue.is_some()),
-            ("topic", p.topic.is_some()),
-            ("log", p.log.is_some()),
-        ];
-        if !self.exactly_one(path, &options) {
-            return;
-        }
-        let missing = match (&p.queue, &p.topic, &p.log) {
-            (Some(q), _, _) if !b.queues.contains_key(q) => Some(("queue", q)),
-            (_, Some(t), _) if !b.topics.contains_key(t) => Some(("topic", t)),
-            (_, _, Some(l)) if !b.logs.contains_key(l) => Some(("log", l)),
-            _ => None,
-        };
-        if let Some((what, n)) = missing {
-            self.report(
-                key(path, what),
-                format!("`{n}` is not a {what} of broker `{}`", p.broker),
-            );
-        }
+    /// A publish's settings (a step's or a class's). Its broker and destination are
+    /// resolved by compiling.
+    fn publish(&mut self, path: &str, p: &scenario::PublishSpec) {
         if let Some(t) = p.timeout_ms {
             self.positive(&key(path, "timeout_ms"), t);
         }
     }
 
-    fn consume(
-        &mut self,
-        design: &Design,
-        path: &str,
-        svc_name: &str,
-        service: &Service,
-        c: &scenario::Consume,
-    ) {
-        if !service.handlers.contains_key(&c.endpoint) {
-            self.report(
-                key(path, "endpoint"),
-                format!(
-                    "`{}` is not an endpoint of service `{svc_name}` (endpoints: {})",
-                    c.endpoint,
-                    listing(service.handlers.keys())
-                ),
-            );
-        }
+    /// A consumer's settings. Its broker, source and endpoint are resolved by compiling.
+    fn consume(&mut self, path: &str, c: &scenario::Consume) {
         if c.concurrency == 0 {
             self.report(key(path, "concurrency"), "must be at least 1");
         }
@@ -855,35 +735,12 @@ impl Checker {
         }
         self.positive(&key(path, "block_timeout_ms"), c.block_timeout_ms);
         self.non_negative(&key(path, "sleep_ms"), c.sleep_ms);
-        let Some(b) = self.broker_of(design, &key(path, "broker"), &c.broker) else {
-            return;
-        };
-        if !self.exactly_one(
-            path,
-            &[("queue", c.queue.is_some()), ("log", c.log.is_some())],
-        ) {
-            return;
-        }
-        if let Some(q) = &c.queue {
-            if !b.queues.contains_key(q) {
-                self.report(
-                    key(path, "queue"),
-                    format!("`{q}` is not a queue of broker `{}`", c.broker),
-                );
-            }
+        if c.queue.is_some() && c.log.is_none() {
             if c.group.is_some() {
                 self.report(key(path, "group"), "consumer groups apply to logs only");
             }
             if c.batch > 1 {
                 self.report(key(path, "batch"), "batches apply to logs only");
-            }
-        }
-        if let Some(l) = &c.log {
-            if !b.logs.contains_key(l) {
-                self.report(
-                    key(path, "log"),
-                    format!("`{l}` is not a log of broker `{}`", c.broker),
-                );
             }
         }
     }
@@ -907,7 +764,7 @@ impl Checker {
         }
     }
 
-    fn service(&mut self, design: &Design, path: &str, svc_name: &str, service: &Service) {
+    fn service(&mut self, path: &str, service: &Service) {
         self.at_least_one(
             &key(path, "instances"),
             u64::from(service.instances),
@@ -924,17 +781,6 @@ impl Checker {
         }
         for (pool_name, pool) in &service.pools {
             let pool_path = key(&key(path, "pools"), pool_name);
-            if !design.databases.contains_key(&pool.database) {
-                self.report(
-                    key(&pool_path, "database"),
-                    format!(
-                        "`{}` is not a database of design `{}` (databases: {})",
-                        pool.database,
-                        design.name,
-                        listing(design.databases.keys())
-                    ),
-                );
-            }
             self.at_least_one(
                 &key(&pool_path, "size"),
                 u64::from(pool.size),
@@ -949,7 +795,7 @@ impl Checker {
         for (handler, steps) in &service.handlers {
             let h_path = key(&handlers_path, handler);
             for (k, step) in steps.iter().enumerate() {
-                self.step(design, svc_name, service, &at(&h_path, k), step);
+                self.step(&at(&h_path, k), step);
                 if let Step::Debit { store, .. } = step {
                     let read_before = steps[..k]
                         .iter()
@@ -968,81 +814,30 @@ impl Checker {
         }
         self.in_process_cycles(&handlers_path, service);
         if let Some(c) = &service.consume {
-            self.consume(design, &key(path, "consume"), svc_name, service, c);
+            self.consume(&key(path, "consume"), c);
         }
     }
 
-    fn step(
-        &mut self,
-        design: &Design,
-        svc_name: &str,
-        service: &Service,
-        path: &str,
-        step: &Step,
-    ) {
+    /// A step's settings. Whether the components it names exist is decided by compiling.
+    fn step(&mut self, path: &str, step: &Step) {
         match step {
             Step::Compute { ms } => self.dist(&key(path, "compute.ms"), ms),
-            Step::Query { pool, ms } => {
-                if !service.pools.contains_key(pool) {
-                    self.report(
-                        key(path, "query.pool"),
-                        format!(
-                            "`{pool}` is not a pool of service `{svc_name}` in design `{}` \
-                             (pools: {})",
-                            design.name,
-                            listing(service.pools.keys())
-                        ),
-                    );
-                }
-                self.dist(&key(path, "query.ms"), ms);
-            }
+            Step::Query { ms, .. } => self.dist(&key(path, "query.ms"), ms),
             Step::Fail { probability, .. } => {
                 self.probability(&key(path, "fail.probability"), *probability);
             }
-            Step::Call(call) => self.call(design, svc_name, service, &key(path, "call"), call),
-            Step::Publish(p) => self.publish(design, &key(path, "publish"), p),
-            Step::Store { store, .. } => {
-                if !design.replicated_stores.contains_key(store) {
-                    self.report(
-                        key(path, "store.store"),
-                        format!(
-                            "`{store}` is not a replicated store of design `{}` (stores: {})",
-                            design.name,
-                            listing(design.replicated_stores.keys())
-                        ),
-                    );
-                }
-            }
-            Step::Kv { store, timeout_ms } => {
-                if !design.kv_stores.contains_key(store) {
-                    self.report(
-                        key(path, "kv.store"),
-                        format!(
-                            "`{store}` is not a key-value store of design `{}` (stores: {})",
-                            design.name,
-                            listing(design.kv_stores.keys())
-                        ),
-                    );
-                }
+            Step::Call(call) => self.call(&key(path, "call"), call),
+            Step::Publish(p) => self.publish(&key(path, "publish"), p),
+            Step::Store { .. } | Step::ReadBalance { .. } | Step::Unlock { .. } => {}
+            Step::Kv { timeout_ms, .. } => {
                 if let Some(t) = timeout_ms {
                     self.positive(&key(path, "kv.timeout_ms"), *t);
                 }
             }
-            Step::Lock {
-                service,
-                timeout_ms,
-            } => {
-                self.lock_service_ref(design, &key(path, "lock.service"), service);
+            Step::Lock { timeout_ms, .. } => {
                 self.positive(&key(path, "lock.timeout_ms"), *timeout_ms);
             }
-            Step::Unlock { service } => {
-                self.lock_service_ref(design, &key(path, "unlock.service"), service);
-            }
-            Step::ReadBalance { store } => {
-                self.account_store_ref(design, &key(path, "read_balance.store"), store);
-            }
-            Step::Debit { store, amount } => {
-                self.account_store_ref(design, &key(path, "debit.store"), store);
+            Step::Debit { amount, .. } => {
                 if *amount == 0 {
                     self.report(key(path, "debit.amount"), "must be at least 1");
                 }
@@ -1064,7 +859,7 @@ impl Checker {
                     );
                 }
                 for (c, call) in calls.iter().enumerate() {
-                    self.call(design, svc_name, service, &at(&calls_path, c), call);
+                    self.call(&at(&calls_path, c), call);
                 }
                 if let Wait::Quorum(k) = *wait {
                     if k < 1 || k as usize > calls.len() {
@@ -1082,70 +877,29 @@ impl Checker {
         }
     }
 
-    fn call(
-        &mut self,
-        design: &Design,
-        svc_name: &str,
-        service: &Service,
-        path: &str,
-        call: &CallSpec,
-    ) {
-        match &call.service {
-            Some(target) => match design.services.get(target) {
-                None => self.report(
-                    key(path, "service"),
-                    format!(
-                        "`{target}` is not a service of design `{}` (services: {})",
-                        design.name,
-                        listing(design.services.keys())
-                    ),
-                ),
-                Some(callee) => {
-                    if !callee.handlers.contains_key(&call.endpoint) {
-                        self.report(
-                            key(path, "endpoint"),
-                            format!(
-                                "`{}` is not an endpoint of service `{target}` (endpoints: {})",
-                                call.endpoint,
-                                listing(callee.handlers.keys())
-                            ),
-                        );
-                    }
-                }
-            },
-            None => {
-                if !service.handlers.contains_key(&call.endpoint) {
-                    self.report(
-                        key(path, "endpoint"),
-                        format!(
-                            "`{}` is not an endpoint of this service `{svc_name}` (a call \
-                             without `service` stays in-process; endpoints: {})",
-                            call.endpoint,
-                            listing(service.handlers.keys())
-                        ),
-                    );
-                }
-                let why = "means nothing for an in-process call (no `service`): it runs on \
+    /// A call's settings. Whether its callee and endpoint exist is decided by compiling.
+    fn call(&mut self, path: &str, call: &CallSpec) {
+        if call.service.is_none() {
+            let why = "means nothing for an in-process call (no `service`): it runs on \
                            the caller's worker and cannot be lost or time out";
-                if call.timeout_ms.is_some() {
-                    self.report(key(path, "timeout_ms"), format!("a timeout {why}"));
-                }
-                if call.retries != 0 {
-                    self.report(key(path, "retries"), format!("retrying {why}"));
-                }
-                if call.circuit_breaker.is_some() {
-                    self.report(
-                        key(path, "circuit_breaker"),
-                        format!("a circuit breaker {why}"),
-                    );
-                }
-                if call.on_error != scenario::OnError::Fail {
-                    self.report(
-                        key(path, "on_error"),
-                        "catching the error of an in-process call (no `service`) is not \
+            if call.timeout_ms.is_some() {
+                self.report(key(path, "timeout_ms"), format!("a timeout {why}"));
+            }
+            if call.retries != 0 {
+                self.report(key(path, "retries"), format!("retrying {why}"));
+            }
+            if call.circuit_breaker.is_some() {
+                self.report(
+                    key(path, "circuit_breaker"),
+                    format!("a circuit breaker {why}"),
+                );
+            }
+            if call.on_error != scenario::OnError::Fail {
+                self.report(
+                    key(path, "on_error"),
+                    "catching the error of an in-process call (no `service`) is not \
                          modelled: the callee's failure ends the execution it shares",
-                    );
-                }
+                );
             }
         }
         if let Some(t) = call.timeout_ms {
@@ -1185,20 +939,12 @@ impl Checker {
             let out = edges.entry(handler.as_str()).or_default();
             for (k, step) in steps.iter().enumerate() {
                 let step_path = at(&h_path, k);
-                let calls: Vec<(&CallSpec, String)> = match step {
-                    Step::Call(c) => vec![(c, key(&step_path, "call"))],
-                    Step::Parallel { calls, .. } => calls
-                        .iter()
-                        .enumerate()
-                        .map(|(c, call)| (call, at(&key(&step_path, "parallel.calls"), c)))
-                        .collect(),
-                    _ => Vec::new(),
-                };
-                for (call, path) in calls {
-                    // Dangling endpoints are reported elsewhere; they close no cycle.
-                    if call.service.is_none() && service.handlers.contains_key(&call.endpoint) {
-                        out.push((call.endpoint.as_str(), path));
-                    }
+                // Only a `call` step runs in process: a parallel step's calls go over the
+                // network (compiling refuses one without `service`).
+                let Step::Call(call) = step else { continue };
+                // Dangling endpoints are reported by compiling; they close no cycle.
+                if call.service.is_none() && service.handlers.contains_key(&call.endpoint) {
+                    out.push((call.endpoint.as_str(), key(&step_path, "call")));
                 }
             }
         }
@@ -1475,7 +1221,10 @@ mod tests {
                             "workers": 1,
                             "handlers": {
                                 "get": [{"parallel": {
-                                    "calls": [{"endpoint": "helper"}, {"endpoint": "helper"}],
+                                    "calls": [
+                                        {"service": "api", "endpoint": "helper"},
+                                        {"service": "api", "endpoint": "helper"}
+                                    ],
                                     "wait": {"quorum": 2}
                                 }}],
                                 "helper": [{"fail": {"probability": 0.1}}]
@@ -1491,9 +1240,13 @@ mod tests {
         })
     }
 
+    /// Every problem of the scenario `v`: validation's and, compiling its designs, the
+    /// names that do not resolve.
     fn check(v: Value) -> Vec<Problem> {
         let s: Scenario = serde_json::from_value(v).expect("the test's JSON fits the types");
-        validate(&s)
+        crate::plan::Checked::new(s)
+            .err()
+            .map_or_else(Vec::new, |r| r.problems)
     }
 
     fn paths(problems: &[Problem]) -> Vec<&str> {
@@ -1692,7 +1445,8 @@ mod tests {
             paths(&problems),
             [
                 format!("{h}.b[1].call"),
-                format!("{h}.c[0].parallel.calls[1]")
+                format!("{h}.c[0].parallel.calls[0].service"),
+                format!("{h}.c[0].parallel.calls[1].service")
             ],
             "{problems:#?}"
         );
@@ -1705,9 +1459,11 @@ mod tests {
         assert!(msg(&format!("{h}.b[1].call"))
             .unwrap_or("")
             .contains("a -> b -> a"));
-        assert!(msg(&format!("{h}.c[0].parallel.calls[1]"))
+        // A parallel step's calls go over the network: one without `service` is refused
+        // (so it closes no in-process cycle).
+        assert!(msg(&format!("{h}.c[0].parallel.calls[1].service"))
             .unwrap_or("")
-            .contains("c -> c"));
+            .contains("the calls of a parallel step go over the network"));
     }
 
     #[test]
@@ -2087,12 +1843,14 @@ mod tests {
                 format!("{PUT}[1].kv.timeout_ms")
             ]
         );
+        let store = problems
+            .iter()
+            .find(|p| p.path.ends_with("kv.store"))
+            .map(|p| p.message.as_str())
+            .unwrap_or_default();
         assert!(
-            problems[0]
-                .message
-                .contains("`redis` is not a key-value store of design `one`"),
-            "{}",
-            problems[0].message
+            store.contains("`redis` is not a key-value store of design `one`"),
+            "{store}"
         );
         let mut v = messaging_base();
         let cache = &mut v["designs"][0]["kv_stores"]["cache"];
@@ -2257,12 +2015,16 @@ mod tests {
                 format!("{PUT}[3].unlock.service"),
             ]
         );
-        assert!(problems[0]
-            .message
+        let at_path = |p: String| {
+            problems
+                .iter()
+                .find(|x| x.path == p)
+                .map(|x| x.message.as_str())
+                .unwrap_or_default()
+        };
+        assert!(at_path(format!("{PUT}[0].lock.service"))
             .contains("`mutex` is not a lock service of design `one`"));
-        assert!(problems[3]
-            .message
-            .contains("put a `read_balance` of `accounts`"));
+        assert!(at_path(format!("{PUT}[1].debit")).contains("put a `read_balance` of `accounts`"));
     }
 
     #[test]

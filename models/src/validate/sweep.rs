@@ -11,7 +11,9 @@ use serde_json::Value;
 /// deserialises and validates the result.
 pub fn apply(base: &Value, sweep: &Sweep, index: usize) -> Result<Point, SweepError> {
     let point = point(base, sweep, index)?;
-    let problems = crate::validate::validate(&point.scenario);
+    // A point sets numbers only, which cannot break a name: the checks that need no name
+    // resolved are all a point can fail.
+    let problems = crate::validate::validate(&point.scenario).problems;
     if let Some(p) = problems.first() {
         return Err(SweepError::Point {
             index,
