@@ -572,6 +572,10 @@ impl Checked {
     /// checked scenario.
     pub fn new(scenario: Scenario) -> Result<Checked, Refused> {
         let validated = crate::validate::validate(&scenario);
+        debug_assert!(
+            validated.compilable || !validated.problems.is_empty(),
+            "a scenario too large to compile has its sizes reported"
+        );
         let mut problems = validated.problems;
         let mut plans = Vec::with_capacity(scenario.designs.len());
         if validated.compilable {
