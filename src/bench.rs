@@ -5,8 +5,8 @@
 //! exponential (the fastest exact sampler at hand), a `std` binary heap of plain tuples, no
 //! digest, no cancellation bookkeeping, no crash checks, no network. The engine's models
 //! draw with the same sampler through `ctx.rng()` (a `SimRng` is a `rand` generator), so the
-//! ratio is the engine's own overhead; the cost of the engine's `Dist` sampling (inverse CDF
-//! through `libm`) is measured apart, in the sampler row.
+//! ratio is the engine's own overhead; the cost of the engine's `Dist` sampling (its own
+//! deterministic ziggurat, `libm` on the rare paths) is measured apart, in the sampler rows.
 //!
 //! Models: the hold model (each event schedules one more at now + Exp(1 ms)) with 1,000 and
 //! 100,000 events outstanding; an M/M/c queue counted in logical events (an arrival and a
@@ -553,8 +553,9 @@ fn draw_loop<R>(rng: &mut R, draws: u64, mut draw: impl FnMut(&mut R) -> u64) ->
     }
 }
 
-/// Exponential draws per wall second: the engine's `Dist` (inverse CDF, `libm::log`) over a
-/// `SimRng` against the bare loop's ziggurat over its own ChaCha8, alternating.
+/// Exponential draws per wall second: the engine's `Dist` (its ziggurat, through
+/// `sample_duration_ms`) over a `SimRng` against the bare loop's `rand_distr` ziggurat over
+/// its own ChaCha8, alternating.
 fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
     let dist = Dist::exponential(1.0);
     measure(
@@ -569,8 +570,8 @@ fn sampler_row(draws: u64, rounds: usize) -> BenchRow {
 }
 
 /// Log-normal draws per wall second (every latency of the bundled scenarios is one): the
-/// engine's `Dist` (a polar-method normal: a `libm::log`, a root and a division, 27% of
-/// candidate pairs rejected) against `exp` of the ziggurat normal, both through `libm::exp`.
+/// engine's `Dist` (`exp` of its ziggurat normal) against `exp` of `rand_distr`'s ziggurat
+/// normal, both through `libm::exp`.
 fn log_normal_row(draws: u64, rounds: usize) -> BenchRow {
     let (mu, sigma) = (1.0, 0.5);
     let dist = Dist::LogNormal { mu, sigma };
@@ -688,8 +689,8 @@ pub fn format_rows(rows: &[BenchRow]) -> String {
         "events: logical events (M/M/4: an arrival and a departure per customer); engine/ev: \
          the engine's events per logical event (M/M/4 as one component: two timers per \
          customer; sent source -> station: a timer, a message and a departure); both sides \
-         sample with a ziggurat, except the last two rows: the engine's Dist (exponential: \
-         libm inverse CDF; log-normal: polar-method normal) against a ziggurat\n",
+         sample with rand_distr's ziggurat, except the last two rows: the engine's Dist (its \
+         own deterministic ziggurat) against rand_distr's\n",
     );
     out
 }

@@ -168,13 +168,13 @@ fn primary_backup_holds_on_a_calm_network_and_fails_under_partitions_and_crashes
     // Section 3: split brain under the partition, whatever the seed and the jitter.
     let partitioned = seeds::<PrimaryBackup>(&cap(Workload::register()), &nemesis("jitter"), 1, 20);
     assert_eq!(failed(&partitioned).len(), 20, "{partitioned:#?}");
-    // Section 5: 15 of the first 20 seeds under random crashes, and seed 1 shrinks to the
+    // Section 5: 14 of the first 20 seeds under random crashes, and seed 1 shrinks to the
     // crash of kv#0 alone, which fails again when replayed.
     let crash = nemesis("crash");
     let crashed = seeds::<PrimaryBackup>(&calm60, &crash, 1, 20);
     assert_eq!(
         failed(&crashed),
-        [1, 3, 4, 5, 6, 9, 10, 12, 13, 14, 16, 17, 18, 19, 20]
+        [1, 2, 3, 4, 5, 6, 9, 10, 12, 13, 17, 18, 19, 20]
     );
     let drawn = crash.schedule(&calm60, 1);
     assert_eq!(drawn.len(), 9);
@@ -186,13 +186,13 @@ fn primary_backup_holds_on_a_calm_network_and_fails_under_partitions_and_crashes
     let replayed =
         run_one::<PrimaryBackup>(&crash.apply(&calm60, 1, Some(&shrunk.faults)), 1).expect("runs");
     assert_eq!(replayed.word, "violated");
-    // The crash of kv#0 at 10 s for 5 s fails eight seeds of twenty only: one seed is not
+    // The crash of kv#0 at 10 s for 5 s fails nine seeds of twenty only: one seed is not
     // enough to find it. On a network with jitter and loss too, some fail, some do not.
     let fixed = crash_kv0();
     let none = Nemesis::default();
     let at_10 =
         run_seeds::<PrimaryBackup>(&calm60, &none, Some(&fixed), 1..21, &mut |_| {}).expect("runs");
-    assert_eq!(failed(&at_10), [2, 5, 6, 10, 11, 16, 18, 20]);
+    assert_eq!(failed(&at_10), [1, 3, 5, 6, 8, 9, 10, 11, 19]);
     let rough = run_seeds::<PrimaryBackup>(
         &calm60,
         &nemesis("network"),
@@ -357,7 +357,7 @@ fn volatile_cells_break_the_majority_register_and_durable_ones_do_not() {
             })
             .collect()
     };
-    assert_eq!(failing(true), [2, 4, 5, 9, 16, 18, 22, 23]);
+    assert_eq!(failing(true), [1, 2, 4, 8, 9, 12, 14, 18, 22, 23]);
     assert!(failing(false).is_empty());
 }
 
@@ -388,9 +388,9 @@ fn sequential_consistency_decides_the_crash_exercise_on_every_seed() {
         );
     }
     let setup = ex
-        .setup_for(&args(CheckArg::Sequential), "none", 2)
+        .setup_for(&args(CheckArg::Sequential), "none", 1)
         .expect("valid");
-    let e = lab::evaluate::<PrimaryBackup>(&setup, "pb", Some(2), None).expect("runs");
+    let e = lab::evaluate::<PrimaryBackup>(&setup, "pb", Some(1), None).expect("runs");
     assert!(
         e.verdict.details.contains("no order of these 2 operations"),
         "{}",

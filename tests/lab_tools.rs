@@ -210,7 +210,7 @@ fn chaos_writes_a_shrunk_schedule_whose_replay_line_reproduces_the_run() {
     );
     assert_eq!(r, Ok(false), "{out}");
     assert!(
-        out.contains("result: 4 of 5 seeds failed (seeds 1, 3, 4, 5)"),
+        out.contains("result: 5 of 5 seeds failed (seeds 1, 2, 3, 4, 5)"),
         "{out}"
     );
     let faults = dir.join("seed-1.faults.json");

@@ -88,10 +88,25 @@ fn s7_async_inventory_shows_78_ms_and_0_3_percent_failure_beside_sync() {
     let r = models::run::run_scenario(&s, s.seed, &[]).unwrap();
     let a = design(&r, "async");
     let m = messages(a);
-    let completion = m.completion_latency_ms.expect("messages completed").mean;
+    // The article's 78 ms (±10%) is the model's mean over seeds: one run's mean completion
+    // latency varies by about 5 ms from seed to seed (40 seeds: 83.3 ms, standard deviation
+    // 4.8 ms; the file's seed gives 87.0), so one seed cannot decide it; sixteen do (their
+    // average's standard deviation is about 1.2 ms).
+    let completion = |r: &RunResults| {
+        let m = messages(design(r, "async"));
+        m.completion_latency_ms.expect("messages completed").mean
+    };
+    let seeds = 1..=16u64;
+    let mean = seeds
+        .clone()
+        .map(|seed| {
+            completion(&models::run::run_scenario(&s, seed, &["async".to_string()]).unwrap())
+        })
+        .sum::<f64>()
+        / seeds.count() as f64;
     assert!(
-        (completion - 78.0).abs() <= 7.8,
-        "async completion latency {completion:.1} ms"
+        (mean - 78.0).abs() <= 7.8,
+        "async completion latency {mean:.1} ms on average over 16 seeds"
     );
     let completed: u64 = a
         .requests

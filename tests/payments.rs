@@ -55,7 +55,10 @@ fn s5_without_a_lock_payments_double_spend_with_a_lease_only_under_the_pause_wit
     // expire under the paused instance, whose writes then erase what the other wrote.
     let (a, l) = (accounts(lock), locks(lock));
     assert!(l.lease_expiries > 0 && a.lost_updates > 0);
-    assert!(a.lost_updates <= l.lease_expiries, "{a:?} {l:?}");
+    // At most two per expired lease: the paused holder's own write, and the write of the
+    // payment that held the lock when it landed (that payment read the version the paused
+    // write replaced).
+    assert!(a.lost_updates <= 2 * l.lease_expiries, "{a:?} {l:?}");
     assert!(a.double_spends >= a.lost_updates);
     assert!(a.double_spends * 20 < accounts(none).double_spends);
     // Contention: a payment finds its account locked about 1 time in 5.

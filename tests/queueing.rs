@@ -201,12 +201,18 @@ fn check_station(servers: usize, lambda: f64, mu: f64, horizon_ms: u64, reps: u6
         confidence_interval_95(&runs.iter().map(|r| r.wait_ms).collect::<Vec<_>>());
     let (soj_mean, soj_hw) =
         confidence_interval_95(&runs.iter().map(|r| r.sojourn_ms).collect::<Vec<_>>());
+    // Twice the 95% half-width (about 4 standard errors): a 95% interval misses the true
+    // value 1 time in 20 whatever the sampler, so a fixed set of seeds passes or fails it by
+    // luck. (It missed with 12 replications at seeds 1000..=1011 when the exponential sampler
+    // became the ziggurat: 0.5385 ± 0.0080 ms against 0.5470; 120 replications from
+    // seeds 5000.. gave 0.5459 ± 0.0054, and ten blocks of 12 from seeds 1000.. average
+    // 0.5480, two of twenty such blocks missing: no bias.)
     assert!(
-        (wait_mean - wq).abs() <= wait_hw,
+        (wait_mean - wq).abs() <= 2.0 * wait_hw,
         "M/M/{servers}: mean wait {wait_mean:.4} ± {wait_hw:.4} ms misses Erlang C's {wq:.4} ms"
     );
     assert!(
-        (soj_mean - w).abs() <= soj_hw,
+        (soj_mean - w).abs() <= 2.0 * soj_hw,
         "M/M/{servers}: mean sojourn {soj_mean:.4} ± {soj_hw:.4} ms misses {w:.4} ms"
     );
     // Little's law on each sample path: the area under N(t) equals the sum of sojourns.
@@ -236,13 +242,13 @@ fn check_station(servers: usize, lambda: f64, mu: f64, horizon_ms: u64, reps: u6
 #[test]
 fn mm1_matches_analytic_wait_sojourn_and_littles_law() {
     // rho = 0.5: Wq = rho / (mu - lambda) = 1 ms, W = 2 ms.
-    check_station(1, 0.5, 1.0, 20_000, 12);
+    check_station(1, 0.5, 1.0, 20_000, 120);
 }
 
 #[test]
 fn mmc_matches_erlang_c() {
     // c = 3, rho = 0.7.
-    check_station(3, 2.1, 1.0, 20_000, 12);
+    check_station(3, 2.1, 1.0, 20_000, 120);
 }
 
 #[test]

@@ -225,9 +225,13 @@ fn s10_silent_failure_hangs_without_timeouts_and_its_traces_blame_c_with_them() 
     let failed =
         traced.requests.total - traced.requests.ok - traced.requests.by_outcome["in_flight"];
     assert_eq!(traced.causes["A→B: call timeout"], failed);
-    assert_eq!(
-        traced.swallowed_errors["B swallowed C.lookup: exception"],
-        failed
+    // Every failed request had its error swallowed; so may a request still in flight when
+    // the run ends (B swallowed the error, A's 300 ms timeout not yet expired).
+    let in_flight = traced.requests.by_outcome["in_flight"];
+    let swallowed = traced.swallowed_errors["B swallowed C.lookup: exception"];
+    assert!(
+        (failed..=failed + in_flight).contains(&swallowed),
+        "{swallowed} swallowed, {failed} failed, {in_flight} in flight"
     );
     let tracing = traced.tracing.as_ref().expect("traced");
     assert_eq!(tracing.root_causes.len(), 1);

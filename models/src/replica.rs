@@ -38,6 +38,8 @@ struct AckWait {
     live: bool,
     coordinator: NodeId,
     tag: CallTag,
+    /// The write waited on.
+    write: u32,
     /// Peer acknowledgements still needed.
     missing: u32,
     /// Peers that acknowledged (bit i: replica i).
@@ -137,6 +139,15 @@ impl ReplicaNode {
             return self.answer(from, Msg::StoreRedirect { tag, primary }, ctx);
         }
         if ctx.world().stores[self.store].is_stamped(write) {
+            // A copy of a write this replica coordinates and still waits on peers for (the
+            // network duplicated the message, or the coordinator retried it here): the
+            // answer waits for the acknowledgements too, and goes to the latest request.
+            // Answering at once acknowledged a write before its quorum had it.
+            if let Some(w) = self.waits.iter_mut().find(|w| w.live && w.write == write) {
+                w.coordinator = from;
+                w.tag = tag;
+                return;
+            }
             // The coordinator retried a write a replica accepted already.
             self.apply(write, ctx);
             return self.ok(from, tag, ctx);
@@ -150,7 +161,7 @@ impl ReplicaNode {
             self.ok(from, tag, ctx);
             None
         } else {
-            Some(self.wait_for_acks(from, tag, missing, ctx))
+            Some(self.wait_for_acks(from, tag, write, missing, ctx))
         };
         self.ship(Ship { write, wait }, ctx);
     }
@@ -159,6 +170,7 @@ impl ReplicaNode {
         &mut self,
         from: NodeId,
         tag: CallTag,
+        write: u32,
         missing: u32,
         ctx: &mut Cx,
     ) -> (u32, u32) {
@@ -170,6 +182,7 @@ impl ReplicaNode {
                     live: false,
                     coordinator: from,
                     tag,
+                    write,
                     missing: 0,
                     acked: 0,
                 });
@@ -181,6 +194,7 @@ impl ReplicaNode {
         w.live = true;
         w.coordinator = from;
         w.tag = tag;
+        w.write = write;
         w.missing = missing;
         w.acked = 0;
         let generation = w.generation;
@@ -273,7 +287,17 @@ impl ReplicaNode {
             let primary = self.primary as u16;
             return self.answer(from, Msg::StoreRedirect { tag, primary }, ctx);
         }
-        let (write, siblings) = ctx.world().stores[self.store].newest(self.index, key);
+        let ledger = &ctx.world().stores[self.store];
+        let (mut write, siblings) = ledger.newest(self.index, key);
+        if spec.protocol == Protocol::PrimaryBackupSync {
+            // A synchronous primary shows a write once every backup has it: a write it still
+            // waits on acknowledgements for would die with it if it crashed now, and a read
+            // that saw it would be followed by reads that do not (the new primary never had
+            // it). Such a write's reads see the version it replaced.
+            while write != 0 && self.waits.iter().any(|w| w.live && w.write == write) {
+                write = ledger.replaced(write);
+            }
+        }
         self.answer(
             from,
             Msg::StoreValue {

@@ -262,6 +262,18 @@ impl StoreLedger {
         (best, held.len().min(usize::from(u16::MAX)) as u16)
     }
 
+    /// The newest of the versions write `w` replaced where it was stamped (0: none).
+    pub fn replaced(&self, w: u32) -> u32 {
+        let Some(&(start, end)) = self.parent_ranges.get(w as usize) else {
+            return 0;
+        };
+        self.parents[start as usize..end as usize]
+            .iter()
+            .copied()
+            .max_by_key(|&h| (self.ts(h), h))
+            .unwrap_or(0)
+    }
+
     /// Every version on `replica`'s disk, key by key (anti-entropy).
     pub fn held(&self, replica: usize) -> Vec<u32> {
         self.disks[replica].values().flatten().copied().collect()

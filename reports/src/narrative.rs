@@ -499,8 +499,9 @@ fn message_sentences(results: &RunResults) -> Vec<String> {
             // Survivorship: a lost message never completes, so it is not in the figure.
             let gone = lost(d) + m.dead_lettered;
             let left_out = if gone > 0 {
+                let s = if gone == 1 { "" } else { "s" };
                 format!(
-                    ", leaving out the {} messages lost or dead-lettered",
+                    ", leaving out the {} message{s} lost or dead-lettered",
                     thousands(gone)
                 )
             } else {

@@ -13,3 +13,4 @@ pub mod simulation;
 pub mod step;
 pub mod time;
 pub mod twin;
+mod ziggurat;
