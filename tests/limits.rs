@@ -639,6 +639,17 @@ fn bounded(v: &mut Value) {
     }
 }
 
+/// Bundled scenario `BASES[base]` with `edits` (position, kind, magnitude) applied, capped
+/// by [`bounded`].
+fn mutant(base: usize, edits: &[(usize, u8, u8)]) -> Value {
+    let mut v = bundled(BASES[base]);
+    for &(pick, kind, magnitude) in edits {
+        mutate(&mut v, pick, kind, magnitude);
+    }
+    bounded(&mut v);
+    v
+}
+
 proptest! {
     #![proptest_config(ProptestConfig {
         cases: 24,
@@ -655,11 +666,7 @@ proptest! {
         base in 0..BASES.len(),
         edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4),
     ) {
-        let mut v = bundled(BASES[base]);
-        for &(pick, kind, magnitude) in &edits {
-            mutate(&mut v, pick, kind, magnitude);
-        }
-        bounded(&mut v);
+        let v = mutant(base, &edits);
         let text = serde_json::to_string_pretty(&v).expect("json");
         let dir = temp_dir(&format!("fuzz-{base}"));
         let file = dir.join("mutant.json");
@@ -715,11 +722,7 @@ proptest! {
         base in 0..BASES.len(),
         edits in proptest::collection::vec((any::<usize>(), any::<u8>(), any::<u8>()), 1..4),
     ) {
-        let mut v = bundled(BASES[base]);
-        for &(pick, kind, magnitude) in &edits {
-            mutate(&mut v, pick, kind, magnitude);
-        }
-        bounded(&mut v);
+        let v = mutant(base, &edits);
         let text = serde_json::to_string_pretty(&v).expect("json");
         if let Err(e) = models::load::load_str("mutant.json", &text) {
             prop_assert!(!e.problems.is_empty());
