@@ -1,13 +1,19 @@
 //! The event queue: a total, deterministic order by (time, insertion sequence), with O(1)
 //! cancellation.
 //!
-//! The heap holds 16-byte keys only: `time << 64 | seq << SLOT_BITS | slot`. Comparing keys
+//! The queue orders 16-byte keys only: `time << 64 | seq << SLOT_BITS | slot`. Comparing keys
 //! compares time, then the insertion sequence (unique), so the slot bits never decide the
 //! order. Payloads live in a slab indexed by slot; a freed slot is reused first (LIFO), so in
 //! steady state the slab stays small and warm in cache.
 //!
+//! The keys are held in a ladder (`Ladder`): a small 4-ary heap of the keys due soonest, and
+//! behind it buckets of unsorted keys by time, each opened (sorted into the heap) when the
+//! heap runs dry. A push far ahead is an append, and the heap a pop sifts through holds tens
+//! of keys instead of all of them. The pops come out in exactly the order of a single heap:
+//! the same events, the same digests.
+//!
 //! Events due at the instant of the last pop (zero-delay sends and timers, a node's first
-//! event) skip the heap: they go to a FIFO lane, drained after the heap's events of that same
+//! event) skip the ladder: they go to a FIFO lane, drained after the heap's events of that same
 //! instant and before any later one. Those heap events were all pushed before the lane's
 //! (a push at the current instant always goes to the lane), so this is exactly the
 //! (time, insertion sequence) order, at the cost of a queue append and pop.
@@ -58,7 +64,7 @@ struct Slot<T> {
 
 /// A priority queue of events ordered by (time, insertion sequence).
 pub struct EventQueue<T> {
-    heap: QuadHeap,
+    heap: Ladder,
     /// Slots of the events due at `current`, in insertion order.
     lane: VecDeque<u32>,
     /// The time of the last pop: events pushed for this instant go to the lane.
@@ -81,7 +87,7 @@ impl<T> EventQueue<T> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: QuadHeap::default(),
+            heap: Ladder::default(),
             lane: VecDeque::new(),
             current: SimTime::ZERO,
             slots: Vec::new(),
@@ -261,7 +267,6 @@ impl<T> EventQueue<T> {
                     self.free.push(slot as u32);
                     self.live -= 1;
                     self.current = time;
-                    self.warm_next_slot();
                     return Some((time, payload));
                 }
                 None => self.release_dead(slot),
@@ -280,25 +285,6 @@ impl<T> EventQueue<T> {
     fn release_lane(&mut self, slot: u32) {
         self.slots[slot as usize].generation &= !IN_LANE;
         self.free.push(slot);
-    }
-
-    /// Loads the slot of the next event now, so that its cache miss overlaps with the
-    /// handling of this one instead of stalling the next pop (a software prefetch without
-    /// `unsafe`: the loaded value is only passed to `black_box`).
-    #[inline]
-    fn warm_next_slot(&self) {
-        // With a hole at the root, the next smallest key is the smallest of the root's (up to
-        // four) children, which share a cache line; a push may still undercut it, rarely.
-        let keys = &self.heap.keys;
-        let next = if self.heap.hole {
-            keys.get(1..keys.len().min(5)).and_then(|c| c.iter().min())
-        } else {
-            keys.first()
-        };
-        if let Some(&key) = next {
-            let slot = (key as u64 & SLOT_MASK) as usize;
-            std::hint::black_box(self.slots[slot].generation);
-        }
     }
 
     /// Removes and returns the earliest live event.
@@ -341,8 +327,7 @@ impl<T> EventQueue<T> {
             *key = (time << 64) | u128::from((seq as u64) << SLOT_BITS | slot);
         }
         self.next_seq = keys.len() as u64;
-        // A sorted array is a valid heap.
-        self.heap.keys = keys;
+        self.heap.set_sorted(keys);
     }
 }
 
@@ -464,7 +449,11 @@ impl QuadHeap {
     fn retain(&mut self, keep: impl FnMut(&u128) -> bool) {
         self.settle();
         self.keys.retain(keep);
-        // Floyd's heap construction: sift down every inner node, last first.
+        self.heapify();
+    }
+
+    /// Floyd's heap construction: sifts down every inner node, last first.
+    fn heapify(&mut self) {
         let n = self.keys.len();
         if n > 1 {
             for i in (0..=(n - 2) / 4).rev() {
@@ -477,6 +466,375 @@ impl QuadHeap {
     fn take_keys(&mut self) -> Vec<u128> {
         self.settle();
         std::mem::take(&mut self.keys)
+    }
+}
+
+/// Keys per bucket aimed at when a bucket is split into a finer rung.
+const PER_BUCKET: usize = 4;
+/// A bucket with more keys than this is split into a finer rung instead of becoming the
+/// near heap (while its width allows and the ladder has fewer than `MAX_RUNGS` rungs).
+const SPLIT: usize = 48;
+/// The most buckets of a finer rung, and half the most of a rung laid out from the top.
+const MAX_BUCKETS: usize = 1024;
+const MAX_RUNGS: usize = 8;
+/// A top this small goes straight into the near heap instead of being laid out in a rung.
+const SMALL_TOP: usize = 32;
+/// A top this large is laid out as a rung at once (see `spill_top`).
+const TOP_LIMIT: usize = 4096;
+/// Keys per chunk of a bucket (a chunk is 256 bytes).
+const CHUNK: usize = 15;
+/// No chunk: the end of a bucket's chain, or of the free list.
+const NO_CHUNK: u32 = u32::MAX;
+
+/// Part of a bucket: up to `CHUNK` keys and the next chunk of the same bucket.
+#[derive(Clone, Copy)]
+struct Chunk {
+    keys: [u128; CHUNK],
+    len: u32,
+    next: u32,
+}
+
+/// Every bucket's keys, in chunks of one arena: a bucket is a chain of chunks, filled at its
+/// head, and a freed chunk is reused first. Buckets then cost no allocation of their own, and
+/// the memory held is the keys plus at most one part-filled chunk per bucket (growable
+/// vectors per bucket held their keys about twice over, and fragmented the allocator).
+#[derive(Default)]
+struct Chunks {
+    arena: Vec<Chunk>,
+    free: Vec<u32>,
+}
+
+/// A chain of chunks and the keys it holds.
+#[derive(Clone, Copy)]
+struct Bucket {
+    head: u32,
+    len: u32,
+}
+
+impl Bucket {
+    const EMPTY: Bucket = Bucket {
+        head: NO_CHUNK,
+        len: 0,
+    };
+}
+
+impl Chunks {
+    #[inline]
+    fn push(&mut self, bucket: &mut Bucket, key: u128) {
+        let full = bucket.head == NO_CHUNK || self.arena[bucket.head as usize].len == CHUNK as u32;
+        if full {
+            let next = bucket.head;
+            bucket.head = match self.free.pop() {
+                Some(c) => {
+                    // Its old keys are overwritten before they are read.
+                    let chunk = &mut self.arena[c as usize];
+                    chunk.len = 0;
+                    chunk.next = next;
+                    c
+                }
+                None => {
+                    self.arena.push(Chunk {
+                        keys: [0; CHUNK],
+                        len: 0,
+                        next,
+                    });
+                    (self.arena.len() - 1) as u32
+                }
+            };
+        }
+        let chunk = &mut self.arena[bucket.head as usize];
+        chunk.keys[chunk.len as usize] = key;
+        chunk.len += 1;
+        bucket.len += 1;
+    }
+
+    /// Appends the bucket's keys to `out` and frees its chunks.
+    fn drain(&mut self, bucket: &mut Bucket, out: &mut Vec<u128>) {
+        out.reserve(bucket.len as usize);
+        let mut c = bucket.head;
+        while c != NO_CHUNK {
+            let chunk = &self.arena[c as usize];
+            out.extend_from_slice(&chunk.keys[..chunk.len as usize]);
+            self.free.push(c);
+            c = chunk.next;
+        }
+        *bucket = Bucket::EMPTY;
+    }
+}
+
+/// Buckets of equal width (2^`shift` nanoseconds): bucket `b` holds the keys, unsorted, with
+/// times in `[start + b << shift, start + (b + 1) << shift)`; those before `next` are used
+/// up.
+struct Rung {
+    start: u64,
+    shift: u32,
+    next: usize,
+    buckets: Vec<Bucket>,
+}
+
+impl Rung {
+    /// Where bucket `b` begins (the end of time when that is past it).
+    fn edge(&self, b: usize) -> u64 {
+        let edge = u128::from(self.start) + ((b as u128) << self.shift);
+        u64::try_from(edge).unwrap_or(u64::MAX)
+    }
+
+    /// The bucket for `time` (at least `start`), if it falls in this rung.
+    #[inline]
+    fn bucket(&self, time: u64) -> Option<usize> {
+        let b = (time - self.start) >> self.shift;
+        (b < self.buckets.len() as u64).then_some(b as usize)
+    }
+}
+
+/// The heap's keys in tiers (a ladder queue): a small 4-ary heap of the keys due before
+/// `horizon`, rungs of buckets of unsorted keys (each rung finer than the one before and
+/// covering one bucket of it), and an unsorted top beyond the coarsest rung. Every near key
+/// is below every bucket key, each bucket's keys below the next bucket's, the finest rung's
+/// below the coarser ones', and all below the top's (by key: a later push at an equal time
+/// has a higher sequence), so the near heap's smallest key is the smallest of all.
+///
+/// A push ahead of the horizon is an append to a bucket; the near heap only ever holds one
+/// small bucket and what is pushed into it. When it empties, the next non-empty bucket of
+/// the finest rung becomes it, or, holding more than `SPLIT` keys, is spread over a finer
+/// rung first; when the rungs are used up, the top is laid out as a new rung spanning its
+/// keys. The order of pops is exactly the order of keys.
+#[derive(Default)]
+struct Ladder {
+    near: QuadHeap,
+    /// Keys below this time go to the near heap.
+    horizon: u64,
+    /// Coarsest first.
+    rungs: Vec<Rung>,
+    chunks: Chunks,
+    /// Keys beyond the rungs, unsorted, with bounds on their times.
+    top: Vec<u128>,
+    top_min: u64,
+    top_max: u64,
+    /// A bucket's keys on their way to a finer rung.
+    scratch: Vec<u128>,
+    /// Keys in the rungs and the top.
+    far: usize,
+}
+
+impl Ladder {
+    fn len(&self) -> usize {
+        self.near.len() + self.far
+    }
+
+    #[inline]
+    fn push(&mut self, key: u128) {
+        let time = (key >> 64) as u64;
+        if time < self.horizon {
+            self.near.push(key);
+            return;
+        }
+        self.far += 1;
+        for rung in self.rungs.iter_mut().rev() {
+            if let Some(b) = rung.bucket(time) {
+                if b < rung.next {
+                    // Only when a rung's end saturated at the end of time.
+                    self.far -= 1;
+                    self.near.push(key);
+                } else {
+                    self.chunks.push(&mut rung.buckets[b], key);
+                }
+                return;
+            }
+        }
+        self.top_min = if self.top.is_empty() {
+            time
+        } else {
+            self.top_min.min(time)
+        };
+        self.top_max = self.top_max.max(time);
+        self.top.push(key);
+        if self.top.len() >= TOP_LIMIT {
+            self.spill_top();
+        }
+    }
+
+    #[inline]
+    fn peek(&mut self) -> Option<u128> {
+        if self.near.len() == 0 {
+            self.refill();
+        }
+        self.near.peek()
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<u128> {
+        if self.near.len() == 0 {
+            self.refill();
+        }
+        self.near.pop()
+    }
+
+    /// Makes the next non-empty bucket the near heap, which is empty: splitting crowded
+    /// buckets into finer rungs, dropping used-up rungs, laying out the top when none is
+    /// left.
+    #[cold]
+    fn refill(&mut self) {
+        self.near.settle();
+        loop {
+            let depth = self.rungs.len();
+            let Some(rung) = self.rungs.last_mut() else {
+                if self.top.is_empty() {
+                    return;
+                }
+                self.lay_out_top();
+                continue;
+            };
+            let b = rung.next;
+            if b == rung.buckets.len() {
+                self.rungs.pop();
+                continue;
+            }
+            rung.next += 1;
+            let bucket_start = rung.edge(b);
+            self.horizon = rung.edge(rung.next);
+            let k = rung.buckets[b].len as usize;
+            if k == 0 {
+                continue;
+            }
+            let mut keys = std::mem::take(&mut self.scratch);
+            self.chunks.drain(&mut rung.buckets[b], &mut keys);
+            self.far -= k;
+            if k > SPLIT && rung.shift > 0 && depth < MAX_RUNGS {
+                let parts = (k / PER_BUCKET).next_power_of_two().min(MAX_BUCKETS);
+                let shift = rung.shift.saturating_sub(parts.trailing_zeros());
+                let nb = 1usize << (rung.shift - shift);
+                self.add_rung(bucket_start, shift, nb, &mut keys);
+                self.scratch = keys;
+                continue;
+            }
+            // The near heap is empty: it takes the bucket's keys, its vector is the scratch.
+            self.scratch = std::mem::replace(&mut self.near.keys, keys);
+            self.near.heapify();
+            return;
+        }
+    }
+
+    /// A new finest rung of `nb` buckets from `start`, holding `keys` (which it empties, and
+    /// shrinks as it goes: a large top is not held twice).
+    fn add_rung(&mut self, start: u64, shift: u32, nb: usize, keys: &mut Vec<u128>) {
+        let rung = self.rung_of(start, shift, nb, keys);
+        self.rungs.push(rung);
+    }
+
+    /// A rung of `nb` buckets from `start` holding `keys` (see `add_rung`).
+    fn rung_of(&mut self, start: u64, shift: u32, nb: usize, keys: &mut Vec<u128>) -> Rung {
+        let mut buckets = vec![Bucket::EMPTY; nb];
+        self.far += keys.len();
+        while let Some(key) = keys.pop() {
+            let b = (((key >> 64) as u64 - start) >> shift) as usize;
+            self.chunks.push(&mut buckets[b], key);
+            if keys.len() < keys.capacity() / 4 {
+                keys.shrink_to_fit();
+            }
+        }
+        Rung {
+            start,
+            shift,
+            next: 0,
+            buckets,
+        }
+    }
+
+    /// Spreads the top over a new rung (or, when it is small, makes it the near heap).
+    fn lay_out_top(&mut self) {
+        let (min, max) = (self.top_min, self.top_max);
+        let n = self.top.len();
+        self.top_max = 0;
+        self.far -= n;
+        if n <= SMALL_TOP || min == max {
+            self.horizon = max.saturating_add(1);
+            std::mem::swap(&mut self.near.keys, &mut self.top);
+            self.near.heapify();
+            return;
+        }
+        self.horizon = min;
+        let mut top = std::mem::take(&mut self.top);
+        let (shift, nb) = Self::layout(n, max - min);
+        self.add_rung(min, shift, nb, &mut top);
+    }
+
+    /// The width (as a shift) and number of buckets of a rung for `n` keys over `span`.
+    fn layout(n: usize, span: u64) -> (u32, usize) {
+        let wanted = (n / PER_BUCKET).clamp(2, MAX_BUCKETS) as u64;
+        // The narrowest power-of-two width with span >> shift < wanted (at most 63 bits).
+        let shift = 64 - (span / wanted).leading_zeros();
+        // Twice the span: keys pushed after the layout mostly land in the rung, not in the top
+        // (which would hold them a second time in memory until the next layout).
+        (shift, 2 * ((span >> shift) + 1) as usize)
+    }
+
+    /// Lays out a top that reached `TOP_LIMIT` keys as a new coarsest rung, beginning where the
+    /// rungs end (or at its smallest key if there is none), so that a long run of pushes
+    /// ahead (a model starting up) is not held in one vector and then copied to buckets.
+    #[cold]
+    fn spill_top(&mut self) {
+        let start = match self.rungs.first() {
+            Some(coarsest) => coarsest.edge(coarsest.buckets.len()),
+            None => self.top_min,
+        };
+        let n = self.top.len();
+        if self.top_max <= start || self.rungs.len() >= MAX_RUNGS {
+            return;
+        }
+        if self.rungs.is_empty() {
+            // The near heap's keys are below the old horizon, hence below all of the top's.
+            self.horizon = start;
+        }
+        let (shift, nb) = Self::layout(n, self.top_max - start);
+        let mut top = std::mem::take(&mut self.top);
+        self.far -= n;
+        let rung = self.rung_of(start, shift, nb, &mut top);
+        self.rungs.insert(0, rung);
+        self.top = top;
+        self.top_max = 0;
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(&u128) -> bool) {
+        self.near.retain(&mut keep);
+        let mut far = 0;
+        let mut keys = Vec::new();
+        for rung in &mut self.rungs {
+            for bucket in &mut rung.buckets[rung.next..] {
+                keys.clear();
+                self.chunks.drain(bucket, &mut keys);
+                for &key in keys.iter().filter(|k| keep(k)) {
+                    self.chunks.push(bucket, key);
+                }
+                far += bucket.len as usize;
+            }
+        }
+        self.top.retain(&mut keep);
+        self.far = far + self.top.len();
+    }
+
+    /// All keys, in no order; leaves the ladder empty.
+    fn take_keys(&mut self) -> Vec<u128> {
+        let mut keys = self.near.take_keys();
+        for mut rung in std::mem::take(&mut self.rungs) {
+            for bucket in &mut rung.buckets {
+                self.chunks.drain(bucket, &mut keys);
+            }
+        }
+        keys.append(&mut self.top);
+        self.far = 0;
+        keys
+    }
+
+    /// Makes `keys`, sorted, the near heap (a sorted array is a valid heap); the ladder is
+    /// empty.
+    fn set_sorted(&mut self, keys: Vec<u128>) {
+        debug_assert_eq!(self.len(), 0);
+        self.horizon = keys
+            .last()
+            .map_or(0, |&k| ((k >> 64) as u64).saturating_add(1));
+        self.near.keys = keys;
+        self.near.hole = false;
     }
 }
 
@@ -559,12 +917,11 @@ mod tests {
     }
 
     /// Against a reference ordered by (time, insertion number): random pushes (a third of
-    /// them at the current instant, so into the lane), cancels of random handles, pops with
-    /// and without a limit.
-    #[test]
-    fn the_lane_keeps_the_time_then_insertion_order() {
+    /// them at the current instant, so into the lane; the others `ahead()` of it), cancels
+    /// of random handles, pops with and without a limit.
+    fn agrees_with_a_reference(seed: u64, steps: u64, mut ahead: impl FnMut(u64) -> u64) {
         use std::collections::BTreeMap;
-        let mut x: u64 = 5;
+        let mut x: u64 = seed;
         let mut next = || {
             x = crate::rng::splitmix64(x);
             x
@@ -573,7 +930,7 @@ mod tests {
         let mut reference: BTreeMap<(u64, u64), u64> = BTreeMap::new();
         let mut handles = Vec::new();
         let mut now = 0u64;
-        for i in 0..200_000u64 {
+        for i in 0..steps {
             match next() % 10 {
                 0..=2 => {
                     let t = now;
@@ -582,7 +939,7 @@ mod tests {
                     handles.push((h, (t, i)));
                 }
                 3..=5 => {
-                    let t = now + next() % 50;
+                    let t = now.saturating_add(ahead(next()));
                     let h = q.push(SimTime(t), i).unwrap();
                     reference.insert((t, i), i);
                     handles.push((h, (t, i)));
@@ -593,7 +950,7 @@ mod tests {
                     assert_eq!(q.cancel(h), reference.remove(&key).is_some());
                 }
                 7 => {
-                    let until = now + next() % 20;
+                    let until = now.saturating_add(ahead(next()) / 2);
                     let want = reference.first_key_value().filter(|(k, _)| k.0 <= until);
                     let want = want.map(|(k, v)| (k.0, *v));
                     let got = q.pop_until(SimTime(until)).map(|(t, v)| (t.0, v));
@@ -614,6 +971,97 @@ mod tests {
                 }
             }
             assert_eq!(q.len(), reference.len());
+        }
+        // Drained, the queue gives back exactly what the reference holds, in its order.
+        let rest: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop().map(|(t, v)| (t.0, v))).collect();
+        let want: Vec<(u64, u64)> = reference.into_iter().map(|(k, v)| (k.0, v)).collect();
+        assert_eq!(rest, want);
+    }
+
+    #[test]
+    fn the_lane_keeps_the_time_then_insertion_order() {
+        agrees_with_a_reference(5, 200_000, |r| r % 50);
+    }
+
+    /// Times spread over every scale (nanoseconds to the end of time, many equal), so that
+    /// keys go through the ladder's rungs, their splits and its top, and reach the end of time.
+    #[test]
+    fn the_ladder_keeps_the_order_at_every_scale() {
+        for seed in 1..=6 {
+            agrees_with_a_reference(seed, 60_000, |r| match r % 6 {
+                0 => r % 50,
+                1 => r % 5_000,
+                2 => r % 2_000_000,
+                3 => (r >> 8) % (1 << 40),
+                4 => 1 << (r % 64),
+                _ => u64::MAX,
+            });
+        }
+    }
+
+    /// The hold model against a reference: thousands of events outstanding, each popped one
+    /// replaced by one an exponential time later, a tenth cancelled: crowded buckets split
+    /// into finer rungs while pushes keep landing in them.
+    #[test]
+    fn the_ladder_keeps_the_order_under_a_hold_load() {
+        use std::collections::BTreeMap;
+        let mut x: u64 = 11;
+        let mut next = || {
+            x = crate::rng::splitmix64(x);
+            x
+        };
+        let mut q = EventQueue::new();
+        let mut reference = BTreeMap::new();
+        let mut handles = Vec::new();
+        let mut now = 0;
+        for i in 0..400_000u64 {
+            if i >= 5_000 {
+                let want = reference.pop_first().map(|((t, _), v)| (t, v));
+                let got = q.pop().map(|(t, v)| (t.0, v));
+                assert_eq!(got, want);
+                now = got.map_or(now, |(t, _)| t);
+            }
+            if i >= 5_000 && next() % 10 == 0 {
+                let k = (next() % handles.len() as u64) as usize;
+                let (h, key) = handles.swap_remove(k);
+                assert_eq!(q.cancel(h), reference.remove(&key).is_some());
+            }
+            let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            let t = now + (-(1.0 - u).ln() * 1e6) as u64;
+            handles.push((q.push(SimTime(t), i).unwrap(), (t, i)));
+            reference.insert((t, i), i);
+            assert_eq!(q.len(), reference.len());
+        }
+    }
+
+    /// With a thousand or a hundred thousand events outstanding, each popped event replaced by
+    /// one an exponential time later (the hold model), the near heap holds a few dozen keys,
+    /// not all of them: the buckets take the rest.
+    #[test]
+    fn the_near_heap_stays_small_under_a_hold_load() {
+        for outstanding in [1_000u32, 100_000] {
+            let mut q = EventQueue::new();
+            let mut x: u64 = 7;
+            let mut exp = || {
+                x = crate::rng::splitmix64(x);
+                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
+                (-(1.0 - u).ln() * 1e6) as u64
+            };
+            for i in 0..outstanding {
+                q.push(SimTime(exp()), i);
+            }
+            let (mut near, pops) = (0usize, 300_000);
+            for _ in 0..pops {
+                let (t, v) = q.pop().unwrap();
+                q.push(SimTime(t.0 + exp()), v);
+                near += q.heap.near.len();
+            }
+            let mean = near as f64 / f64::from(pops);
+            assert!(
+                mean < 64.0,
+                "{outstanding}: {mean} keys in the near heap on average"
+            );
+            assert_eq!(q.len(), outstanding as usize);
         }
     }
 
