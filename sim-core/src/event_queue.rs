@@ -6,22 +6,22 @@
 //! order. Payloads live in a slab indexed by slot; a freed slot is reused first (LIFO), so in
 //! steady state the slab stays small and warm in cache.
 //!
-//! The keys are held in a ladder (`Ladder`): a small 4-ary heap of the keys due soonest, and
-//! behind it buckets of unsorted keys by time, each opened (sorted into the heap) when the
-//! heap runs dry. A push far ahead is an append, and the heap a pop sifts through holds tens
-//! of keys instead of all of them. The pops come out in exactly the order of a single heap:
+//! The keys are held in a ladder (`Ladder`): a short sorted run of the keys due soonest, and
+//! behind it buckets of unsorted keys by time, each opened (sorted into the run) when the run
+//! is used up. A push far ahead is an append, a pop takes the run's last key, and no pop
+//! sifts through all the keys as a heap's does. The pops come out in exactly the order of a single heap:
 //! the same events, the same digests.
 //!
 //! Events due at the instant of the last pop (zero-delay sends and timers, a node's first
-//! event) skip the ladder: they go to a FIFO lane, drained after the heap's events of that same
-//! instant and before any later one. Those heap events were all pushed before the lane's
+//! event) skip the ladder: they go to a FIFO lane, drained after the ladder's events of that same
+//! instant and before any later one. Those ladder events were all pushed before the lane's
 //! (a push at the current instant always goes to the lane), so this is exactly the
 //! (time, insertion sequence) order, at the cost of a queue append and pop.
 //!
-//! Cancelling marks the slot dead and drops its payload at once: no heap search. The dead key
-//! stays in the heap until it is popped (and skipped) or until dead keys outnumber live ones,
-//! when the heap is compacted in one O(n) pass. A slot is only reused after its key has left
-//! the heap, and every slot carries a generation, so a stale handle can never cancel a newer
+//! Cancelling marks the slot dead and drops its payload at once: no search. The dead key
+//! stays in the ladder until it is popped (and skipped) or until dead keys outnumber live ones,
+//! when the ladder is compacted in one O(n) pass. A slot is only reused after its key has left
+//! the ladder, and every slot carries a generation, so a stale handle can never cancel a newer
 //! event.
 
 use crate::time::SimTime;
@@ -34,7 +34,7 @@ pub const MAX_OUTSTANDING: usize = 1 << SLOT_BITS;
 const SEQ_LIMIT: u64 = 1 << (64 - SLOT_BITS);
 /// Dead keys are swept out once they outnumber live ones and exceed this floor.
 const COMPACT_FLOOR: usize = 4_096;
-/// The top bit of a slot's generation says that its event waits in the lane, not the heap.
+/// The top bit of a slot's generation says that its event waits in the lane, not the ladder.
 const IN_LANE: u32 = 1 << 31;
 
 /// Names one scheduled event so that it can be cancelled.
@@ -58,13 +58,13 @@ struct Slot<T> {
     /// Bumped when the slot's event runs or is cancelled (31 bits, wrapping); the top bit is
     /// `IN_LANE`.
     generation: u32,
-    /// `Some` while the event is live; `None` once cancelled (key still in the heap) or free.
+    /// `Some` while the event is live; `None` once cancelled (key still in the ladder) or free.
     payload: Option<T>,
 }
 
 /// A priority queue of events ordered by (time, insertion sequence).
 pub struct EventQueue<T> {
-    heap: Ladder,
+    ladder: Ladder,
     /// Slots of the events due at `current`, in insertion order.
     lane: VecDeque<u32>,
     /// The time of the last pop: events pushed for this instant go to the lane.
@@ -73,7 +73,7 @@ pub struct EventQueue<T> {
     free: Vec<u32>,
     next_seq: u64,
     live: usize,
-    /// Cancelled keys still in the heap.
+    /// Cancelled keys still in the ladder.
     dead: usize,
 }
 
@@ -87,7 +87,7 @@ impl<T> EventQueue<T> {
     /// An empty queue.
     pub fn new() -> Self {
         EventQueue {
-            heap: Ladder::default(),
+            ladder: Ladder::default(),
             lane: VecDeque::new(),
             current: SimTime::ZERO,
             slots: Vec::new(),
@@ -108,10 +108,10 @@ impl<T> EventQueue<T> {
         self.live == 0
     }
 
-    /// Keys in the heap and the lane, cancelled ones included (for tests and memory
+    /// Keys in the ladder and the lane, cancelled ones included (for tests and memory
     /// accounting).
     pub fn heap_len(&self) -> usize {
-        self.heap.len() + self.lane.len()
+        self.ladder.len() + self.lane.len()
     }
 
     /// Schedules `payload` at `time`. Returns `None` when `MAX_OUTSTANDING` events are
@@ -158,7 +158,7 @@ impl<T> EventQueue<T> {
         );
         entry.payload = Some(payload);
         let key = (u128::from(time.0) << 64) | u128::from(seq << SLOT_BITS | u64::from(slot));
-        self.heap.push(key);
+        self.ladder.push(key);
         Some(EventHandle {
             slot,
             generation: entry.generation,
@@ -206,7 +206,7 @@ impl<T> EventQueue<T> {
     #[inline]
     pub fn peek_time(&mut self) -> Option<SimTime> {
         loop {
-            let top = self.heap.peek();
+            let top = self.ladder.peek();
             if self.lane_first(top) {
                 let slot = self.lane[0];
                 if self.slots[slot as usize].payload.is_some() {
@@ -221,7 +221,7 @@ impl<T> EventQueue<T> {
             if self.slots[slot].payload.is_some() {
                 return Some(SimTime((key >> 64) as u64));
             }
-            self.heap.pop();
+            self.ladder.pop();
             self.release_dead(slot);
         }
     }
@@ -233,7 +233,7 @@ impl<T> EventQueue<T> {
     #[inline(always)]
     pub fn pop_until(&mut self, until: SimTime) -> Option<(SimTime, T)> {
         loop {
-            let top = self.heap.peek();
+            let top = self.ladder.peek();
             if self.lane_first(top) {
                 if self.current > until {
                     return None;
@@ -258,7 +258,7 @@ impl<T> EventQueue<T> {
             if time > until {
                 return None;
             }
-            self.heap.pop();
+            self.ladder.pop();
             let slot = (key as u64 & SLOT_MASK) as usize;
             let entry = &mut self.slots[slot];
             match entry.payload.take() {
@@ -274,8 +274,8 @@ impl<T> EventQueue<T> {
         }
     }
 
-    /// `true` when the lane's front comes next: the lane holds an entry and no heap key is
-    /// due at the current instant or before (`top`: the heap's smallest key).
+    /// `true` when the lane's front comes next: the lane holds an entry and no ladder key is
+    /// due at the current instant or before (`top`: the ladder's smallest key).
     #[inline]
     fn lane_first(&self, top: Option<u128>) -> bool {
         !self.lane.is_empty() && top.is_none_or(|k| (k >> 64) as u64 > self.current.0)
@@ -298,11 +298,11 @@ impl<T> EventQueue<T> {
         self.free.push(slot as u32);
     }
 
-    /// Sweeps cancelled keys out of the heap in one pass and frees their slots.
+    /// Sweeps cancelled keys out of the ladder in one pass and frees their slots.
     fn compact(&mut self) {
         let slots = &self.slots;
         let mut freed = Vec::with_capacity(self.dead);
-        self.heap.retain(|&key| {
+        self.ladder.retain(|&key| {
             let slot = (key as u64 & SLOT_MASK) as usize;
             let alive = slots[slot].payload.is_some();
             if !alive {
@@ -310,7 +310,7 @@ impl<T> EventQueue<T> {
             }
             alive
         });
-        debug_assert_eq!(freed.len(), self.dead, "every dead key of the heap");
+        debug_assert_eq!(freed.len(), self.dead, "every dead key of the ladder");
         self.free.extend(freed);
         self.dead = 0;
     }
@@ -319,7 +319,7 @@ impl<T> EventQueue<T> {
     /// pushes) is used up; the order of outstanding events is unchanged.
     fn renumber(&mut self) {
         self.compact();
-        let mut keys = self.heap.take_keys();
+        let mut keys = self.ladder.take_keys();
         keys.sort_unstable();
         for (seq, key) in keys.iter_mut().enumerate() {
             let time = *key >> 64;
@@ -327,158 +327,69 @@ impl<T> EventQueue<T> {
             *key = (time << 64) | u128::from((seq as u64) << SLOT_BITS | slot);
         }
         self.next_seq = keys.len() as u64;
-        self.heap.set_sorted(keys);
+        self.ladder.set_keys(keys);
     }
 }
 
-/// A 4-ary min-heap of unique `u128` keys. Four children per node halve the depth of a
-/// binary heap and keep siblings in one cache line (4 × 16 bytes).
-///
-/// Popping leaves a hole at the root instead of refilling it at once: when the next
-/// operation is a push (the common case in a discrete-event loop, where handling an event
-/// schedules the next one), the new key drops into the hole with a single sift-down, so a
-/// pop-then-push costs one pass through the heap instead of two.
+/// The ladder's near tier: the keys due soonest, sorted largest first, so that the smallest
+/// pops off the end. It holds one bucket (tens of keys), sorted when the bucket is opened;
+/// a key pushed into it is due soon, so it goes in near the end and little is moved.
 #[derive(Default)]
-struct QuadHeap {
+struct Near {
     keys: Vec<u128>,
-    /// `keys[0]` has been popped and is stale.
-    hole: bool,
 }
 
-impl QuadHeap {
+impl Near {
     fn len(&self) -> usize {
-        self.keys.len() - usize::from(self.hole)
+        self.keys.len()
     }
 
-    /// Refills a pending hole with the last key.
-    #[inline]
-    fn settle(&mut self) {
-        if self.hole {
-            self.hole = false;
-            if let Some(last) = self.keys.pop() {
-                if !self.keys.is_empty() {
-                    self.sift_down(0, last);
-                }
-            }
-        }
-    }
-
-    #[inline]
-    fn peek(&mut self) -> Option<u128> {
-        self.settle();
-        self.keys.first().copied()
-    }
-
+    /// Inserts from the end: the keys it passes are the ones due before it, few for a key due
+    /// soon.
     #[inline]
     fn push(&mut self, key: u128) {
-        if self.hole {
-            self.hole = false;
-            self.sift_down(0, key);
-            return;
-        }
-        let mut i = self.keys.len();
         self.keys.push(key);
-        while i > 0 {
-            let parent = (i - 1) / 4;
-            let p = self.keys[parent];
-            if p <= key {
-                break;
-            }
-            self.keys[i] = p;
-            i = parent;
-        }
-        self.keys[i] = key;
-    }
-
-    /// Removes the smallest key (leaving a hole at the root until the next operation).
-    #[inline]
-    fn pop(&mut self) -> Option<u128> {
-        self.settle();
-        let top = *self.keys.first()?;
-        self.hole = true;
-        Some(top)
-    }
-
-    /// Places `key` in the hole at `i`, moving smaller children up.
-    ///
-    /// The smallest of four children is chosen without branches (a tournament of two pairs,
-    /// each winner picked by index): which child is smallest is a coin toss the branch
-    /// predictor loses about half the time, and this choice is most of the cost of a pop.
-    /// Keys are unique, so the choice is the same as a branching one.
-    #[inline]
-    fn sift_down(&mut self, mut i: usize, key: u128) {
         let keys = &mut self.keys[..];
-        let n = keys.len();
-        loop {
-            let first = 4 * i + 1;
-            if let Some(c) = keys.get(first..first + 4) {
-                let i01 = usize::from(c[1] < c[0]);
-                let i23 = 2 + usize::from(c[3] < c[2]);
-                let (m01, m23) = (c[i01], c[i23]);
-                let pick = usize::from(m23 < m01);
-                let best = [i01, i23][pick];
-                let best_key = [m01, m23][pick];
-                if key <= best_key {
-                    break;
-                }
-                keys[i] = best_key;
-                i = first + best;
-                continue;
-            }
-            // The last inner node, with fewer than four children.
-            if first >= n {
-                break;
-            }
-            let mut best = first;
-            let mut best_key = keys[first];
-            for (c, &k) in keys.iter().enumerate().take(n).skip(first + 1) {
-                if k < best_key {
-                    best = c;
-                    best_key = k;
-                }
-            }
-            if key <= best_key {
-                break;
-            }
-            keys[i] = best_key;
-            i = best;
+        let mut i = keys.len() - 1;
+        while i > 0 && keys[i - 1] < key {
+            keys[i] = keys[i - 1];
+            i -= 1;
         }
         keys[i] = key;
     }
 
+    #[inline]
+    fn peek(&self) -> Option<u128> {
+        self.keys.last().copied()
+    }
+
+    #[inline]
+    fn pop(&mut self) -> Option<u128> {
+        self.keys.pop()
+    }
+
+    /// Sorts keys put in unsorted.
+    fn sort(&mut self) {
+        self.keys.sort_unstable_by(|a, b| b.cmp(a));
+    }
+
     fn retain(&mut self, keep: impl FnMut(&u128) -> bool) {
-        self.settle();
         self.keys.retain(keep);
-        self.heapify();
-    }
-
-    /// Floyd's heap construction: sifts down every inner node, last first.
-    fn heapify(&mut self) {
-        let n = self.keys.len();
-        if n > 1 {
-            for i in (0..=(n - 2) / 4).rev() {
-                let k = self.keys[i];
-                self.sift_down(i, k);
-            }
-        }
-    }
-
-    fn take_keys(&mut self) -> Vec<u128> {
-        self.settle();
-        std::mem::take(&mut self.keys)
     }
 }
 
 /// Keys per bucket aimed at when a bucket is split into a finer rung.
 const PER_BUCKET: usize = 4;
 /// A bucket with more keys than this is split into a finer rung instead of becoming the
-/// near heap (while its width allows and the ladder has fewer than `MAX_RUNGS` rungs).
+/// near tier (while its width allows and the ladder has fewer than `MAX_RUNGS` rungs).
 const SPLIT: usize = 48;
 /// The most buckets of a finer rung, and half the most of a rung laid out from the top.
 const MAX_BUCKETS: usize = 1024;
 const MAX_RUNGS: usize = 8;
-/// A top this small goes straight into the near heap instead of being laid out in a rung.
+/// A top this small goes straight into the near tier instead of being laid out in a rung.
 const SMALL_TOP: usize = 32;
+/// A near tier this large, with no rung behind it, gives its later half to the top.
+const NEAR_MAX: usize = 64;
 /// A top this large is laid out as a rung at once (see `spill_top`).
 const TOP_LIMIT: usize = 4096;
 /// Keys per chunk of a bucket (a chunk is 256 bytes).
@@ -587,22 +498,22 @@ impl Rung {
     }
 }
 
-/// The heap's keys in tiers (a ladder queue): a small 4-ary heap of the keys due before
+/// The queue's keys in tiers (a ladder queue): a short sorted run of the keys due before
 /// `horizon`, rungs of buckets of unsorted keys (each rung finer than the one before and
 /// covering one bucket of it), and an unsorted top beyond the coarsest rung. Every near key
 /// is below every bucket key, each bucket's keys below the next bucket's, the finest rung's
 /// below the coarser ones', and all below the top's (by key: a later push at an equal time
-/// has a higher sequence), so the near heap's smallest key is the smallest of all.
+/// has a higher sequence), so the near tier's last key is the smallest of all.
 ///
-/// A push ahead of the horizon is an append to a bucket; the near heap only ever holds one
+/// A push ahead of the horizon is an append to a bucket; the near tier only ever holds one
 /// small bucket and what is pushed into it. When it empties, the next non-empty bucket of
 /// the finest rung becomes it, or, holding more than `SPLIT` keys, is spread over a finer
 /// rung first; when the rungs are used up, the top is laid out as a new rung spanning its
 /// keys. The order of pops is exactly the order of keys.
 #[derive(Default)]
 struct Ladder {
-    near: QuadHeap,
-    /// Keys below this time go to the near heap.
+    near: Near,
+    /// Keys below this time go to the near tier.
     horizon: u64,
     /// Coarsest first.
     rungs: Vec<Rung>,
@@ -626,6 +537,16 @@ impl Ladder {
     fn push(&mut self, key: u128) {
         let time = (key >> 64) as u64;
         if time < self.horizon {
+            self.near.push(key);
+            if self.near.len() > NEAR_MAX && self.rungs.is_empty() {
+                self.spill_near();
+            }
+            return;
+        }
+        if self.far == 0 && self.rungs.is_empty() && self.near.len() < SMALL_TOP {
+            // Nothing lies beyond the near tier: it takes the key, and its bound moves past it
+            // (a small queue, as an M/M/c station's, never leaves the near tier).
+            self.horizon = time.saturating_add(1);
             self.near.push(key);
             return;
         }
@@ -670,12 +591,11 @@ impl Ladder {
         self.near.pop()
     }
 
-    /// Makes the next non-empty bucket the near heap, which is empty: splitting crowded
+    /// Makes the next non-empty bucket the near tier, which is empty: splitting crowded
     /// buckets into finer rungs, dropping used-up rungs, laying out the top when none is
     /// left.
     #[cold]
     fn refill(&mut self) {
-        self.near.settle();
         loop {
             let depth = self.rungs.len();
             let Some(rung) = self.rungs.last_mut() else {
@@ -708,9 +628,9 @@ impl Ladder {
                 self.scratch = keys;
                 continue;
             }
-            // The near heap is empty: it takes the bucket's keys, its vector is the scratch.
+            // The near tier is empty: it takes the bucket's keys, its vector is the scratch.
             self.scratch = std::mem::replace(&mut self.near.keys, keys);
-            self.near.heapify();
+            self.near.sort();
             return;
         }
     }
@@ -741,7 +661,7 @@ impl Ladder {
         }
     }
 
-    /// Spreads the top over a new rung (or, when it is small, makes it the near heap).
+    /// Spreads the top over a new rung (or, when it is small, makes it the near tier).
     fn lay_out_top(&mut self) {
         let (min, max) = (self.top_min, self.top_max);
         let n = self.top.len();
@@ -750,7 +670,7 @@ impl Ladder {
         if n <= SMALL_TOP || min == max {
             self.horizon = max.saturating_add(1);
             std::mem::swap(&mut self.near.keys, &mut self.top);
-            self.near.heapify();
+            self.near.sort();
             return;
         }
         self.horizon = min;
@@ -769,6 +689,31 @@ impl Ladder {
         (shift, 2 * ((span >> shift) + 1) as usize)
     }
 
+    /// Moves the later half of a near tier grown past `NEAR_MAX` (with no rung behind it) to
+    /// the top, and brings the horizon down to the earliest key moved: every key left is at or
+    /// before it (and before it in key order), every key moved and every later push after.
+    #[cold]
+    fn spill_near(&mut self) {
+        let half = self.near.keys.len() / 2;
+        let moved: Vec<u128> = self.near.keys.drain(..half).collect();
+        let times = moved.iter().map(|&k| (k >> 64) as u64);
+        let (min, max) = (times.clone().min(), times.max());
+        if let (Some(min), Some(max)) = (min, max) {
+            self.top_min = if self.top.is_empty() {
+                min
+            } else {
+                self.top_min.min(min)
+            };
+            self.top_max = self.top_max.max(max);
+            self.horizon = min;
+        }
+        self.far += moved.len();
+        self.top.extend(moved);
+        if self.top.len() >= TOP_LIMIT {
+            self.spill_top();
+        }
+    }
+
     /// Lays out a top that reached `TOP_LIMIT` keys as a new coarsest rung, beginning where the
     /// rungs end (or at its smallest key if there is none), so that a long run of pushes
     /// ahead (a model starting up) is not held in one vector and then copied to buckets.
@@ -783,7 +728,7 @@ impl Ladder {
             return;
         }
         if self.rungs.is_empty() {
-            // The near heap's keys are below the old horizon, hence below all of the top's.
+            // The near tier's keys are below the old horizon, hence below all of the top's.
             self.horizon = start;
         }
         let (shift, nb) = Self::layout(n, self.top_max - start);
@@ -815,7 +760,7 @@ impl Ladder {
 
     /// All keys, in no order; leaves the ladder empty.
     fn take_keys(&mut self) -> Vec<u128> {
-        let mut keys = self.near.take_keys();
+        let mut keys = std::mem::take(&mut self.near.keys);
         for mut rung in std::mem::take(&mut self.rungs) {
             for bucket in &mut rung.buckets {
                 self.chunks.drain(bucket, &mut keys);
@@ -826,15 +771,17 @@ impl Ladder {
         keys
     }
 
-    /// Makes `keys`, sorted, the near heap (a sorted array is a valid heap); the ladder is
-    /// empty.
-    fn set_sorted(&mut self, keys: Vec<u128>) {
+    /// Lays out `keys` (the ladder being empty) as the top is.
+    fn set_keys(&mut self, keys: Vec<u128>) {
         debug_assert_eq!(self.len(), 0);
-        self.horizon = keys
-            .last()
-            .map_or(0, |&k| ((k >> 64) as u64).saturating_add(1));
-        self.near.keys = keys;
-        self.near.hole = false;
+        let times = keys.iter().map(|&k| (k >> 64) as u64);
+        self.top_min = times.clone().min().unwrap_or(0);
+        self.top_max = times.max().unwrap_or(0);
+        self.far = keys.len();
+        self.top = keys;
+        if !self.top.is_empty() {
+            self.lay_out_top();
+        }
     }
 }
 
@@ -896,24 +843,6 @@ mod tests {
         let popped: Vec<u64> = std::iter::from_fn(|| q.pop().map(|(_, v)| v)).collect();
         keep.reverse();
         assert_eq!(popped, keep);
-    }
-
-    #[test]
-    fn quad_heap_pops_in_sorted_order_after_pushes_and_retain() {
-        let mut h = QuadHeap::default();
-        let mut x: u64 = 12345;
-        let mut all = Vec::new();
-        for _ in 0..5_000 {
-            x = crate::rng::splitmix64(x);
-            let k = u128::from(x % 100_000) << 20 | all.len() as u128;
-            all.push(k);
-            h.push(k);
-        }
-        h.retain(|k| k % 3 != 0);
-        all.retain(|k| k % 3 != 0);
-        all.sort_unstable();
-        let popped: Vec<u128> = std::iter::from_fn(|| h.pop()).collect();
-        assert_eq!(popped, all);
     }
 
     /// Against a reference ordered by (time, insertion number): random pushes (a third of
@@ -1035,7 +964,7 @@ mod tests {
     }
 
     /// With a thousand or a hundred thousand events outstanding, each popped event replaced by
-    /// one an exponential time later (the hold model), the near heap holds a few dozen keys,
+    /// one an exponential time later (the hold model), the near tier holds a few dozen keys,
     /// not all of them: the buckets take the rest.
     #[test]
     fn the_near_heap_stays_small_under_a_hold_load() {
@@ -1054,12 +983,12 @@ mod tests {
             for _ in 0..pops {
                 let (t, v) = q.pop().unwrap();
                 q.push(SimTime(t.0 + exp()), v);
-                near += q.heap.near.len();
+                near += q.ladder.near.len();
             }
             let mean = near as f64 / f64::from(pops);
             assert!(
                 mean < 64.0,
-                "{outstanding}: {mean} keys in the near heap on average"
+                "{outstanding}: {mean} keys in the near tier on average"
             );
             assert_eq!(q.len(), outstanding as usize);
         }
