@@ -3,9 +3,10 @@
 //!
 //! A [`Dist`] is plain data, serialised externally tagged (`{"exponential": {"mean": 5}}`),
 //! validated once when a scenario is loaded and then sampled from a [`SimRng`] stream. All
-//! float math goes through `libm`, which is pure Rust with fixed algorithms, so a seed replays
-//! to the same bits on every machine; `std`'s `ln`/`exp` may call the platform's libm, whose
-//! last bits differ between systems.
+//! float math goes through `libm`, which is pure Rust with fixed algorithms, or through this
+//! crate's own (the ziggurat, and the table-driven `exp` of log-normal draws), so a seed
+//! replays to the same bits on every machine; `std`'s `ln`/`exp` may call the platform's libm,
+//! whose last bits differ between systems.
 
 use crate::rng::SimRng;
 use crate::time::SimDuration;
@@ -355,12 +356,12 @@ impl Dist {
             Dist::Exponential { mean } => mean * ziggurat::exp1(rng),
             Dist::Uniform { low, high } => low + (high - low) * rng.next_f64(),
             Dist::Normal { mean, std_dev } => truncated_normal(*mean, *std_dev, rng),
-            Dist::LogNormal { mu, sigma } => libm::exp(mu + sigma * std_normal(rng)),
+            Dist::LogNormal { mu, sigma } => crate::exp::exp(mu + sigma * std_normal(rng)),
             Dist::LogNormalMeanP99 { mean, p99 } => {
                 // Re-derived per draw (two logs and a root) because the variant is plain
                 // data; callers in hot loops should prefer `LogNormal`.
                 match mean_p99_to_mu_sigma(*mean, *p99) {
-                    Some((mu, sigma)) => libm::exp(mu + sigma * std_normal(rng)),
+                    Some((mu, sigma)) => crate::exp::exp(mu + sigma * std_normal(rng)),
                     None => *mean,
                 }
             }

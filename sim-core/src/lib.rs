@@ -4,6 +4,7 @@ pub mod digest;
 pub mod dist;
 pub mod error;
 pub mod event_queue;
+mod exp;
 pub mod fault;
 pub mod message_log;
 pub mod metrics;
