@@ -76,6 +76,10 @@ mod tests {
         for arg in [0.0, -0.0, 1.0, -1.0, 1e-300, -1e-300, 709.0, -708.0, 1e-10] {
             assert!(ulps(exp(arg), libm::exp(arg)) <= 1, "exp({arg})");
         }
+        // Outside the range the result is libm's own (subnormal, zero, infinite).
+        for arg in [-708.5, -720.0, -740.0, -745.0, 709.5, 709.9] {
+            assert_eq!(exp(arg).to_bits(), libm::exp(arg).to_bits(), "exp({arg})");
+        }
         assert_eq!(exp(0.0), 1.0);
         assert!(exp(f64::NAN).is_nan());
         assert_eq!(exp(f64::INFINITY), f64::INFINITY);
