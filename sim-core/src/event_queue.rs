@@ -9,20 +9,20 @@
 //! The keys are held in a ladder (`Ladder`): a short sorted run of the keys due soonest, and
 //! behind it buckets of unsorted keys by time, each opened (sorted into the run) when the run
 //! is used up. A push far ahead is an append, a pop takes the run's last key, and no pop
-//! sifts through all the keys as a heap's does. The pops come out in exactly the order of a single heap:
-//! the same events, the same digests.
+//! sifts through all the keys as a heap's does. The pops come out in exactly the order of a
+//! single heap: the same events, the same digests.
 //!
 //! Events due at the instant of the last pop (zero-delay sends and timers, a node's first
-//! event) skip the ladder: they go to a FIFO lane, drained after the ladder's events of that same
-//! instant and before any later one. Those ladder events were all pushed before the lane's
+//! event) skip the ladder: they go to a FIFO lane, drained after the ladder's events of that
+//! same instant and before any later one. Those ladder events were all pushed before the lane's
 //! (a push at the current instant always goes to the lane), so this is exactly the
 //! (time, insertion sequence) order, at the cost of a queue append and pop.
 //!
 //! Cancelling marks the slot dead and drops its payload at once: no search. The dead key
-//! stays in the ladder until it is popped (and skipped) or until dead keys outnumber live ones,
-//! when the ladder is compacted in one O(n) pass. A slot is only reused after its key has left
-//! the ladder, and every slot carries a generation, so a stale handle can never cancel a newer
-//! event.
+//! stays in the ladder until it is popped (and skipped) or until dead keys outnumber live
+//! ones, when the ladder is compacted in one O(n) pass. A slot is only reused after its key
+//! has left the ladder, and every slot carries a generation, so a stale handle can never
+//! cancel a newer event.
 
 use crate::time::SimTime;
 use std::collections::VecDeque;
@@ -385,6 +385,7 @@ const PER_BUCKET: usize = 4;
 const SPLIT: usize = 48;
 /// The most buckets of a finer rung, and half the most of a rung laid out from the top.
 const MAX_BUCKETS: usize = 1024;
+/// The most rungs at once: no split, and no early layout of the top, beyond it.
 const MAX_RUNGS: usize = 8;
 /// A top this small goes straight into the near tier instead of being laid out in a rung.
 const SMALL_TOP: usize = 32;
@@ -394,7 +395,7 @@ const NEAR_MAX: usize = 64;
 const TOP_LIMIT: usize = 4096;
 /// Keys per chunk of a bucket (a chunk is 256 bytes).
 const CHUNK: usize = 15;
-/// No chunk: the end of a bucket's chain, or of the free list.
+/// No chunk: the end of a bucket's chain (or a bucket without one).
 const NO_CHUNK: u32 = u32::MAX;
 
 /// Part of a bucket: up to `CHUNK` keys and the next chunk of the same bucket.
@@ -500,7 +501,8 @@ impl Rung {
 
 /// The queue's keys in tiers (a ladder queue): a short sorted run of the keys due before
 /// `horizon`, rungs of buckets of unsorted keys (each rung finer than the one before and
-/// covering one bucket of it), and an unsorted top beyond the coarsest rung. Every near key
+/// covering one bucket of it, or, laid out early from the top, beginning where the one
+/// after it ends), and an unsorted top beyond the coarsest rung. Every near key
 /// is below every bucket key, each bucket's keys below the next bucket's, the finest rung's
 /// below the coarser ones', and all below the top's (by key: a later push at an equal time
 /// has a higher sequence), so the near tier's last key is the smallest of all.
