@@ -1,16 +1,18 @@
 //! The event queue: a total, deterministic order by (time, insertion sequence), with O(1)
 //! cancellation.
 //!
-//! The queue orders 16-byte keys only: `time << 64 | seq << SLOT_BITS | slot`. Comparing keys
-//! compares time, then the insertion sequence (unique), so the slot bits never decide the
-//! order. Payloads live in a slab indexed by slot; a freed slot is reused first (LIFO), so in
-//! steady state the slab stays small and warm in cache.
+//! The queue orders keys only: an event's time and its slot. Payloads live in a slab indexed
+//! by slot; a freed slot is reused first (LIFO), so in steady state the slab stays small and
+//! warm in cache.
 //!
 //! The keys are held in a ladder (`Ladder`): a short sorted run of the keys due soonest, and
 //! behind it buckets of unsorted keys by time, each opened (sorted into the run) when the run
 //! is used up. A push far ahead is an append, a pop takes the run's last key, and no pop
-//! sifts through all the keys as a heap's does. The pops come out in exactly the order of a
-//! single heap: the same events, the same digests.
+//! sifts through all the keys as a heap's does. Keys of equal time keep the order they were
+//! pushed in by where they are (appended to a bucket or the top, read front to back), so no
+//! key carries an insertion number: a key waiting in a bucket is one 8-byte word. The pops
+//! come out in exactly the (time, insertion) order of a single heap: the same events, the
+//! same digests.
 //!
 //! Events due at the instant of the last pop (zero-delay sends and timers, a node's first
 //! event) skip the ladder: they go to a FIFO lane, drained after the ladder's events of that
@@ -31,7 +33,6 @@ const SLOT_BITS: u32 = 26;
 const SLOT_MASK: u64 = (1 << SLOT_BITS) - 1;
 /// The most events that can be outstanding at once (about 67 million).
 pub const MAX_OUTSTANDING: usize = 1 << SLOT_BITS;
-const SEQ_LIMIT: u64 = 1 << (64 - SLOT_BITS);
 /// Dead keys are swept out once they outnumber live ones and exceed this floor.
 const COMPACT_FLOOR: usize = 4_096;
 /// The top bit of a slot's generation says that its event waits in the lane, not the ladder.
@@ -71,7 +72,6 @@ pub struct EventQueue<T> {
     current: SimTime,
     slots: Vec<Slot<T>>,
     free: Vec<u32>,
-    next_seq: u64,
     live: usize,
     /// Cancelled keys still in the ladder.
     dead: usize,
@@ -92,7 +92,6 @@ impl<T> EventQueue<T> {
             current: SimTime::ZERO,
             slots: Vec::new(),
             free: Vec::new(),
-            next_seq: 0,
             live: 0,
             dead: 0,
         }
@@ -146,19 +145,13 @@ impl<T> EventQueue<T> {
                 generation: entry.generation & !IN_LANE,
             });
         }
-        if self.next_seq == SEQ_LIMIT {
-            self.renumber();
-        }
-        let seq = self.next_seq;
-        self.next_seq += 1;
         let entry = &mut self.slots[slot as usize];
         debug_assert!(
             entry.payload.is_none(),
             "a slot in use was handed out again"
         );
         entry.payload = Some(payload);
-        let key = (u128::from(time.0) << 64) | u128::from(seq << SLOT_BITS | u64::from(slot));
-        self.ladder.push(key);
+        self.ladder.push(time.0, slot);
         Some(EventHandle {
             slot,
             generation: entry.generation,
@@ -217,9 +210,9 @@ impl<T> EventQueue<T> {
                 continue;
             }
             let key = top?;
-            let slot = (key as u64 & SLOT_MASK) as usize;
+            let slot = key_slot(key) as usize;
             if self.slots[slot].payload.is_some() {
-                return Some(SimTime((key >> 64) as u64));
+                return Some(SimTime(key_time(key)));
             }
             self.ladder.pop();
             self.release_dead(slot);
@@ -254,12 +247,12 @@ impl<T> EventQueue<T> {
                 continue;
             }
             let key = top?;
-            let time = SimTime((key >> 64) as u64);
+            let time = SimTime(key_time(key));
             if time > until {
                 return None;
             }
             self.ladder.pop();
-            let slot = (key as u64 & SLOT_MASK) as usize;
+            let slot = key_slot(key) as usize;
             let entry = &mut self.slots[slot];
             match entry.payload.take() {
                 Some(payload) => {
@@ -278,7 +271,7 @@ impl<T> EventQueue<T> {
     /// due at the current instant or before (`top`: the ladder's smallest key).
     #[inline]
     fn lane_first(&self, top: Option<u128>) -> bool {
-        !self.lane.is_empty() && top.is_none_or(|k| (k >> 64) as u64 > self.current.0)
+        !self.lane.is_empty() && top.is_none_or(|k| key_time(k) > self.current.0)
     }
 
     /// Frees the slot of a cancelled event taken from the lane.
@@ -302,11 +295,10 @@ impl<T> EventQueue<T> {
     fn compact(&mut self) {
         let slots = &self.slots;
         let mut freed = Vec::with_capacity(self.dead);
-        self.ladder.retain(|&key| {
-            let slot = (key as u64 & SLOT_MASK) as usize;
-            let alive = slots[slot].payload.is_some();
+        self.ladder.retain(|slot| {
+            let alive = slots[slot as usize].payload.is_some();
             if !alive {
-                freed.push(slot as u32);
+                freed.push(slot);
             }
             alive
         });
@@ -314,29 +306,42 @@ impl<T> EventQueue<T> {
         self.free.extend(freed);
         self.dead = 0;
     }
+}
 
-    /// Reassigns sequence numbers 0.. in the current order once the sequence space (2^38
-    /// pushes) is used up; the order of outstanding events is unchanged.
-    fn renumber(&mut self) {
-        self.compact();
-        let mut keys = self.ladder.take_keys();
-        keys.sort_unstable();
-        for (seq, key) in keys.iter_mut().enumerate() {
-            let time = *key >> 64;
-            let slot = *key as u64 & SLOT_MASK;
-            *key = (time << 64) | u128::from((seq as u64) << SLOT_BITS | slot);
-        }
-        self.next_seq = keys.len() as u64;
-        self.ladder.set_keys(keys);
-    }
+/// The order of keys among themselves: `time << 64 | order << 32 | slot`, where `order`
+/// numbers the near tier's keys in the order they were pushed (see `Near`).
+#[inline]
+fn key_time(key: u128) -> u64 {
+    (key >> 64) as u64
+}
+
+#[inline]
+fn key_slot(key: u128) -> u32 {
+    key as u32
+}
+
+/// A key without its order bits (`time << 64 | slot`), as the top and the scratch hold them:
+/// there, and in the buckets, keys stay in the order they were pushed.
+#[inline]
+fn plain_key(time: u64, slot: u32) -> u128 {
+    u128::from(time) << 64 | u128::from(slot)
 }
 
 /// The ladder's near tier: the keys due soonest, sorted largest first, so that the smallest
 /// pops off the end. It holds one bucket (tens of keys), sorted when the bucket is opened;
 /// a key pushed into it is due soon, so it goes in near the end and little is moved.
+///
+/// Keys of equal time must pop in the order they were pushed. Elsewhere in the ladder that
+/// order is kept by position (a bucket and the top are appended to, and emptied front to
+/// back); here each key gets an order number as it arrives, counting up from 0 when the
+/// tier is filled from a bucket, and the sort breaks ties by it.
 #[derive(Default)]
 struct Near {
     keys: Vec<u128>,
+    /// The order number of the next key.
+    next_order: u32,
+    /// Sort keys of a bucket being opened (see `fill`).
+    sort: Vec<u64>,
 }
 
 impl Near {
@@ -347,7 +352,12 @@ impl Near {
     /// Inserts from the end: the keys it passes are the ones due before it, few for a key due
     /// soon.
     #[inline]
-    fn push(&mut self, key: u128) {
+    fn push(&mut self, time: u64, slot: u32) {
+        if self.next_order == u32::MAX {
+            self.renumber();
+        }
+        let key = plain_key(time, slot) | u128::from(self.next_order) << 32;
+        self.next_order += 1;
         self.keys.push(key);
         let keys = &mut self.keys[..];
         let mut i = keys.len() - 1;
@@ -368,13 +378,69 @@ impl Near {
         self.keys.pop()
     }
 
-    /// Sorts keys put in unsorted.
-    fn sort(&mut self) {
+    /// Makes the (empty) tier `plain`'s keys, given in the order they were pushed, all due at
+    /// or after `base`; hands back `plain`'s vector, emptied, for the caller to reuse.
+    fn fill(&mut self, mut plain: Vec<u128>, base: u64) -> Vec<u128> {
+        debug_assert!(self.keys.is_empty());
+        let n = plain.len();
+        self.next_order = n as u32;
+        // Sorted by 8-byte surrogates when times and order numbers fit in 32 bits each (a
+        // bucket under 4 seconds wide), which sorts in about half the time of 16-byte keys.
+        let narrow = plain
+            .iter()
+            .all(|&k| key_time(k) - base <= u64::from(u32::MAX));
+        if narrow && n <= u32::MAX as usize {
+            let sort = &mut self.sort;
+            sort.clear();
+            sort.extend(
+                plain
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &k)| (key_time(k) - base) << 32 | i as u64),
+            );
+            sort.sort_unstable();
+            self.keys.extend(sort.iter().rev().map(|&s| {
+                let i = s as u32;
+                plain[i as usize] | u128::from(i) << 32
+            }));
+            plain.clear();
+            return plain;
+        }
+        for (order, key) in plain.iter_mut().enumerate() {
+            *key |= (order as u128) << 32;
+        }
+        let old = std::mem::replace(&mut self.keys, plain);
         self.keys.sort_unstable_by(|a, b| b.cmp(a));
+        old
     }
 
-    fn retain(&mut self, keep: impl FnMut(&u128) -> bool) {
-        self.keys.retain(keep);
+    /// Numbers the keys again from 0 in their order, once 2^32 pushes have used up the order
+    /// numbers (a small queue that never leaves the near tier).
+    #[cold]
+    fn renumber(&mut self) {
+        let n = self.keys.len();
+        for (i, key) in self.keys.iter_mut().enumerate() {
+            let order = (n - 1 - i) as u128;
+            *key = (*key & !(u128::from(u32::MAX) << 32)) | order << 32;
+        }
+        self.next_order = n as u32;
+    }
+
+    /// Takes the later half of the keys, in the order they would pop (so keys of equal time in
+    /// the order they were pushed), as plain keys.
+    fn take_later_half(&mut self) -> Vec<u128> {
+        let half = self.keys.len() / 2;
+        let mut moved: Vec<u128> = self
+            .keys
+            .drain(..half)
+            .map(|k| k & !(u128::from(u32::MAX) << 32))
+            .collect();
+        moved.reverse();
+        moved
+    }
+
+    fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
+        self.keys.retain(|&k| keep(key_slot(k)));
     }
 }
 
@@ -393,80 +459,91 @@ const SMALL_TOP: usize = 32;
 const NEAR_MAX: usize = 64;
 /// A top this large is laid out as a rung at once (see `spill_top`).
 const TOP_LIMIT: usize = 4096;
-/// Keys per chunk of a bucket (a chunk is 256 bytes).
-const CHUNK: usize = 15;
+/// Words per chunk of a bucket (a chunk is 248 bytes).
+const CHUNK: usize = 30;
 /// No chunk: the end of a bucket's chain (or a bucket without one).
 const NO_CHUNK: u32 = u32::MAX;
+/// A rung spanning at most this many nanoseconds stores a key in one word: its time from the
+/// rung's start, above the slot's bits. A wider rung stores the time and the slot in two.
+const NARROW_SPAN: u128 = 1 << (64 - SLOT_BITS);
 
-/// Part of a bucket: up to `CHUNK` keys and the next chunk of the same bucket.
+/// Part of a bucket: up to `CHUNK` words and the next chunk of the same bucket.
 #[derive(Clone, Copy)]
 struct Chunk {
-    keys: [u128; CHUNK],
+    words: [u64; CHUNK],
     len: u32,
     next: u32,
 }
 
-/// Every bucket's keys, in chunks of one arena: a bucket is a chain of chunks, filled at its
-/// head, and a freed chunk is reused first. Buckets then cost no allocation of their own, and
-/// the memory held is the keys plus at most one part-filled chunk per bucket (growable
-/// vectors per bucket held their keys about twice over, and fragmented the allocator).
+/// Every bucket's keys, in chunks of one arena: a bucket is a chain of chunks, appended to at
+/// its tail and read from its head (so in the order pushed), and a freed chunk is reused
+/// first. Buckets then cost no allocation of their own, and the memory held is the keys plus
+/// at most one part-filled chunk per bucket (growable vectors per bucket held their keys
+/// about twice over, and fragmented the allocator).
 #[derive(Default)]
 struct Chunks {
     arena: Vec<Chunk>,
     free: Vec<u32>,
 }
 
-/// A chain of chunks and the keys it holds.
+/// A chain of chunks and the words it holds.
 #[derive(Clone, Copy)]
 struct Bucket {
     head: u32,
+    tail: u32,
     len: u32,
 }
 
 impl Bucket {
     const EMPTY: Bucket = Bucket {
         head: NO_CHUNK,
+        tail: NO_CHUNK,
         len: 0,
     };
 }
 
 impl Chunks {
     #[inline]
-    fn push(&mut self, bucket: &mut Bucket, key: u128) {
-        let full = bucket.head == NO_CHUNK || self.arena[bucket.head as usize].len == CHUNK as u32;
+    fn push(&mut self, bucket: &mut Bucket, word: u64) {
+        let full = bucket.tail == NO_CHUNK || self.arena[bucket.tail as usize].len == CHUNK as u32;
         if full {
-            let next = bucket.head;
-            bucket.head = match self.free.pop() {
+            let c = match self.free.pop() {
                 Some(c) => {
-                    // Its old keys are overwritten before they are read.
+                    // Its old words are overwritten before they are read.
                     let chunk = &mut self.arena[c as usize];
                     chunk.len = 0;
-                    chunk.next = next;
+                    chunk.next = NO_CHUNK;
                     c
                 }
                 None => {
                     self.arena.push(Chunk {
-                        keys: [0; CHUNK],
+                        words: [0; CHUNK],
                         len: 0,
-                        next,
+                        next: NO_CHUNK,
                     });
                     (self.arena.len() - 1) as u32
                 }
             };
+            if bucket.tail == NO_CHUNK {
+                bucket.head = c;
+            } else {
+                self.arena[bucket.tail as usize].next = c;
+            }
+            bucket.tail = c;
         }
-        let chunk = &mut self.arena[bucket.head as usize];
-        chunk.keys[chunk.len as usize] = key;
+        let chunk = &mut self.arena[bucket.tail as usize];
+        chunk.words[chunk.len as usize] = word;
         chunk.len += 1;
         bucket.len += 1;
     }
 
-    /// Appends the bucket's keys to `out` and frees its chunks.
-    fn drain(&mut self, bucket: &mut Bucket, out: &mut Vec<u128>) {
-        out.reserve(bucket.len as usize);
+    /// Calls `each` on the bucket's words in the order pushed, and frees its chunks.
+    #[inline]
+    fn drain(&mut self, bucket: &mut Bucket, mut each: impl FnMut(&[u64])) {
         let mut c = bucket.head;
         while c != NO_CHUNK {
             let chunk = &self.arena[c as usize];
-            out.extend_from_slice(&chunk.keys[..chunk.len as usize]);
+            each(&chunk.words[..chunk.len as usize]);
             self.free.push(c);
             c = chunk.next;
         }
@@ -474,17 +551,30 @@ impl Chunks {
     }
 }
 
-/// Buckets of equal width (2^`shift` nanoseconds): bucket `b` holds the keys, unsorted, with
-/// times in `[start + b << shift, start + (b + 1) << shift)`; those before `next` are used
-/// up.
+/// Buckets of equal width (2^`shift` nanoseconds): bucket `b` holds the keys, in the order
+/// pushed, with times in `[start + b << shift, start + (b + 1) << shift)`; those before
+/// `next` are used up.
 struct Rung {
     start: u64,
     shift: u32,
     next: usize,
+    /// Keys take two words (time, slot) instead of one: the rung spans more than
+    /// `NARROW_SPAN`.
+    wide: bool,
     buckets: Vec<Bucket>,
 }
 
 impl Rung {
+    fn new(start: u64, shift: u32, nb: usize) -> Rung {
+        Rung {
+            start,
+            shift,
+            next: 0,
+            wide: (nb as u128) << shift > NARROW_SPAN,
+            buckets: vec![Bucket::EMPTY; nb],
+        }
+    }
+
     /// Where bucket `b` begins (the end of time when that is past it).
     fn edge(&self, b: usize) -> u64 {
         let edge = u128::from(self.start) + ((b as u128) << self.shift);
@@ -497,21 +587,66 @@ impl Rung {
         let b = (time - self.start) >> self.shift;
         (b < self.buckets.len() as u64).then_some(b as usize)
     }
+
+    /// Appends a key (its time in this rung) to bucket `b`.
+    #[inline]
+    fn push(&mut self, chunks: &mut Chunks, b: usize, time: u64, slot: u32) {
+        let bucket = &mut self.buckets[b];
+        if self.wide {
+            chunks.push(bucket, time);
+            chunks.push(bucket, u64::from(slot));
+        } else {
+            chunks.push(bucket, (time - self.start) << SLOT_BITS | u64::from(slot));
+        }
+    }
+
+    /// Keys in bucket `b`.
+    fn keys_in(&self, b: usize) -> usize {
+        let words = self.buckets[b].len as usize;
+        if self.wide { words / 2 } else { words }
+    }
+
+    /// Appends bucket `b`'s keys to `out` as plain keys, in the order pushed, and empties it.
+    fn drain(&mut self, chunks: &mut Chunks, b: usize, out: &mut Vec<u128>) {
+        out.reserve(self.keys_in(b));
+        let start = self.start;
+        if self.wide {
+            // A key's two words may lie in two chunks.
+            let mut time = None;
+            chunks.drain(&mut self.buckets[b], |words| {
+                for &w in words {
+                    match time.take() {
+                        None => time = Some(w),
+                        Some(t) => out.push(plain_key(t, w as u32)),
+                    }
+                }
+            });
+        } else {
+            chunks.drain(&mut self.buckets[b], |words| {
+                out.extend(
+                    words
+                        .iter()
+                        .map(|&w| plain_key(start + (w >> SLOT_BITS), (w & SLOT_MASK) as u32)),
+                );
+            });
+        }
+    }
 }
 
 /// The queue's keys in tiers (a ladder queue): a short sorted run of the keys due before
-/// `horizon`, rungs of buckets of unsorted keys (each rung finer than the one before and
-/// covering one bucket of it, or, laid out early from the top, beginning where the one
-/// after it ends), and an unsorted top beyond the coarsest rung. Every near key
-/// is below every bucket key, each bucket's keys below the next bucket's, the finest rung's
-/// below the coarser ones', and all below the top's (by key: a later push at an equal time
-/// has a higher sequence), so the near tier's last key is the smallest of all.
+/// `horizon`, rungs of buckets of keys in the order pushed (each rung finer than the one
+/// before and covering one bucket of it, or, laid out early from the top, beginning where the
+/// one after it ends), and a top beyond the coarsest rung, also in the order pushed. Every
+/// near key is before every bucket key, each bucket's keys before the next bucket's, the
+/// finest rung's before the coarser ones', and all before the top's, so the near tier's last
+/// key is the first of all. A time belongs to one tier, rung and bucket at any moment, so
+/// keys of equal time are in one place, in the order they were pushed.
 ///
 /// A push ahead of the horizon is an append to a bucket; the near tier only ever holds one
 /// small bucket and what is pushed into it. When it empties, the next non-empty bucket of
 /// the finest rung becomes it, or, holding more than `SPLIT` keys, is spread over a finer
 /// rung first; when the rungs are used up, the top is laid out as a new rung spanning its
-/// keys. The order of pops is exactly the order of keys.
+/// keys. The order of pops is exactly the order of (time, push).
 #[derive(Default)]
 struct Ladder {
     near: Near,
@@ -520,11 +655,11 @@ struct Ladder {
     /// Coarsest first.
     rungs: Vec<Rung>,
     chunks: Chunks,
-    /// Keys beyond the rungs, unsorted, with bounds on their times.
+    /// Keys beyond the rungs (plain keys, in the order pushed), with bounds on their times.
     top: Vec<u128>,
     top_min: u64,
     top_max: u64,
-    /// A bucket's keys on their way to a finer rung.
+    /// A bucket's keys on their way to a finer rung or the near tier.
     scratch: Vec<u128>,
     /// Keys in the rungs and the top.
     far: usize,
@@ -536,10 +671,9 @@ impl Ladder {
     }
 
     #[inline]
-    fn push(&mut self, key: u128) {
-        let time = (key >> 64) as u64;
+    fn push(&mut self, time: u64, slot: u32) {
         if time < self.horizon {
-            self.near.push(key);
+            self.near.push(time, slot);
             if self.near.len() > NEAR_MAX && self.rungs.is_empty() {
                 self.spill_near();
             }
@@ -549,7 +683,7 @@ impl Ladder {
             // Nothing lies beyond the near tier: it takes the key, and its bound moves past it
             // (a small queue, as an M/M/c station's, never leaves the near tier).
             self.horizon = time.saturating_add(1);
-            self.near.push(key);
+            self.near.push(time, slot);
             return;
         }
         self.far += 1;
@@ -558,9 +692,9 @@ impl Ladder {
                 if b < rung.next {
                     // Only when a rung's end saturated at the end of time.
                     self.far -= 1;
-                    self.near.push(key);
+                    self.near.push(time, slot);
                 } else {
-                    self.chunks.push(&mut rung.buckets[b], key);
+                    rung.push(&mut self.chunks, b, time, slot);
                 }
                 return;
             }
@@ -571,7 +705,7 @@ impl Ladder {
             self.top_min.min(time)
         };
         self.top_max = self.top_max.max(time);
-        self.top.push(key);
+        self.top.push(plain_key(time, slot));
         if self.top.len() >= TOP_LIMIT {
             self.spill_top();
         }
@@ -615,52 +749,51 @@ impl Ladder {
             rung.next += 1;
             let bucket_start = rung.edge(b);
             self.horizon = rung.edge(rung.next);
-            let k = rung.buckets[b].len as usize;
+            let k = rung.keys_in(b);
             if k == 0 {
                 continue;
             }
             let mut keys = std::mem::take(&mut self.scratch);
-            self.chunks.drain(&mut rung.buckets[b], &mut keys);
+            rung.drain(&mut self.chunks, b, &mut keys);
             self.far -= k;
             if k > SPLIT && rung.shift > 0 && depth < MAX_RUNGS {
                 let parts = (k / PER_BUCKET).next_power_of_two().min(MAX_BUCKETS);
                 let shift = rung.shift.saturating_sub(parts.trailing_zeros());
                 let nb = 1usize << (rung.shift - shift);
-                self.add_rung(bucket_start, shift, nb, &mut keys);
+                let finer = self.rung_of(bucket_start, shift, nb, &mut keys);
+                self.rungs.push(finer);
                 self.scratch = keys;
                 continue;
             }
             // The near tier is empty: it takes the bucket's keys, its vector is the scratch.
-            self.scratch = std::mem::replace(&mut self.near.keys, keys);
-            self.near.sort();
+            self.scratch = self.near.fill(keys, bucket_start);
             return;
         }
     }
 
-    /// A new finest rung of `nb` buckets from `start`, holding `keys` (which it empties, and
-    /// shrinks as it goes: a large top is not held twice).
-    fn add_rung(&mut self, start: u64, shift: u32, nb: usize, keys: &mut Vec<u128>) {
-        let rung = self.rung_of(start, shift, nb, keys);
-        self.rungs.push(rung);
-    }
-
-    /// A rung of `nb` buckets from `start` holding `keys` (see `add_rung`).
+    /// A rung of `nb` buckets from `start` holding `keys` (plain keys in the order pushed),
+    /// which it empties, shrinking the vector as it goes: a large top is not held twice.
     fn rung_of(&mut self, start: u64, shift: u32, nb: usize, keys: &mut Vec<u128>) -> Rung {
-        let mut buckets = vec![Bucket::EMPTY; nb];
+        let mut rung = Rung::new(start, shift, nb);
         self.far += keys.len();
-        while let Some(key) = keys.pop() {
-            let b = (((key >> 64) as u64 - start) >> shift) as usize;
-            self.chunks.push(&mut buckets[b], key);
-            if keys.len() < keys.capacity() / 4 {
+        let mut from = 0;
+        while from < keys.len() {
+            // A quarter at a time, front to back (the order pushed), then the rest moved down.
+            let to = keys.len().min(from + (keys.len() / 4).max(TOP_LIMIT));
+            for &key in &keys[from..to] {
+                let time = key_time(key);
+                let b = ((time - start) >> shift) as usize;
+                rung.push(&mut self.chunks, b, time, key_slot(key));
+            }
+            from = to;
+            if from < keys.len() && keys.capacity() > 4 * TOP_LIMIT {
+                keys.drain(..from);
                 keys.shrink_to_fit();
+                from = 0;
             }
         }
-        Rung {
-            start,
-            shift,
-            next: 0,
-            buckets,
-        }
+        keys.clear();
+        rung
     }
 
     /// Spreads the top over a new rung (or, when it is small, makes it the near tier).
@@ -669,16 +802,17 @@ impl Ladder {
         let n = self.top.len();
         self.top_max = 0;
         self.far -= n;
+        let mut top = std::mem::take(&mut self.top);
         if n <= SMALL_TOP || min == max {
             self.horizon = max.saturating_add(1);
-            std::mem::swap(&mut self.near.keys, &mut self.top);
-            self.near.sort();
+            self.top = self.near.fill(top, min);
             return;
         }
         self.horizon = min;
-        let mut top = std::mem::take(&mut self.top);
         let (shift, nb) = Self::layout(n, max - min);
-        self.add_rung(min, shift, nb, &mut top);
+        let rung = self.rung_of(min, shift, nb, &mut top);
+        self.rungs.push(rung);
+        self.top = top;
     }
 
     /// The width (as a shift) and number of buckets of a rung for `n` keys over `span`.
@@ -693,14 +827,17 @@ impl Ladder {
 
     /// Moves the later half of a near tier grown past `NEAR_MAX` (with no rung behind it) to
     /// the top, and brings the horizon down to the earliest key moved: every key left is at or
-    /// before it (and before it in key order), every key moved and every later push after.
+    /// before it (and pushed before those moved of equal time), every key moved and every
+    /// later push after.
+    ///
+    /// The keys moved go before the top's: they are due no later, and pushed earlier where
+    /// equal (at the end of time, where a saturated horizon lets the near tier and the top
+    /// hold equal times).
     #[cold]
     fn spill_near(&mut self) {
-        let half = self.near.keys.len() / 2;
-        let moved: Vec<u128> = self.near.keys.drain(..half).collect();
-        let times = moved.iter().map(|&k| (k >> 64) as u64);
-        let (min, max) = (times.clone().min(), times.max());
-        if let (Some(min), Some(max)) = (min, max) {
+        let mut moved = self.near.take_later_half();
+        if let (Some(&first), Some(&last)) = (moved.first(), moved.last()) {
+            let (min, max) = (key_time(first), key_time(last));
             self.top_min = if self.top.is_empty() {
                 min
             } else {
@@ -710,7 +847,8 @@ impl Ladder {
             self.horizon = min;
         }
         self.far += moved.len();
-        self.top.extend(moved);
+        moved.append(&mut self.top);
+        self.top = moved;
         if self.top.len() >= TOP_LIMIT {
             self.spill_top();
         }
@@ -742,48 +880,23 @@ impl Ladder {
         self.top_max = 0;
     }
 
-    fn retain(&mut self, mut keep: impl FnMut(&u128) -> bool) {
+    /// Keeps the keys whose slot `keep` accepts, each where it was.
+    fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
         self.near.retain(&mut keep);
         let mut far = 0;
         let mut keys = Vec::new();
         for rung in &mut self.rungs {
-            for bucket in &mut rung.buckets[rung.next..] {
+            for b in rung.next..rung.buckets.len() {
                 keys.clear();
-                self.chunks.drain(bucket, &mut keys);
-                for &key in keys.iter().filter(|k| keep(k)) {
-                    self.chunks.push(bucket, key);
+                rung.drain(&mut self.chunks, b, &mut keys);
+                for &key in keys.iter().filter(|&&k| keep(key_slot(k))) {
+                    rung.push(&mut self.chunks, b, key_time(key), key_slot(key));
                 }
-                far += bucket.len as usize;
+                far += rung.keys_in(b);
             }
         }
-        self.top.retain(&mut keep);
+        self.top.retain(|&k| keep(key_slot(k)));
         self.far = far + self.top.len();
-    }
-
-    /// All keys, in no order; leaves the ladder empty.
-    fn take_keys(&mut self) -> Vec<u128> {
-        let mut keys = std::mem::take(&mut self.near.keys);
-        for mut rung in std::mem::take(&mut self.rungs) {
-            for bucket in &mut rung.buckets {
-                self.chunks.drain(bucket, &mut keys);
-            }
-        }
-        keys.append(&mut self.top);
-        self.far = 0;
-        keys
-    }
-
-    /// Lays out `keys` (the ladder being empty) as the top is.
-    fn set_keys(&mut self, keys: Vec<u128>) {
-        debug_assert_eq!(self.len(), 0);
-        let times = keys.iter().map(|&k| (k >> 64) as u64);
-        self.top_min = times.clone().min().unwrap_or(0);
-        self.top_max = times.max().unwrap_or(0);
-        self.far = keys.len();
-        self.top = keys;
-        if !self.top.is_empty() {
-            self.lay_out_top();
-        }
     }
 }
 
@@ -906,7 +1019,16 @@ mod tests {
         // Drained, the queue gives back exactly what the reference holds, in its order.
         let rest: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop().map(|(t, v)| (t.0, v))).collect();
         let want: Vec<(u64, u64)> = reference.into_iter().map(|(k, v)| (k.0, v)).collect();
-        assert_eq!(rest, want);
+        if let Some(i) = (0..rest.len().min(want.len())).find(|&i| rest[i] != want[i]) {
+            panic!(
+                "first difference at {i} of {}/{}: got {:?} want {:?}",
+                rest.len(),
+                want.len(),
+                &rest[i.saturating_sub(2)..(i + 3).min(rest.len())],
+                &want[i.saturating_sub(2)..(i + 3).min(want.len())]
+            );
+        }
+        assert_eq!(rest.len(), want.len());
     }
 
     #[test]
@@ -996,10 +1118,28 @@ mod tests {
         }
     }
 
+    /// At the end of time the horizon saturates, so the near tier and the top can both hold
+    /// keys due then; a near tier spilled to the top must put its keys (pushed earlier) first.
     #[test]
-    fn renumbering_preserves_order() {
+    fn keys_due_at_the_end_of_time_keep_their_order_through_a_spill() {
         let mut q = EventQueue::new();
-        q.next_seq = SEQ_LIMIT - 3;
+        // The first `SMALL_TOP` go to the near tier (a small queue), the rest to the top.
+        for i in 0..40u64 {
+            q.push(SimTime::MAX, i);
+        }
+        // Due before them, into the near tier, until it spills its later half to the top.
+        for i in 0..60u64 {
+            q.push(SimTime(10 + i), 100 + i);
+        }
+        let popped: Vec<u64> = std::iter::from_fn(|| q.pop().map(|(_, v)| v)).collect();
+        let want: Vec<u64> = (100..160).chain(0..40).collect();
+        assert_eq!(popped, want);
+    }
+
+    #[test]
+    fn renumbering_the_near_tier_preserves_order() {
+        let mut q = EventQueue::new();
+        q.ladder.near.next_order = u32::MAX - 3;
         for i in 0..10u32 {
             q.push(SimTime(7), i);
         }
