@@ -351,7 +351,7 @@ impl Near {
 
     /// Inserts from the end: the keys it passes are the ones due before it, few for a key due
     /// soon.
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, time: u64, slot: u32) {
         if self.next_order == u32::MAX {
             self.renumber();
@@ -381,37 +381,57 @@ impl Near {
     /// Makes the (empty) tier `plain`'s keys, given in the order they were pushed, all due at
     /// or after `base`; hands back `plain`'s vector, emptied, for the caller to reuse.
     fn fill(&mut self, mut plain: Vec<u128>, base: u64) -> Vec<u128> {
-        debug_assert!(self.keys.is_empty());
-        let n = plain.len();
-        self.next_order = n as u32;
-        // Sorted by 8-byte surrogates when times and order numbers fit in 32 bits each (a
-        // bucket under 4 seconds wide), which sorts in about half the time of 16-byte keys.
-        let narrow = plain
-            .iter()
-            .all(|&k| key_time(k) - base <= u64::from(u32::MAX));
-        if narrow && n <= u32::MAX as usize {
-            let sort = &mut self.sort;
-            sort.clear();
-            sort.extend(
-                plain
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &k)| (key_time(k) - base) << 32 | i as u64),
-            );
-            sort.sort_unstable();
-            self.keys.extend(sort.iter().rev().map(|&s| {
-                let i = s as u32;
-                plain[i as usize] | u128::from(i) << 32
-            }));
+        let latest = plain.iter().map(|&k| key_time(k) - base).max().unwrap_or(0);
+        if latest <= u64::from(u32::MAX) && plain.len() <= u32::MAX as usize {
+            self.fill_by_offset(plain.len(), |i| key_time(plain[i]) - base, |i| plain[i]);
             plain.clear();
             return plain;
         }
+        debug_assert!(self.keys.is_empty());
+        self.next_order = plain.len() as u32;
         for (order, key) in plain.iter_mut().enumerate() {
             *key |= (order as u128) << 32;
         }
         let old = std::mem::replace(&mut self.keys, plain);
         self.keys.sort_unstable_by(|a, b| b.cmp(a));
         old
+    }
+
+    /// Makes the (empty) tier the keys of a narrow rung's bucket, as its words (in the order
+    /// pushed), the rung starting at `start` and the bucket at `base`, under 2^32 ns wide.
+    fn fill_words(&mut self, words: &[u64], start: u64, base: u64) {
+        let first = base - start;
+        self.fill_by_offset(
+            words.len(),
+            |i| (words[i] >> SLOT_BITS) - first,
+            |i| {
+                plain_key(
+                    start + (words[i] >> SLOT_BITS),
+                    (words[i] & SLOT_MASK) as u32,
+                )
+            },
+        );
+    }
+
+    /// Makes the (empty) tier `n` keys, numbered in the order pushed: key `i` is `plain(i)`,
+    /// due `offset(i)` (under 2^32) after the earliest any can be. It sorts 8-byte surrogates
+    /// (offset, order number): about half the work of sorting the 16-byte keys.
+    #[inline]
+    fn fill_by_offset(
+        &mut self,
+        n: usize,
+        offset: impl Fn(usize) -> u64,
+        plain: impl Fn(usize) -> u128,
+    ) {
+        debug_assert!(self.keys.is_empty());
+        self.next_order = n as u32;
+        self.sort.clear();
+        self.sort.extend((0..n).map(|i| offset(i) << 32 | i as u64));
+        self.sort.sort_unstable();
+        self.keys.extend(self.sort.iter().rev().map(|&s| {
+            let i = s as u32;
+            plain(i as usize) | u128::from(i) << 32
+        }));
     }
 
     /// Numbers the keys again from 0 in their order, once 2^32 pushes have used up the order
@@ -503,38 +523,92 @@ impl Bucket {
 }
 
 impl Chunks {
-    #[inline]
+    #[inline(always)]
     fn push(&mut self, bucket: &mut Bucket, word: u64) {
-        let full = bucket.tail == NO_CHUNK || self.arena[bucket.tail as usize].len == CHUNK as u32;
-        if full {
-            let c = match self.free.pop() {
-                Some(c) => {
-                    // Its old words are overwritten before they are read.
-                    let chunk = &mut self.arena[c as usize];
-                    chunk.len = 0;
-                    chunk.next = NO_CHUNK;
-                    c
-                }
-                None => {
-                    self.arena.push(Chunk {
-                        words: [0; CHUNK],
-                        len: 0,
-                        next: NO_CHUNK,
-                    });
-                    (self.arena.len() - 1) as u32
-                }
-            };
-            if bucket.tail == NO_CHUNK {
-                bucket.head = c;
-            } else {
-                self.arena[bucket.tail as usize].next = c;
-            }
-            bucket.tail = c;
+        if bucket.tail == NO_CHUNK || self.arena[bucket.tail as usize].len == CHUNK as u32 {
+            self.add_chunk(bucket);
         }
         let chunk = &mut self.arena[bucket.tail as usize];
         chunk.words[chunk.len as usize] = word;
         chunk.len += 1;
         bucket.len += 1;
+    }
+
+    /// Links a new (or freed) chunk at the bucket's tail.
+    #[inline(never)]
+    fn add_chunk(&mut self, bucket: &mut Bucket) {
+        let c = match self.free.pop() {
+            Some(c) => {
+                // Its old words are overwritten before they are read.
+                let chunk = &mut self.arena[c as usize];
+                chunk.len = 0;
+                chunk.next = NO_CHUNK;
+                c
+            }
+            None => {
+                self.arena.push(Chunk {
+                    words: [0; CHUNK],
+                    len: 0,
+                    next: NO_CHUNK,
+                });
+                (self.arena.len() - 1) as u32
+            }
+        };
+        if bucket.tail == NO_CHUNK {
+            bucket.head = c;
+        } else {
+            self.arena[bucket.tail as usize].next = c;
+        }
+        bucket.tail = c;
+    }
+
+    /// Keeps, in place and in order, the keys of `width` words (1 or 2, the slot in the first
+    /// word's low bits or in the second word) whose slot `keep` accepts; frees the chunks
+    /// left empty.
+    fn retain(&mut self, bucket: &mut Bucket, width: usize, mut keep: impl FnMut(u32) -> bool) {
+        let (mut to, mut at) = (bucket.head, 0usize);
+        let mut kept = 0u32;
+        let mut from = bucket.head;
+        while from != NO_CHUNK {
+            let len = self.arena[from as usize].len as usize;
+            for i in (0..len).step_by(width) {
+                let words = &self.arena[from as usize].words;
+                let (first, second) = (words[i], words.get(i + 1).copied().unwrap_or(0));
+                let slot = if width == 2 {
+                    second as u32
+                } else {
+                    (first & SLOT_MASK) as u32
+                };
+                if !keep(slot) {
+                    continue;
+                }
+                if at == CHUNK {
+                    to = self.arena[to as usize].next;
+                    at = 0;
+                }
+                let into = &mut self.arena[to as usize].words;
+                into[at] = first;
+                if width == 2 {
+                    into[at + 1] = second;
+                }
+                at += width;
+                kept += width as u32;
+            }
+            from = self.arena[from as usize].next;
+        }
+        if kept == 0 {
+            self.drain(bucket, |_| {});
+            return;
+        }
+        // The chunks after the last one written are freed.
+        let mut c = std::mem::replace(&mut self.arena[to as usize].next, NO_CHUNK);
+        self.arena[to as usize].len = at as u32;
+        while c != NO_CHUNK {
+            self.free.push(c);
+            c = self.arena[c as usize].next;
+        }
+        bucket.tail = to;
+        bucket.len = kept;
     }
 
     /// Calls `each` on the bucket's words in the order pushed, and frees its chunks.
@@ -661,6 +735,8 @@ struct Ladder {
     top_max: u64,
     /// A bucket's keys on their way to a finer rung or the near tier.
     scratch: Vec<u128>,
+    /// A narrow bucket's words on their way to the near tier.
+    words: Vec<u64>,
     /// Keys in the rungs and the top.
     far: usize,
 }
@@ -753,10 +829,21 @@ impl Ladder {
             if k == 0 {
                 continue;
             }
+            self.far -= k;
+            let split = k > SPLIT && rung.shift > 0 && depth < MAX_RUNGS;
+            if !split && !rung.wide && rung.shift <= 32 {
+                // The near tier is empty: it takes the bucket's words as they are.
+                let mut words = std::mem::take(&mut self.words);
+                self.chunks
+                    .drain(&mut rung.buckets[b], |w| words.extend_from_slice(w));
+                self.near.fill_words(&words, rung.start, bucket_start);
+                words.clear();
+                self.words = words;
+                return;
+            }
             let mut keys = std::mem::take(&mut self.scratch);
             rung.drain(&mut self.chunks, b, &mut keys);
-            self.far -= k;
-            if k > SPLIT && rung.shift > 0 && depth < MAX_RUNGS {
+            if split {
                 let parts = (k / PER_BUCKET).next_power_of_two().min(MAX_BUCKETS);
                 let shift = rung.shift.saturating_sub(parts.trailing_zeros());
                 let nb = 1usize << (rung.shift - shift);
@@ -884,14 +971,10 @@ impl Ladder {
     fn retain(&mut self, mut keep: impl FnMut(u32) -> bool) {
         self.near.retain(&mut keep);
         let mut far = 0;
-        let mut keys = Vec::new();
         for rung in &mut self.rungs {
+            let width = if rung.wide { 2 } else { 1 };
             for b in rung.next..rung.buckets.len() {
-                keys.clear();
-                rung.drain(&mut self.chunks, b, &mut keys);
-                for &key in keys.iter().filter(|&&k| keep(key_slot(k))) {
-                    rung.push(&mut self.chunks, b, key_time(key), key_slot(key));
-                }
+                self.chunks.retain(&mut rung.buckets[b], width, &mut keep);
                 far += rung.keys_in(b);
             }
         }
@@ -1134,6 +1217,53 @@ mod tests {
         let popped: Vec<u64> = std::iter::from_fn(|| q.pop().map(|(_, v)| v)).collect();
         let want: Vec<u64> = (100..160).chain(0..40).collect();
         assert_eq!(popped, want);
+    }
+
+    /// Sweeping a bucket keeps its keys in order, packed into as few chunks as they need, and
+    /// frees the rest; with two-word keys (a wide rung) too.
+    #[test]
+    fn a_swept_bucket_keeps_its_order_and_frees_its_empty_chunks() {
+        for width in [1usize, 2] {
+            let mut chunks = Chunks::default();
+            let mut bucket = Bucket::EMPTY;
+            let n = 200u64;
+            let word = |k: u64| (k << SLOT_BITS) | k;
+            for k in 0..n {
+                if width == 2 {
+                    chunks.push(&mut bucket, 1_000 + k);
+                    chunks.push(&mut bucket, k);
+                } else {
+                    chunks.push(&mut bucket, word(k));
+                }
+            }
+            let keep = |slot: u32| slot % 3 == 0 || (100..110).contains(&slot);
+            chunks.retain(&mut bucket, width, keep);
+            let want: Vec<u64> = (0..n).filter(|&k| keep(k as u32)).collect();
+            let (mut words, mut chain) = (Vec::new(), 0);
+            let mut c = bucket.head;
+            while c != NO_CHUNK {
+                let chunk = &chunks.arena[c as usize];
+                words.extend_from_slice(&chunk.words[..chunk.len as usize]);
+                chain += 1;
+                c = chunk.next;
+            }
+            let got: Vec<u64> = if width == 2 {
+                assert!(words.chunks(2).all(|p| p[0] == 1_000 + p[1]));
+                words.chunks(2).map(|p| p[1]).collect()
+            } else {
+                words.iter().map(|w| w & SLOT_MASK).collect()
+            };
+            assert_eq!(got, want);
+            assert_eq!(bucket.len as usize, want.len() * width);
+            // Packed into as few chunks as they need; the others are free.
+            let needed = (want.len() * width).div_ceil(CHUNK);
+            assert_eq!(chain, needed);
+            assert_eq!(chunks.free.len(), chunks.arena.len() - needed);
+            // Swept again with nothing kept, the bucket is empty and every chunk free.
+            chunks.retain(&mut bucket, width, |_| false);
+            assert_eq!((bucket.head, bucket.len), (NO_CHUNK, 0));
+            assert_eq!(chunks.free.len(), chunks.arena.len());
+        }
     }
 
     #[test]
