@@ -632,6 +632,9 @@ struct Rung {
     start: u64,
     shift: u32,
     next: usize,
+    /// The last time the rung covers: the end of its last bucket, or less for a rung taken
+    /// from the near tier (see `Ladder::spawn_rung`), which ends where the near tier did.
+    last: u64,
     /// Keys take two words (time, slot) instead of one: the rung spans more than
     /// `NARROW_SPAN`.
     wide: bool,
@@ -640,26 +643,29 @@ struct Rung {
 
 impl Rung {
     fn new(start: u64, shift: u32, nb: usize) -> Rung {
+        let end = u128::from(start) + ((nb as u128) << shift);
         Rung {
             start,
             shift,
             next: 0,
+            last: u64::try_from(end - 1).unwrap_or(u64::MAX),
             wide: (nb as u128) << shift > NARROW_SPAN,
             buckets: vec![Bucket::EMPTY; nb],
         }
     }
 
-    /// Where bucket `b` begins (the end of time when that is past it).
+    /// Where bucket `b` begins, at most just past `last` (the end of time when that is past
+    /// it).
     fn edge(&self, b: usize) -> u64 {
         let edge = u128::from(self.start) + ((b as u128) << self.shift);
+        let edge = edge.min(u128::from(self.last) + 1);
         u64::try_from(edge).unwrap_or(u64::MAX)
     }
 
     /// The bucket for `time` (at least `start`), if it falls in this rung.
     #[inline]
     fn bucket(&self, time: u64) -> Option<usize> {
-        let b = (time - self.start) >> self.shift;
-        (b < self.buckets.len() as u64).then_some(b as usize)
+        (time <= self.last).then_some(((time - self.start) >> self.shift) as usize)
     }
 
     /// Appends a key (its time in this rung) to bucket `b`.
@@ -750,8 +756,12 @@ impl Ladder {
     fn push(&mut self, time: u64, slot: u32) {
         if time < self.horizon {
             self.near.push(time, slot);
-            if self.near.len() > NEAR_MAX && self.rungs.is_empty() {
-                self.spill_near();
+            if self.near.len() > NEAR_MAX {
+                if self.rungs.is_empty() {
+                    self.spill_near();
+                } else if self.rungs.len() < MAX_RUNGS {
+                    self.spawn_rung();
+                }
             }
             return;
         }
@@ -847,7 +857,11 @@ impl Ladder {
                 let parts = (k / PER_BUCKET).next_power_of_two().min(MAX_BUCKETS);
                 let shift = rung.shift.saturating_sub(parts.trailing_zeros());
                 let nb = 1usize << (rung.shift - shift);
-                let finer = self.rung_of(bucket_start, shift, nb, &mut keys);
+                // The bucket ends where its rung does, if that is sooner (a rung taken from the
+                // near tier ends at the horizon it had).
+                let last = rung.last;
+                let mut finer = self.rung_of(bucket_start, shift, nb, &mut keys);
+                finer.last = finer.last.min(last);
                 self.rungs.push(finer);
                 self.scratch = keys;
                 continue;
@@ -941,6 +955,31 @@ impl Ladder {
         }
     }
 
+    /// Moves the later half of a near tier grown past `NEAR_MAX` (pushes landing before the
+    /// horizon, with rungs behind it) to a new finest rung from the earliest key moved to the
+    /// horizon, which becomes the new horizon: the near tier stays short, so a push into it
+    /// moves few keys. Every key left is at or before the earliest moved (and pushed before
+    /// those moved of equal time), every key moved and every later push after.
+    #[cold]
+    fn spawn_rung(&mut self) {
+        let half = self.near.len() / 2;
+        let earliest = key_time(self.near.keys[half - 1]);
+        if key_time(self.near.keys[0]) >= self.horizon {
+            // Only at the end of time, where the horizon saturates: the near tier holds keys
+            // due at it, which no rung ending there can take.
+            return;
+        }
+        let mut keys = self.near.take_later_half();
+        let span = self.horizon - earliest;
+        let wanted = (keys.len() / PER_BUCKET).clamp(2, MAX_BUCKETS) as u64;
+        let shift = 64 - (span / wanted).leading_zeros();
+        let nb = ((span - 1) >> shift) as usize + 1;
+        let mut rung = self.rung_of(earliest, shift, nb, &mut keys);
+        rung.last = self.horizon - 1;
+        self.rungs.push(rung);
+        self.horizon = earliest;
+    }
+
     /// Lays out a top that reached `TOP_LIMIT` keys as a new coarsest rung, beginning where the
     /// rungs end (or at its smallest key if there is none), so that a long run of pushes
     /// ahead (a model starting up) is not held in one vector and then copied to buckets.
@@ -965,6 +1004,23 @@ impl Ladder {
         self.rungs.insert(0, rung);
         self.top = top;
         self.top_max = 0;
+    }
+
+    /// Checks that no key can be pushed into the near tier ahead of a key waiting further
+    /// up: the horizon is at or before every unopened bucket and the top.
+    #[cfg(test)]
+    fn check(&self) {
+        for rung in &self.rungs {
+            if rung.next < rung.buckets.len() {
+                assert!(
+                    self.horizon <= rung.edge(rung.next),
+                    "horizon past a bucket"
+                );
+            }
+        }
+        if !self.top.is_empty() {
+            assert!(self.horizon <= self.top_min, "horizon past the top");
+        }
     }
 
     /// Keeps the keys whose slot `keep` accepts, each where it was.
@@ -1098,6 +1154,7 @@ mod tests {
                 }
             }
             assert_eq!(q.len(), reference.len());
+            q.ladder.check();
         }
         // Drained, the queue gives back exactly what the reference holds, in its order.
         let rest: Vec<(u64, u64)> = std::iter::from_fn(|| q.pop().map(|(t, v)| (t.0, v))).collect();
@@ -1168,6 +1225,54 @@ mod tests {
             reference.insert((t, i), i);
             assert_eq!(q.len(), reference.len());
         }
+    }
+
+    /// Bursts of pushes landing before the horizon while far keys wait in coarse rungs (a
+    /// request fanning out into hops of microseconds while timeouts wait seconds ahead): the
+    /// near tier grows past `NEAR_MAX` again and again, and its later half becomes a finer
+    /// rung ending at the horizon, against a reference.
+    #[test]
+    fn a_crowded_near_tier_moves_to_a_finer_rung_in_order() {
+        use std::collections::BTreeMap;
+        let mut x: u64 = 3;
+        let mut next = || {
+            x = crate::rng::splitmix64(x);
+            x
+        };
+        let mut q = EventQueue::new();
+        let mut reference = BTreeMap::new();
+        let mut now = 0;
+        let mut i = 0u64;
+        let mut push = |q: &mut EventQueue<u64>, reference: &mut BTreeMap<_, _>, t: u64| {
+            q.push(SimTime(t), i);
+            reference.insert((t, i), i);
+            i += 1;
+        };
+        for _ in 0..20_000 {
+            let t = next() % (1 << 30);
+            push(&mut q, &mut reference, t);
+        }
+        let mut near = 0;
+        for _ in 0..200_000 {
+            let want = reference.pop_first().map(|((t, _), v)| (t, v));
+            let got = q.pop().map(|(t, v)| (t.0, v));
+            assert_eq!(got, want);
+            now = got.map_or(now, |(t, _)| t);
+            let r = next();
+            if r % 2 == 0 {
+                push(&mut q, &mut reference, now + (r >> 8) % (1 << 30));
+            } else {
+                for k in 0..1 + r % 2 {
+                    let t = now + 1 + (r >> (8 + 16 * k)) % (1 << 14);
+                    push(&mut q, &mut reference, t);
+                }
+            }
+            q.ladder.check();
+            near += q.ladder.near.len();
+        }
+        // Without the finer rungs, the near tier would hold every burst until the horizon.
+        let mean = near as f64 / 200_000.0;
+        assert!(mean < 32.0, "{mean} keys in the near tier on average");
     }
 
     /// With a thousand or a hundred thousand events outstanding, each popped event replaced by
