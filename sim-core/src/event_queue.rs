@@ -715,18 +715,20 @@ impl Rung {
 
 /// The queue's keys in tiers (a ladder queue): a short sorted run of the keys due before
 /// `horizon`, rungs of buckets of keys in the order pushed (each rung finer than the one
-/// before and covering one bucket of it, or, laid out early from the top, beginning where the
-/// one after it ends), and a top beyond the coarsest rung, also in the order pushed. Every
-/// near key is before every bucket key, each bucket's keys before the next bucket's, the
-/// finest rung's before the coarser ones', and all before the top's, so the near tier's last
-/// key is the first of all. A time belongs to one tier, rung and bucket at any moment, so
-/// keys of equal time are in one place, in the order they were pushed.
+/// before and covering one bucket of it or, taken from a crowded near tier, the end of it;
+/// or, laid out early from the top, beginning where the one after it ends), and a top beyond
+/// the coarsest rung, also in the order pushed. Every near key is before every bucket key,
+/// each bucket's keys before the next bucket's, the finest rung's before the coarser ones',
+/// and all before the top's, so the near tier's last key is the first of all. Keys of equal
+/// time are in one place, in the order pushed, except where the near tier gave its later
+/// half away (to the top or to a finer rung): it keeps those pushed earlier.
 ///
 /// A push ahead of the horizon is an append to a bucket; the near tier only ever holds one
-/// small bucket and what is pushed into it. When it empties, the next non-empty bucket of
-/// the finest rung becomes it, or, holding more than `SPLIT` keys, is spread over a finer
-/// rung first; when the rungs are used up, the top is laid out as a new rung spanning its
-/// keys. The order of pops is exactly the order of (time, push).
+/// small bucket and what is pushed into it (past `NEAR_MAX` keys, its later half goes to a
+/// finer rung). When it empties, the next non-empty bucket of the finest rung becomes it,
+/// or, holding more than `SPLIT` keys, is spread over a finer rung first; when the rungs are
+/// used up, the top is laid out as a new rung spanning its keys. The order of pops is
+/// exactly the order of (time, push).
 #[derive(Default)]
 struct Ladder {
     near: Near,
