@@ -475,7 +475,8 @@ const MAX_BUCKETS: usize = 1024;
 const MAX_RUNGS: usize = 8;
 /// A top this small goes straight into the near tier instead of being laid out in a rung.
 const SMALL_TOP: usize = 32;
-/// A near tier this large, with no rung behind it, gives its later half to the top.
+/// A near tier this large gives its later half to the top (with no rung behind it) or to a
+/// finer rung (see `Ladder::spawn_rung`).
 const NEAR_MAX: usize = 64;
 /// A top this large is laid out as a rung at once (see `spill_top`).
 const TOP_LIMIT: usize = 4096;
@@ -1101,16 +1102,21 @@ mod tests {
         assert_eq!(popped, keep);
     }
 
+    /// A deterministic stream of random words.
+    fn stream(seed: u64) -> impl FnMut() -> u64 {
+        let mut x = seed;
+        move || {
+            x = crate::rng::splitmix64(x);
+            x
+        }
+    }
+
     /// Against a reference ordered by (time, insertion number): random pushes (a third of
     /// them at the current instant, so into the lane; the others `ahead()` of it), cancels
     /// of random handles, pops with and without a limit.
     fn agrees_with_a_reference(seed: u64, steps: u64, mut ahead: impl FnMut(u64) -> u64) {
         use std::collections::BTreeMap;
-        let mut x: u64 = seed;
-        let mut next = || {
-            x = crate::rng::splitmix64(x);
-            x
-        };
+        let mut next = stream(seed);
         let mut q = EventQueue::new();
         let mut reference: BTreeMap<(u64, u64), u64> = BTreeMap::new();
         let mut handles = Vec::new();
@@ -1200,11 +1206,7 @@ mod tests {
     #[test]
     fn the_ladder_keeps_the_order_under_a_hold_load() {
         use std::collections::BTreeMap;
-        let mut x: u64 = 11;
-        let mut next = || {
-            x = crate::rng::splitmix64(x);
-            x
-        };
+        let mut next = stream(11);
         let mut q = EventQueue::new();
         let mut reference = BTreeMap::new();
         let mut handles = Vec::new();
@@ -1236,11 +1238,7 @@ mod tests {
     #[test]
     fn a_crowded_near_tier_moves_to_a_finer_rung_in_order() {
         use std::collections::BTreeMap;
-        let mut x: u64 = 3;
-        let mut next = || {
-            x = crate::rng::splitmix64(x);
-            x
-        };
+        let mut next = stream(3);
         let mut q = EventQueue::new();
         let mut reference = BTreeMap::new();
         let mut now = 0;
