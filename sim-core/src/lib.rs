@@ -9,6 +9,7 @@ pub mod fault;
 pub mod message_log;
 pub mod metrics;
 pub mod network;
+mod packed;
 pub mod rng;
 pub mod simulation;
 pub mod step;
