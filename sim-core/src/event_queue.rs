@@ -369,7 +369,9 @@ impl Near {
         self.keys.push(key);
         let keys = &mut self.keys[..];
         let mut i = keys.len() - 1;
-        while i > 0 && keys[i - 1] < key {
+        // Its order number is above every other's, so it goes before each key due at or
+        // before it: comparing times alone (one 64-bit word, not two) gives the same place.
+        while i > 0 && key_time(keys[i - 1]) <= time {
             keys[i] = keys[i - 1];
             i -= 1;
         }
