@@ -1224,12 +1224,7 @@ mod tests {
         // 20,000.
         for (outstanding, most) in [(20_000u32, 12.5), (100_000, 10.5)] {
             let mut q = EventQueue::new();
-            let mut x: u64 = 11;
-            let mut exp = || {
-                x = crate::rng::splitmix64(x);
-                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
-                (-(1.0 - u).ln() * 1e6) as u64
-            };
+            let mut exp = exp_stream(11);
             let mut peak = 0;
             for i in 0..outstanding {
                 q.push(SimTime(exp()), i);
@@ -1242,6 +1237,16 @@ mod tests {
             }
             let per_key = peak as f64 / f64::from(outstanding);
             assert!(per_key < most, "{outstanding}: {per_key:.2} bytes per key");
+        }
+    }
+
+    /// Exponential delays of mean 1 ms, in nanoseconds (the hold model's), drawn from
+    /// `stream(seed)`.
+    fn exp_stream(seed: u64) -> impl FnMut() -> u64 {
+        let mut next = stream(seed);
+        move || {
+            let u = (next() >> 11) as f64 / (1u64 << 53) as f64;
+            (-(1.0 - u).ln() * 1e6) as u64
         }
     }
 
@@ -1424,12 +1429,7 @@ mod tests {
     fn the_near_heap_stays_small_under_a_hold_load() {
         for outstanding in [1_000u32, 100_000] {
             let mut q = EventQueue::new();
-            let mut x: u64 = 7;
-            let mut exp = || {
-                x = crate::rng::splitmix64(x);
-                let u = (x >> 11) as f64 / (1u64 << 53) as f64;
-                (-(1.0 - u).ln() * 1e6) as u64
-            };
+            let mut exp = exp_stream(7);
             for i in 0..outstanding {
                 q.push(SimTime(exp()), i);
             }
