@@ -165,8 +165,8 @@ impl<T> EventQueue<T> {
 
     /// The next generation of a slot whose event ran or was cancelled (out of the lane).
     #[inline]
-    fn bump(generation: U32Bytes) -> U32Bytes {
-        U32Bytes::new(generation.get().wrapping_add(1) & !IN_LANE)
+    fn bump(generation: u32) -> u32 {
+        generation.wrapping_add(1) & !IN_LANE
     }
 
     /// Cancels an event; returns `false` when it already ran or was already cancelled.
@@ -182,8 +182,7 @@ impl<T> EventQueue<T> {
         entry.payload = None;
         let in_lane = generation & IN_LANE != 0;
         // A dead slot in the lane keeps its lane bit until the lane reaches it.
-        entry.generation =
-            U32Bytes::new(Self::bump(entry.generation).get() | (generation & IN_LANE));
+        entry.generation = U32Bytes::new(Self::bump(generation) | (generation & IN_LANE));
         self.live -= 1;
         if in_lane {
             return true;
@@ -244,7 +243,7 @@ impl<T> EventQueue<T> {
                 let entry = &mut self.slots[slot as usize];
                 match entry.payload.take() {
                     Some(payload) => {
-                        entry.generation = Self::bump(entry.generation);
+                        entry.generation = U32Bytes::new(Self::bump(entry.generation.get()));
                         self.free.push(slot);
                         self.live -= 1;
                         return Some((self.current, payload));
@@ -263,7 +262,7 @@ impl<T> EventQueue<T> {
             let entry = &mut self.slots[slot];
             match entry.payload.take() {
                 Some(payload) => {
-                    entry.generation = Self::bump(entry.generation);
+                    entry.generation = U32Bytes::new(Self::bump(entry.generation.get()));
                     self.free.push(slot as u32);
                     self.live -= 1;
                     self.current = time;
@@ -1214,7 +1213,6 @@ mod tests {
         assert_eq!(popped, keep);
     }
 
-    /// A deterministic stream of random words.
     #[test]
     fn the_keys_of_a_hold_load_take_under_ten_bytes_each() {
         // The ladder's share of the memory of a queue (the slots come on top): one 8-byte word
@@ -1250,6 +1248,7 @@ mod tests {
         }
     }
 
+    /// A deterministic stream of random words.
     fn stream(seed: u64) -> impl FnMut() -> u64 {
         let mut x = seed;
         move || {
